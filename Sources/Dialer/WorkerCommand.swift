@@ -1,0 +1,97 @@
+import ArgumentParser
+import Logging
+import ServiceLifecycle
+import Store
+import Worker
+
+/// `dialer worker`: runs jobs until SIGTERM or SIGINT.
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run queued jobs; run as many workers on as many hosts as you like.",
+        discussion: """
+            Workers share nothing but Postgres: they claim jobs with FOR UPDATE SKIP LOCKED, keep
+            them leased with heartbeats, and take back the jobs of workers that died. SIGTERM or
+            SIGINT stops claiming, lets running jobs finish for --shutdown-deadline seconds, and
+            hands the rest back to the queue.
+
+            Example:
+              DATABASE_URL=postgres://dialer@db/dialer dialer worker --concurrency 50
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var runner: RunnerOptions
+
+    @Flag(help: "Apply pending migrations at start instead of refusing to run.")
+    var migrate = false
+
+    func run() async throws {
+        let logger = database.logger("dialer.worker")
+        let url = try database.url()
+        let configuration = runner.configuration
+        let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
+        let db = Database(client: client, logger: logger)
+        let handlers = WorkerHandlers.production()
+        let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: client),
+                    .init(
+                        service: SchemaCheckedService(database: db, migrate: migrate, service: job),
+                        successTerminationBehavior: .gracefullyShutdownGroup
+                    ),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
+
+/// The runner's knobs, shared by `dialer worker` and the benchmark.
+struct RunnerOptions: ParsableArguments {
+    @Option(help: "Jobs run at once by this process.")
+    var concurrency = 50
+
+    @Option(help: "Jobs claimed in one statement, at most.")
+    var claimBatch = 100
+
+    @Option(help: "Seconds a claimed job stays leased without a heartbeat.")
+    var lease = 60
+
+    @Option(help: "Seconds running jobs may take to finish after SIGTERM before they are handed back.")
+    var shutdownDeadline = 30
+
+    var configuration: JobRunnerConfiguration {
+        var configuration = JobRunnerConfiguration()
+        configuration.concurrency = concurrency
+        configuration.claimBatch = claimBatch
+        configuration.lease = .seconds(lease)
+        configuration.heartbeatInterval = .seconds(max(1, lease / 4))
+        configuration.shutdownDeadline = .seconds(shutdownDeadline)
+        return configuration
+    }
+}
+
+/// Checks (or applies) the schema, then runs the wrapped service: a worker never claims
+/// against a schema it was not built for.
+struct SchemaCheckedService: Service {
+    let database: Database
+    let migrate: Bool
+    let service: any Service
+
+    func run() async throws {
+        let migrator = Migrator(database: database)
+        if migrate {
+            try await migrator.migrate()
+        } else {
+            try await migrator.requireUpToDate()
+        }
+        try await service.run()
+    }
+}
+
+import PostgresNIO

@@ -1,0 +1,37 @@
+/// The delay before a failed job's next attempt: exponential, capped, with jitter so that
+/// jobs that failed together (an outage) do not all retry in the same instant.
+///
+/// The delay after attempt n is `min(cap, base * factor^(n-1))`, then scaled by a random
+/// factor in `[1 - jitter, 1 + jitter)` and capped again.
+public struct RetryBackoff: Sendable, Equatable {
+    public var base: Double
+    public var factor: Double
+    public var cap: Double
+    public var jitter: Double
+
+    public init(base: Double = 1, factor: Double = 2, cap: Double = 3600, jitter: Double = 0.1) {
+        self.base = base
+        self.factor = factor
+        self.cap = cap
+        self.jitter = jitter
+    }
+
+    /// Seconds to wait after failed attempt `attempt` (1-based); `unitRandom` is in [0, 1).
+    public func delay(afterAttempt attempt: Int, unitRandom: Double) -> Double {
+        let exponent = Double(max(attempt, 1) - 1)
+        let raw = min(cap, base * pow(factor, exponent))
+        let scaled = raw * (1 - jitter + 2 * jitter * unitRandom)
+        return min(cap, max(0, scaled))
+    }
+
+    /// As above with a fresh random draw.
+    public func delay(afterAttempt attempt: Int) -> Double {
+        delay(afterAttempt: attempt, unitRandom: Double.random(in: 0..<1))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,52 @@
+import Store
+
+/// Runs the jobs of one kind. Handlers are thin: they orchestrate the Store and a client.
+///
+/// Throwing fails the attempt: it is retried after the handler's backoff, unless the error
+/// is a `PermanentJobError` or the job is out of attempts, in which case it is discarded.
+public protocol JobHandler: Sendable {
+    /// The job kind this handler runs, as stored in `dialer.jobs.kind`.
+    var kind: String { get }
+    /// The delay before each retry.
+    var backoff: RetryBackoff { get }
+    func run(_ job: Job) async throws -> JobOutcome
+}
+
+extension JobHandler {
+    public var backoff: RetryBackoff { RetryBackoff() }
+}
+
+/// How a job that did not throw ended.
+public enum JobOutcome: Sendable, Equatable {
+    case completed
+    /// Run again after this delay, without spending an attempt (a calling window not open yet,
+    /// a rate slot not free).
+    case snoozed(Duration)
+    /// Do not run again.
+    case cancelled(reason: String)
+}
+
+/// An error that retrying cannot fix (bad arguments, a number that does not exist):
+/// the job is discarded at once, with this error recorded.
+public protocol PermanentJobError: Error {}
+
+/// A ready-made permanent error with a message.
+public struct PermanentFailure: PermanentJobError, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A handler made from a closure, for small jobs and tests.
+public struct ClosureJobHandler: JobHandler {
+    public let kind: String
+    public let backoff: RetryBackoff
+    let body: @Sendable (Job) async throws -> JobOutcome
+
+    public init(kind: String, backoff: RetryBackoff = RetryBackoff(), _ body: @escaping @Sendable (Job) async throws -> JobOutcome) {
+        self.kind = kind
+        self.backoff = backoff
+        self.body = body
+    }
+
+    public func run(_ job: Job) async throws -> JobOutcome { try await body(job) }
+}

@@ -1,0 +1,122 @@
+import Logging
+import PostgresNIO
+import Store
+
+/// The runner's background loops: completer, heartbeat, notifications, maintenance.
+extension JobRunner {
+    /// Writes handler results in batches until the handlers are done, then flushes what is left.
+    func completerLoop() async {
+        while !handlersDone.load(ordering: .relaxed) {
+            await completerWake.wait(upTo: .milliseconds(250))
+            if await flushResults() == false { await completerWake.wait(upTo: .milliseconds(500)) }
+        }
+        // Shutdown: the handlers are done; keep trying for a while so no result is lost to a blip.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ledger.hasResults && ContinuousClock.now < deadline {
+            if await flushResults() == false { try? await Task.sleep(for: .milliseconds(200)) }
+        }
+    }
+
+    /// Writes every pending result; returns false when the database refused, leaving them pending.
+    @discardableResult
+    func flushResults() async -> Bool {
+        let results = ledger.takeResults()
+        guard !results.isEmpty else { return true }
+        var completed: [JobLease] = []
+        var failed: [JobFailure] = []
+        var released: [JobLease] = []
+        var snoozed: [Duration: [JobLease]] = [:]
+        var cancelled: [String: [JobLease]] = [:]
+        for result in results {
+            switch result {
+            case .completed(let lease): completed.append(lease)
+            case .failed(let failure): failed.append(failure)
+            case .released(let lease): released.append(lease)
+            case .snoozed(let lease, let delay): snoozed[delay, default: []].append(lease)
+            case .cancelled(let lease, let reason): cancelled[reason, default: []].append(lease)
+            }
+        }
+        do {
+            // Each write is fenced, so writing a batch again after a partial failure is harmless.
+            try await queue.complete(completed)
+            let failedStates = try await queue.fail(failed)
+            for (delay, leases) in snoozed { try await queue.snooze(leases, for: delay) }
+            for (reason, leases) in cancelled { try await queue.cancel(leases, reason: reason) }
+            try await queue.release(released, reason: "worker shut down before the job finished")
+            for failure in failed {
+                logger.warning("job failed", metadata: [
+                    "job": "\(failure.lease.id)", "attempt": "\(failure.lease.attempt)",
+                    "error": "\(failure.errorType)", "now": "\(failedStates[failure.lease]?.rawValue ?? "already taken back")",
+                ])
+            }
+            ledger.release(results.map(\.lease))
+            return true
+        } catch {
+            logger.error("writing job results failed; will retry", metadata: ["error": "\(String(reflecting: error))", "results": "\(results.count)"])
+            ledger.putBack(results)
+            return false
+        }
+    }
+
+    func heartbeatLoop() async {
+        while !Task.isCancelled {
+            guard (try? await Task.sleep(for: configuration.heartbeatInterval)) != nil else { return }
+            let held = ledger.heldLeases
+            guard !held.isEmpty else { continue }
+            do {
+                let still = try await queue.heartbeat(held, lease: configuration.lease)
+                let lost = Set(held).subtracting(still).intersection(ledger.heldLeases)
+                if !lost.isEmpty {
+                    // Rescued while we ran them (we stalled past the lease): our results will be
+                    // fenced out; the job's new attempt belongs to another worker.
+                    logger.warning("lost the lease on running jobs", metadata: ["jobs": "\(lost.map(\.id).sorted())"])
+                }
+            } catch {
+                logger.error("heartbeat failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    /// LISTENs on the queue's channel and wakes the claim loop for this runner's kinds.
+    func listenForNotifications() async {
+        let kinds = Set(self.kinds)
+        while !Task.isCancelled {
+            do {
+                try await queue.database.client.withConnection { connection in
+                    try await connection.listen(on: JobQueue.notifyChannel) { notifications in
+                        // Anything enqueued while we were not listening is found by this look.
+                        self.claimWake.signal()
+                        for try await notification in notifications where kinds.contains(notification.payload) {
+                            self.claimWake.signal()
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("LISTEN connection lost; polling until it is back", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            guard (try? await Task.sleep(for: .seconds(1))) != nil else { return }
+        }
+    }
+
+    /// Rescues expired leases and prunes old jobs, on every runner that enables it.
+    func maintenanceLoop() async {
+        while !Task.isCancelled {
+            do {
+                let rescued = try await queue.rescueExpired()
+                if !rescued.isEmpty {
+                    logger.warning("rescued jobs with expired leases", metadata: [
+                        "jobs": "\(rescued.map(\.id))",
+                        "discarded": "\(rescued.filter { $0.state == .discarded }.map(\.id))",
+                    ])
+                }
+                let pruned = try await queue.prune(finished: configuration.finishedRetention, discarded: configuration.discardedRetention)
+                if pruned > 0 { logger.info("pruned finished jobs", metadata: ["count": "\(pruned)"]) }
+            } catch {
+                logger.error("queue maintenance failed", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            let jitter = Double.random(in: 0.8..<1.2)
+            guard (try? await Task.sleep(for: configuration.maintenanceInterval * jitter)) != nil else { return }
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Logging
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// Claims jobs of its handlers' kinds and runs them, as a `Service`.
+///
+/// One claim statement fetches as many jobs as there is free capacity (up to the batch);
+/// results are written back in batches by a completer, so a busy runner costs two round trips
+/// per batch, not per job. Leases are extended for every held job in one heartbeat statement.
+/// An idle runner sleeps until a NOTIFY for one of its kinds, or the poll interval.
+///
+/// On graceful shutdown (SIGTERM through a `ServiceGroup`, or `stop()`), it stops claiming,
+/// lets running handlers finish until the deadline, then cancels them and releases their jobs
+/// so another worker takes them at once.
+public final class JobRunner: Service, Sendable {
+    public let queue: JobQueue
+    public let configuration: JobRunnerConfiguration
+    let handlers: [String: any JobHandler]
+    let logger: Logger
+    let ledger = RunnerLedger()
+    let claimWake = WakeSignal()
+    let completerWake = WakeSignal()
+    let stopping = Atomic<Bool>(false)
+    /// Set once no handler can produce a result any more; the completer then flushes and ends.
+    /// (Not task cancellation: a cancelled task's queries fail at once, and results would be lost.)
+    let handlersDone = Atomic<Bool>(false)
+
+    public init(queue: JobQueue, handlers: [any JobHandler], configuration: JobRunnerConfiguration = .init(), logger: Logger) {
+        self.queue = queue
+        self.handlers = Dictionary(handlers.map { ($0.kind, $0) }, uniquingKeysWith: { _, last in last })
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "owner"] = "\(configuration.owner)"
+        self.logger = logger
+    }
+
+    /// The kinds this runner claims.
+    public var kinds: [String] { handlers.keys.sorted() }
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.runUntilStopped()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Stops claiming; `run()` returns once in-flight jobs are finished or released.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        claimWake.signal()
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Runs until `stop()` (or cancellation), for callers outside a `ServiceGroup`.
+    public func runUntilStopped() async {
+        logger.info("job runner started", metadata: ["kinds": "\(kinds.joined(separator: ","))", "concurrency": "\(configuration.concurrency)"])
+        await withTaskGroup(of: Void.self) { background in
+            background.addTask { await self.listenForNotifications() }
+            background.addTask { await self.heartbeatLoop() }
+            if configuration.runsMaintenance {
+                background.addTask { await self.maintenanceLoop() }
+            }
+            let completer = Task { await self.completerLoop() }
+
+            await withTaskGroup(of: Void.self) { jobs in
+                await self.claimLoop(jobs: &jobs)
+                await self.drain(jobs: &jobs)
+            }
+
+            handlersDone.store(true, ordering: .relaxed)
+            completerWake.signal()
+            await completer.value
+            let abandoned = ledger.abandoned
+            if !abandoned.isEmpty {
+                _ = try? await queue.release(abandoned, reason: "worker shut down")
+            }
+            background.cancelAll()
+        }
+        logger.info("job runner stopped")
+    }
+
+    func claimLoop(jobs: inout TaskGroup<Void>) async {
+        var failures = 0
+        while !isStopping && !Task.isCancelled {
+            let free = configuration.concurrency - ledger.runningCount
+            if free <= 0 {
+                await claimWake.wait(upTo: configuration.pollInterval)
+                continue
+            }
+            let limit = min(free, configuration.claimBatch)
+            let claimed: [Job]
+            do {
+                claimed = try await queue.claim(kinds: kinds, limit: limit, owner: configuration.owner, lease: configuration.lease)
+                failures = 0
+            } catch {
+                failures += 1
+                logger.error("claim failed", metadata: ["error": "\(String(reflecting: error))"])
+                await claimWake.wait(upTo: .milliseconds(min(5000, 100 << min(failures, 6))))
+                continue
+            }
+            ledger.claimed(claimed.map(\.lease))
+            for job in claimed {
+                jobs.addTask { await self.execute(job) }
+            }
+            if claimed.count < limit {
+                await claimWake.wait(upTo: configuration.pollInterval)
+            }
+        }
+    }
+
+    /// Waits for running handlers until the shutdown deadline, then cancels the rest.
+    func drain(jobs: inout TaskGroup<Void>) async {
+        let deadline = ContinuousClock.now + configuration.shutdownDeadline
+        while ledger.runningCount > 0 && ContinuousClock.now < deadline {
+            await claimWake.wait(upTo: .milliseconds(50))
+        }
+        if ledger.runningCount > 0 {
+            logger.warning("shutdown deadline reached; cancelling running jobs", metadata: ["running": "\(ledger.runningCount)"])
+            jobs.cancelAll()
+        }
+        await jobs.waitForAll()
+    }
+
+    func execute(_ job: Job) async {
+        let result: RunnerLedger.Result
+        if let handler = handlers[job.kind] {
+            do {
+                switch try await handler.run(job) {
+                case .completed: result = .completed(job.lease)
+                case .snoozed(let delay): result = .snoozed(job.lease, delay)
+                case .cancelled(let reason): result = .cancelled(job.lease, reason)
+                }
+            } catch {
+                if Task.isCancelled && isStopping {
+                    result = .released(job.lease)
+                } else {
+                    result = .failed(JobFailure(
+                        lease: job.lease,
+                        errorType: String(reflecting: type(of: error)),
+                        message: String(String(describing: error).prefix(2000)),
+                        permanent: error is PermanentJobError,
+                        retryDelay: handler.backoff.delay(afterAttempt: job.attempt)
+                    ))
+                }
+            }
+        } else {
+            result = .failed(JobFailure(
+                lease: job.lease, errorType: "UnknownKind",
+                message: "no handler for kind \(job.kind) in this worker", permanent: false,
+                retryDelay: RetryBackoff().delay(afterAttempt: job.attempt)
+            ))
+        }
+        let wasFull = ledger.finished(result) >= configuration.concurrency
+        completerWake.signal()
+        if wasFull || isStopping { claimWake.signal() }
+    }
+}
