@@ -6,11 +6,12 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Measure the dialer's speed against a real Postgres (use a release build).",
         discussion: """
-            Results belong in docs/BENCHMARKS.md with the command, the Postgres settings it
+            Results belong in docs/BENCHMARKS.md with the command, the Postgres settings it \
             prints, and the baseline measured in the same run (ops/bench-queue does all three).
 
             Example:
-              swift build -c release && .build/release/dialer bench queue --jobs 100000 --workers 5 --batch 100
+              swift build -c release
+              .build/release/dialer bench queue --jobs 100000 --workers 5
             """,
         subcommands: [BenchQueueCommand.self]
     )
@@ -22,12 +23,12 @@ struct BenchQueueCommand: AsyncParsableCommand {
         commandName: "queue",
         abstract: "Enqueue N no-op jobs, drain them with W runners, and measure idle pick-up latency.",
         discussion: """
-            Uses (and cleans) bench.* jobs in the database at DATABASE_URL. Drain speed is taken
+            Uses (and cleans) bench.* jobs in the database at DATABASE_URL. Drain speed is taken \
             from the database itself: N / (last finalized_at - first attempted_at).
 
             Examples:
               dialer bench queue --jobs 100000 --workers 5 --batch 100
-              dialer bench queue --jobs 100000 --workers 2 --batch 100 --processes 2
+              dialer bench queue --jobs 100000 --workers 2 --processes 2
             """
     )
 

@@ -34,12 +34,12 @@ struct JobsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Move discarded jobs back to available, with one more attempt.",
             discussion: """
-                Their error history is kept. A job whose unique key is held by an open job stays
+                Their error history is kept. A job whose unique key is held by an open job stays \
                 discarded, since the open job already does its work.
 
                 Examples:
-                  dialer jobs retry --kind finalize_call          every discarded finalize_call job
-                  dialer jobs retry --kind finalize_call --id 42  just job 42
+                  dialer jobs retry --kind finalize_call           all of that kind
+                  dialer jobs retry --kind finalize_call --id 42   just job 42
                 """
         )
 

@@ -8,8 +8,8 @@ struct MigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Apply pending schema migrations (safe to run from many processes at once).",
         discussion: """
-            The migrations are the numbered files of sql/, built into this binary. Each is applied
-            in its own transaction and recorded with its checksum in dialer.schema_migrations; an
+            The migrations are the numbered files of sql/, built into this binary. Each is applied \
+            in its own transaction and recorded with its checksum in dialer.schema_migrations; an \
             applied migration whose file has since changed is refused.
 
             Examples:

@@ -10,9 +10,9 @@ struct WorkerCommand: AsyncParsableCommand {
         commandName: "worker",
         abstract: "Run queued jobs; run as many workers on as many hosts as you like.",
         discussion: """
-            Workers share nothing but Postgres: they claim jobs with FOR UPDATE SKIP LOCKED, keep
-            them leased with heartbeats, and take back the jobs of workers that died. SIGTERM or
-            SIGINT stops claiming, lets running jobs finish for --shutdown-deadline seconds, and
+            Workers share nothing but Postgres: they claim jobs with FOR UPDATE SKIP LOCKED, keep \
+            them leased with heartbeats, and take back the jobs of workers that died. SIGTERM or \
+            SIGINT stops claiming, lets running jobs finish for --shutdown-deadline seconds, and \
             hands the rest back to the queue.
 
             Example:

@@ -25,6 +25,8 @@ public struct Database: Sendable {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
+            // Give run() a moment to start, or the first query logs a spurious warning.
+            try await Task.sleep(for: .milliseconds(5))
             return try await body(Database(client: client, logger: logger))
         }
     }

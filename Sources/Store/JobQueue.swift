@@ -110,18 +110,8 @@ public struct JobQueue: Sendable {
         guard limit > 0, !kinds.isEmpty else { return [] }
         let rows = try await client.query(
             """
-            WITH next AS (
-                SELECT id FROM dialer.jobs
-                WHERE state IN ('available', 'retryable') AND run_at <= now() AND kind = ANY(\(kinds)::text[])
-                ORDER BY priority, run_at, id
-                LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED
-            )
-            UPDATE dialer.jobs AS j
-            SET state = 'running', attempt = j.attempt + 1, attempted_at = now(),
-                lease_owner = \(owner), lease_expires_at = now() + make_interval(secs => \(lease.seconds))
-            FROM next WHERE j.id = next.id
-            RETURNING j.id, j.kind, j.args::text, j.attempt, j.max_attempts, j.priority::int, j.unique_key, j.campaign_id, j.created_at
+            SELECT id, kind, args::text, attempt, max_attempts, priority::int, unique_key, campaign_id, created_at
+            FROM dialer.claim_jobs(\(kinds)::text[], \(limit)::int, \(owner)::text, \(lease.seconds)::float8)
             """,
             logger: logger
         )
