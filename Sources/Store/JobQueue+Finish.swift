@@ -89,27 +89,34 @@ extension JobQueue {
         guard !leases.isEmpty else { return [] }
         var update = FencedUpdate(leases)
         let message = update.bind(reason)
-        let released = try await Self.leases(client.query(
-            update.query(set: """
-                state = 'available', run_at = now(), max_attempts = j.max_attempts + 1,
-                lease_owner = NULL, lease_expires_at = NULL,
-                errors = j.errors || jsonb_build_array(jsonb_build_object(
-                    'at', now(), 'attempt', j.attempt, 'kind', 'released', 'message', \(message)::text, 'owner', j.lease_owner))
-                """),
+        let rows = try await client.query(
+            update.query(
+                set: """
+                    state = 'available', run_at = now(), max_attempts = j.max_attempts + 1,
+                    lease_owner = NULL, lease_expires_at = NULL,
+                    errors = j.errors || jsonb_build_array(jsonb_build_object(
+                        'at', now(), 'attempt', j.attempt, 'kind', 'released', 'message', \(message)::text, 'owner', j.lease_owner))
+                    """,
+                returning: "j.id, j.attempt, j.kind"
+            ),
             logger: logger
-        ))
-        try await notifyRunnable()
+        )
+        var released: Set<JobLease> = []
+        var kinds: Set<String> = []
+        for try await (id, attempt, kind) in rows.decode((Int64, Int, String).self) {
+            released.insert(JobLease(id: id, attempt: attempt))
+            kinds.insert(kind)
+        }
+        try await notify(kinds: kinds)
         return released
     }
 
-    /// Wakes idle workers for every kind that has runnable jobs now (after a release, a
-    /// rescue or a retry, which are updates the insert trigger does not see).
-    public func notifyRunnable() async throws {
+    /// Wakes idle workers of these kinds: releases, rescues and retries are updates, which the
+    /// insert trigger does not see.
+    public func notify(kinds: some Collection<String>) async throws {
+        guard !kinds.isEmpty else { return }
         try await client.query(
-            """
-            SELECT pg_notify(\(Self.notifyChannel), kind)
-            FROM (SELECT DISTINCT kind FROM dialer.jobs WHERE state IN ('available', 'retryable') AND run_at <= now()) AS k
-            """,
+            "SELECT pg_notify(\(Self.notifyChannel), kind) FROM unnest(\(Array(kinds))::text[]) AS kind",
             logger: logger
         )
     }

@@ -47,7 +47,7 @@ extension JobQueue {
         for try await (id, kind, state) in rows.decode((Int64, String, String).self) {
             rescued.append(RescuedJob(id: id, kind: kind, state: JobState(rawValue: state) ?? .available))
         }
-        if rescued.contains(where: { $0.state == .available }) { try await notifyRunnable() }
+        try await notify(kinds: Set(rescued.filter { $0.state == .available }.map(\.kind)))
         return rescued
     }
 
@@ -90,13 +90,17 @@ extension JobQueue {
               AND (j.unique_key IS NULL OR NOT EXISTS (
                     SELECT 1 FROM dialer.jobs AS o
                     WHERE o.unique_key = j.unique_key AND o.state IN ('available', 'running', 'retryable')))
-            RETURNING j.id
+            RETURNING j.id, j.kind
             """,
             logger: logger
         )
         var ids: [Int64] = []
-        for try await id in rows.decode(Int64.self) { ids.append(id) }
-        if !ids.isEmpty { try await notifyRunnable() }
+        var kinds: Set<String> = []
+        for try await (id, kind) in rows.decode((Int64, String).self) {
+            ids.append(id)
+            kinds.insert(kind)
+        }
+        try await notify(kinds: kinds)
         return ids.sorted()
     }
 

@@ -72,6 +72,28 @@ import Testing
         }
     }
 
+    @Test func rescueAndRetryWakeListenersOfTheirKinds() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let queue = JobQueue(database: db)
+            try await queue.enqueue(NewJob(kind: "place_call", maxAttempts: 5))
+            try await queue.enqueue(NewJob(kind: "finalize_call", maxAttempts: 1))
+            let jobs = try await queue.claim(kinds: ["place_call", "finalize_call"], limit: 2, owner: "w", lease: .milliseconds(50))
+            try await queue.fail(jobs.filter { $0.kind == "finalize_call" }.map {
+                JobFailure(lease: $0.lease, errorType: "E", message: "m", permanent: true, retryDelay: 0)
+            })
+            try await Task.sleep(for: .milliseconds(150))
+            let payloads = try await db.client.withConnection { connection in
+                try await connection.listen(on: JobQueue.notifyChannel) { notifications in
+                    _ = try await queue.rescueExpired()
+                    _ = try await queue.retryDiscarded(kind: "finalize_call", id: nil)
+                    var iterator = notifications.makeAsyncIterator()
+                    return [try await iterator.next()?.payload, try await iterator.next()?.payload]
+                }
+            }
+            #expect(payloads == ["place_call", "finalize_call"])
+        }
+    }
+
     @Test func jobCountsViewGroupsByKindAndState() async throws {
         try await TestDatabase.withFresh { db, _ in
             let queue = JobQueue(database: db)

@@ -1,0 +1,58 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Store
+import TestSupport
+import Testing
+import Webhooks
+
+@Suite struct HealthRoutesTests {
+    static func app(_ db: Database) -> some ApplicationProtocol {
+        let router = Router()
+        HealthRoutes(database: db).add(to: router)
+        return Application(router: router)
+    }
+
+    @Test func readyWhenTheSchemaIsWhatTheBinaryCarries() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            try await Self.app(db).test(.router) { client in
+                try await client.execute(uri: "/healthz", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+                }
+                try await client.execute(uri: "/readyz", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body) == #"{"schema_version":"\#(MigrationSource.embedded.last!.version)","status":"ready"}"#)
+                }
+            }
+        }
+    }
+
+    @Test func notReadyWithPendingMigrations() async throws {
+        try await TestDatabase.withEmpty { db, _ in
+            try await Self.app(db).test(.router) { client in
+                try await client.execute(uri: "/readyz", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    #expect(String(buffer: response.body).contains("migration 1 pending"))
+                }
+                try await client.execute(uri: "/healthz", method: .get) { response in
+                    #expect(response.status == .ok)
+                }
+            }
+        }
+    }
+
+    @Test func notReadyWhenTheDatabaseIsUnreachableAndSaysNoMore() async throws {
+        let url = try DatabaseURL("postgres://dialer:secret-password@localhost/none?host=/nonexistent-socket-dir")
+        try await Database.run(url: url, logger: TestDatabase.testLogger) { db in
+            try await Self.app(db).test(.router) { client in
+                try await client.execute(uri: "/readyz", method: .get) { response in
+                    #expect(response.status == .serviceUnavailable)
+                    let body = String(buffer: response.body)
+                    #expect(body.contains("not ready"))
+                    #expect(!body.contains("secret") && !body.contains("nonexistent"))
+                }
+            }
+        }
+    }
+}
