@@ -72,7 +72,7 @@ let package = Package(
             path: "Tests/QueueProbeWorker"
         ),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "TestSupport", "QueueProbeWorker"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "TestSupport", "QueueProbeWorker", "Dialer"]),
         .testTarget(
             name: "WebhooksTests",
             dependencies: [
