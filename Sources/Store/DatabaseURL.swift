@@ -34,8 +34,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         self.port = components.port ?? 5432
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.database = path.isEmpty ? self.username : path
-        if let socket = query["host"], socket.hasPrefix("/") {
-            self.socketDirectory = socket
+        // libpq's host parameter: a directory means a unix socket, anything else a host name.
+        if let host = query["host"], !host.isEmpty {
+            if host.hasPrefix("/") { self.socketDirectory = host } else { self.host = host }
         }
         guard let tls = TLSMode(rawValue: query["sslmode"] ?? (socketDirectory == nil ? "prefer" : "disable")) else {
             throw DatabaseURLError("sslmode must be disable, prefer or require")

@@ -54,16 +54,7 @@ extension JobQueue {
     /// attempt stays (it is the fence), and max_attempts grows by one instead.
     @discardableResult
     public func snooze(_ leases: [JobLease], for delay: Duration) async throws -> Set<JobLease> {
-        guard !leases.isEmpty else { return [] }
-        var update = FencedUpdate(leases)
-        let seconds = update.bind(delay.seconds)
-        return try await Self.leases(client.query(
-            update.query(set: """
-                state = 'available', run_at = now() + make_interval(secs => \(seconds)),
-                max_attempts = j.max_attempts + 1, lease_owner = NULL, lease_expires_at = NULL
-                """),
-            logger: logger
-        ))
+        try await requeue(leases, after: delay, note: nil)
     }
 
     /// The handler decided the jobs should not run again.
@@ -83,32 +74,43 @@ extension JobQueue {
     }
 
     /// Hands unfinished jobs back at shutdown, runnable at once by another worker, without
-    /// spending an attempt.
+    /// spending an attempt; the hand-back is recorded in the jobs' errors.
     @discardableResult
     public func release(_ leases: [JobLease], reason: String) async throws -> Set<JobLease> {
+        try await requeue(leases, after: .zero, note: reason)
+    }
+
+    /// Back to `available` after `delay` with the attempt budget unchanged (max_attempts + 1,
+    /// since the claim already counted one); with a `note`, recorded as a `released` entry.
+    /// Jobs runnable at once wake the idle workers of their kinds.
+    func requeue(_ leases: [JobLease], after delay: Duration, note: String?) async throws -> Set<JobLease> {
         guard !leases.isEmpty else { return [] }
         var update = FencedUpdate(leases)
-        let message = update.bind(reason)
+        let seconds = update.bind(delay.seconds)
+        let errors = note.map { message in
+            """
+            , errors = j.errors || jsonb_build_array(jsonb_build_object(
+                'at', now(), 'attempt', j.attempt, 'kind', 'released', 'message', \(update.bind(message))::text, 'owner', j.lease_owner))
+            """
+        } ?? ""
         let rows = try await client.query(
             update.query(
                 set: """
-                    state = 'available', run_at = now(), max_attempts = j.max_attempts + 1,
-                    lease_owner = NULL, lease_expires_at = NULL,
-                    errors = j.errors || jsonb_build_array(jsonb_build_object(
-                        'at', now(), 'attempt', j.attempt, 'kind', 'released', 'message', \(message)::text, 'owner', j.lease_owner))
-                    """,
+                    state = 'available', run_at = now() + make_interval(secs => \(seconds)),
+                    max_attempts = j.max_attempts + 1, lease_owner = NULL, lease_expires_at = NULL
+                    """ + errors,
                 returning: "j.id, j.attempt, j.kind"
             ),
             logger: logger
         )
-        var released: Set<JobLease> = []
+        var requeued: Set<JobLease> = []
         var kinds: Set<String> = []
         for try await (id, attempt, kind) in rows.decode((Int64, Int, String).self) {
-            released.insert(JobLease(id: id, attempt: attempt))
+            requeued.insert(JobLease(id: id, attempt: attempt))
             kinds.insert(kind)
         }
-        try await notify(kinds: kinds)
-        return released
+        if delay <= .zero { try await notify(kinds: kinds) }
+        return requeued
     }
 
     /// Wakes idle workers of these kinds: releases, rescues and retries are updates, which the

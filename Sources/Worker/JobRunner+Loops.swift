@@ -15,6 +15,14 @@ extension JobRunner {
         while ledger.hasResults && ContinuousClock.now < deadline {
             if await flushResults() == false { try? await Task.sleep(for: .milliseconds(200)) }
         }
+        let unwritten = ledger.takeResults()
+        if !unwritten.isEmpty {
+            // Nothing is lost: the jobs stay running until their lease expires, then the
+            // rescuer of any worker runs them again.
+            logger.error("could not write job results before exiting; they will run again after their lease", metadata: [
+                "jobs": "\(unwritten.map(\.lease.id).sorted())",
+            ])
+        }
     }
 
     /// Writes every pending result; returns false when the database refused, leaving them pending.

@@ -20,6 +20,12 @@ import Testing
         #expect(try DatabaseURL(url.connectionString) == url)
     }
 
+    @Test func takesLibpqsHostParameterAsAHostNameToo() throws {
+        let url = try DatabaseURL("postgres://dialer@/calls?host=db.internal")
+        #expect(url.host == "db.internal")
+        #expect(url.socketDirectory == nil)
+    }
+
     @Test func neverPrintsThePassword() throws {
         let url = try DatabaseURL("postgres://dialer:hunter2@db/calls")
         #expect(!url.description.contains("hunter2"))
