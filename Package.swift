@@ -31,6 +31,7 @@ let package = Package(
             ],
             plugins: ["EmbedMigrations"]
         ),
+        .target(name: "Salesforce"),
         .target(
             name: "Worker",
             dependencies: [
@@ -71,6 +72,7 @@ let package = Package(
             ],
             path: "Tests/QueueProbeWorker"
         ),
+        .testTarget(name: "SalesforceTests", dependencies: ["Salesforce"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
         .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "TestSupport", "QueueProbeWorker", "Dialer"]),
         .testTarget(
