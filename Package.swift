@@ -12,7 +12,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
@@ -24,6 +26,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "Backoff",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -31,11 +34,21 @@ let package = Package(
             ],
             plugins: ["EmbedMigrations"]
         ),
-        .target(name: "Salesforce"),
+        // Retry delays, shared by the job queue and the HTTP clients.
+        .target(name: "Backoff"),
+        .target(
+            name: "Salesforce",
+            dependencies: [
+                "Backoff",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "Worker",
             dependencies: [
-                "Store",
+                "Store", "Backoff",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -45,6 +58,15 @@ let package = Package(
             dependencies: [
                 "Store",
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        // Loopback Salesforce and Twilio for tests and `dialer demo`; production targets never import it.
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "Salesforce",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
         .executableTarget(
@@ -60,7 +82,12 @@ let package = Package(
         // Test support shared by every test target: a fresh migrated database per suite.
         .target(
             name: "TestSupport",
-            dependencies: ["Store", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "Store", "Salesforce", "Sandbox",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/TestSupport"
         ),
         // A worker process the tests can SIGKILL or SIGTERM mid-job.
@@ -72,9 +99,10 @@ let package = Package(
             ],
             path: "Tests/QueueProbeWorker"
         ),
-        .testTarget(name: "SalesforceTests", dependencies: ["Salesforce"]),
+        .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "TestSupport", "QueueProbeWorker", "Dialer"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Backoff", "TestSupport", "QueueProbeWorker", "Dialer"]),
         .testTarget(
             name: "WebhooksTests",
             dependencies: [

@@ -1,3 +1,4 @@
+import Backoff
 import ArgumentParser
 import Logging
 import ServiceLifecycle

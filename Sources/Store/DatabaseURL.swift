@@ -1,3 +1,4 @@
+import Backoff
 import Foundation
 import Logging
 import NIOSSL

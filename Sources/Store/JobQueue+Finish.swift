@@ -1,3 +1,4 @@
+import Backoff
 import PostgresNIO
 
 /// The end of a run: complete, fail, snooze, cancel, release. Each is fenced by the lease,

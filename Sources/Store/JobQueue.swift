@@ -1,3 +1,4 @@
+import Backoff
 import Foundation
 import Logging
 import PostgresNIO
@@ -145,13 +146,5 @@ public struct JobQueue: Sendable {
             held.insert(JobLease(id: id, attempt: attempt))
         }
         return held
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as Postgres' make_interval takes it.
-    public var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -1,3 +1,4 @@
+import Backoff
 import Store
 
 /// Runs the jobs of one kind. Handlers are thin: they orchestrate the Store and a client.

@@ -1,3 +1,4 @@
+import Backoff
 import Logging
 import PostgresNIO
 import Store

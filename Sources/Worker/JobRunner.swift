@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import Backoff
 import Store
 import Synchronization
 

@@ -1,3 +1,4 @@
+import Backoff
 import Foundation
 
 /// How a job runner claims, leases and shuts down.

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Backoff
 import Store
 import Synchronization
 import TestSupport

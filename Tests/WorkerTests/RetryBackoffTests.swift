@@ -1,4 +1,4 @@
-import Store
+import Backoff
 import Testing
 
 @Suite struct RetryBackoffTests {

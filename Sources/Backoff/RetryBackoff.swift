@@ -35,3 +35,11 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension Duration {
+    /// The duration in seconds, as Postgres' make_interval and HTTP timeouts take it.
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

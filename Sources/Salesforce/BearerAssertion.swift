@@ -1,0 +1,38 @@
+import Foundation
+import JWTKit
+
+/// The JWT the bearer flow posts: RS256-signed, iss = consumer key, sub = username,
+/// aud = login URL, exp in seconds a few minutes ahead.
+public struct BearerAssertion: JWTPayload, Equatable {
+    public var iss: IssuerClaim
+    public var sub: SubjectClaim
+    public var aud: AudienceClaim
+    public var exp: ExpirationClaim
+
+    public init(clientID: String, username: String, audience: String, expires: Date) {
+        self.iss = IssuerClaim(value: clientID)
+        self.sub = SubjectClaim(value: username)
+        self.aud = AudienceClaim(value: audience)
+        self.exp = ExpirationClaim(value: expires)
+    }
+
+    public func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+    }
+
+    /// Signs an assertion for `configuration`, valid for `lifetime`.
+    static func sign(_ configuration: SalesforceConfiguration, lifetime: TimeInterval = 180) async throws -> String {
+        let key: Insecure.RSA.PrivateKey
+        do {
+            key = try Insecure.RSA.PrivateKey(pem: configuration.privateKeyPEM)
+        } catch {
+            throw SalesforceConfigurationError.invalidPrivateKey("the Salesforce private key")
+        }
+        let keys = await JWTKeyCollection().add(rsa: key, digestAlgorithm: .sha256)
+        let assertion = BearerAssertion(
+            clientID: configuration.clientID, username: configuration.username,
+            audience: configuration.loginURL, expires: Date().addingTimeInterval(lifetime)
+        )
+        return try await keys.sign(assertion)
+    }
+}

@@ -1,0 +1,162 @@
+import AsyncHTTPClient
+import Backoff
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A Salesforce REST client: JWT bearer login, one shared token, bounded retries.
+///
+/// 401 `INVALID_SESSION_ID` mints a new token and retries once. `unknown_error`, 5xx, timeouts
+/// and refused connections are retried with exponential backoff and jitter, up to
+/// `maxRetries`. 403 `REQUEST_LIMIT_EXCEEDED` is thrown at once as its own error, so callers
+/// can pause instead of hammering. Other errors carry Salesforce's errorCode and message.
+public final class SalesforceClient: Sendable {
+    public let configuration: SalesforceConfiguration
+    let http: HTTPClient
+    let logger: Logger
+    let backoff: RetryBackoff
+    let tokens: SalesforceTokenCache
+
+    public init(
+        configuration: SalesforceConfiguration, http: HTTPClient = .shared, logger: Logger,
+        backoff: RetryBackoff = RetryBackoff(base: 0.5, factor: 2, cap: 10, jitter: 0.2)
+    ) {
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+        self.backoff = backoff
+        let mint: @Sendable () async throws -> SalesforceSession = { [configuration, http, logger, backoff] in
+            try await Self.login(configuration, http: http, logger: logger, backoff: backoff)
+        }
+        self.tokens = SalesforceTokenCache(mint: mint)
+    }
+
+    /// `/services/data/vNN.0`
+    var dataPath: String { "/services/data/v\(configuration.apiVersion)" }
+
+    /// Logs in if needed and returns the current session.
+    public func session() async throws -> SalesforceSession {
+        try await tokens.session()
+    }
+
+    // MARK: Login
+
+    struct TokenResponse: Decodable {
+        var access_token: String
+        var instance_url: String
+        var id: String?
+    }
+
+    static func login(_ configuration: SalesforceConfiguration, http: HTTPClient, logger: Logger, backoff: RetryBackoff) async throws -> SalesforceSession {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let assertion = try await BearerAssertion.sign(configuration)
+            var request = HTTPClientRequest(url: configuration.loginURL + "/services/oauth2/token")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.headers.add(name: "Accept", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"))
+            let status: Int
+            let body: ByteBuffer
+            do {
+                let response = try await http.execute(request, timeout: configuration.requestTimeoutAmount)
+                status = Int(response.status.code)
+                body = try await response.body.collect(upTo: 1 << 20)
+            } catch {
+                guard attempt <= configuration.maxRetries else { throw SalesforceError.unavailable("login: \(error)") }
+                try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
+                continue
+            }
+            if status == 200, let token = try? JSONDecoder().decode(TokenResponse.self, from: Data(body.readableBytesView)) {
+                logger.info("logged in to Salesforce", metadata: ["instance": "\(token.instance_url)"])
+                return SalesforceSession(accessToken: token.access_token, instanceURL: token.instance_url, identityURL: token.id ?? "")
+            }
+            let oauth = try? JSONDecoder().decode(OAuthError.self, from: Data(body.readableBytesView))
+            // unknown_error and 5xx are Salesforce's transient failures; invalid_grant is not.
+            if (status >= 500 || oauth?.error == "unknown_error") && attempt <= configuration.maxRetries {
+                try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
+                continue
+            }
+            if let oauth {
+                throw SalesforceError.authentication(error: oauth.error, description: oauth.error_description ?? "")
+            }
+            throw SalesforceError.unexpectedResponse(status: status, String(buffer: body).prefix(300).description)
+        }
+    }
+
+    // MARK: Requests
+
+    /// An answer with a 2xx or 300 status.
+    struct Answer {
+        var status: Int
+        var body: ByteBuffer
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            do {
+                return try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+            } catch {
+                throw SalesforceError.unexpectedResponse(status: status, "cannot decode \(T.self): \(error)")
+            }
+        }
+    }
+
+    /// Sends `method path` (relative to the instance URL) with an optional JSON body, with the
+    /// session, retry and error rules above.
+    func send(_ method: HTTPMethod, _ path: String, json: Data? = nil) async throws -> Answer {
+        var session = try await tokens.session()
+        var renewed = false
+        var attempt = 0
+        while true {
+            attempt += 1
+            var request = HTTPClientRequest(url: session.instanceURL + path)
+            request.method = method
+            request.headers.add(name: "Authorization", value: "Bearer \(session.accessToken)")
+            request.headers.add(name: "Accept", value: "application/json")
+            if let json {
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.body = .bytes(ByteBuffer(bytes: json))
+            }
+            let status: Int
+            let body: ByteBuffer
+            do {
+                let response = try await http.execute(request, timeout: configuration.requestTimeoutAmount)
+                status = Int(response.status.code)
+                body = try await response.body.collect(upTo: 64 << 20)
+            } catch {
+                guard attempt <= configuration.maxRetries else { throw SalesforceError.unavailable("\(method) \(Self.redacted(path)): \(error)") }
+                logger.warning("Salesforce request failed; retrying", metadata: ["path": "\(Self.redacted(path))", "error": "\(error)", "attempt": "\(attempt)"])
+                try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
+                continue
+            }
+            if (200..<300).contains(status) || status == 300 { return Answer(status: status, body: body) }
+
+            let errors = (try? JSONDecoder().decode([SalesforceAPIError].self, from: Data(body.readableBytesView))) ?? []
+            let first = errors.first
+            if status == 401 && !renewed {
+                // INVALID_SESSION_ID: the token expired or was revoked. One new token, one retry.
+                renewed = true
+                session = try await tokens.replace(session)
+                continue
+            }
+            if status == 403 && first?.errorCode == "REQUEST_LIMIT_EXCEEDED" {
+                throw SalesforceError.requestLimitExceeded(message: first?.message ?? "")
+            }
+            if (status >= 500 || first?.errorCode == "UNKNOWN_EXCEPTION" || first?.errorCode == "unknown_error") && attempt <= configuration.maxRetries {
+                logger.warning("Salesforce answered \(status); retrying", metadata: ["path": "\(Self.redacted(path))", "attempt": "\(attempt)"])
+                try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
+                continue
+            }
+            if let first {
+                throw SalesforceError.api(status: status, errorCode: first.errorCode, message: first.message, fields: first.fields ?? [])
+            }
+            throw SalesforceError.unexpectedResponse(status: status, String(buffer: body).prefix(300).description)
+        }
+    }
+
+    /// A path for logs: query strings can hold SOQL with names and numbers in it.
+    static func redacted(_ path: String) -> String {
+        path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+    }
+}

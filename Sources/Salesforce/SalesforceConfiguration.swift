@@ -1,0 +1,81 @@
+import Backoff
+import Foundation
+import NIOCore
+
+/// How to reach and authenticate to Salesforce with the OAuth 2.0 JWT bearer flow.
+///
+/// From the environment: `SALESFORCE_CLIENT_ID` (the Connected App's consumer key),
+/// `SALESFORCE_USERNAME`, `SALESFORCE_LOGIN_URL` (default https://login.salesforce.com; use
+/// https://test.salesforce.com for a sandbox org, or the org's My Domain URL), the private key
+/// as PEM in `SALESFORCE_PRIVATE_KEY` or in the file `SALESFORCE_PRIVATE_KEY_FILE`, and
+/// `SALESFORCE_API_VERSION` (default 62.0).
+public struct SalesforceConfiguration: Sendable {
+    public var clientID: String
+    public var username: String
+    public var loginURL: String
+    public var privateKeyPEM: String
+    public var apiVersion: String
+    /// One HTTP request's time limit.
+    public var requestTimeout: Duration
+    /// Retries of transient failures (5xx, `unknown_error`, timeouts, refused connections).
+    public var maxRetries: Int
+
+    public init(
+        clientID: String, username: String, loginURL: String = "https://login.salesforce.com",
+        privateKeyPEM: String, apiVersion: String = "62.0", requestTimeout: Duration = .seconds(30), maxRetries: Int = 4
+    ) {
+        self.clientID = clientID
+        self.username = username
+        self.loginURL = loginURL.hasSuffix("/") ? String(loginURL.dropLast()) : loginURL
+        self.privateKeyPEM = privateKeyPEM
+        self.apiVersion = apiVersion
+        self.requestTimeout = requestTimeout
+        self.maxRetries = maxRetries
+    }
+
+    var requestTimeoutAmount: TimeAmount { .nanoseconds(Int64(requestTimeout.seconds * 1e9)) }
+
+    /// Reads the settings above; a missing or unreadable one is an error that names it.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SalesforceConfiguration {
+        func required(_ name: String) throws -> String {
+            guard let value = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else {
+                throw SalesforceConfigurationError.missing(name)
+            }
+            return value
+        }
+        let key: String
+        if let inline = environment["SALESFORCE_PRIVATE_KEY"], !inline.isEmpty {
+            key = inline.replacingOccurrences(of: "\\n", with: "\n")
+        } else if let path = environment["SALESFORCE_PRIVATE_KEY_FILE"], !path.isEmpty {
+            do {
+                key = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw SalesforceConfigurationError.unreadable("SALESFORCE_PRIVATE_KEY_FILE", path: path)
+            }
+        } else {
+            throw SalesforceConfigurationError.missing("SALESFORCE_PRIVATE_KEY or SALESFORCE_PRIVATE_KEY_FILE")
+        }
+        return SalesforceConfiguration(
+            clientID: try required("SALESFORCE_CLIENT_ID"),
+            username: try required("SALESFORCE_USERNAME"),
+            loginURL: environment["SALESFORCE_LOGIN_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.salesforce.com",
+            privateKeyPEM: key,
+            apiVersion: environment["SALESFORCE_API_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "62.0"
+        )
+    }
+}
+
+/// A Salesforce setting that is missing or cannot be used, named.
+public enum SalesforceConfigurationError: Error, Equatable, CustomStringConvertible {
+    case missing(String)
+    case unreadable(String, path: String)
+    case invalidPrivateKey(String)
+
+    public var description: String {
+        switch self {
+        case .missing(let name): "\(name) is not set"
+        case let .unreadable(name, path): "\(name): cannot read \(path)"
+        case .invalidPrivateKey(let source): "\(source) is not an RSA private key in PEM form"
+        }
+    }
+}

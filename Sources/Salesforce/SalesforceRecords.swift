@@ -1,0 +1,106 @@
+/// A Contact as the dialer reads it.
+public struct SalesforceContact: Codable, Sendable, Equatable {
+    public var Id: String
+    public var FirstName: String?
+    public var LastName: String?
+    public var Phone: String?
+    public var MobilePhone: String?
+    public var AccountId: String?
+    public var DoNotCall: Bool?
+    public var MailingState: String?
+    public var MailingPostalCode: String?
+
+    /// The fields every campaign query must select.
+    public static let fields = ["Id", "FirstName", "LastName", "Phone", "MobilePhone", "AccountId", "DoNotCall", "MailingState", "MailingPostalCode"]
+
+    public init(
+        Id: String, FirstName: String? = nil, LastName: String? = nil, Phone: String? = nil, MobilePhone: String? = nil,
+        AccountId: String? = nil, DoNotCall: Bool? = nil, MailingState: String? = nil, MailingPostalCode: String? = nil
+    ) {
+        self.Id = Id
+        self.FirstName = FirstName
+        self.LastName = LastName
+        self.Phone = Phone
+        self.MobilePhone = MobilePhone
+        self.AccountId = AccountId
+        self.DoNotCall = DoNotCall
+        self.MailingState = MailingState
+        self.MailingPostalCode = MailingPostalCode
+    }
+}
+
+/// A call's Task, as the finalizer writes it. `customFields` carries org-specific fields such
+/// as the external-ID field (`CallSid__c`).
+public struct SalesforceTask: Sendable, Equatable, Encodable {
+    public var WhoId: String?
+    public var WhatId: String?
+    public var Subject: String
+    public var Status: String
+    public var TaskSubtype: String = "Call"
+    public var CallType: String = "Outbound"
+    public var CallDisposition: String?
+    public var CallObject: String
+    public var CallDurationInSeconds: Int?
+    /// `YYYY-MM-DD`, the callee's local date.
+    public var ActivityDate: String?
+    public var Description: String?
+    public var customFields: [String: String] = [:]
+
+    public init(
+        WhoId: String?, WhatId: String?, Subject: String, Status: String, CallDisposition: String?, CallObject: String,
+        CallDurationInSeconds: Int?, ActivityDate: String?, Description: String?, customFields: [String: String] = [:]
+    ) {
+        self.WhoId = WhoId
+        self.WhatId = WhatId
+        self.Subject = Subject
+        self.Status = Status
+        self.CallDisposition = CallDisposition
+        self.CallObject = CallObject
+        self.CallDurationInSeconds = CallDurationInSeconds
+        self.ActivityDate = ActivityDate
+        self.Description = Description
+        self.customFields = customFields
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encodeIfPresent(WhoId, forKey: Key("WhoId"))
+        try container.encodeIfPresent(WhatId, forKey: Key("WhatId"))
+        try container.encode(Subject, forKey: Key("Subject"))
+        try container.encode(Status, forKey: Key("Status"))
+        try container.encode(TaskSubtype, forKey: Key("TaskSubtype"))
+        try container.encode(CallType, forKey: Key("CallType"))
+        try container.encodeIfPresent(CallDisposition, forKey: Key("CallDisposition"))
+        try container.encode(CallObject, forKey: Key("CallObject"))
+        try container.encodeIfPresent(CallDurationInSeconds, forKey: Key("CallDurationInSeconds"))
+        try container.encodeIfPresent(ActivityDate, forKey: Key("ActivityDate"))
+        try container.encodeIfPresent(Description, forKey: Key("Description"))
+        for (name, value) in customFields.sorted(by: { $0.key < $1.key }) {
+            try container.encode(value, forKey: Key(name))
+        }
+    }
+}
+
+/// One record's outcome in a create or composite request.
+public struct SalesforceSaveResult: Decodable, Sendable, Equatable {
+    public let id: String?
+    public let success: Bool
+    public let errors: [SalesforceRecordError]
+    /// Upserts only: whether the record was created (true) or updated.
+    public let created: Bool?
+}
+
+/// Why one record was not saved: `{statusCode, message, fields}`.
+public struct SalesforceRecordError: Decodable, Sendable, Equatable {
+    public let statusCode: String
+    public let message: String
+    public let fields: [String]?
+}

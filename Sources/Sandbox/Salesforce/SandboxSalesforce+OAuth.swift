@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import JWTKit
+import Salesforce
+
+/// `POST /services/oauth2/token`: the JWT bearer flow, verified as Salesforce verifies it.
+extension SandboxSalesforce {
+    func addOAuthRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/services/oauth2/token") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 20)
+            let form = Self.formFields(String(buffer: body))
+            guard form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer" else {
+                return Self.oauthError("unsupported_grant_type", "grant type not supported")
+            }
+            guard let assertion = form["assertion"], !assertion.isEmpty else {
+                return Self.oauthError("invalid_request", "assertion is required")
+            }
+            switch await self.check(assertion) {
+            case .failure(let refusal):
+                return Self.oauthError(refusal.error, refusal.description)
+            case .success:
+                return self.issueToken()
+            }
+        }
+    }
+
+    struct Refusal: Error {
+        let error: String
+        let description: String
+    }
+
+    func check(_ assertion: String) async -> Result<BearerAssertion, Refusal> {
+        let claims: BearerAssertion
+        do {
+            let key = try Insecure.RSA.PublicKey(pem: configuration.publicKeyPEM)
+            let keys = await JWTKeyCollection().add(rsa: key, digestAlgorithm: .sha256)
+            claims = try await keys.verify(assertion, as: BearerAssertion.self)
+        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
+            return .failure(Refusal(error: "invalid_grant", description: "expired authorization code"))
+        } catch {
+            return .failure(Refusal(error: "invalid_grant", description: "invalid assertion"))
+        }
+        guard claims.iss.value == configuration.clientID else {
+            return .failure(Refusal(error: "invalid_client_id", description: "client identifier invalid"))
+        }
+        guard claims.sub.value == configuration.username else {
+            return .failure(Refusal(error: "invalid_grant", description: "user hasn't approved this consumer"))
+        }
+        guard claims.aud.value == [configuration.audience ?? baseURL] else {
+            return .failure(Refusal(error: "invalid_grant", description: "audience is invalid"))
+        }
+        // exp is in seconds and at most a few minutes ahead; milliseconds land in the far future.
+        guard claims.exp.value.timeIntervalSinceNow <= 300 else {
+            return .failure(Refusal(error: "invalid_grant", description: "expiration time is too far in the future"))
+        }
+        return .success(claims)
+    }
+
+    func issueToken() -> Response {
+        let token = "00DSB0000000001!" + UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        let base = state.withLock { state in
+            state.tokens.insert(token)
+            return state.baseURL
+        }
+        return Self.json(200, [
+            "access_token": token,
+            "instance_url": base,
+            "id": "\(base)/id/00DSB0000000001AAA/005SB0000000001AAA",
+            "token_type": "Bearer",
+            "issued_at": String(Int(Date().timeIntervalSince1970 * 1000)),
+            "scope": "api",
+        ])
+    }
+
+    static func oauthError(_ error: String, _ description: String) -> Response {
+        json(400, ["error": error, "error_description": description])
+    }
+
+    /// `application/x-www-form-urlencoded` fields.
+    static func formFields(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            fields[parts[0]] = parts.count > 1 ? parts[1] : ""
+        }
+        return fields
+    }
+
+    static func json(_ status: Int, _ value: some Encodable) -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = (try? encoder.encode(value)) ?? Data()
+        return Response(
+            status: .init(code: status),
+            headers: [.contentType: "application/json;charset=UTF-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+
+    /// Salesforce's REST error body.
+    static func apiError(_ status: Int, _ errorCode: String, _ message: String, fields: [String] = []) -> Response {
+        json(status, [SandboxJSON.object([
+            "errorCode": .string(errorCode), "message": .string(message), "fields": .array(fields.map { .string($0) }),
+        ])])
+    }
+}

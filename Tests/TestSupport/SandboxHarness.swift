@@ -1,0 +1,27 @@
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Salesforce
+import Sandbox
+
+/// Runs a Sandbox Salesforce on a loopback port for `body`, with a client configuration that
+/// logs in to it with the test Connected App key.
+public func withSandboxSalesforce<Result: Sendable>(
+    pageSize: Int = 2000,
+    _ body: @Sendable (SandboxSalesforce, SalesforceConfiguration) async throws -> Result
+) async throws -> Result {
+    let sandbox = SandboxSalesforce(configuration: .init(
+        clientID: "3MVG9dialerTestConsumerKey", username: "integration@dialer.test",
+        publicKeyPEM: TestKeys.connectedAppPublicKey, pageSize: pageSize
+    ))
+    let app = Application(router: sandbox.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.testLogger)
+    return try await app.test(.live) { client in
+        guard let port = client.port else { throw TestSetupError("the Sandbox did not report its port") }
+        sandbox.baseURL = "http://127.0.0.1:\(port)"
+        let configuration = SalesforceConfiguration(
+            clientID: "3MVG9dialerTestConsumerKey", username: "integration@dialer.test", loginURL: sandbox.baseURL,
+            privateKeyPEM: TestKeys.connectedAppPrivateKey, requestTimeout: .seconds(5), maxRetries: 3
+        )
+        return try await body(sandbox, configuration)
+    }
+}
