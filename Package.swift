@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Store", "Backoff",
+                "Store", "Backoff", "Salesforce",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Backoff", "TestSupport", "QueueProbeWorker", "Dialer"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer"]),
         .testTarget(
             name: "WebhooksTests",
             dependencies: [

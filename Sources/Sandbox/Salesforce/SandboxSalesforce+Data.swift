@@ -81,6 +81,10 @@ extension SandboxSalesforce {
     func guarded(_ request: Request, _ context: BasicRequestContext, _ handler: (String) async throws -> Response) async throws -> Response {
         let (faults, authorized) = state.withLock { state -> (Faults, Bool) in
             let token = request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : "" } ?? ""
+            state.dataRequests += 1
+            if state.faults.expireSessionsEvery > 0 && state.dataRequests % state.faults.expireSessionsEvery == 0 {
+                state.tokens.removeAll()
+            }
             return (state.faults, state.tokens.contains(token))
         }
         if faults.latency > .zero { try await Task.sleep(for: faults.latency) }

@@ -41,6 +41,8 @@ public final class SandboxSalesforce: Sendable {
         public var failingFraction = 0.0
         /// Added before every answer.
         public var latency: Duration = .zero
+        /// Expire every session after this many data requests (0: never), as a token timing out mid-import.
+        public var expireSessionsEvery = 0
         /// Refuse Task writes whose Subject contains this, with FIELD_CUSTOM_VALIDATION_EXCEPTION.
         public var rejectSubjectsContaining: String?
 
@@ -70,6 +72,7 @@ public final class SandboxSalesforce: Sendable {
         var faults = Faults()
         var log: [LoggedRequest] = []
         var nextID = 1
+        var dataRequests = 0
         var baseURL = "http://127.0.0.1"
     }
 

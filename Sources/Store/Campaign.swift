@@ -1,0 +1,83 @@
+import Foundation
+
+/// A campaign as an operator creates it.
+public struct NewCampaign: Sendable {
+    public var name: String
+    /// The full query, already parsed and rendered by the caller.
+    public var soql: String
+    public var fromNumber: String
+    public var ratePerSecond: Double = 1
+    public var maxConcurrentCalls: Int = 10
+    public var maxAttempts: Int = 3
+    /// `HH:MM` in the callee's local time.
+    public var windowStart: String = "08:00"
+    public var windowEnd: String = "21:00"
+    public var agentScript: String?
+
+    public init(name: String, soql: String, fromNumber: String) {
+        self.name = name
+        self.soql = soql
+        self.fromNumber = fromNumber
+    }
+}
+
+/// Where a campaign is in its life.
+public enum CampaignStatus: String, Sendable, Codable, CaseIterable {
+    case importing, active, paused, completed, cancelled, failed
+}
+
+/// A row of `dialer.campaign_progress`.
+public struct CampaignProgress: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let status: CampaignStatus
+    public let salesforceTotal: Int?
+    public let recordsSeen: Int
+    public let contacts: Int
+    public let callable: Int
+    public let skipped: [String: Int]
+    public let importError: String?
+}
+
+/// A contact read from Salesforce, classified by the import: its number in E.164 and its
+/// time zone, or why it will not be called. Internal-DNC and duplicate numbers are found by
+/// the database, against everything imported so far.
+public struct ImportedContact: Sendable {
+    public var salesforceID: String
+    public var accountID: String?
+    public var firstName: String?
+    public var lastName: String?
+    public var phoneE164: String?
+    public var phoneField: String?
+    public var mailingState: String?
+    public var timeZone: String?
+    public var timeZoneSource: String?
+    public var skipReason: String?
+    public var skipDetail: String?
+
+    public init(salesforceID: String) {
+        self.salesforceID = salesforceID
+    }
+}
+
+/// What one imported page added.
+public struct ImportPageResult: Sendable, Equatable {
+    /// New contact rows (a re-run after a crash adds none for contacts it already has).
+    public let contactsAdded: Int
+    public let callsQueued: Int
+}
+
+/// Why a campaign command could not be carried out.
+public enum CampaignError: Error, Equatable, CustomStringConvertible {
+    case nameTaken(String)
+    case notFound(String)
+    case invalidTransition(name: String, from: CampaignStatus, to: CampaignStatus)
+
+    public var description: String {
+        switch self {
+        case .nameTaken(let name): "a campaign named \(name) exists already"
+        case .notFound(let name): "no campaign \(name)"
+        case let .invalidTransition(name, from, to): "campaign \(name) is \(from.rawValue); it cannot become \(to.rawValue)"
+        }
+    }
+}

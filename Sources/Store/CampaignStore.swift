@@ -1,0 +1,113 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Campaign rows and their contacts.
+public struct CampaignStore: Sendable {
+    public static let importKind = "import_campaign"
+    public static let placeCallKind = "place_call"
+
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    var logger: Logger { database.logger }
+
+    /// Inserts the campaign and enqueues its import in one transaction: a campaign never exists
+    /// without its import, nor an import without its campaign.
+    public func create(_ campaign: NewCampaign) async throws -> Int64 {
+        do {
+            return try await database.client.withTransaction(logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    INSERT INTO dialer.campaigns (name, soql, from_number, rate_per_second, max_concurrent_calls, max_attempts,
+                                                  window_start, window_end, agent_script)
+                    VALUES (\(campaign.name), \(campaign.soql), \(campaign.fromNumber), \(campaign.ratePerSecond),
+                            \(campaign.maxConcurrentCalls), \(campaign.maxAttempts), \(campaign.windowStart)::time,
+                            \(campaign.windowEnd)::time, \(campaign.agentScript))
+                    RETURNING id
+                    """,
+                    logger: logger
+                )
+                var id: Int64 = 0
+                for try await value in rows.decode(Int64.self) { id = value }
+                try await connection.query(
+                    """
+                    INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, priority)
+                    VALUES (\(Self.importKind), jsonb_build_object('campaignID', \(id)::bigint), \(id), \("import:\(id)"), 1)
+                    """,
+                    logger: logger
+                )
+                return id
+            }
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            throw CampaignError.nameTaken(campaign.name)
+        }
+    }
+
+    /// The campaign's id, status, query and limits, by id.
+    public func campaign(id: Int64) async throws -> (name: String, status: CampaignStatus, soql: String)? {
+        let rows = try await database.client.query(
+            "SELECT name, status, soql FROM dialer.campaigns WHERE id = \(id)", logger: logger
+        )
+        for try await (name, status, soql) in rows.decode((String, String, String).self) {
+            return (name, CampaignStatus(rawValue: status) ?? .failed, soql)
+        }
+        return nil
+    }
+
+    /// Every campaign's progress, newest first; or one campaign's, by name.
+    public func progress(name: String? = nil) async throws -> [CampaignProgress] {
+        let rows = try await database.client.query(
+            """
+            SELECT id, name, status, salesforce_total, records_seen, contacts::int, callable::int,
+                   skipped_do_not_call::int, skipped_internal_dnc::int, skipped_invalid_phone::int,
+                   skipped_duplicate_phone::int, skipped_no_time_zone::int, import_error
+            FROM dialer.campaign_progress
+            WHERE \(name)::text IS NULL OR name = \(name)::text
+            ORDER BY id DESC
+            """,
+            logger: logger
+        )
+        var result: [CampaignProgress] = []
+        for try await row in rows.decode((Int64, String, String, Int?, Int, Int, Int, Int, Int, Int, Int, Int, String?).self) {
+            result.append(CampaignProgress(
+                id: row.0, name: row.1, status: CampaignStatus(rawValue: row.2) ?? .failed, salesforceTotal: row.3,
+                recordsSeen: row.4, contacts: row.5, callable: row.6,
+                skipped: ["do_not_call": row.7, "internal_dnc": row.8, "invalid_phone": row.9, "duplicate_phone": row.10, "no_time_zone": row.11],
+                importError: row.12
+            ))
+        }
+        return result
+    }
+
+    /// Moves a campaign by name from one of `from` to `to`; cancelling also cancels its queued jobs.
+    public func transition(name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws {
+        let fromStates = from.map(\.rawValue)
+        try await database.client.withTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT id, status FROM dialer.campaigns WHERE name = \(name) FOR UPDATE", logger: logger
+            )
+            var found: (Int64, String)?
+            for try await row in rows.decode((Int64, String).self) { found = row }
+            guard let (id, status) = found else { throw CampaignError.notFound(name) }
+            guard fromStates.contains(status) else {
+                throw CampaignError.invalidTransition(name: name, from: CampaignStatus(rawValue: status) ?? .failed, to: to)
+            }
+            try await connection.query(
+                "UPDATE dialer.campaigns SET status = \(to.rawValue), updated_at = now() WHERE id = \(id)", logger: logger
+            )
+            if to == .cancelled {
+                try await connection.query(
+                    """
+                    UPDATE dialer.jobs SET state = 'cancelled', finalized_at = now()
+                    WHERE campaign_id = \(id) AND state IN ('available', 'retryable')
+                    """,
+                    logger: logger
+                )
+            }
+        }
+    }
+}
