@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "Dialer",
             dependencies: [
-                "Store", "Worker", "Webhooks",
+                "Store", "Worker", "Webhooks", "Salesforce",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -101,6 +101,8 @@ let package = Package(
         ),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce"]),
+        // The dialer command, run as a child process the way operators run it.
+        .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
         .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer"]),
         .testTarget(

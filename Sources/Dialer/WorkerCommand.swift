@@ -1,3 +1,4 @@
+import Foundation
 import Backoff
 import ArgumentParser
 import Logging
@@ -33,7 +34,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = runner.configuration
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)
-        let handlers = WorkerHandlers.production()
+        let handlers = WorkerHandlers.production(database: db, environment: ProcessInfo.processInfo.environment, logger: logger)
         let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -1,10 +1,19 @@
+import Logging
+import Salesforce
+import Store
 import Worker
 
-/// The job kinds a production `dialer worker` runs. Each capability registers its handler
-/// here as it lands (campaign import, call placing, call finalizing); with none registered
-/// the worker still rescues expired leases and prunes finished jobs.
+/// The job kinds a production `dialer worker` runs. A kind whose outside service is not
+/// configured is left to workers that have it, and said so at start; its jobs wait in the queue.
 enum WorkerHandlers {
-    static func production() -> [any JobHandler] {
-        []
+    static func production(database: Database, environment: [String: String], logger: Logger) -> [any JobHandler] {
+        var handlers: [any JobHandler] = []
+        do {
+            let salesforce = SalesforceClient(configuration: try SalesforceConfiguration.fromEnvironment(environment), logger: logger)
+            handlers.append(ImportCampaignHandler(campaigns: CampaignStore(database: database), salesforce: salesforce, logger: logger))
+        } catch {
+            logger.warning("not running \(CampaignStore.importKind) jobs: \(error)")
+        }
+        return handlers
     }
 }

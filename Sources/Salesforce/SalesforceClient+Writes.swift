@@ -91,3 +91,18 @@ extension SalesforceClient {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
 }
+
+/// Who the session belongs to, from the identity URL the login returned.
+public struct SalesforceIdentity: Decodable, Sendable, Equatable {
+    public let username: String
+    public let display_name: String?
+    public let organization_id: String
+    public let user_id: String
+}
+
+extension SalesforceClient {
+    /// The logged-in user: proves the credentials work end to end.
+    public func identity() async throws -> SalesforceIdentity {
+        try await send(.GET, try await session().identityURL).decode(SalesforceIdentity.self)
+    }
+}

@@ -102,7 +102,7 @@ public final class SalesforceClient: Sendable {
         }
     }
 
-    /// Sends `method path` (relative to the instance URL) with an optional JSON body, with the
+    /// Sends `method path` (relative to the instance URL, or absolute) with an optional JSON body, with the
     /// session, retry and error rules above.
     func send(_ method: HTTPMethod, _ path: String, json: Data? = nil) async throws -> Answer {
         var session = try await tokens.session()
@@ -110,7 +110,8 @@ public final class SalesforceClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            var request = HTTPClientRequest(url: session.instanceURL + path)
+            // The identity URL is absolute (on the login host); every other path is the instance's.
+            var request = HTTPClientRequest(url: path.hasPrefix("http") ? path : session.instanceURL + path)
             request.method = method
             request.headers.add(name: "Authorization", value: "Bearer \(session.accessToken)")
             request.headers.add(name: "Accept", value: "application/json")

@@ -42,12 +42,19 @@ public struct CampaignStore: Sendable {
                 )
                 return id
             }
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+        } catch where Self.isUniqueViolation(error) {
             throw CampaignError.nameTaken(campaign.name)
         }
     }
 
-    /// The campaign's id, status, query and limits, by id.
+    /// A unique constraint refused the write (also when wrapped by a transaction).
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
+        if let error = error as? PostgresTransactionError, let inner = error.closureError { return isUniqueViolation(inner) }
+        return false
+    }
+
+    /// The campaign's name, status and query, by id.
     public func campaign(id: Int64) async throws -> (name: String, status: CampaignStatus, soql: String)? {
         let rows = try await database.client.query(
             "SELECT name, status, soql FROM dialer.campaigns WHERE id = \(id)", logger: logger

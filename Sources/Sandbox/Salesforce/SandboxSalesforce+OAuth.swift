@@ -25,6 +25,17 @@ extension SandboxSalesforce {
         }
     }
 
+    func addIdentityRoute(to router: Router<BasicRequestContext>) {
+        router.get("/id/{org}/{user}") { request, context in
+            try await self.guarded(request, context) { _ in
+                Self.json(200, [
+                    "username": self.configuration.username, "display_name": "Dialer Integration",
+                    "organization_id": context.parameters.get("org") ?? "", "user_id": context.parameters.get("user") ?? "",
+                ])
+            }
+        }
+    }
+
     struct Refusal: Error {
         let error: String
         let description: String

@@ -149,6 +149,7 @@ public final class SandboxSalesforce: Sendable {
         let router = Router()
         router.middlewares.add(SandboxRequestLog(sandbox: self))
         addOAuthRoutes(to: router)
+        addIdentityRoute(to: router)
         addDataRoutes(to: router)
         return router
     }
