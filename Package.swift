@@ -67,12 +67,13 @@ let package = Package(
                 "Salesforce",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "Dialer",
             dependencies: [
-                "Store", "Worker", "Webhooks", "Salesforce",
+                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,140 @@
+import Foundation
+import Hummingbird
+import Logging
+import Salesforce
+import Sandbox
+import Store
+
+/// `dialer bench import`: a campaign of N contacts imported from a Sandbox Salesforce by a real
+/// `dialer worker` process, timed from creation to active, with the worker's peak memory.
+struct ImportBenchmark: Sendable {
+    let url: DatabaseURL
+    let contacts: Int
+    let pageSize: Int
+    let logger: Logger
+
+    struct Report: Sendable {
+        var contacts = 0
+        var seconds = 0.0
+        var callable = 0
+        var skipped: [String: Int] = [:]
+        var workerPeakKiB = 0
+        var pages = 0
+        /// Baseline: reading every page from the Sandbox with the same client, writing nothing.
+        var fetchOnlySeconds = 0.0
+
+        var text: String {
+            let rate = Double(contacts) / max(seconds, 1e-9)
+            return """
+                import: \(contacts) contacts in \(String(format: "%.2f", seconds)) s (\(String(format: "%.0f", rate)) contacts/s), \(pages) pages
+                callable: \(callable); skipped: \(skipped.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                worker peak memory (VmHWM): \(workerPeakKiB / 1024) MiB
+                baseline, same run: fetching the same pages without writing: \(String(format: "%.2f", fetchOnlySeconds)) s (\(String(format: "%.0f", Double(contacts) / max(fetchOnlySeconds, 1e-9))) contacts/s)
+                """
+        }
+    }
+
+    func run(progress: @escaping @Sendable (String) -> Void) async throws -> Report {
+        let keys = try ConnectedAppKeys.generate()
+        let sandbox = SandboxSalesforce(configuration: .init(
+            clientID: "3MVG9benchConsumerKey", username: "bench@dialer.test", publicKeyPEM: keys.publicKeyPEM, pageSize: pageSize
+        ))
+        progress("seeding \(contacts) contacts in the Sandbox Salesforce")
+        sandbox.seedContacts(contacts)
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let app = Application(
+            router: sandbox.router(),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: Self.quiet(logger)
+        )
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            defer { group.cancelAll() }
+            var ports = portStream.makeAsyncIterator()
+            guard let port = await ports.next() else { throw ValidationErrorText("the Sandbox did not start") }
+            sandbox.baseURL = "http://127.0.0.1:\(port)"
+            return try await measure(sandbox: sandbox, keys: keys, progress: progress)
+        }
+    }
+
+    func measure(sandbox: SandboxSalesforce, keys: ConnectedAppKeys, progress: @escaping @Sendable (String) -> Void) async throws -> Report {
+        try await Database.run(url: url, maxConnections: 4, logger: logger) { db in
+            try await Migrator(database: db).migrate()
+            let worker = Process()
+            worker.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            worker.arguments = ["worker"]
+            worker.environment = ProcessInfo.processInfo.environment.merging([
+                "DATABASE_URL": url.connectionString, "LOG_LEVEL": "warning",
+                "SALESFORCE_CLIENT_ID": "3MVG9benchConsumerKey", "SALESFORCE_USERNAME": "bench@dialer.test",
+                "SALESFORCE_LOGIN_URL": sandbox.baseURL, "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
+            ]) { _, new in new }
+            try worker.run()
+            defer { if worker.isRunning { worker.terminate() } }
+
+            let name = "bench-import-\(Int(Date().timeIntervalSince1970))"
+            var campaign = NewCampaign(name: name, soql: SOQLQuery(fields: SalesforceContact.fields, object: "Contact").soql, fromNumber: "+14155550100")
+            campaign.agentScript = nil
+            let store = CampaignStore(database: db)
+            let start = ContinuousClock.now
+            let id = try await store.create(campaign)
+            var report = Report()
+            while true {
+                try await Task.sleep(for: .milliseconds(100))
+                guard let row = try await store.progress(name: name).first else { continue }
+                progress(ImportProgressDisplay.bar(row))
+                if row.status != .importing {
+                    report.seconds = (ContinuousClock.now - start).seconds
+                    report.contacts = row.contacts
+                    report.callable = row.callable
+                    report.skipped = row.skipped
+                    if let error = row.importError { throw ValidationErrorText("import failed: \(error)") }
+                    break
+                }
+            }
+            report.workerPeakKiB = Self.peakMemoryKiB(pid: worker.processIdentifier)
+            report.pages = sandbox.requests.filter { $0.path.contains("/query") }.count
+            worker.terminate()
+            worker.waitUntilExit()
+            try await db.removeBenchmarkCampaign(id)
+
+            let client = SalesforceClient(configuration: SalesforceConfiguration(
+                clientID: "3MVG9benchConsumerKey", username: "bench@dialer.test", loginURL: sandbox.baseURL, privateKeyPEM: keys.privateKeyPEM
+            ), logger: logger)
+            let fetchStart = ContinuousClock.now
+            for try await _ in client.queryPages(campaign.soql, as: SalesforceContact.self) {}
+            report.fetchOnlySeconds = (ContinuousClock.now - fetchStart).seconds
+            return report
+        }
+    }
+
+    /// The Sandbox server is a fixture here: its shutdown at the end is not news.
+    static func quiet(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = .critical
+        return quiet
+    }
+
+    /// VmHWM: the most resident memory the process ever had.
+    static func peakMemoryKiB(pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+}
+
+/// A benchmark that could not run, and why.
+struct ValidationErrorText: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Database {
+    /// Removes a benchmark campaign and everything it made.
+    fileprivate func removeBenchmarkCampaign(_ campaignID: Int64) async throws {
+        try await client.query("DELETE FROM dialer.jobs WHERE campaign_id = \(campaignID)", logger: logger)
+        try await client.query("DELETE FROM dialer.contacts WHERE campaign_id = \(campaignID)", logger: logger)
+        try await client.query("DELETE FROM dialer.campaigns WHERE id = \(campaignID)", logger: logger)
+    }
+}
