@@ -25,13 +25,16 @@ struct CheckCommand: AsyncParsableCommand {
                 """
         )
 
+        @OptionGroup var salesforce: SalesforceOptions
+
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (or $LOG_LEVEL).")
         var logLevel: String?
 
         func run() async throws {
             LogSetup.bootstrap(level: logLevel ?? "warning")
             do {
-                let client = SalesforceClient(configuration: try SalesforceConfiguration.fromEnvironment(), logger: Logger(label: "dialer.check"))
+                let environment = salesforce.environment(ProcessInfo.processInfo.environment)
+                let client = SalesforceClient(configuration: try SalesforceConfiguration.fromEnvironment(environment), logger: Logger(label: "dialer.check"))
                 let session = try await client.session()
                 let identity = try await client.identity()
                 print("instance: \(session.instanceURL)")

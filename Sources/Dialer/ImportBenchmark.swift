@@ -52,7 +52,7 @@ struct ImportBenchmark: Sendable {
             group.addTask { try await app.runService(gracefulShutdownSignals: []) }
             defer { group.cancelAll() }
             var ports = portStream.makeAsyncIterator()
-            guard let port = await ports.next() else { throw ValidationErrorText("the Sandbox did not start") }
+            guard let port = await ports.next() else { throw CommandFailure("the Sandbox did not start") }
             sandbox.baseURL = "http://127.0.0.1:\(port)"
             return try await measure(sandbox: sandbox, keys: keys, progress: progress)
         }
@@ -88,7 +88,7 @@ struct ImportBenchmark: Sendable {
                     report.contacts = row.contacts
                     report.callable = row.callable
                     report.skipped = row.skipped
-                    if let error = row.importError { throw ValidationErrorText("import failed: \(error)") }
+                    if let error = row.importError { throw CommandFailure("import failed: \(error)") }
                     break
                 }
             }
@@ -124,11 +124,6 @@ struct ImportBenchmark: Sendable {
     }
 }
 
-/// A benchmark that could not run, and why.
-struct ValidationErrorText: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
 
 extension Database {
     /// Removes a benchmark campaign and everything it made.

@@ -24,6 +24,10 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var runner: RunnerOptions
+    @OptionGroup var salesforce: SalesforceOptions
+
+    @Option(help: "Which Salesforce field a contact's number comes from first: MobilePhone or Phone ($DIALER_PHONE_FIELD).")
+    var phoneField: String?
 
     @Flag(help: "Apply pending migrations at start instead of refusing to run.")
     var migrate = false
@@ -34,7 +38,9 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = runner.configuration
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)
-        let handlers = WorkerHandlers.production(database: db, environment: ProcessInfo.processInfo.environment, logger: logger)
+        var environment = salesforce.environment(ProcessInfo.processInfo.environment)
+        if let phoneField { environment["DIALER_PHONE_FIELD"] = phoneField }
+        let handlers = try WorkerHandlers.production(database: db, environment: environment, logger: logger)
         let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -6,11 +6,17 @@ import Worker
 /// The job kinds a production `dialer worker` runs. A kind whose outside service is not
 /// configured is left to workers that have it, and said so at start; its jobs wait in the queue.
 enum WorkerHandlers {
-    static func production(database: Database, environment: [String: String], logger: Logger) -> [any JobHandler] {
+    static func production(database: Database, environment: [String: String], logger: Logger) throws -> [any JobHandler] {
         var handlers: [any JobHandler] = []
+        let classifier: ContactClassifier
+        switch environment["DIALER_PHONE_FIELD"]?.lowercased() ?? "mobilephone" {
+        case "mobilephone", "mobile": classifier = ContactClassifier(preferMobile: true)
+        case "phone": classifier = ContactClassifier(preferMobile: false)
+        case let other: throw CommandFailure("DIALER_PHONE_FIELD / --phone-field must be MobilePhone or Phone, not \(other)")
+        }
         do {
             let salesforce = SalesforceClient(configuration: try SalesforceConfiguration.fromEnvironment(environment), logger: logger)
-            handlers.append(ImportCampaignHandler(campaigns: CampaignStore(database: database), salesforce: salesforce, logger: logger))
+            handlers.append(ImportCampaignHandler(campaigns: CampaignStore(database: database), salesforce: salesforce, classifier: classifier, logger: logger))
         } catch {
             logger.warning("not running \(CampaignStore.importKind) jobs: \(error)")
         }

@@ -177,3 +177,16 @@ import Worker
         }
     }
 }
+
+@Suite struct ContactClassifierTests {
+    @Test func thePreferredPhoneFieldIsConfigurable() {
+        let record = SalesforceContact(Id: "003SB0000000001AAA", Phone: "(212) 555-0100", MobilePhone: "(415) 555-0199", MailingState: "NY")
+        let mobileFirst = ContactClassifier(preferMobile: true).classify([record])[0]
+        #expect(mobileFirst.phoneE164 == "+14155550199" && mobileFirst.phoneField == "MobilePhone")
+        let phoneFirst = ContactClassifier(preferMobile: false).classify([record])[0]
+        #expect(phoneFirst.phoneE164 == "+12125550100" && phoneFirst.phoneField == "Phone")
+        // An invalid preferred number falls back to the other field.
+        let fallback = ContactClassifier(preferMobile: false).classify([SalesforceContact(Id: "003SB0000000002AAA", Phone: "555-01", MobilePhone: "415 555 0199", MailingState: "CA")])[0]
+        #expect(fallback.phoneE164 == "+14155550199" && fallback.phoneField == "MobilePhone" && fallback.skipReason == nil)
+    }
+}

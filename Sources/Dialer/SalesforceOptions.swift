@@ -1,0 +1,35 @@
+import ArgumentParser
+
+/// Salesforce settings as flags; each overrides its environment variable. The private key is
+/// taken only as a file, never as a flag value, since a process's arguments are visible to
+/// every user of the host.
+struct SalesforceOptions: ParsableArguments {
+    @Option(name: .customLong("salesforce-client-id"), help: "The Connected App's consumer key ($SALESFORCE_CLIENT_ID).")
+    var clientID: String?
+
+    @Option(name: .customLong("salesforce-username"), help: "The integration user ($SALESFORCE_USERNAME).")
+    var username: String?
+
+    @Option(name: .customLong("salesforce-login-url"), help: "Login, test or My Domain URL ($SALESFORCE_LOGIN_URL).")
+    var loginURL: String?
+
+    @Option(name: .customLong("salesforce-private-key-file"), help: "PEM file of the Connected App's private key ($SALESFORCE_PRIVATE_KEY_FILE).")
+    var privateKeyFile: String?
+
+    @Option(name: .customLong("salesforce-api-version"), help: "REST API version, such as 62.0 ($SALESFORCE_API_VERSION).")
+    var apiVersion: String?
+
+    /// The environment with these flags laid over it.
+    func environment(_ base: [String: String]) -> [String: String] {
+        var merged = base
+        if let clientID { merged["SALESFORCE_CLIENT_ID"] = clientID }
+        if let username { merged["SALESFORCE_USERNAME"] = username }
+        if let loginURL { merged["SALESFORCE_LOGIN_URL"] = loginURL }
+        if let apiVersion { merged["SALESFORCE_API_VERSION"] = apiVersion }
+        if let privateKeyFile {
+            merged["SALESFORCE_PRIVATE_KEY_FILE"] = privateKeyFile
+            merged["SALESFORCE_PRIVATE_KEY"] = nil
+        }
+        return merged
+    }
+}
