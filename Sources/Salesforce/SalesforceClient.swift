@@ -58,17 +58,9 @@ public final class SalesforceClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.headers.add(name: "Accept", value: "application/json")
             request.body = .bytes(ByteBuffer(string: "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"))
-            let status: Int
-            let body: ByteBuffer
-            do {
-                let response = try await http.execute(request, timeout: configuration.requestTimeoutAmount)
-                status = Int(response.status.code)
-                body = try await response.body.collect(upTo: 1 << 20)
-            } catch {
-                guard attempt <= configuration.maxRetries else { throw SalesforceError.unavailable("login: \(error)") }
-                try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
-                continue
-            }
+            guard let (status, body) = try await exchange(
+                request, http: http, configuration: configuration, attempt: attempt, what: "login", logger: logger, backoff: backoff
+            ) else { continue }
             if status == 200, let token = try? JSONDecoder().decode(TokenResponse.self, from: Data(body.readableBytesView)) {
                 logger.info("logged in to Salesforce", metadata: ["instance": "\(token.instance_url)"])
                 return SalesforceSession(accessToken: token.access_token, instanceURL: token.instance_url, identityURL: token.id ?? "")
@@ -119,18 +111,10 @@ public final class SalesforceClient: Sendable {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: json))
             }
-            let status: Int
-            let body: ByteBuffer
-            do {
-                let response = try await http.execute(request, timeout: configuration.requestTimeoutAmount)
-                status = Int(response.status.code)
-                body = try await response.body.collect(upTo: 64 << 20)
-            } catch {
-                guard attempt <= configuration.maxRetries else { throw SalesforceError.unavailable("\(method) \(Self.redacted(path)): \(error)") }
-                logger.warning("Salesforce request failed; retrying", metadata: ["path": "\(Self.redacted(path))", "error": "\(error)", "attempt": "\(attempt)"])
-                try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
-                continue
-            }
+            guard let (status, body) = try await Self.exchange(
+                request, http: http, configuration: configuration, attempt: attempt,
+                what: "\(method) \(Self.redacted(path))", logger: logger, backoff: backoff
+            ) else { continue }
             if (200..<300).contains(status) || status == 300 { return Answer(status: status, body: body) }
 
             let errors = (try? JSONDecoder().decode([SalesforceAPIError].self, from: Data(body.readableBytesView))) ?? []
@@ -153,6 +137,23 @@ public final class SalesforceClient: Sendable {
                 throw SalesforceError.api(status: status, errorCode: first.errorCode, message: first.message, fields: first.fields ?? [])
             }
             throw SalesforceError.unexpectedResponse(status: status, String(buffer: body).prefix(300).description)
+        }
+    }
+
+    /// One HTTP exchange. A transport failure (timeout, refused or dropped connection) waits
+    /// out the backoff and returns nil so the caller tries again, until the retries are spent.
+    static func exchange(
+        _ request: HTTPClientRequest, http: HTTPClient, configuration: SalesforceConfiguration, attempt: Int,
+        what: String, logger: Logger, backoff: RetryBackoff
+    ) async throws -> (status: Int, body: ByteBuffer)? {
+        do {
+            let response = try await http.execute(request, timeout: configuration.requestTimeoutAmount)
+            return (Int(response.status.code), try await response.body.collect(upTo: 64 << 20))
+        } catch {
+            guard attempt <= configuration.maxRetries else { throw SalesforceError.unavailable("\(what): \(error)") }
+            logger.warning("Salesforce request failed; retrying", metadata: ["request": "\(what)", "error": "\(error)", "attempt": "\(attempt)"])
+            try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
+            return nil
         }
     }
 

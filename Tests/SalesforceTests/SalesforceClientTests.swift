@@ -154,6 +154,19 @@ import Testing
         }
     }
 
+    @Test func anUnreachableSalesforceIsRetriedThenReportedAsUnavailable() async throws {
+        let configuration = SalesforceConfiguration(
+            clientID: "c", username: "u", loginURL: "http://127.0.0.1:1", privateKeyPEM: TestKeys.connectedAppPrivateKey,
+            requestTimeout: .milliseconds(300), maxRetries: 2
+        )
+        do {
+            _ = try await Self.client(configuration).session()
+            Issue.record("logged in to nothing")
+        } catch let SalesforceError.unavailable(reason) {
+            #expect(reason.hasPrefix("login: "))
+        }
+    }
+
     @Test func aMissingOrUnreadableSettingIsNamed() {
         #expect(throws: SalesforceConfigurationError.missing("SALESFORCE_PRIVATE_KEY or SALESFORCE_PRIVATE_KEY_FILE")) {
             try SalesforceConfiguration.fromEnvironment(["SALESFORCE_CLIENT_ID": "x", "SALESFORCE_USERNAME": "u"])
