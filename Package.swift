@@ -60,6 +60,13 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .target(
+            name: "Twilio",
+            dependencies: [
+                "Backoff",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // Loopback Salesforce and Twilio for tests and `dialer demo`; production targets never import it.
         .target(
             name: "Sandbox",
@@ -102,6 +109,7 @@ let package = Package(
         ),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce"]),
+        .testTarget(name: "TwilioTests", dependencies: ["Twilio"]),
         // The dialer command, run as a child process the way operators run it.
         .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
