@@ -11,8 +11,10 @@ CREATE TABLE dialer.campaigns (
     rate_per_second      double precision NOT NULL DEFAULT 1 CHECK (rate_per_second > 0),
     max_concurrent_calls integer     NOT NULL DEFAULT 10 CHECK (max_concurrent_calls > 0),
     max_attempts         integer     NOT NULL DEFAULT 3 CHECK (max_attempts > 0),
-    -- Seconds before the next attempt, by the outcome of the last one.
-    retry_delays         jsonb       NOT NULL DEFAULT '{"no-answer": 14400, "busy": 3600, "failed": 3600}',
+    -- Seconds before the next attempt, by how the last one ended (see RetryPolicy).
+    retry_delays         jsonb       NOT NULL DEFAULT '{"busy": 600, "no-answer": 3600, "machine": 14400, "failed": 900}',
+    -- An answering machine: hang up and try again later, or let the agent leave a message.
+    voicemail_policy     text        NOT NULL DEFAULT 'hang_up' CHECK (voicemail_policy IN ('hang_up', 'leave_message')),
     window_start         time        NOT NULL DEFAULT '08:00' ,
     window_end           time        NOT NULL DEFAULT '21:00' CHECK (window_end > window_start),
     agent_script         text,
