@@ -17,11 +17,15 @@ public enum Products {
 }
 
 /// A child process the test owns: started with an environment, read, signalled, awaited.
+///
+/// Its output is read to end of file on a thread of its own, and `wait` returns only once all
+/// of it is in: a test that reads `text` after the exit sees everything the child wrote.
 public final class ChildProcess: @unchecked Sendable {
     public let process = Process()
     private let output = Pipe()
     private let lock = NSLock()
     private var buffer = Data()
+    private var outputComplete = false
 
     public init(_ executable: URL, arguments: [String] = [], environment: [String: String] = [:]) {
         process.executableURL = executable
@@ -29,16 +33,23 @@ public final class ChildProcess: @unchecked Sendable {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.standardOutput = output
         process.standardError = output
-        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock()
-            self.buffer.append(data)
-            self.lock.unlock()
-        }
     }
 
-    public func start() throws { try process.run() }
+    public func start() throws {
+        try process.run()
+        // Our copy of the write end must close, or the reader never sees end of file.
+        try? output.fileHandleForWriting.close()
+        let reader = output.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            while true {
+                let data = reader.availableData
+                lock.lock()
+                if data.isEmpty { outputComplete = true } else { buffer.append(data) }
+                lock.unlock()
+                if data.isEmpty { return }
+            }
+        }
+    }
 
     /// Everything the child wrote to stdout and stderr so far.
     public var text: String {
@@ -49,18 +60,29 @@ public final class ChildProcess: @unchecked Sendable {
 
     public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
 
-    /// Waits for exit, up to `timeout`; returns the exit status, or nil if it is still running.
+    /// Waits for exit and for all its output, up to `timeout`; returns the exit status, or nil
+    /// if it is still running.
     public func wait(timeout: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        return process.isRunning ? nil : process.terminationStatus
+        guard !process.isRunning else { return nil }
+        let drained = ContinuousClock.now + .seconds(5)
+        while !isOutputComplete && ContinuousClock.now < drained {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return process.terminationStatus
+    }
+
+    private var isOutputComplete: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return outputComplete
     }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        output.fileHandleForReading.readabilityHandler = nil
     }
 }
 
