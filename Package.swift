@@ -65,13 +65,15 @@ let package = Package(
             dependencies: [
                 "Backoff",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Loopback Salesforce and Twilio for tests and `dialer demo`; production targets never import it.
         .target(
             name: "Sandbox",
             dependencies: [
-                "Salesforce",
+                "Salesforce", "Twilio",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -80,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "Dialer",
             dependencies: [
-                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox",
+                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -91,7 +93,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Store", "Salesforce", "Sandbox",
+                "Store", "Salesforce", "Sandbox", "Twilio",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -109,9 +111,9 @@ let package = Package(
         ),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce"]),
-        .testTarget(name: "TwilioTests", dependencies: ["Twilio"]),
+        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "Sandbox", "TestSupport"]),
         // The dialer command, run as a child process the way operators run it.
-        .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "TestSupport"]),
+        .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
         .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer"]),
         .testTarget(

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import Logging
 import Salesforce
+import Twilio
 
 /// `dialer check`: proves the credentials to an outside service work, or says exactly why not.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Check the credentials of an outside service.",
-        subcommands: [Salesforce.self]
+        subcommands: [Salesforce.self, Twilio.self]
     )
 
     struct Salesforce: AsyncParsableCommand {
@@ -41,6 +42,39 @@ struct CheckCommand: AsyncParsableCommand {
                 print("user: \(identity.username) (\(identity.user_id), organization \(identity.organization_id))")
             } catch {
                 print("cannot use Salesforce: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+
+    struct Twilio: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "twilio",
+            abstract: "Verify the Twilio credentials against the account and print its name and status.",
+            discussion: """
+                Reads TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and \
+                TWILIO_API_SECRET; TWILIO_BASE_URL points it at another endpoint.
+
+                Example:
+                  TWILIO_ACCOUNT_SID=AC... TWILIO_API_KEY=SK... TWILIO_API_SECRET=... dialer check twilio
+                """
+        )
+
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (or $LOG_LEVEL).")
+        var logLevel: String?
+
+        func run() async throws {
+            LogSetup.bootstrap(level: logLevel ?? "warning")
+            do {
+                let configuration = try TwilioConfiguration.fromEnvironment()
+                let account = try await TwilioClient(configuration: configuration, logger: Logger(label: "dialer.check")).account()
+                print("account: \(account.friendly_name) (\(account.sid))")
+                print("status: \(account.status)")
+                if account.status != "active" { throw ExitCode.failure }
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                print("cannot use Twilio: \(error)")
                 throw ExitCode.failure
             }
         }

@@ -3,6 +3,7 @@ import HummingbirdTesting
 import Logging
 import Salesforce
 import Sandbox
+import Twilio
 
 /// Runs a Sandbox Salesforce on a loopback port for `body`, with a client configuration that
 /// logs in to it with the test Connected App key.
@@ -21,6 +22,22 @@ public func withSandboxSalesforce<Result: Sendable>(
         let configuration = SalesforceConfiguration(
             clientID: "3MVG9dialerTestConsumerKey", username: "integration@dialer.test", loginURL: sandbox.baseURL,
             privateKeyPEM: TestKeys.connectedAppPrivateKey, requestTimeout: .seconds(5), maxRetries: 3
+        )
+        return try await body(sandbox, configuration)
+    }
+}
+
+/// Runs a Sandbox Twilio on a loopback port for `body`, with a client configuration for it.
+public func withSandboxTwilio<Result: Sendable>(
+    _ body: @Sendable (SandboxTwilio, TwilioConfiguration) async throws -> Result
+) async throws -> Result {
+    let sandbox = SandboxTwilio(configuration: .init(accountSID: "ACdialer0000000000000000000000test", authToken: "sandbox-auth-token", ownedNumbers: ["+14155550100"]))
+    let app = Application(router: sandbox.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.testLogger)
+    return try await app.test(.live) { client in
+        guard let port = client.port else { throw TestSetupError("the Sandbox did not report its port") }
+        let configuration = TwilioConfiguration(
+            accountSID: sandbox.configuration.accountSID, secret: sandbox.configuration.authToken,
+            baseURL: "http://127.0.0.1:\(port)", requestTimeout: .seconds(5), maxRetries: 3
         )
         return try await body(sandbox, configuration)
     }

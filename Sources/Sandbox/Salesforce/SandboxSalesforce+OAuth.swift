@@ -88,16 +88,19 @@ extension SandboxSalesforce {
         json(400, ["error": error, "error_description": description])
     }
 
-    /// `application/x-www-form-urlencoded` fields.
+    /// `application/x-www-form-urlencoded` fields; the last of a repeated name wins.
     static func formFields(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
+        Dictionary(formFields(pairs: body), uniquingKeysWith: { _, last in last })
+    }
+
+    /// `application/x-www-form-urlencoded` pairs in order, repeated names included.
+    static func formFields(pairs body: String) -> [(String, String)] {
+        body.split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1).map {
                 String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
             }
-            fields[parts[0]] = parts.count > 1 ? parts[1] : ""
+            return (parts[0], parts.count > 1 ? parts[1] : "")
         }
-        return fields
     }
 
     static func json(_ status: Int, _ value: some Encodable) -> Response {

@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+
+/// The Calls resource's behaviour.
+extension SandboxTwilio {
+    typealias Answer = (status: Int, body: SandboxJSON)
+
+    func handle(_ request: Request, _ context: BasicRequestContext, _ body: ([String: [String]]) -> Answer) async throws -> Response {
+        var request = request
+        let raw = try await request.collectBody(upTo: 1 << 20)
+        let form = Self.form(String(buffer: raw))
+        let latency = faults.latency
+        if latency > .zero { try await Task.sleep(for: latency) }
+        var answer: Answer
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if context.parameters.get("account") != configuration.accountSID + ".json" && context.parameters.get("account") != configuration.accountSID {
+            answer = Self.error(404, 20404, "The requested resource was not found")
+        } else if !authorized(request) {
+            answer = Self.error(401, 20003, "Authenticate")
+        } else if request.method == .post && request.uri.path.hasSuffix("/Calls.json"), let retryAfter = takeTooManyRequests() {
+            answer = Self.error(429, 20429, "Too Many Requests")
+            headers[.retryAfter] = String(retryAfter)
+        } else {
+            answer = body(form)
+        }
+        let status = answer.status
+        state.withLock { $0.log.append(LoggedRequest(method: request.method.rawValue, path: request.uri.path, form: form, status: status)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer.body))))
+    }
+
+    func authorized(_ request: Request) -> Bool {
+        guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
+              let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) })
+        else { return false }
+        return decoded == "\(configuration.accountSID):\(configuration.authToken)"
+    }
+
+    func takeTooManyRequests() -> Int? {
+        state.withLock { state in
+            guard state.faults.tooManyRequests > 0 else { return nil }
+            state.faults.tooManyRequests -= 1
+            return state.faults.retryAfterSeconds
+        }
+    }
+
+    func create(_ form: [String: [String]]) -> Answer {
+        let to = form["To"]?.first ?? "", from = form["From"]?.first ?? ""
+        guard to.range(of: #"^\+[1-9][0-9]{7,14}$"#, options: .regularExpression) != nil else {
+            return Self.error(400, 21211, "The 'To' number \(to) is not a valid phone number.")
+        }
+        guard configuration.ownedNumbers.contains(from) else {
+            return Self.error(400, 21212, "The 'From' number \(from) is not a valid phone number, shortcode, or alphanumeric sender ID.")
+        }
+        guard form["Url"]?.first?.isEmpty == false else { return Self.error(400, 21205, "Url parameter is required.") }
+        let (call, failAfterCreating) = state.withLock { state -> (Call, Bool) in
+            let sid = "CA" + String(format: "%032x", state.nextNumber)
+            state.nextNumber += 1
+            let call = Call(sid: sid, to: to, from: from, status: "queued", startTime: Date(), request: form)
+            state.calls[sid] = call
+            state.order.append(sid)
+            let fail = state.faults.serverErrorsAfterCreating > 0
+            if fail { state.faults.serverErrorsAfterCreating -= 1 }
+            return (call, fail)
+        }
+        if failAfterCreating { return Self.error(500, 20500, "Internal Server Error") }
+        return (201, json(call))
+    }
+
+    func fetch(_ file: String) -> Answer {
+        let sid = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
+        guard let call = state.withLock({ $0.calls[sid] }) else { return Self.error(404, 20404, "The requested resource was not found") }
+        return (200, json(call))
+    }
+
+    func update(_ file: String, _ form: [String: [String]]) -> Answer {
+        let sid = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
+        let updated = state.withLock { state -> Call? in
+            guard var call = state.calls[sid] else { return nil }
+            if form["Status"]?.first == "completed" || form["Status"]?.first == "canceled" {
+                call.status = call.status == "in-progress" ? "completed" : "canceled"
+            }
+            state.calls[sid] = call
+            return call
+        }
+        guard let updated else { return Self.error(404, 20404, "The requested resource was not found") }
+        return (200, json(updated))
+    }
+
+    func list(to: String?, since: String?) -> Answer {
+        let day = DateFormatter()
+        day.dateFormat = "yyyy-MM-dd"
+        day.timeZone = TimeZone(identifier: "UTC")
+        let matched = calls.filter { call in
+            (to == nil || call.to == to) && (since == nil || day.string(from: call.startTime) >= since!)
+        }
+        return (200, .object(["calls": .array(matched.reversed().map(json)), "next_page_uri": .null, "page": .number(0)]))
+    }
+
+    func json(_ call: Call) -> SandboxJSON {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return .object([
+            "sid": .string(call.sid), "account_sid": .string(configuration.accountSID), "to": .string(call.to),
+            "from": .string(call.from), "status": .string(call.status), "start_time": .string(formatter.string(from: call.startTime)),
+            "end_time": .null, "duration": .null, "answered_by": .null, "direction": .string("outbound-api"),
+        ])
+    }
+
+    static func error(_ status: Int, _ code: Int, _ message: String) -> Answer {
+        (status, .object(["code": .number(Double(code)), "message": .string(message),
+                          "more_info": .string("https://www.twilio.com/docs/errors/\(code)"), "status": .number(Double(status))]))
+    }
+
+    /// A form body, with repeated names kept in order.
+    static func form(_ body: String) -> [String: [String]] {
+        var fields: [String: [String]] = [:]
+        for (name, value) in SandboxSalesforce.formFields(pairs: body) { fields[name, default: []].append(value) }
+        return fields
+    }
+}

@@ -1,0 +1,143 @@
+import AsyncHTTPClient
+import Backoff
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Twilio's Calls REST API, with Basic auth by Account SID or API key.
+///
+/// Reads retry freely. A call create is retried only when Twilio certainly did nothing
+/// (429 with its Retry-After, a refused connection); any other failure after the request may
+/// have arrived (a timeout, a 5xx, a dropped connection) is `TwilioError.ambiguous`, because a
+/// blind retry could ring a person twice. The caller reconciles instead (the Calls list by To
+/// and start time).
+public final class TwilioClient: Sendable {
+    public let configuration: TwilioConfiguration
+    let http: HTTPClient
+    let logger: Logger
+    let backoff: RetryBackoff
+
+    public init(configuration: TwilioConfiguration, http: HTTPClient = .shared, logger: Logger,
+                backoff: RetryBackoff = RetryBackoff(base: 0.5, factor: 2, cap: 10, jitter: 0.2)) {
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+        self.backoff = backoff
+    }
+
+    var accountPath: String { "/2010-04-01/Accounts/\(configuration.accountSID)" }
+
+    /// Places a call. See the type's note on which failures are retried.
+    public func createCall(_ call: CallRequest) async throws -> TwilioCall {
+        try await send(.POST, "\(accountPath)/Calls.json", form: call.form, idempotent: false).decode(TwilioCall.self)
+    }
+
+    public func call(sid: String) async throws -> TwilioCall {
+        try await send(.GET, "\(accountPath)/Calls/\(sid).json", idempotent: true).decode(TwilioCall.self)
+    }
+
+    /// Calls to `to` started on or after `day` (Twilio filters by date), newest first.
+    public func calls(to: String, startedOnOrAfter day: Date) async throws -> [TwilioCall] {
+        let date = ISO8601DateFormatter.string(from: day, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        var path: String? = "\(accountPath)/Calls.json?To=\(Self.encode(to))&StartTime%3E=\(date)&PageSize=100"
+        var calls: [TwilioCall] = []
+        while let next = path {
+            let page = try await send(.GET, next, idempotent: true).decode(TwilioCallPage.self)
+            calls += page.calls
+            path = page.next_page_uri
+        }
+        return calls
+    }
+
+    /// Ends a call in progress (an answering machine under the hang-up policy).
+    public func hangUp(sid: String) async throws -> TwilioCall {
+        try await send(.POST, "\(accountPath)/Calls/\(sid).json", form: [("Status", "completed")], idempotent: true).decode(TwilioCall.self)
+    }
+
+    /// The account the credentials belong to.
+    public func account() async throws -> TwilioAccount {
+        try await send(.GET, "\(accountPath).json", idempotent: true).decode(TwilioAccount.self)
+    }
+
+    struct Answer {
+        let status: Int
+        let body: ByteBuffer
+
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            do {
+                return try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+            } catch {
+                throw TwilioError.unexpectedResponse(status: status, "cannot decode \(T.self): \(error)")
+            }
+        }
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil, idempotent: Bool) async throws -> Answer {
+        var attempt = 0
+        while true {
+            attempt += 1
+            var request = HTTPClientRequest(url: configuration.baseURL + path)
+            request.method = method
+            let credentials = Data("\(configuration.username):\(configuration.secret)".utf8).base64EncodedString()
+            request.headers.add(name: "Authorization", value: "Basic \(credentials)")
+            request.headers.add(name: "Accept", value: "application/json")
+            if let form {
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(ByteBuffer(string: form.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")))
+            }
+            let response: HTTPClientResponse
+            let body: ByteBuffer
+            do {
+                response = try await http.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.seconds * 1e9)))
+                body = try await response.body.collect(upTo: 8 << 20)
+            } catch {
+                let neverSent = Self.neverSent(error)
+                guard attempt <= configuration.maxRetries, idempotent || neverSent else {
+                    throw neverSent ? TwilioError.unreachable("\(error)") : TwilioError.ambiguous("\(method) \(Self.redacted(path)): \(error)")
+                }
+                logger.warning("Twilio request failed; retrying", metadata: ["path": "\(Self.redacted(path))", "attempt": "\(attempt)", "error": "\(error)"])
+                try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
+                continue
+            }
+            let status = Int(response.status.code)
+            if (200..<300).contains(status) { return Answer(status: status, body: body) }
+
+            let decoded = try? JSONDecoder().decode(TwilioErrorBody.self, from: Data(body.readableBytesView))
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init).map { Duration.seconds($0) }
+            let error = TwilioError.api(
+                status: status, code: decoded?.code ?? status, message: decoded?.message ?? "HTTP \(status)",
+                moreInfo: decoded?.more_info, retryAfter: retryAfter
+            )
+            if status == 429 && attempt <= configuration.maxRetries {
+                // Twilio refused the request without acting on it: waiting as asked is safe.
+                try await Task.sleep(for: retryAfter ?? .seconds(backoff.delay(afterAttempt: attempt)))
+                continue
+            }
+            if status >= 500 {
+                if idempotent && attempt <= configuration.maxRetries {
+                    try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
+                    continue
+                }
+                if !idempotent { throw TwilioError.ambiguous("\(error)") }
+            }
+            throw error
+        }
+    }
+
+    /// A failure before any byte could reach Twilio: the connection was refused or never made.
+    static func neverSent(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        let text = String(describing: error).lowercased()
+        return text.contains("connection refused") || text.contains("connectionrefused") || text.contains("econnrefused")
+    }
+
+    static func encode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+
+    /// A path for logs: query strings carry phone numbers.
+    static func redacted(_ path: String) -> String {
+        path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
+    }
+}

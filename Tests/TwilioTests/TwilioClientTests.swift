@@ -1,0 +1,117 @@
+import Foundation
+import Sandbox
+import TestSupport
+import Testing
+import Twilio
+
+@Suite struct TwilioClientTests {
+    static func client(_ configuration: TwilioConfiguration) -> TwilioClient {
+        TwilioClient(configuration: configuration, logger: TestDatabase.testLogger, backoff: .init(base: 0.01, factor: 2, cap: 0.05, jitter: 0))
+    }
+
+    static func request(to: String = "+14155550123") -> CallRequest {
+        var request = CallRequest(to: to, from: "+14155550100", url: "https://dialer.example.com/twilio/voice",
+                                  statusCallback: "https://dialer.example.com/twilio/status?attempt=7f3a")
+        request.asyncAmdStatusCallback = "https://dialer.example.com/twilio/amd?attempt=7f3a"
+        return request
+    }
+
+    @Test func createsACallWithOneStatusCallbackEventFieldPerEventThenFetchesListsAndHangsUp() async throws {
+        try await withSandboxTwilio { sandbox, configuration in
+            let client = Self.client(configuration)
+            let call = try await client.createCall(Self.request())
+            #expect(call.sid.hasPrefix("CA") && call.status == "queued" && call.to == "+14155550123")
+            let form = try #require(sandbox.requests.first { $0.path.hasSuffix("/Calls.json") }?.form)
+            #expect(form["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"])
+            #expect(form["StatusCallbackMethod"] == ["POST"] && form["Timeout"] == ["30"])
+            #expect(form["StatusCallback"] == ["https://dialer.example.com/twilio/status?attempt=7f3a"])
+            #expect(form["MachineDetection"] == ["Enable"] && form["AsyncAmd"] == ["true"])
+
+            #expect(try await client.call(sid: call.sid) == call)
+            let listed = try await client.calls(to: "+14155550123", startedOnOrAfter: Date().addingTimeInterval(-3600))
+            #expect(listed.map(\.sid) == [call.sid])
+            #expect(try await client.calls(to: "+14155550999", startedOnOrAfter: Date()).isEmpty)
+            #expect(try await client.hangUp(sid: call.sid).status == "canceled")
+            #expect(try await client.account().status == "active")
+        }
+    }
+
+    @Test func a429IsWaitedOutAsTwilioAsksAndTheCreateGoesThroughOnce() async throws {
+        try await withSandboxTwilio { sandbox, configuration in
+            sandbox.faults.tooManyRequests = 2
+            sandbox.faults.retryAfterSeconds = 1
+            let start = ContinuousClock.now
+            _ = try await Self.client(configuration).createCall(Self.request())
+            #expect(ContinuousClock.now - start >= .seconds(2))
+            #expect(sandbox.requests.filter { $0.path.hasSuffix("/Calls.json") }.map(\.status) == [429, 429, 201])
+            #expect(sandbox.calls.count == 1)
+        }
+    }
+
+    @Test func aServerErrorOnCreateIsAmbiguousAndNeverRetriedBlindly() async throws {
+        try await withSandboxTwilio { sandbox, configuration in
+            sandbox.faults.serverErrorsAfterCreating = 1
+            let client = Self.client(configuration)
+            do {
+                _ = try await client.createCall(Self.request())
+                Issue.record("a 500 was taken for success")
+            } catch let error as TwilioError {
+                guard case .ambiguous = error else { Issue.record("not ambiguous: \(error)"); return }
+                #expect(!error.isPermanent)
+            }
+            // One POST only: the call exists, and reconciliation finds it.
+            #expect(sandbox.requests.filter { $0.method == "POST" }.count == 1)
+            #expect(try await client.calls(to: "+14155550123", startedOnOrAfter: Date().addingTimeInterval(-60)).count == 1)
+        }
+    }
+
+    @Test func errorsOnTheCallsOwnParametersArePermanentAndCredentialsAreNot() async throws {
+        try await withSandboxTwilio { _, configuration in
+            let client = Self.client(configuration)
+            await #expect(throws: TwilioError.self) { try await client.createCall(Self.request(to: "0800-NOPE")) }
+            do {
+                _ = try await client.createCall(Self.request(to: "555-0100"))
+            } catch let error as TwilioError {
+                guard case let .api(status, code, _, moreInfo, _) = error else { Issue.record("\(error)"); return }
+                #expect(status == 400 && code == 21211 && error.isPermanent)
+                #expect(moreInfo == "https://www.twilio.com/docs/errors/21211")
+            }
+            var stranger = Self.request()
+            stranger.from = "+19995550100"
+            do {
+                _ = try await client.createCall(stranger)
+            } catch let error as TwilioError {
+                #expect(error.isPermanent, "\(error)")
+            }
+            var wrongSecret = configuration
+            wrongSecret.secret = "nope"
+            do {
+                _ = try await Self.client(wrongSecret).account()
+            } catch let error as TwilioError {
+                guard case let .api(status, code, _, _, _) = error else { Issue.record("\(error)"); return }
+                #expect(status == 401 && code == 20003 && !error.isPermanent)
+            }
+        }
+    }
+
+    @Test func anUnreachableTwilioIsNeverAmbiguous() async throws {
+        let configuration = TwilioConfiguration(accountSID: "AC1", secret: "s", baseURL: "http://127.0.0.1:1", requestTimeout: .milliseconds(300), maxRetries: 1)
+        do {
+            _ = try await Self.client(configuration).createCall(Self.request())
+            Issue.record("placed a call through nothing")
+        } catch let error as TwilioError {
+            guard case .unreachable = error else { Issue.record("expected unreachable, got \(error)"); return }
+        }
+    }
+
+    @Test func settingsComeFromTheEnvironmentWithAnAPIKeyPreferred() throws {
+        let key = try TwilioConfiguration.fromEnvironment(["TWILIO_ACCOUNT_SID": "AC1", "TWILIO_API_KEY": "SK1", "TWILIO_API_SECRET": "s", "TWILIO_AUTH_TOKEN": "t"])
+        #expect(key.username == "SK1" && key.secret == "s" && key.accountSID == "AC1")
+        let token = try TwilioConfiguration.fromEnvironment(["TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"])
+        #expect(token.username == "AC1" && token.baseURL == "https://api.twilio.com")
+        #expect(throws: TwilioConfigurationError.missing("TWILIO_API_SECRET")) {
+            try TwilioConfiguration.fromEnvironment(["TWILIO_ACCOUNT_SID": "AC1", "TWILIO_API_KEY": "SK1"])
+        }
+        #expect(throws: TwilioConfigurationError.missing("TWILIO_ACCOUNT_SID")) { try TwilioConfiguration.fromEnvironment([:]) }
+    }
+}
