@@ -21,7 +21,7 @@ import Testing
 
     static let vectors: [Vector] = {
         struct File: Decodable { let vectors: [Vector] }
-        return (try? JSONDecoder().decode(File.self, from: Data(SignatureFixtures.json.utf8)).vectors) ?? []
+        return (try? JSONDecoder().decode(File.self, from: Data(Fixtures.signatureVectors.utf8)).vectors) ?? []
     }()
 
     @Test func everyOfficialVectorPasses() throws {

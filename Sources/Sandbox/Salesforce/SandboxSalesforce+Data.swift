@@ -113,11 +113,12 @@ extension SandboxSalesforce {
         guard let known = Self.standardFields[query.object.lowercased()] else {
             return Self.apiError(400, "INVALID_TYPE", "sObject type '\(query.object)' is not supported.")
         }
-        let present = Set(records(ofType: query.object).prefix(50).flatMap { $0.fields.keys.map { $0.lowercased() } })
+        let candidates = records(ofType: query.object)
+        let present = Set(candidates.prefix(50).flatMap { $0.fields.keys.map { $0.lowercased() } })
         if let message = SOQLEvaluator.validate(query, knownFields: known.union(present)) {
             return Self.apiError(400, "INVALID_FIELD", message)
         }
-        let matched = SOQLEvaluator.run(query, over: records(ofType: query.object))
+        let matched = SOQLEvaluator.run(query, over: candidates)
         let cursorID = "01gSB" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(13)
         state.withLock { $0.cursors[cursorID] = Cursor(records: matched, fields: query.fields) }
         return page("\(cursorID)-0", version: version)
