@@ -73,8 +73,9 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: [
-                "Salesforce", "Twilio",
+                "Salesforce", "Twilio", "Backoff",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
@@ -110,7 +111,7 @@ let package = Package(
             path: "Tests/QueueProbeWorker"
         ),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
-        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce", "Twilio", "TestSupport"]),
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "Sandbox", "TestSupport"]),
         // The dialer command, run as a child process the way operators run it.
         .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),

@@ -42,10 +42,20 @@ public struct TwilioCall: Decodable, Sendable, Equatable {
     public let to: String
     public let from: String
     public let status: String
+    /// RFC 2822, as Twilio writes dates: `Wed, 25 Nov 2026 01:03:39 +0000`.
+    public let date_created: String?
     public let start_time: String?
     public let end_time: String?
     public let duration: String?
     public let answered_by: String?
+
+    /// `date_created` as a date.
+    public var dateCreated: Date? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return date_created.flatMap { formatter.date(from: $0) }
+    }
 }
 
 /// The account, as `dialer check twilio` reports it.

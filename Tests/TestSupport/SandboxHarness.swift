@@ -28,10 +28,17 @@ public func withSandboxSalesforce<Result: Sendable>(
 }
 
 /// Runs a Sandbox Twilio on a loopback port for `body`, with a client configuration for it.
+/// Its simulated calls are stopped when `body` returns.
 public func withSandboxTwilio<Result: Sendable>(
+    configure: (inout SandboxTwilio.Configuration) -> Void = { _ in },
     _ body: @Sendable (SandboxTwilio, TwilioConfiguration) async throws -> Result
 ) async throws -> Result {
-    let sandbox = SandboxTwilio(configuration: .init(accountSID: "ACdialer0000000000000000000000test", authToken: "sandbox-auth-token", ownedNumbers: ["+14155550100"]))
+    var sandboxConfiguration = SandboxTwilio.Configuration(
+        accountSID: "ACdialer0000000000000000000000test", authToken: "sandbox-auth-token", ownedNumbers: ["+14155550100"]
+    )
+    configure(&sandboxConfiguration)
+    let sandbox = SandboxTwilio(configuration: sandboxConfiguration)
+    defer { sandbox.shutdown() }
     let app = Application(router: sandbox.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.testLogger)
     return try await app.test(.live) { client in
         guard let port = client.port else { throw TestSetupError("the Sandbox did not report its port") }

@@ -17,7 +17,7 @@ import Twilio
     }
 
     @Test func createsACallWithOneStatusCallbackEventFieldPerEventThenFetchesListsAndHangsUp() async throws {
-        try await withSandboxTwilio { sandbox, configuration in
+        try await withSandboxTwilio(configure: { $0.simulatesCalls = false }) { sandbox, configuration in
             let client = Self.client(configuration)
             let call = try await client.createCall(Self.request())
             #expect(call.sid.hasPrefix("CA") && call.status == "queued" && call.to == "+14155550123")

@@ -6,6 +6,7 @@ extension SandboxTwilio {
     typealias Answer = (status: Int, body: SandboxJSON)
 
     func handle(_ request: Request, _ context: BasicRequestContext, _ body: ([String: [String]]) -> Answer) async throws -> Response {
+        let receivedAt = Date()
         var request = request
         let raw = try await request.collectBody(upTo: 1 << 20)
         let form = Self.form(String(buffer: raw))
@@ -24,7 +25,7 @@ extension SandboxTwilio {
             answer = body(form)
         }
         let status = answer.status
-        state.withLock { $0.log.append(LoggedRequest(method: request.method.rawValue, path: request.uri.path, form: form, status: status)) }
+        state.withLock { $0.log.append(LoggedRequest(method: request.method.rawValue, path: request.uri.path, form: form, status: status, receivedAt: receivedAt)) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer.body))))
@@ -54,12 +55,21 @@ extension SandboxTwilio {
             return Self.error(400, 21212, "The 'From' number \(from) is not a valid phone number, shortcode, or alphanumeric sender ID.")
         }
         guard form["Url"]?.first?.isEmpty == false else { return Self.error(400, 21205, "Url parameter is required.") }
+        let outcome = outcome(for: to)
+        if case let .refused(status, code) = outcome { return Self.error(status, code, SimulatedOutcome.message(code: code)) }
         let (call, failAfterCreating) = state.withLock { state -> (Call, Bool) in
             let sid = "CA" + String(format: "%032x", state.nextNumber)
             state.nextNumber += 1
-            let call = Call(sid: sid, to: to, from: from, status: "queued", startTime: Date(), request: form)
+            let now = Date()
+            // Twilio's CPS queue: each call leaves it 1/CPS after the one before.
+            let dequeueAt = max(now, state.nextDequeue)
+            state.nextDequeue = dequeueAt.addingTimeInterval(1 / configuration.callsPerSecond)
+            let call = Call(sid: sid, to: to, from: from, status: "queued", outcome: outcome, dateCreated: now, dequeueAt: dequeueAt, request: form)
             state.calls[sid] = call
             state.order.append(sid)
+            if configuration.simulatesCalls {
+                state.simulations[sid] = Task { await self.simulate(sid) }
+            }
             let fail = state.faults.serverErrorsAfterCreating > 0
             if fail { state.faults.serverErrorsAfterCreating -= 1 }
             return (call, fail)
@@ -68,18 +78,48 @@ extension SandboxTwilio {
         return (201, json(call))
     }
 
+    /// The scripted outcome, else one from the mix by a stable hash of the number, else the default.
+    func outcome(for number: String) -> SimulatedOutcome {
+        if let scripted = state.withLock({ $0.scripts[number] }) { return scripted }
+        let total = configuration.outcomeMix.reduce(0) { $0 + max(0, $1.weight) }
+        guard total > 0 else { return configuration.defaultOutcome }
+        // FNV-1a: the same number ends the same way in every run.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in number.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var pick = Int(hash % UInt64(total))
+        for entry in configuration.outcomeMix where entry.weight > 0 {
+            if pick < entry.weight { return entry.outcome }
+            pick -= entry.weight
+        }
+        return configuration.defaultOutcome
+    }
+
     func fetch(_ file: String) -> Answer {
         let sid = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
         guard let call = state.withLock({ $0.calls[sid] }) else { return Self.error(404, 20404, "The requested resource was not found") }
         return (200, json(call))
     }
 
+    /// Status=completed ends a call in progress; Status=canceled (or completed) stops one that
+    /// has not been answered. An ended call is left as it is.
     func update(_ file: String, _ form: [String: [String]]) -> Answer {
         let sid = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
+        let requested = form["Status"]?.first
         let updated = state.withLock { state -> Call? in
             guard var call = state.calls[sid] else { return nil }
-            if form["Status"]?.first == "completed" || form["Status"]?.first == "canceled" {
-                call.status = call.status == "in-progress" ? "completed" : "canceled"
+            if requested == "completed" || requested == "canceled" {
+                let now = Date()
+                if call.status == "in-progress" {
+                    call.hangUpRequested = true
+                    call.status = "completed"
+                    call.endTime = now
+                    call.duration = Int(now.timeIntervalSince(call.answeredAt ?? now).rounded(.up))
+                } else if ["queued", "initiated", "ringing"].contains(call.status) {
+                    call.hangUpRequested = true
+                    call.status = "canceled"
+                    call.endTime = now
+                    call.duration = 0
+                }
             }
             state.calls[sid] = call
             return call
@@ -93,20 +133,29 @@ extension SandboxTwilio {
         day.dateFormat = "yyyy-MM-dd"
         day.timeZone = TimeZone(identifier: "UTC")
         let matched = calls.filter { call in
-            (to == nil || call.to == to) && (since == nil || day.string(from: call.startTime) >= since!)
+            (to == nil || call.to == to) && (since == nil || day.string(from: call.startTime ?? call.dateCreated) >= since!)
         }
         return (200, .object(["calls": .array(matched.reversed().map(json)), "next_page_uri": .null, "page": .number(0)]))
     }
 
     func json(_ call: Call) -> SandboxJSON {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        func date(_ value: Date?) -> SandboxJSON { value.map { .string(Self.rfc2822($0)) } ?? .null }
         return .object([
             "sid": .string(call.sid), "account_sid": .string(configuration.accountSID), "to": .string(call.to),
-            "from": .string(call.from), "status": .string(call.status), "start_time": .string(formatter.string(from: call.startTime)),
-            "end_time": .null, "duration": .null, "answered_by": .null, "direction": .string("outbound-api"),
+            "from": .string(call.from), "status": .string(call.status), "date_created": date(call.dateCreated),
+            "start_time": date(call.startTime), "end_time": date(call.endTime),
+            "duration": call.duration.map { .string(String($0)) } ?? .null,
+            "answered_by": call.answeredBy.map { .string($0) } ?? .null, "direction": .string("outbound-api"),
         ])
+    }
+
+    /// Twilio's date format: `Wed, 25 Nov 2026 01:03:39 +0000`.
+    static func rfc2822(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
+        return formatter.string(from: date)
     }
 
     static func error(_ status: Int, _ code: Int, _ message: String) -> Answer {

@@ -2,24 +2,47 @@ import Foundation
 import Hummingbird
 import Synchronization
 
-/// A loopback stand-in for Twilio's Calls REST resource, for tests, benchmarks and the demo.
+/// A loopback stand-in for Twilio's Calls REST resource and its calls, for tests, benchmarks
+/// and the demo.
 ///
-/// This part answers create, fetch, list and hang-up with Twilio-shaped JSON and errors, checks
-/// Basic auth, can be told to answer 429 (with Retry-After) or 500, and logs every request.
-/// Simulating each call (ringing, outcomes, signed status callbacks, the media stream) builds
-/// on it.
+/// It answers create, fetch, list and hang-up with Twilio-shaped JSON and errors, checks Basic
+/// auth, and logs every request. Each created call is then simulated as Twilio would place it:
+/// creates above the account's calls per second wait in a queue; the call rings, ends as
+/// scripted for its number (or by the configured mix), fetches its voice URL when answered,
+/// and reports to its StatusCallback with signed requests carrying Twilio's parameters, which
+/// can be duplicated and shuffled. It can be told to answer 429 or 500 instead.
 public final class SandboxTwilio: Sendable {
     public struct Configuration: Sendable {
         public var accountSID: String
         public var authToken: String
         /// Numbers the account owns: a From outside them is error 21212.
         public var ownedNumbers: Set<String>
+        /// The account's CPS: calls created faster than this are queued (status `queued`) and
+        /// leave the queue 1/CPS apart, as Twilio does; creates are never refused for it.
+        public var callsPerSecond: Double = 100
+        public var timing = Timing()
+        /// The outcome of numbers without a script, unless `outcomeMix` is set.
+        public var defaultOutcome: SimulatedOutcome = .human
+        /// Outcomes by share, picked by a hash of the number, so a number always ends the same.
+        public var outcomeMix: [WeightedOutcome] = []
+        /// False: calls are created and stay queued; nothing is simulated or called back.
+        public var simulatesCalls = true
 
         public init(accountSID: String, authToken: String, ownedNumbers: Set<String>) {
             self.accountSID = accountSID
             self.authToken = authToken
             self.ownedNumbers = ownedNumbers
         }
+    }
+
+    /// How long the phases of a simulated call last.
+    public struct Timing: Sendable, Equatable {
+        public var ring: Duration = .milliseconds(50)
+        /// A person or machine talks this long unless the TwiML hangs up or the API does.
+        public var talk: Duration = .milliseconds(300)
+        public var requestTimeout: Duration = .seconds(5)
+
+        public init() {}
     }
 
     /// Failures to inject on call creates.
@@ -35,12 +58,47 @@ public final class SandboxTwilio: Sendable {
         public init() {}
     }
 
+    /// How status callbacks are delivered: Twilio gives no ordering guarantee and may repeat.
+    public struct CallbackDelivery: Sendable, Equatable {
+        /// Every callback is sent twice.
+        public var duplicated = false
+        /// A call's callbacks are held until it ends, then sent in random order.
+        public var shuffled = false
+
+        public init(duplicated: Bool = false, shuffled: Bool = false) {
+            self.duplicated = duplicated
+            self.shuffled = shuffled
+        }
+    }
+
     /// One request as received.
     public struct LoggedRequest: Sendable, Equatable {
         public let method: String
         public let path: String
         public let form: [String: [String]]
         public let status: Int
+        /// When the request reached the Sandbox (before its body was read).
+        public let receivedAt: Date
+    }
+
+    /// One request the Sandbox sent to the dialer, as Twilio would.
+    public struct Delivery: Sendable, Equatable {
+        public enum Kind: String, Sendable {
+            /// The voice URL, fetched for TwiML when the call is answered.
+            case voice
+            case status
+            /// The AsyncAmdStatusCallback.
+            case amd
+        }
+
+        public let kind: Kind
+        public let url: String
+        public let parameters: [String: String]
+        public let signature: String
+        /// The dialer's HTTP status; nil when it could not be reached.
+        public let responseStatus: Int?
+        public let responseBody: String
+        public let sentAt: Date
     }
 
     /// A call the Sandbox holds.
@@ -49,16 +107,33 @@ public final class SandboxTwilio: Sendable {
         public var to: String
         public var from: String
         public var status: String
-        public var startTime: Date
+        public var outcome: SimulatedOutcome
+        public var dateCreated: Date
+        /// When the call leaves the CPS queue and starts ringing.
+        public var dequeueAt: Date
+        public var startTime: Date?
+        public var answeredAt: Date?
+        public var endTime: Date?
+        public var duration: Int?
+        public var answeredBy: String?
         public var request: [String: [String]]
+        /// What the voice URL answered.
+        public var twiml: String?
+        var hangUpRequested = false
+        var nextSequenceNumber = 0
     }
 
     struct State {
         var calls: [String: Call] = [:]
         var order: [String] = []
+        var scripts: [String: SimulatedOutcome] = [:]
         var faults = Faults()
+        var callbackDelivery = CallbackDelivery()
         var log: [LoggedRequest] = []
+        var deliveries: [Delivery] = []
         var nextNumber = 1
+        var nextDequeue = Date.distantPast
+        var simulations: [String: Task<Void, Never>] = [:]
     }
 
     public let configuration: Configuration
@@ -73,10 +148,35 @@ public final class SandboxTwilio: Sendable {
         set { state.withLock { $0.faults = newValue } }
     }
 
+    public var callbackDelivery: CallbackDelivery {
+        get { state.withLock { $0.callbackDelivery } }
+        set { state.withLock { $0.callbackDelivery = newValue } }
+    }
+
+    /// Makes every call to `number` end with `outcome`.
+    public func script(_ number: String, _ outcome: SimulatedOutcome) {
+        state.withLock { $0.scripts[number] = outcome }
+    }
+
     public var requests: [LoggedRequest] { state.withLock { $0.log } }
+
+    /// Every request sent to the dialer, in the order sent.
+    public var deliveries: [Delivery] { state.withLock { $0.deliveries } }
 
     /// Every call created, in order.
     public var calls: [Call] { state.withLock { state in state.order.compactMap { state.calls[$0] } } }
+
+    /// Waits until every simulated call so far has ended and made its callbacks.
+    public func settle() async {
+        while let pending = state.withLock({ $0.simulations.values.first }) {
+            await pending.value
+        }
+    }
+
+    /// Stops simulating: calls in progress end where they are, without callbacks.
+    public func shutdown() {
+        for task in state.withLock({ $0.simulations.values }) { task.cancel() }
+    }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()

@@ -1,0 +1,177 @@
+import AsyncHTTPClient
+import Backoff
+import Foundation
+import NIOCore
+import Twilio
+
+/// The life of one simulated call, from the CPS queue to its last status callback.
+extension SandboxTwilio {
+    enum Wait {
+        case elapsed, hungUp, stopped
+    }
+
+    func simulate(_ sid: String) async {
+        defer { _ = state.withLock { $0.simulations.removeValue(forKey: sid) } }
+        guard let created = state.withLock({ $0.calls[sid] }) else { return }
+        let delivery = callbackDelivery
+        var held: [[(String, String)]] = []
+
+        func emit(_ event: String, terminal: Bool = false) async {
+            guard let (url, parameters) = statusCallback(sid, event: event, terminal: terminal) else { return }
+            if delivery.shuffled {
+                held.append(parameters)
+                if delivery.duplicated { held.append(parameters) }
+                return
+            }
+            await send(.status, to: url, parameters)
+            if delivery.duplicated { await send(.status, to: url, parameters) }
+        }
+        // Hung up through the API before it was answered.
+        var canceled = false
+        switch await wait(sid, until: created.dequeueAt) {
+        case .stopped: return
+        case .hungUp: canceled = true
+        case .elapsed:
+            advance(sid) { $0.status = "initiated"; $0.startTime = Date() }
+            await emit("initiated")
+            advance(sid) { $0.status = "ringing" }
+            await emit("ringing")
+            switch await wait(sid, until: Date().addingTimeInterval(configuration.timing.ring.seconds)) {
+            case .stopped: return
+            case .hungUp: canceled = true
+            case .elapsed: break
+            }
+        }
+
+        let outcome = created.outcome
+        switch outcome {
+        case _ where canceled:
+            break  // the hang-up request ended it
+        case .busy, .noAnswer, .failed, .refused:
+            advance(sid) { $0.status = outcome.terminal.status; $0.endTime = Date(); $0.duration = 0 }
+        case .human, .machine:
+            let detects = created.request["MachineDetection"]?.first.map { $0 != "Disable" } ?? false
+            let answeredBy = outcome == .human ? "human" : "machine_end_beep"
+            advance(sid) {
+                $0.status = "in-progress"
+                $0.answeredAt = Date()
+                if detects { $0.answeredBy = answeredBy }
+            }
+            let twiml = await fetchTwiML(sid)
+            advance(sid) { $0.twiml = twiml }
+            if detects, let amd = created.request["AsyncAmdStatusCallback"]?.first {
+                await send(.amd, to: amd, baseParameters(sid) + [("AnsweredBy", answeredBy), ("MachineDetectionDuration", "1800")])
+            }
+            await emit("answered")
+            // A failed fetch or a <Hangup/> ends the call at once, as on Twilio.
+            if let twiml, !twiml.contains("<Hangup") {
+                if case .stopped = await wait(sid, until: Date().addingTimeInterval(configuration.timing.talk.seconds)) { return }
+            }
+            advance(sid) { call in
+                guard call.endTime == nil else { return }  // hung up through the API
+                call.status = "completed"
+                call.endTime = Date()
+                call.duration = Int((call.endTime!.timeIntervalSince(call.answeredAt ?? call.endTime!)).rounded(.up))
+            }
+        }
+        await emit("completed", terminal: true)
+        if delivery.shuffled, let url = created.request["StatusCallback"]?.first {
+            for parameters in held.shuffled() { await send(.status, to: url, parameters) }
+        }
+    }
+
+    /// Sleeps until `deadline`, waking early for a hang-up through the API or a shutdown.
+    func wait(_ sid: String, until deadline: Date) async -> Wait {
+        while true {
+            if Task.isCancelled { return .stopped }
+            if state.withLock({ $0.calls[sid]?.hangUpRequested ?? true }) { return .hungUp }
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return .elapsed }
+            do { try await Task.sleep(for: .milliseconds(Int64(min(left, 0.02) * 1000) + 1)) } catch { return .stopped }
+        }
+    }
+
+    func advance(_ sid: String, _ change: (inout Call) -> Void) {
+        state.withLock { state in
+            if var call = state.calls[sid] {
+                change(&call)
+                state.calls[sid] = call
+            }
+        }
+    }
+
+    /// The parameters Twilio sends with every request about a call.
+    func baseParameters(_ sid: String) -> [(String, String)] {
+        guard let call = state.withLock({ $0.calls[sid] }) else { return [] }
+        return [
+            ("AccountSid", configuration.accountSID), ("ApiVersion", "2010-04-01"), ("CallSid", call.sid),
+            ("CallStatus", call.status), ("Called", call.to), ("Caller", call.from), ("Direction", "outbound-api"),
+            ("From", call.from), ("To", call.to),
+        ]
+    }
+
+    /// The callback for `event`, numbered, when the call asked for that event.
+    func statusCallback(_ sid: String, event: String, terminal: Bool) -> (String, [(String, String)])? {
+        guard let call = state.withLock({ $0.calls[sid] }), let url = call.request["StatusCallback"]?.first else { return nil }
+        let events = call.request["StatusCallbackEvent"] ?? ["completed"]
+        guard events.contains(event) else { return nil }
+        let sequence = state.withLock { state -> Int in
+            let number = state.calls[sid]?.nextSequenceNumber ?? 0
+            state.calls[sid]?.nextSequenceNumber = number + 1
+            return number
+        }
+        var parameters = baseParameters(sid) + [
+            ("CallbackSource", "call-progress-events"), ("SequenceNumber", String(sequence)), ("Timestamp", Self.rfc2822(Date())),
+        ]
+        if let answeredBy = call.answeredBy, event == "answered" || terminal { parameters.append(("AnsweredBy", answeredBy)) }
+        if terminal {
+            let seconds = call.duration ?? 0
+            parameters += [
+                ("CallDuration", String(seconds)), ("Duration", String((seconds + 59) / 60)),
+                ("SipResponseCode", String(call.status == "canceled" ? 487 : call.outcome.terminal.sip)),
+            ]
+        }
+        return (url, parameters)
+    }
+
+    /// Fetches the call's voice URL as Twilio does once it is answered; nil when it failed.
+    func fetchTwiML(_ sid: String) async -> String? {
+        guard let call = state.withLock({ $0.calls[sid] }), let url = call.request["Url"]?.first else { return nil }
+        let answer = await send(.voice, to: url, baseParameters(sid))
+        guard let answer, (200..<300).contains(answer.status) else { return nil }
+        return answer.body
+    }
+
+    /// A signed form POST to the dialer, logged; nil when nothing answered. Only loopback
+    /// addresses are ever contacted: a callback URL elsewhere is logged as undelivered.
+    @discardableResult
+    func send(_ kind: Delivery.Kind, to url: String, _ parameters: [(String, String)]) async -> (status: Int, body: String)? {
+        let signature = TwilioSignature(authToken: configuration.authToken).signature(url: url, parameters: parameters)
+        var answer: (status: Int, body: String)?
+        if let host = URL(string: url)?.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) {
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: TwilioSignature.header, value: signature)
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.headers.add(name: "User-Agent", value: "TwilioProxy/1.1")
+            request.body = .bytes(ByteBuffer(string: parameters.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")))
+            do {
+                let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(configuration.timing.requestTimeout.seconds * 1e9)))
+                let body = try await response.body.collect(upTo: 1 << 20)
+                answer = (Int(response.status.code), String(buffer: body))
+            } catch {
+                answer = nil
+            }
+        }
+        let delivery = Delivery(
+            kind: kind, url: url, parameters: Dictionary(parameters, uniquingKeysWith: { _, last in last }), signature: signature,
+            responseStatus: answer?.status, responseBody: answer?.body ?? "", sentAt: Date()
+        )
+        state.withLock { $0.deliveries.append(delivery) }
+        return answer
+    }
+
+    static func formEncode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+}
