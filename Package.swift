@@ -48,7 +48,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Store", "Backoff", "Salesforce",
+                "Store", "Backoff", "Salesforce", "Twilio",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -17,14 +17,20 @@ struct WorkerCommand: AsyncParsableCommand {
             SIGINT stops claiming, lets running jobs finish for --shutdown-deadline seconds, and \
             hands the rest back to the queue.
 
+            A worker runs the job kinds whose services are configured: campaign imports with \
+            Salesforce settings, calls with Twilio settings and --public-url. All workers share \
+            the account's --calls-per-second through Postgres.
+
             Example:
-              DATABASE_URL=postgres://dialer@db/dialer dialer worker --concurrency 50
+              DATABASE_URL=postgres://dialer@db/dialer TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… \
+                dialer worker --concurrency 50 --public-url https://dialer.example.com --calls-per-second 5
             """
     )
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var runner: RunnerOptions
     @OptionGroup var salesforce: SalesforceOptions
+    @OptionGroup var dialing: DialingOptions
 
     @Option(help: "Which Salesforce field a contact's number comes from first: MobilePhone or Phone ($DIALER_PHONE_FIELD).")
     var phoneField: String?
@@ -38,7 +44,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = runner.configuration
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)
-        var environment = salesforce.environment(ProcessInfo.processInfo.environment)
+        var environment = dialing.environment(salesforce.environment(ProcessInfo.processInfo.environment))
         if let phoneField { environment["DIALER_PHONE_FIELD"] = phoneField }
         let handlers = try WorkerHandlers.production(database: db, environment: environment, logger: logger)
         let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: configuration, logger: logger)

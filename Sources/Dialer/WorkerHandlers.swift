@@ -1,6 +1,7 @@
 import Logging
 import Salesforce
 import Store
+import Twilio
 import Worker
 
 /// The job kinds a production `dialer worker` runs. A kind whose outside service is not
@@ -19,6 +20,16 @@ enum WorkerHandlers {
             handlers.append(ImportCampaignHandler(campaigns: CampaignStore(database: database), salesforce: salesforce, classifier: classifier, logger: logger))
         } catch {
             logger.warning("not running \(CampaignStore.importKind) jobs: \(error)")
+        }
+        do {
+            let twilio = try TwilioConfiguration.fromEnvironment(environment)
+            let dialing = try DialingOptions.configuration(environment, twilio: twilio)
+            handlers.append(PlaceCallHandler(
+                database: database, twilio: TwilioClient(configuration: twilio, logger: logger), configuration: dialing,
+                faults: DialingOptions.faults(environment), logger: logger
+            ))
+        } catch {
+            logger.warning("not running \(CampaignStore.placeCallKind) jobs: \(error)")
         }
         return handlers
     }

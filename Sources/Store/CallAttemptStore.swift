@@ -9,21 +9,31 @@ public struct CallAttempt: Sendable, Equatable {
 
     public let id: UUID
     public let contactID: Int64
+    public let campaignID: Int64
     public let attemptNumber: Int
+    public let jobID: Int64?
     public let state: State
+    public let to: String
     public let callSID: String?
     public let twilioErrorCode: Int?
+    public let createdAt: Date
 }
 
-/// Call attempts: started once per (contact, attempt number), then settled.
+/// Call attempts: one row per dial, committed before the request to Twilio, then settled.
 public struct CallAttemptStore: Sendable {
     /// What `begin` found.
     public enum Start: Sendable, Equatable {
         /// A new attempt row, committed: the call may be placed now.
-        case started(UUID)
-        /// This attempt was started before (the job ran already): reconcile it, do not dial.
-        case existing(CallAttempt)
+        case started(CallAttempt)
+        /// The contact has an attempt nobody knows the outcome of: reconcile it, do not dial.
+        case unsettled(CallAttempt)
+        /// The campaign has `inFlight` calls in flight, its maximum or more.
+        case campaignFull(inFlight: Int)
     }
+
+    /// How long an attempt counts as in flight without an end: Twilio ends calls at 4 hours,
+    /// so an older one lost its last callback and must not hold the campaign's capacity.
+    public static let longestCall = "4 hours"
 
     public let database: Database
 
@@ -31,34 +41,52 @@ public struct CallAttemptStore: Sendable {
         self.database = database
     }
 
-    /// Commits the attempt row before any request to Twilio; a second start of the same
-    /// attempt number returns the first one instead.
+    static let columns = "id, contact_id, campaign_id, attempt_number, job_id, state, to_e164, call_sid, twilio_error_code, created_at"
+
+    /// Inserts the contact's next attempt (number = the highest so far + 1) and commits it,
+    /// unless the contact has an unsettled attempt or the campaign has `maxInFlight` calls in
+    /// flight. Begins of one campaign are serialized, so the cap holds across workers.
     public func begin(
-        contactID: Int64, campaignID: Int64, attemptNumber: Int, jobID: Int64?, to: String, from: String
+        contactID: Int64, campaignID: Int64, jobID: Int64?, to: String, from: String, maxInFlight: Int, slotAt: Double?
     ) async throws -> Start {
-        let rows = try await database.client.query(
-            """
-            INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, job_id, to_e164, from_e164)
-            VALUES (\(contactID), \(campaignID), \(attemptNumber), \(jobID), \(to), \(from))
-            ON CONFLICT (contact_id, attempt_number) DO NOTHING
-            RETURNING id
-            """,
-            logger: database.logger
-        )
-        for try await id in rows.decode(UUID.self) { return .started(id) }
-        guard let existing = try await attempt(contactID: contactID, attemptNumber: attemptNumber) else {
-            throw CallAttemptError.vanished(contactID: contactID, attemptNumber: attemptNumber)
+        try await database.client.withTransaction(logger: database.logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7001, \(Int32(truncatingIfNeeded: campaignID)))", logger: database.logger)
+            let unsettled = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM dialer.call_attempts WHERE contact_id = \(contactID) AND state IN ('dialing', 'unknown')",
+                logger: database.logger
+            )
+            for try await attempt in unsettled.decode(Row.self) { return .unsettled(Self.attempt(attempt)) }
+            let inFlight = try await connection.query(
+                """
+                SELECT count(*)::int FROM dialer.call_attempts
+                WHERE campaign_id = \(campaignID) AND ended_at IS NULL AND state <> 'failed'
+                  AND created_at > now() - \(Self.longestCall)::interval
+                """,
+                logger: database.logger
+            )
+            let count = try await inFlight.decode(Int.self).reduce(0) { $1 }
+            if count >= maxInFlight { return .campaignFull(inFlight: count) }
+            let inserted = try await connection.query(
+                """
+                INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, job_id, to_e164, from_e164, slot_at)
+                SELECT \(contactID), \(campaignID), coalesce(max(attempt_number), 0) + 1, \(jobID), \(to), \(from), to_timestamp(\(slotAt)::float8)
+                FROM dialer.call_attempts WHERE contact_id = \(contactID)
+                RETURNING \(unescaped: Self.columns)
+                """,
+                logger: database.logger
+            )
+            for try await attempt in inserted.decode(Row.self) { return .started(Self.attempt(attempt)) }
+            throw CallAttemptError.notInserted(contactID: contactID)
         }
-        return .existing(existing)
     }
 
-    /// Twilio accepted the call.
+    /// Twilio accepted the call: the contact has one more call.
     @discardableResult
     public func markPlaced(_ id: UUID, callSID: String) async throws -> Bool {
         try await settle(id, to: .placed, callSID: callSID, code: nil, message: nil)
     }
 
-    /// Twilio refused the call: nothing rang.
+    /// Twilio refused the call, or it never reached Twilio: nothing rang.
     @discardableResult
     public func markFailed(_ id: UUID, code: Int?, message: String) async throws -> Bool {
         try await settle(id, to: .failed, callSID: nil, code: code, message: message)
@@ -74,33 +102,75 @@ public struct CallAttemptStore: Sendable {
     func settle(_ id: UUID, to state: CallAttempt.State, callSID: String?, code: Int?, message: String?) async throws -> Bool {
         let rows = try await database.client.query(
             """
-            UPDATE dialer.call_attempts
-            SET state = \(state.rawValue), call_sid = \(callSID), twilio_error_code = \(code), error_message = \(message), updated_at = now()
-            WHERE id = \(id) AND state IN ('dialing', 'unknown')
-            RETURNING id
+            WITH settled AS (
+                UPDATE dialer.call_attempts
+                SET state = \(state.rawValue), call_sid = \(callSID), twilio_error_code = \(code), error_message = \(message), updated_at = now()
+                WHERE id = \(id) AND state IN ('dialing', 'unknown')
+                RETURNING contact_id, state
+            ), counted AS (
+                UPDATE dialer.contacts AS k SET attempts = k.attempts + 1
+                FROM settled WHERE k.id = settled.contact_id AND settled.state = 'placed'
+                RETURNING k.id
+            )
+            SELECT count(*)::int FROM settled
             """,
             logger: database.logger
+        )
+        return try await rows.decode(Int.self).reduce(0) { $1 } > 0
+    }
+
+    /// Removes an attempt that was never sent (its rate slot was missed): a dialing row only.
+    @discardableResult
+    public func abandon(_ id: UUID) async throws -> Bool {
+        let rows = try await database.client.query(
+            "DELETE FROM dialer.call_attempts WHERE id = \(id) AND state = 'dialing' RETURNING id", logger: database.logger
         )
         for try await _ in rows { return true }
         return false
     }
 
+    public func attempt(id: UUID) async throws -> CallAttempt? {
+        try await first("SELECT \(unescaped: Self.columns) FROM dialer.call_attempts WHERE id = \(id)")
+    }
+
     public func attempt(contactID: Int64, attemptNumber: Int) async throws -> CallAttempt? {
-        let rows = try await database.client.query(
-            """
-            SELECT id, contact_id, attempt_number, state, call_sid, twilio_error_code FROM dialer.call_attempts
-            WHERE contact_id = \(contactID) AND attempt_number = \(attemptNumber)
-            """,
-            logger: database.logger
+        try await first(
+            "SELECT \(unescaped: Self.columns) FROM dialer.call_attempts WHERE contact_id = \(contactID) AND attempt_number = \(attemptNumber)"
         )
-        for try await (id, contact, number, state, sid, code) in rows.decode((UUID, Int64, Int, String, String?, Int?).self) {
-            return CallAttempt(id: id, contactID: contact, attemptNumber: number, state: CallAttempt.State(rawValue: state) ?? .unknown, callSID: sid, twilioErrorCode: code)
-        }
+    }
+
+    /// The latest attempt a job made, if any: a rescued job finds what it did before it died.
+    public func latest(jobID: Int64) async throws -> CallAttempt? {
+        try await first(
+            "SELECT \(unescaped: Self.columns) FROM dialer.call_attempts WHERE job_id = \(jobID) ORDER BY attempt_number DESC LIMIT 1"
+        )
+    }
+
+    /// Which of `callSIDs` already belong to an attempt.
+    public func knownCallSIDs(_ callSIDs: [String]) async throws -> Set<String> {
+        let rows = try await database.client.query(
+            "SELECT call_sid FROM dialer.call_attempts WHERE call_sid = ANY(\(callSIDs)::text[])", logger: database.logger
+        )
+        return try await rows.decode(String.self).reduce(into: []) { $0.insert($1) }
+    }
+
+    typealias Row = (UUID, Int64, Int64, Int, Int64?, String, String, String?, Int?, Date)
+
+    func first(_ query: PostgresQuery) async throws -> CallAttempt? {
+        let rows = try await database.client.query(query, logger: database.logger)
+        for try await row in rows.decode(Row.self) { return Self.attempt(row) }
         return nil
+    }
+
+    static func attempt(_ row: Row) -> CallAttempt {
+        CallAttempt(
+            id: row.0, contactID: row.1, campaignID: row.2, attemptNumber: row.3, jobID: row.4,
+            state: CallAttempt.State(rawValue: row.5) ?? .unknown, to: row.6, callSID: row.7, twilioErrorCode: row.8, createdAt: row.9
+        )
     }
 }
 
-/// An attempt that conflicted on insert but cannot be read back (deleted in between).
+/// An attempt insert that returned nothing (it always returns its row).
 public enum CallAttemptError: Error, Equatable {
-    case vanished(contactID: Int64, attemptNumber: Int)
+    case notInserted(contactID: Int64)
 }

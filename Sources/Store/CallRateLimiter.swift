@@ -25,11 +25,15 @@ public struct CallRateLimiter: Sendable {
         self.database = database
     }
 
-    /// Reserves the next slot of `key` at `callsPerSecond`, if it starts within `maxWait`.
-    public func reserve(key: String, callsPerSecond: Double, maxWait: Duration) async throws -> Reservation {
+    /// Reserves the next slot of `key` at `callsPerSecond`, no earlier than `notBefore` (a slot
+    /// instant from another limiter), if it starts within `maxWait`.
+    public func reserve(key: String, callsPerSecond: Double, maxWait: Duration, notBefore: Double? = nil) async throws -> Reservation {
         precondition(callsPerSecond > 0, "a rate limit must be above zero")
         let rows = try await database.client.query(
-            "SELECT wait_seconds, slot_epoch, backlog_seconds FROM dialer.reserve_rate_slot(\(key), \(callsPerSecond), \(maxWait.seconds))",
+            """
+            SELECT wait_seconds, slot_epoch, backlog_seconds
+            FROM dialer.reserve_rate_slot(\(key), \(callsPerSecond), \(maxWait.seconds), \(notBefore)::float8)
+            """,
             logger: database.logger
         )
         for try await (wait, slot, backlog) in rows.decode((Double?, Double?, Double).self) {

@@ -47,3 +47,21 @@ struct TwilioErrorBody: Decodable {
     let more_info: String?
     let status: Int?
 }
+
+extension TwilioError {
+    /// The Twilio error code, when Twilio sent one.
+    public var code: Int? {
+        if case let .api(_, code, _, _, _) = self { return code }
+        return nil
+    }
+
+    /// True when a create that failed this way may still have placed the call: no answer, or
+    /// a success answer we could not read.
+    public var mayHavePlacedCall: Bool {
+        switch self {
+        case .ambiguous: true
+        case .unexpectedResponse(let status, _): (200..<300).contains(status)
+        case .api, .unreachable: false
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Twilio
+import Worker
+
+/// Dialing settings for `dialer worker`; each overrides its environment variable. Twilio's
+/// credentials come from the environment only (`TWILIO_ACCOUNT_SID`, `TWILIO_AUTH_TOKEN` or
+/// `TWILIO_API_KEY` + `TWILIO_API_SECRET`, `TWILIO_BASE_URL`).
+struct DialingOptions: ParsableArguments {
+    @Option(help: "The webhooks' public base URL, where Twilio fetches TwiML and sends callbacks ($DIALER_PUBLIC_URL).")
+    var publicURL: String?
+
+    @Option(help: "The Twilio account's calls per second, shared by all workers ($TWILIO_CALLS_PER_SECOND, default 1).")
+    var callsPerSecond: Double?
+
+    /// The dialing configuration, or why this worker cannot dial.
+    static func configuration(_ environment: [String: String], twilio: TwilioConfiguration) throws -> DialingConfiguration {
+        guard let publicURL = environment["DIALER_PUBLIC_URL"], !publicURL.isEmpty else {
+            throw CommandFailure("DIALER_PUBLIC_URL / --public-url is not set")
+        }
+        guard let url = URL(string: publicURL), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+            throw CommandFailure("DIALER_PUBLIC_URL must be an http(s) URL, not \(publicURL)")
+        }
+        var configuration = DialingConfiguration(publicURL: publicURL, accountSID: twilio.accountSID)
+        if let text = environment["TWILIO_CALLS_PER_SECOND"] {
+            guard let rate = Double(text), rate > 0 else { throw CommandFailure("TWILIO_CALLS_PER_SECOND must be a number above 0, not \(text)") }
+            configuration.accountCallsPerSecond = rate
+        }
+        return configuration
+    }
+
+    /// The crash tests' hooks: `DIALER_FAULT=kill-before-call-post` or `kill-after-call-post`
+    /// make the worker SIGKILL itself at that instant.
+    static func faults(_ environment: [String: String]) -> DialingFaults {
+        var faults = DialingFaults()
+        let die: @Sendable () -> Void = { kill(getpid(), SIGKILL) }
+        switch environment["DIALER_FAULT"] {
+        case "kill-before-call-post": faults.beforeCallPost = die
+        case "kill-after-call-post": faults.afterCallPost = die
+        default: break
+        }
+        return faults
+    }
+
+    /// The environment with these flags laid over it.
+    func environment(_ base: [String: String]) -> [String: String] {
+        var merged = base
+        if let publicURL { merged["DIALER_PUBLIC_URL"] = publicURL }
+        if let callsPerSecond { merged["TWILIO_CALLS_PER_SECOND"] = String(callsPerSecond) }
+        return merged
+    }
+}

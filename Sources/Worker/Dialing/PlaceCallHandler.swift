@@ -1,0 +1,185 @@
+import Backoff
+import Foundation
+import Logging
+import Store
+import Twilio
+
+/// `place_call`: dials one contact, in this order, each step able to stop it:
+///
+/// 1. a rescued job first settles what it did before it died (reconciliation);
+/// 2. the campaign is still active, the contact still callable;
+/// 3. compliance at dial time: not on the DNC list now, the contact's local time inside the
+///    campaign's window and 08:00–21:00 (else snooze to the next allowed instant);
+/// 4. the campaign's cap on calls in flight;
+/// 5. a slot from the campaign's limiter, then from the account's, not before it;
+/// 6. the attempt row, committed; then the POST, with the attempt id in every callback URL;
+/// 7. the CallSid recorded (placed), or the classified error (failed, or unknown).
+///
+/// A permanent Twilio error discards the job; a transient one retries it with backoff; an
+/// ambiguous one (the call may exist) is reconciled on the next run, never redialed blindly.
+public struct PlaceCallHandler: JobHandler {
+    public let kind = CampaignStore.placeCallKind
+    public let backoff: RetryBackoff
+    let campaigns: CampaignStore
+    let attempts: CallAttemptStore
+    let limiter: CallRateLimiter
+    let twilio: TwilioClient
+    let configuration: DialingConfiguration
+    let faults: DialingFaults
+    /// The wall clock for calling windows; tests set the hour.
+    let now: @Sendable () -> Date
+    let logger: Logger
+
+    public init(
+        database: Database, twilio: TwilioClient, configuration: DialingConfiguration, faults: DialingFaults = .init(),
+        backoff: RetryBackoff = RetryBackoff(base: 15, factor: 2, cap: 600, jitter: 0.2),
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+    ) {
+        campaigns = CampaignStore(database: database)
+        attempts = CallAttemptStore(database: database)
+        limiter = CallRateLimiter(database: database)
+        self.twilio = twilio
+        self.configuration = configuration
+        self.faults = faults
+        self.backoff = backoff
+        self.now = now
+        self.logger = logger
+    }
+
+    struct Args: Codable {
+        let contactID: Int64
+    }
+
+    public func run(_ job: Job) async throws -> JobOutcome {
+        let contactID = try job.args(as: Args.self).contactID
+        if let previous = try await attempts.latest(jobID: job.id) {
+            switch try await settle(previous) {
+            case .placed: return .completed
+            case .pending(let wait): return .snoozed(wait)
+            case .notPlaced: break
+            }
+        }
+        guard let context = try await campaigns.dialContext(contactID: contactID) else {
+            throw PermanentFailure("contact \(contactID) does not exist")
+        }
+        if let stop = try await gate(context) { return stop }
+        return try await dial(context, job: job)
+    }
+
+    /// Steps 2 to 4: nil when the contact may be dialed now.
+    func gate(_ context: DialContext) async throws -> JobOutcome? {
+        switch context.campaignStatus {
+        case .active: break
+        case .importing, .paused: return .snoozed(configuration.pausedRecheck)
+        case .completed, .cancelled, .failed:
+            return .cancelled(reason: "campaign \(context.campaignName) is \(context.campaignStatus.rawValue)")
+        }
+        if let skip = context.skipReason { return .cancelled(reason: "the contact is not callable: \(skip)") }
+        if let outcome = context.outcome { return .cancelled(reason: "the contact has its outcome already: \(outcome)") }
+        if context.attempts >= context.maxAttempts { return .cancelled(reason: "the contact had its \(context.maxAttempts) calls") }
+        guard context.phoneE164 != nil, let zoneID = context.timeZone, let zone = TimeZone(identifier: zoneID) else {
+            throw PermanentFailure("contact \(context.contactID) has no number or no known time zone")
+        }
+        if context.onDoNotCallList {
+            try await campaigns.skipForDoNotCall(contactID: context.contactID)
+            logger.info("not dialing: the number is on the DNC list", metadata: ["contact": "\(context.contactID)"])
+            return .cancelled(reason: "the number is on the DNC list")
+        }
+        guard let window = CallingWindow(start: context.windowStart, end: context.windowEnd).flatMap(CallingWindow.campaign) else {
+            return .cancelled(reason: "campaign \(context.campaignName) has no calling hours inside 08:00–21:00")
+        }
+        let now = now()
+        if let next = window.nextStart(after: now, in: zone, ring: .seconds(configuration.ringTimeout)) {
+            return .snoozed(.milliseconds(Int64(next.timeIntervalSince(now) * 1000)))
+        }
+        if context.callsInFlight >= context.maxConcurrentCalls { return .snoozed(configuration.capacityRecheck) }
+        return nil
+    }
+
+    /// Steps 5 to 7.
+    func dial(_ context: DialContext, job: Job) async throws -> JobOutcome {
+        let campaignSlot = try await limiter.reserve(
+            key: "campaign:\(context.campaignID)", callsPerSecond: context.ratePerSecond, maxWait: configuration.maxSlotWait
+        )
+        guard case .slot(_, let campaignAt) = campaignSlot else { return snooze(campaignSlot) }
+        let accountSlot = try await limiter.reserve(
+            key: configuration.limiterKey, callsPerSecond: configuration.accountCallsPerSecond * (1 - configuration.rateHeadroom),
+            maxWait: configuration.maxSlotWait, notBefore: campaignAt
+        )
+        guard case .slot(let wait, let slotAt) = accountSlot else { return snooze(accountSlot) }
+        let deadline = ContinuousClock.now + wait
+
+        let attempt: CallAttempt
+        switch try await attempts.begin(
+            contactID: context.contactID, campaignID: context.campaignID, jobID: job.id, to: context.phoneE164!,
+            from: context.fromNumber, maxInFlight: context.maxConcurrentCalls, slotAt: slotAt
+        ) {
+        case .campaignFull: return .snoozed(configuration.capacityRecheck)
+        case .unsettled(let other):
+            // Another job's attempt for this contact: settle it before anything is dialed.
+            switch try await settle(other) {
+            case .placed: return .cancelled(reason: "another job placed this contact's call")
+            case .pending(let wait): return .snoozed(wait)
+            case .notPlaced: return .snoozed(.zero)
+            }
+        case .started(let started): attempt = started
+        }
+
+        try? await Task.sleep(until: deadline, clock: .continuous)
+        let late = ContinuousClock.now - deadline
+        if Task.isCancelled || late > configuration.lateSlotTolerance {
+            _ = try await Task.detached { try await attempts.abandon(attempt.id) }.value
+            if Task.isCancelled { throw CancellationError() }
+            logger.debug("gave up a rate slot it woke late for", metadata: ["late_ms": "\(late.seconds * 1000)"])
+            return .snoozed(.zero)
+        }
+        return try await place(attempt, context)
+    }
+
+    func snooze(_ reservation: CallRateLimiter.Reservation) -> JobOutcome {
+        guard case .full(let backlog) = reservation else { return .snoozed(.zero) }
+        // Come back when the slots handed out are nearly used, spread so returns do not bunch.
+        let spread = configuration.maxSlotWait.seconds * Double.random(in: 0...0.5)
+        return .snoozed(.milliseconds(Int64(max(0, backlog.seconds - configuration.maxSlotWait.seconds + spread) * 1000)))
+    }
+
+    /// The POST and what it says about the attempt.
+    func place(_ attempt: CallAttempt, _ context: DialContext) async throws -> JobOutcome {
+        let base = configuration.publicURL, id = attempt.id.uuidString.lowercased()
+        var request = CallRequest(
+            to: attempt.to, from: context.fromNumber,
+            url: "\(base)/twilio/voice?attempt=\(id)", statusCallback: "\(base)/twilio/status?attempt=\(id)"
+        )
+        request.timeout = configuration.ringTimeout
+        if configuration.machineDetection { request.asyncAmdStatusCallback = "\(base)/twilio/amd?attempt=\(id)" }
+        let metadata: Logger.Metadata = ["attempt": "\(id)", "contact": "\(context.contactID)", "to": "\(Self.masked(attempt.to))"]
+
+        faults.beforeCallPost?()
+        let call: TwilioCall
+        do {
+            call = try await twilio.createCall(request)
+        } catch let error as TwilioError where error.isPermanent {
+            try await attempts.markFailed(attempt.id, code: error.code, message: error.description)
+            try await campaigns.recordOutcome(contactID: context.contactID, "failed")
+            logger.warning("Twilio refused the call for good", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            throw PermanentFailure("Twilio refused the call: \(error)")
+        } catch let error as TwilioError where error.mayHavePlacedCall {
+            try await attempts.markUnknown(attempt.id, message: error.description)
+            logger.warning("the call may or may not exist; reconciling before any redial", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            throw error
+        } catch let error as TwilioError {
+            try await attempts.markFailed(attempt.id, code: error.code, message: error.description)
+            throw error
+        } catch {
+            // Cancelled mid-request: the request may have been sent.
+            _ = try await Task.detached { try await attempts.markUnknown(attempt.id, message: "\(error)") }.value
+            throw error
+        }
+        faults.afterCallPost?()
+        try await attempts.markPlaced(attempt.id, callSID: call.sid)
+        logger.info("call placed", metadata: metadata.merging(["call_sid": "\(call.sid)"]) { $1 })
+        return .completed
+    }
+
+    static func masked(_ e164: String) -> String { PhoneNumber(e164: e164)?.masked ?? "(invalid number)" }
+}
