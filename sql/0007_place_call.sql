@@ -15,33 +15,42 @@ CREATE INDEX call_attempts_in_flight ON dialer.call_attempts (campaign_id)
 CREATE UNIQUE INDEX call_attempts_one_unsettled ON dialer.call_attempts (contact_id)
     WHERE state IN ('dialing', 'unknown');
 
--- The limiter gains not_before: a slot no earlier than that instant (epoch seconds). A call
--- takes its campaign's slot first, then the account's slot not before it, so the account's
--- spacing (the one Twilio enforces) is exact and the campaign's is never exceeded on average.
+-- A call is paced by two limiters at once: its campaign's rate and the account's. Reserving
+-- them one after the other would waste the first slot whenever the second is full (and a
+-- waste moves a campaign's schedule on for nothing), or dial one of them late. So one function
+-- takes every key's row, in key order (callers sharing keys cannot deadlock), and gives one
+-- slot: the latest of their theoretical arrival times, or nothing at all when that is further
+-- than max_wait_seconds away. Each key's tat then moves one emission interval of its own rate
+-- past the slot, so every key's slots stay at least 1/rate apart.
 DROP FUNCTION dialer.reserve_rate_slot(text, double precision, double precision);
 
 CREATE FUNCTION dialer.reserve_rate_slot(
-    limiter_key text, calls_per_second double precision, max_wait_seconds double precision,
-    not_before_epoch double precision DEFAULT NULL,
+    limiter_keys text[], calls_per_second double precision[], max_wait_seconds double precision,
     OUT wait_seconds double precision, OUT slot_epoch double precision, OUT backlog_seconds double precision
 )
 LANGUAGE plpgsql AS $$
 DECLARE
-    emission interval := make_interval(secs => 1.0 / calls_per_second);
     now_db timestamptz := clock_timestamp();
+    latest timestamptz;
     slot timestamptz;
 BEGIN
-    INSERT INTO dialer.rate_limits (key, tat) VALUES (limiter_key, now_db) ON CONFLICT (key) DO NOTHING;
-    SELECT greatest(tat, now_db) INTO slot FROM dialer.rate_limits WHERE key = limiter_key FOR UPDATE;
-    -- The lock may have been waited for: read the clock again.
+    INSERT INTO dialer.rate_limits (key, tat)
+    SELECT k, now_db FROM unnest(limiter_keys) AS k ORDER BY k
+    ON CONFLICT (key) DO NOTHING;
+    PERFORM 1 FROM dialer.rate_limits WHERE key = ANY (limiter_keys) ORDER BY key FOR UPDATE;
+    SELECT max(tat) INTO latest FROM dialer.rate_limits WHERE key = ANY (limiter_keys);
+    -- The locks may have been waited for: read the clock again.
     now_db := clock_timestamp();
-    slot := greatest(slot, now_db, coalesce(to_timestamp(not_before_epoch), now_db));
+    slot := greatest(latest, now_db);
     backlog_seconds := extract(epoch FROM slot - now_db);
     IF backlog_seconds > max_wait_seconds THEN
         wait_seconds := NULL;
         RETURN;
     END IF;
-    UPDATE dialer.rate_limits SET tat = slot + emission, updated_at = now_db WHERE key = limiter_key;
+    UPDATE dialer.rate_limits AS r
+    SET tat = slot + make_interval(secs => 1.0 / k.rate), updated_at = now_db
+    FROM unnest(limiter_keys, calls_per_second) AS k (key, rate)
+    WHERE r.key = k.key;
     wait_seconds := backlog_seconds;
     slot_epoch := extract(epoch FROM slot);
 END

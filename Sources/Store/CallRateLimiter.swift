@@ -25,14 +25,19 @@ public struct CallRateLimiter: Sendable {
         self.database = database
     }
 
-    /// Reserves the next slot of `key` at `callsPerSecond`, no earlier than `notBefore` (a slot
-    /// instant from another limiter), if it starts within `maxWait`.
-    public func reserve(key: String, callsPerSecond: Double, maxWait: Duration, notBefore: Double? = nil) async throws -> Reservation {
-        precondition(callsPerSecond > 0, "a rate limit must be above zero")
+    /// Reserves the next slot of `key` at `callsPerSecond`, if it starts within `maxWait`.
+    public func reserve(key: String, callsPerSecond: Double, maxWait: Duration) async throws -> Reservation {
+        try await reserve([RateLimit(key: key, callsPerSecond: callsPerSecond)], maxWait: maxWait)
+    }
+
+    /// Reserves one slot that respects every limit at once (a campaign's and its account's),
+    /// if it starts within `maxWait`; when it does not, no limit's schedule moves.
+    public func reserve(_ limits: [RateLimit], maxWait: Duration) async throws -> Reservation {
+        precondition(!limits.isEmpty && limits.allSatisfy { $0.callsPerSecond > 0 }, "rate limits must be above zero")
         let rows = try await database.client.query(
             """
             SELECT wait_seconds, slot_epoch, backlog_seconds
-            FROM dialer.reserve_rate_slot(\(key), \(callsPerSecond), \(maxWait.seconds), \(notBefore)::float8)
+            FROM dialer.reserve_rate_slot(\(limits.map(\.key))::text[], \(limits.map(\.callsPerSecond))::float8[], \(maxWait.seconds))
             """,
             logger: database.logger
         )
@@ -52,6 +57,17 @@ public struct CallRateLimiter: Sendable {
         case .full:
             return nil
         }
+    }
+}
+
+/// One limiter: its row key and its rate.
+public struct RateLimit: Sendable, Equatable {
+    public var key: String
+    public var callsPerSecond: Double
+
+    public init(key: String, callsPerSecond: Double) {
+        self.key = key
+        self.callsPerSecond = callsPerSecond
     }
 }
 

@@ -11,7 +11,7 @@ import Twilio
 /// 3. compliance at dial time: not on the DNC list now, the contact's local time inside the
 ///    campaign's window and 08:00–21:00 (else snooze to the next allowed instant);
 /// 4. the campaign's cap on calls in flight;
-/// 5. a slot from the campaign's limiter, then from the account's, not before it;
+/// 5. one rate slot that keeps both the campaign's pace and the account's (global) one;
 /// 6. the attempt row, committed; then the POST, with the attempt id in every callback URL;
 /// 7. the CallSid recorded (placed), or the classified error (failed, or unknown).
 ///
@@ -98,15 +98,11 @@ public struct PlaceCallHandler: JobHandler {
 
     /// Steps 5 to 7.
     func dial(_ context: DialContext, job: Job) async throws -> JobOutcome {
-        let campaignSlot = try await limiter.reserve(
-            key: "campaign:\(context.campaignID)", callsPerSecond: context.ratePerSecond, maxWait: configuration.maxSlotWait
-        )
-        guard case .slot(_, let campaignAt) = campaignSlot else { return snooze(campaignSlot) }
-        let accountSlot = try await limiter.reserve(
-            key: configuration.limiterKey, callsPerSecond: configuration.accountCallsPerSecond * (1 - configuration.rateHeadroom),
-            maxWait: configuration.maxSlotWait, notBefore: campaignAt
-        )
-        guard case .slot(let wait, let slotAt) = accountSlot else { return snooze(accountSlot) }
+        let reservation = try await limiter.reserve([
+            RateLimit(key: "campaign:\(context.campaignID)", callsPerSecond: context.ratePerSecond),
+            RateLimit(key: configuration.limiterKey, callsPerSecond: configuration.accountCallsPerSecond * (1 - configuration.rateHeadroom)),
+        ], maxWait: configuration.maxSlotWait)
+        guard case .slot(let wait, let slotAt) = reservation else { return snooze(reservation) }
         let deadline = ContinuousClock.now + wait
 
         let attempt: CallAttempt

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import Sandbox
+import Store
+import TestSupport
+import Twilio
+import Worker
+
+/// An active campaign of callable contacts, a Sandbox Twilio, and a PlaceCall handler whose
+/// clock says `now` (noon in New York unless told otherwise).
+struct Dialing {
+    let db: Database
+    let sandbox: SandboxTwilio
+    let twilio: TwilioConfiguration
+    let campaignID: Int64
+    let contacts: [Int64]
+
+    static let from = "+14155550100"
+    /// 2026-11-25 12:00 in New York.
+    static let noonInNewYork = Date(timeIntervalSince1970: 1_795_626_000)
+
+    static func number(_ index: Int) -> String { "+1212555\(String(format: "%04d", 1000 + index))" }
+
+    static func with(
+        contacts: Int = 1, maxConcurrentCalls: Int = 10, configure: @escaping @Sendable (inout SandboxTwilio.Configuration) -> Void = { _ in },
+        _ body: @Sendable (Dialing) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withFresh(maxConnections: 12) { db, _ in
+            try await withSandboxTwilio(configure: configure) { sandbox, twilio in
+                let campaign = try await db.scalar(
+                    """
+                    INSERT INTO dialer.campaigns (name, soql, status, from_number, rate_per_second, max_concurrent_calls)
+                    VALUES ('dialing test', 'SELECT Id FROM Contact', 'active', \(from), 100, \(maxConcurrentCalls)) RETURNING id
+                    """,
+                    as: Int64.self
+                )
+                var ids: [Int64] = []
+                for index in 0..<contacts {
+                    ids.append(try await db.scalar(
+                        """
+                        INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164, time_zone, time_zone_source)
+                        VALUES (\(campaign), \("003SB000000\(1000 + index)AAA"), \(number(index)), 'America/New_York', 'area_code')
+                        RETURNING id
+                        """,
+                        as: Int64.self
+                    ))
+                }
+                try await body(Dialing(db: db, sandbox: sandbox, twilio: twilio, campaignID: campaign, contacts: ids))
+            }
+        }
+    }
+
+    func handler(now: Date = Dialing.noonInNewYork, reconcileAfter: Duration = .seconds(120), callsPerSecond: Double = 50) -> PlaceCallHandler {
+        var configuration = DialingConfiguration(publicURL: "http://127.0.0.1:9/hooks", accountSID: twilio.accountSID)
+        configuration.accountCallsPerSecond = callsPerSecond
+        configuration.reconcileAfter = reconcileAfter
+        configuration.lateSlotTolerance = .seconds(1)
+        let client = TwilioClient(configuration: twilio, logger: TestDatabase.testLogger, backoff: .init(base: 0.01, factor: 2, cap: 0.05, jitter: 0))
+        return PlaceCallHandler(database: db, twilio: client, configuration: configuration, backoff: .init(base: 0.05, factor: 1, cap: 0.05, jitter: 0),
+                                now: { now }, logger: TestDatabase.testLogger)
+    }
+
+    /// Enqueues the contact's place_call job as the import does.
+    @discardableResult
+    func enqueue(_ contact: Int64) async throws -> Int64 {
+        try await JobQueue(database: db).enqueue(NewJob(kind: CampaignStore.placeCallKind, args: ["contactID": contact], uniqueKey: "place_call:\(contact)", campaignID: campaignID)).id
+    }
+
+    /// Claims the next place_call job and runs it once through `handler`, writing a returned
+    /// outcome back as a worker would (a thrown error leaves the job running).
+    func runOnce(_ handler: PlaceCallHandler) async throws -> JobOutcome {
+        let queue = JobQueue(database: db)
+        let jobs = try await queue.claim(kinds: [CampaignStore.placeCallKind], limit: 1, owner: "test", lease: .seconds(60))
+        guard let job = jobs.first else { throw TestSetupError("no place_call job to claim") }
+        let outcome = try await handler.run(job)
+        switch outcome {
+        case .completed: _ = try await queue.complete([job.lease])
+        case .snoozed(let delay): _ = try await queue.snooze([job.lease], for: delay)
+        case .cancelled(let reason): _ = try await queue.cancel([job.lease], reason: reason)
+        }
+        return outcome
+    }
+
+    /// Makes every unfinished job runnable now, as if its snooze or backoff had passed (or,
+    /// for a running one, its worker had died and its lease had been rescued).
+    func makeJobsDue() async throws {
+        try await db.execute(
+            """
+            UPDATE dialer.jobs SET state = 'available', run_at = now(), lease_owner = NULL, lease_expires_at = NULL
+            WHERE state IN ('available', 'running', 'retryable')
+            """
+        )
+    }
+
+    /// Creates the Sandbox received, that made a call.
+    var creates: Int { sandbox.callCreateInstants.count }
+
+    func jobState(_ contact: Int64) async throws -> String {
+        try await db.scalar("SELECT state FROM dialer.jobs WHERE unique_key = \("place_call:\(contact)") ORDER BY id DESC LIMIT 1", as: String.self)
+    }
+
+    func attempts(_ contact: Int64) async throws -> [CallAttempt] {
+        var found: [CallAttempt] = []
+        let store = CallAttemptStore(database: db)
+        for number in 1...10 {
+            guard let attempt = try await store.attempt(contactID: contact, attemptNumber: number) else { break }
+            found.append(attempt)
+        }
+        return found
+    }
+}
