@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
               swift build -c release
               .build/release/dialer bench queue --jobs 100000 --workers 5
             """,
-        subcommands: [BenchQueueCommand.self, BenchImportCommand.self]
+        subcommands: [BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self]
     )
 }
 
@@ -120,6 +120,50 @@ struct BenchImportCommand: AsyncParsableCommand {
             if due { FileHandle.standardError.write(Data((interactive ? "\r\(line)" : "\(line)\n").utf8)) }
         }
         if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        print(report.text)
+    }
+}
+
+/// `dialer bench pacing`: the global call rate, as the far end sees it.
+struct BenchPacingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pacing",
+        abstract: "Dial a generated campaign through a Sandbox Twilio with P worker processes at R calls/s.",
+        discussion: """
+            Starts a Sandbox Twilio in this process, seeds an active campaign (removed \
+            afterwards), and runs P `dialer worker` child processes sharing the account rate R \
+            through Postgres. From the Sandbox's own log of when each create arrived it reports \
+            the achieved rate over S seconds, the sliding one-second windows holding more than R \
+            calls, and the workers' slot reservation latency; a bare round trip and an \
+            uncontended reservation on the same pool are the baseline.
+
+            Example:
+              .build/release/dialer bench pacing --rate 20 --processes 4 --seconds 60
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "The account's calls per second.")
+    var rate = 20.0
+
+    @Option(help: "Worker processes sharing the rate.")
+    var processes = 4
+
+    @Option(help: "Seconds to measure, from the first call.")
+    var seconds = 60.0
+
+    @Option(help: "Jobs each worker runs at once (default: enough to hold 3 s of slots between them).")
+    var concurrency: Int?
+
+    func run() async throws {
+        guard rate > 0, processes > 0, seconds > 0 else { throw ValidationError("--rate, --processes and --seconds must be above 0") }
+        let logger = database.logger("dialer.bench")
+        let perProcess = concurrency ?? max(20, Int((rate * 3 / Double(processes)).rounded(.up)))
+        let settings = PacingBenchmark.Settings(rate: rate, processes: processes, seconds: seconds, concurrency: perProcess)
+        let report = try await PacingBenchmark(url: try database.url(), settings: settings, logger: logger).run { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
         print(report.text)
     }
 }

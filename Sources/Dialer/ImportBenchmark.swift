@@ -41,18 +41,7 @@ struct ImportBenchmark: Sendable {
         ))
         progress("seeding \(contacts) contacts in the Sandbox Salesforce")
         sandbox.seedContacts(contacts)
-        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = Application(
-            router: sandbox.router(),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
-            logger: Self.quiet(logger)
-        )
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            defer { group.cancelAll() }
-            var ports = portStream.makeAsyncIterator()
-            guard let port = await ports.next() else { throw CommandFailure("the Sandbox did not start") }
+        return try await withSandboxServer(sandbox.router(), logger: logger) { port in
             sandbox.baseURL = "http://127.0.0.1:\(port)"
             return try await measure(sandbox: sandbox, keys: keys, progress: progress)
         }
@@ -108,28 +97,11 @@ struct ImportBenchmark: Sendable {
         }
     }
 
-    /// The Sandbox server is a fixture here: its shutdown at the end is not news.
-    static func quiet(_ logger: Logger) -> Logger {
-        var quiet = logger
-        quiet.logLevel = .critical
-        return quiet
-    }
-
     /// VmHWM: the most resident memory the process ever had.
     static func peakMemoryKiB(pid: Int32) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
         else { return 0 }
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-    }
-}
-
-
-extension Database {
-    /// Removes a benchmark campaign and everything it made.
-    fileprivate func removeBenchmarkCampaign(_ campaignID: Int64) async throws {
-        try await client.query("DELETE FROM dialer.jobs WHERE campaign_id = \(campaignID)", logger: logger)
-        try await client.query("DELETE FROM dialer.contacts WHERE campaign_id = \(campaignID)", logger: logger)
-        try await client.query("DELETE FROM dialer.campaigns WHERE id = \(campaignID)", logger: logger)
     }
 }

@@ -46,7 +46,11 @@ struct WorkerCommand: AsyncParsableCommand {
         let db = Database(client: client, logger: logger)
         var environment = dialing.environment(salesforce.environment(ProcessInfo.processInfo.environment))
         if let phoneField { environment["DIALER_PHONE_FIELD"] = phoneField }
-        let handlers = try WorkerHandlers.production(database: db, environment: environment, logger: logger)
+        let statsFile = environment["DIALER_PACING_STATS"]
+        let recorder = PacingRecorder()
+        let handlers = try WorkerHandlers.production(
+            database: db, environment: environment, observer: statsFile == nil ? NoDialingObserver() : recorder, logger: logger
+        )
         let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(
@@ -62,6 +66,7 @@ struct WorkerCommand: AsyncParsableCommand {
             )
         )
         try await group.run()
+        if let statsFile { try recorder.write(to: statsFile) }
     }
 }
 

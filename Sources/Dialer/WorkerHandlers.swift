@@ -7,7 +7,9 @@ import Worker
 /// The job kinds a production `dialer worker` runs. A kind whose outside service is not
 /// configured is left to workers that have it, and said so at start; its jobs wait in the queue.
 enum WorkerHandlers {
-    static func production(database: Database, environment: [String: String], logger: Logger) throws -> [any JobHandler] {
+    static func production(
+        database: Database, environment: [String: String], observer: any DialingObserver = NoDialingObserver(), logger: Logger
+    ) throws -> [any JobHandler] {
         var handlers: [any JobHandler] = []
         let classifier: ContactClassifier
         switch environment["DIALER_PHONE_FIELD"]?.lowercased() ?? "mobilephone" {
@@ -26,7 +28,7 @@ enum WorkerHandlers {
             let dialing = try DialingOptions.configuration(environment, twilio: twilio)
             handlers.append(PlaceCallHandler(
                 database: database, twilio: TwilioClient(configuration: twilio, logger: logger), configuration: dialing,
-                faults: DialingOptions.faults(environment), logger: logger
+                faults: DialingOptions.faults(environment), observer: observer, logger: logger
             ))
         } catch {
             logger.warning("not running \(CampaignStore.placeCallKind) jobs: \(error)")

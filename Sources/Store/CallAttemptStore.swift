@@ -29,6 +29,8 @@ public struct CallAttemptStore: Sendable {
         case unsettled(CallAttempt)
         /// The campaign has `inFlight` calls in flight, its maximum or more.
         case campaignFull(inFlight: Int)
+        /// The campaign is no longer active, or the number joined the DNC list: do not dial.
+        case stopped(reason: String)
     }
 
     /// How long an attempt counts as in flight without an end: Twilio ends calls at 4 hours,
@@ -44,13 +46,25 @@ public struct CallAttemptStore: Sendable {
     static let columns = "id, contact_id, campaign_id, attempt_number, job_id, state, to_e164, call_sid, twilio_error_code, created_at"
 
     /// Inserts the contact's next attempt (number = the highest so far + 1) and commits it,
-    /// unless the contact has an unsettled attempt or the campaign has `maxInFlight` calls in
-    /// flight. Begins of one campaign are serialized, so the cap holds across workers.
+    /// unless the campaign is not active, the number is on the DNC list, the contact has an
+    /// unsettled attempt, or the campaign has `maxInFlight` calls in flight. Begins of one
+    /// campaign are serialized, so the cap holds across workers.
     public func begin(
         contactID: Int64, campaignID: Int64, jobID: Int64?, to: String, from: String, maxInFlight: Int, slotAt: Double?
     ) async throws -> Start {
         try await database.client.withTransaction(logger: database.logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7001, \(Int32(truncatingIfNeeded: campaignID)))", logger: database.logger)
+            let checks = try await connection.query(
+                """
+                SELECT status, EXISTS (SELECT 1 FROM dialer.dnc WHERE phone_e164 = \(to))
+                FROM dialer.campaigns WHERE id = \(campaignID)
+                """,
+                logger: database.logger
+            )
+            for try await (status, onDoNotCallList) in checks.decode((String, Bool).self) {
+                if status != "active" { return .stopped(reason: "the campaign is \(status)") }
+                if onDoNotCallList { return .stopped(reason: "the number is on the DNC list") }
+            }
             let unsettled = try await connection.query(
                 "SELECT \(unescaped: Self.columns) FROM dialer.call_attempts WHERE contact_id = \(contactID) AND state IN ('dialing', 'unknown')",
                 logger: database.logger

@@ -7,6 +7,7 @@ import Testing
 @Suite struct CallAttemptStoreTests {
     static func campaign(_ db: Database, contacts: Int = 1) async throws -> (campaign: Int64, contacts: [Int64]) {
         let campaign = try await CampaignStore(database: db).create(NewCampaign(name: "c", soql: "SELECT Id FROM Contact", fromNumber: "+14155550100"))
+        try await db.execute("UPDATE dialer.campaigns SET status = 'active' WHERE id = \(campaign)")
         var ids: [Int64] = []
         for index in 0..<contacts {
             ids.append(try await db.scalar(
@@ -97,6 +98,19 @@ import Testing
             await #expect(throws: PSQLError.self) { try await store.markPlaced(third.id, callSID: "CA0001") }  // a CallSid is one attempt's
             #expect(try await store.abandon(third.id))
             #expect(try await store.attempt(id: third.id) == nil)
+        }
+    }
+
+    @Test func nothingBeginsForACampaignNoLongerActiveOrANumberNowOnTheDNCList() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let (campaign, contacts) = try await Self.campaign(db)
+            let store = CallAttemptStore(database: db)
+            try await db.execute("UPDATE dialer.campaigns SET status = 'paused'")
+            #expect(try await Self.begin(store, campaign, contacts[0]) == .stopped(reason: "the campaign is paused"))
+            try await db.execute("UPDATE dialer.campaigns SET status = 'active'")
+            try await db.execute("INSERT INTO dialer.dnc (phone_e164, reason, source) VALUES ('+14155550123', 'opt-out', 'call')")
+            #expect(try await Self.begin(store, campaign, contacts[0]) == .stopped(reason: "the number is on the DNC list"))
+            #expect(try await db.scalar("SELECT count(*)::int FROM dialer.call_attempts", as: Int.self) == 0)
         }
     }
 }

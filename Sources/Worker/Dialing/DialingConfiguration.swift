@@ -12,8 +12,13 @@ public struct DialingConfiguration: Sendable {
     /// Slots are spaced this fraction wider than 1/rate, so that a few milliseconds of jitter
     /// between a slot and Twilio receiving the request cannot put rate + 1 calls in a second.
     public var rateHeadroom = 0.005
-    /// A job waits for a slot at most this long; beyond it, it snoozes and lets others wait.
-    public var maxSlotWait: Duration = .seconds(2)
+    /// A job waits for a slot at most this long; beyond it, it snoozes and comes back when
+    /// the slots handed out are nearly used. Long enough for every job a worker runs at once
+    /// to hold a slot (concurrency / rate), so jobs do not spin on a full limiter; a worker
+    /// that dies wastes the slots its jobs held, at most this many seconds of calls.
+    public var maxSlotWait: Duration = .seconds(10)
+    /// The attempt row is committed this long before its slot.
+    public var attemptLead: Duration = .milliseconds(200)
     /// A call that would start later than its slot by more than this gives the slot up and
     /// takes a new one: dialing late crowds the next second.
     public var lateSlotTolerance: Duration = .milliseconds(4)
@@ -46,4 +51,22 @@ public struct DialingFaults: Sendable {
     public var afterCallPost: (@Sendable () -> Void)?
 
     public init() {}
+}
+
+/// What the PlaceCall job tells about its pacing, for metrics and `dialer bench pacing`.
+public protocol DialingObserver: Sendable {
+    /// A rate slot was reserved (or found full) in `latency`: one round trip to Postgres.
+    func slotReserved(latency: Duration)
+    /// The call was posted `late` after its slot started.
+    func callPosted(late: Duration)
+    /// The job woke `late` for its slot, gave it up, and will take another.
+    func slotMissed(late: Duration)
+}
+
+/// Observes nothing.
+public struct NoDialingObserver: DialingObserver {
+    public init() {}
+    public func slotReserved(latency: Duration) {}
+    public func callPosted(late: Duration) {}
+    public func slotMissed(late: Duration) {}
 }

@@ -26,13 +26,15 @@ public struct PlaceCallHandler: JobHandler {
     let twilio: TwilioClient
     let configuration: DialingConfiguration
     let faults: DialingFaults
+    let observer: any DialingObserver
+    let databaseClock = DatabaseClock()
     /// The wall clock for calling windows; tests set the hour.
     let now: @Sendable () -> Date
     let logger: Logger
 
     public init(
         database: Database, twilio: TwilioClient, configuration: DialingConfiguration, faults: DialingFaults = .init(),
-        backoff: RetryBackoff = RetryBackoff(base: 15, factor: 2, cap: 600, jitter: 0.2),
+        observer: any DialingObserver = NoDialingObserver(), backoff: RetryBackoff = RetryBackoff(base: 15, factor: 2, cap: 600, jitter: 0.2),
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         campaigns = CampaignStore(database: database)
@@ -41,6 +43,7 @@ public struct PlaceCallHandler: JobHandler {
         self.twilio = twilio
         self.configuration = configuration
         self.faults = faults
+        self.observer = observer
         self.backoff = backoff
         self.now = now
         self.logger = logger
@@ -89,7 +92,8 @@ public struct PlaceCallHandler: JobHandler {
             return .cancelled(reason: "campaign \(context.campaignName) has no calling hours inside 08:00–21:00")
         }
         let now = now()
-        if let next = window.nextStart(after: now, in: zone, ring: .seconds(configuration.ringTimeout)) {
+        // The call may start up to maxSlotWait from now, and must finish ringing in the window.
+        if let next = window.nextStart(after: now, in: zone, ring: .seconds(configuration.ringTimeout) + configuration.maxSlotWait) {
             return .snoozed(.milliseconds(Int64(next.timeIntervalSince(now) * 1000)))
         }
         if context.callsInFlight >= context.maxConcurrentCalls { return .snoozed(configuration.capacityRecheck) }
@@ -98,19 +102,27 @@ public struct PlaceCallHandler: JobHandler {
 
     /// Steps 5 to 7.
     func dial(_ context: DialContext, job: Job) async throws -> JobOutcome {
+        let reserving = ContinuousClock.now, sent = Date()
         let reservation = try await limiter.reserve([
             RateLimit(key: "campaign:\(context.campaignID)", callsPerSecond: context.ratePerSecond),
             RateLimit(key: configuration.limiterKey, callsPerSecond: configuration.accountCallsPerSecond * (1 - configuration.rateHeadroom)),
         ], maxWait: configuration.maxSlotWait)
+        observer.slotReserved(latency: ContinuousClock.now - reserving)
         guard case .slot(let wait, let slotAt) = reservation else { return snooze(reservation) }
-        let deadline = ContinuousClock.now + wait
-
+        databaseClock.observe(databaseNow: slotAt - wait.seconds, sent: sent, received: Date())
+        let slot = databaseClock.local(slotAt)
+        // The attempt is committed just before its slot, not when the slot is taken: a worker
+        // that dies while waiting wastes the slot and leaves nothing to reconcile, and the
+        // campaign and the DNC list are checked again at the last moment.
+        await sleep(until: slot.addingTimeInterval(-configuration.attemptLead.seconds))
         let attempt: CallAttempt
         switch try await attempts.begin(
             contactID: context.contactID, campaignID: context.campaignID, jobID: job.id, to: context.phoneE164!,
             from: context.fromNumber, maxInFlight: context.maxConcurrentCalls, slotAt: slotAt
         ) {
+        case .started(let started): attempt = started
         case .campaignFull: return .snoozed(configuration.capacityRecheck)
+        case .stopped: return .snoozed(.zero)  // the next run's gate says why, and acts on it
         case .unsettled(let other):
             // Another job's attempt for this contact: settle it before anything is dialed.
             switch try await settle(other) {
@@ -118,18 +130,24 @@ public struct PlaceCallHandler: JobHandler {
             case .pending(let wait): return .snoozed(wait)
             case .notPlaced: return .snoozed(.zero)
             }
-        case .started(let started): attempt = started
         }
 
-        try? await Task.sleep(until: deadline, clock: .continuous)
-        let late = ContinuousClock.now - deadline
+        await sleep(until: slot)
+        let late = Duration.microseconds(Int64(-slot.timeIntervalSinceNow * 1e6))
         if Task.isCancelled || late > configuration.lateSlotTolerance {
             _ = try await Task.detached { try await attempts.abandon(attempt.id) }.value
             if Task.isCancelled { throw CancellationError() }
+            observer.slotMissed(late: late)
             logger.debug("gave up a rate slot it woke late for", metadata: ["late_ms": "\(late.seconds * 1000)"])
             return .snoozed(.zero)
         }
-        return try await place(attempt, context)
+        return try await place(attempt, context, slot: slot)
+    }
+
+    /// Sleeps until a local instant; a cancelled sleep returns early (the caller checks).
+    func sleep(until instant: Date) async {
+        let early = instant.timeIntervalSinceNow
+        if early > 0 { try? await Task.sleep(for: .microseconds(Int64(early * 1e6))) }
     }
 
     func snooze(_ reservation: CallRateLimiter.Reservation) -> JobOutcome {
@@ -140,7 +158,7 @@ public struct PlaceCallHandler: JobHandler {
     }
 
     /// The POST and what it says about the attempt.
-    func place(_ attempt: CallAttempt, _ context: DialContext) async throws -> JobOutcome {
+    func place(_ attempt: CallAttempt, _ context: DialContext, slot: Date) async throws -> JobOutcome {
         let base = configuration.publicURL, id = attempt.id.uuidString.lowercased()
         var request = CallRequest(
             to: attempt.to, from: context.fromNumber,
@@ -151,6 +169,7 @@ public struct PlaceCallHandler: JobHandler {
         let metadata: Logger.Metadata = ["attempt": "\(id)", "contact": "\(context.contactID)", "to": "\(Self.masked(attempt.to))"]
 
         faults.beforeCallPost?()
+        observer.callPosted(late: .microseconds(Int64(-slot.timeIntervalSinceNow * 1e6)))
         let call: TwilioCall
         do {
             call = try await twilio.createCall(request)

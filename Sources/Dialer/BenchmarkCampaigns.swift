@@ -1,0 +1,41 @@
+import PostgresNIO
+import Sandbox
+import Store
+
+extension Database {
+    /// An active campaign of `contacts` callable contacts, in a zone where it is midday now,
+    /// each with its place_call job: what the pacing benchmark and the dialing process tests
+    /// dial. Calls never end without webhooks, so the campaign allows them all in flight.
+    func seedDialableCampaign(name: String, contacts: Int, ratePerSecond: Double, firstNumber: Int64 = 2_120_000_000) async throws -> Int64 {
+        let rows = try await client.query(
+            """
+            WITH campaign AS (
+                INSERT INTO dialer.campaigns (name, soql, status, from_number, rate_per_second, max_concurrent_calls, max_attempts)
+                VALUES (\(name), 'SELECT Id FROM Contact', 'active', \(PacingBenchmark.from), \(ratePerSecond), \(max(1, contacts)), 1)
+                RETURNING id
+            ), contact AS (
+                INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164, time_zone, time_zone_source)
+                SELECT campaign.id, '003BP' || lpad(g::text, 13, '0'), '+1' || (\(firstNumber) + g)::text, \(CallableTimeZone.midday()), 'area_code'
+                FROM campaign, generate_series(1, \(contacts)) AS g
+                RETURNING id, campaign_id
+            ), job AS (
+                INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key)
+                SELECT \(CampaignStore.placeCallKind), jsonb_build_object('contactID', id), campaign_id, 'place_call:' || id FROM contact
+            )
+            SELECT id FROM campaign
+            """,
+            logger: logger
+        )
+        for try await id in rows.decode(Int64.self) { return id }
+        throw CommandFailure("the campaign was not created")
+    }
+
+    /// Removes a seeded campaign and everything it made.
+    func removeBenchmarkCampaign(_ campaignID: Int64) async throws {
+        try await client.query("DELETE FROM dialer.jobs WHERE campaign_id = \(campaignID)", logger: logger)
+        try await client.query("DELETE FROM dialer.call_attempts WHERE campaign_id = \(campaignID)", logger: logger)
+        try await client.query("DELETE FROM dialer.contacts WHERE campaign_id = \(campaignID)", logger: logger)
+        try await client.query("DELETE FROM dialer.campaigns WHERE id = \(campaignID)", logger: logger)
+        try await client.query("DELETE FROM dialer.rate_limits WHERE key = \("campaign:\(campaignID)")", logger: logger)
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Sandbox
+import Store
+
+/// `dialer bench pacing`: P real `dialer worker` processes dial a campaign through a Sandbox
+/// Twilio at the account rate R; the Sandbox's own request log says what rate it saw.
+struct PacingBenchmark: Sendable {
+    struct Settings: Sendable {
+        var rate: Double
+        var processes: Int
+        var seconds: Double
+        var concurrency: Int
+    }
+
+    static let accountSID = "ACbench00000000000000000000000000"
+    static let from = "+14155550100"
+
+    let url: DatabaseURL
+    let settings: Settings
+    let logger: Logger
+
+    func run(progress: @escaping @Sendable (String) -> Void) async throws -> PacingReport {
+        let token = UUID().uuidString
+        var configuration = SandboxTwilio.Configuration(accountSID: Self.accountSID, authToken: token, ownedNumbers: [Self.from])
+        configuration.simulatesCalls = false
+        let sandbox = SandboxTwilio(configuration: configuration)
+        return try await withSandboxServer(sandbox.router(), logger: logger) { port in
+            try await Database.run(url: url, maxConnections: 4, logger: logger) { db in
+                try await Migrator(database: db).migrate()
+                var report = PacingReport(settings: settings, postgres: try await QueueBenchmark.postgresSettings(db))
+                let contacts = Int(settings.rate * (settings.seconds + 15))
+                progress("seeding a campaign of \(contacts) contacts")
+                let campaign = try await db.seedDialableCampaign(
+                    name: "bench-pacing-\(Int(Date().timeIntervalSince1970))", contacts: contacts, ratePerSecond: settings.rate * 10
+                )
+                do {
+                    try await measure(&report, sandbox: sandbox, port: port, token: token, db: db, progress: progress)
+                    try await db.removeBenchmarkCampaign(campaign)
+                } catch {
+                    try? await db.removeBenchmarkCampaign(campaign)
+                    throw error
+                }
+                return report
+            }
+        }
+    }
+
+    func measure(
+        _ report: inout PacingReport, sandbox: SandboxTwilio, port: Int, token: String, db: Database,
+        progress: @escaping @Sendable (String) -> Void
+    ) async throws {
+        try await db.client.query("DELETE FROM dialer.rate_limits WHERE key = \("twilio:\(Self.accountSID)")", logger: logger)
+
+        let statsDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("dialer-pacing-\(token)")
+        try FileManager.default.createDirectory(at: statsDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: statsDirectory) }
+        progress("starting \(settings.processes) worker process(es) at \(settings.rate) calls/s")
+        let workers = try (0..<settings.processes).map { index in
+            try startWorker(sandboxPort: port, token: token, stats: statsDirectory.appendingPathComponent("\(index).json").path)
+        }
+        defer { for worker in workers where worker.isRunning { worker.terminate() } }
+
+        while sandbox.callCreateInstants.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let start = ContinuousClock.now
+        while ContinuousClock.now - start < .seconds(settings.seconds) {
+            try await Task.sleep(for: .seconds(min(5, settings.seconds)))
+            let elapsed = (ContinuousClock.now - start).seconds
+            progress(String(format: "%5.1f s: %d calls", elapsed, sandbox.callCreateInstants.count))
+        }
+        for worker in workers {
+            worker.terminate()
+            worker.waitUntilExit()
+        }
+        report.creates = sandbox.callCreateInstants
+        report.refused = sandbox.requests.filter { $0.path.hasSuffix("/Calls.json") && $0.status >= 400 }.count
+        for index in 0..<settings.processes {
+            let data = try Data(contentsOf: statsDirectory.appendingPathComponent("\(index).json"))
+            report.add(try JSONDecoder().decode(PacingRecorder.Figures.self, from: data))
+        }
+        report.duplicateNumbers = sandbox.calls.count - Set(sandbox.calls.map(\.to)).count
+        progress("baseline: a bare round trip and an uncontended reservation, same pool")
+        report.baselineRoundTripMs = try await Self.timings(200) { try await db.client.query("SELECT 1", logger: logger) }
+        let limiter = CallRateLimiter(database: db)
+        report.baselineReserveMs = try await Self.timings(200) {
+            _ = try await limiter.reserve(key: "bench:baseline", callsPerSecond: 1e6, maxWait: .seconds(1))
+        }
+        try await db.client.query("DELETE FROM dialer.rate_limits WHERE key = 'bench:baseline'", logger: logger)
+    }
+
+    func startWorker(sandboxPort: Int, token: String, stats: String) throws -> Process {
+        let worker = Process()
+        worker.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        worker.arguments = ["worker", "--concurrency", "\(settings.concurrency)", "--shutdown-deadline", "3"]
+        worker.environment = ProcessInfo.processInfo.environment.merging([
+            "DATABASE_URL": url.connectionString, "LOG_LEVEL": "error",
+            "TWILIO_ACCOUNT_SID": Self.accountSID, "TWILIO_AUTH_TOKEN": token, "TWILIO_BASE_URL": "http://127.0.0.1:\(sandboxPort)",
+            "TWILIO_CALLS_PER_SECOND": "\(settings.rate)", "DIALER_PUBLIC_URL": "http://127.0.0.1:9", "DIALER_PACING_STATS": stats,
+        ]) { _, new in new }
+        try worker.run()
+        return worker
+    }
+
+    static func timings(_ count: Int, _ body: () async throws -> Void) async throws -> [Double] {
+        var samples: [Double] = []
+        for _ in 0..<count {
+            let start = ContinuousClock.now
+            try await body()
+            samples.append((ContinuousClock.now - start).milliseconds)
+        }
+        return samples
+    }
+}

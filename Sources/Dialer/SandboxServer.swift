@@ -1,0 +1,23 @@
+import Hummingbird
+import Logging
+
+/// Runs a Sandbox router on a loopback port for the length of `body`, which gets the port.
+/// Benchmarks use it; the server's own start and stop are not news, so it logs only failures.
+func withSandboxServer<Result: Sendable>(
+    _ router: Router<BasicRequestContext>, logger: Logger, _ body: @Sendable (Int) async throws -> Result
+) async throws -> Result {
+    var quiet = logger
+    quiet.logLevel = .critical
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    let app = Application(
+        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quiet
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+        defer { group.cancelAll() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next(), port > 0 else { throw CommandFailure("the Sandbox did not start") }
+        return try await body(port)
+    }
+}

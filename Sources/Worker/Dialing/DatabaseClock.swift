@@ -1,0 +1,47 @@
+import Foundation
+import Synchronization
+
+/// The database's clock as seen from this process.
+///
+/// Rate slots are instants on the database's clock, and a worker must start each call at its
+/// slot on its own clock. Waiting "the seconds the database said" would add the answer's
+/// travel time, which varies from call to call and crowds windows; a worker on another host
+/// would also carry its clock's skew. So the offset is estimated as NTP does: every
+/// reservation says what time it was at the database, somewhere between the request leaving
+/// and the answer arriving; the sample with the shortest round trip bounds it best. Samples
+/// age out after a minute, so drift is followed.
+public final class DatabaseClock: Sendable {
+    struct Sample {
+        /// Database time minus local time, in seconds.
+        var offset: Double
+        var roundTrip: Double
+        var taken: ContinuousClock.Instant
+    }
+
+    let best = Mutex<Sample?>(nil)
+    let maxAge: Duration
+
+    public init(maxAge: Duration = .seconds(60)) {
+        self.maxAge = maxAge
+    }
+
+    /// Records that the database read `databaseNow` (epoch seconds) during a request sent at
+    /// `sent` and answered at `received`, both local.
+    public func observe(databaseNow: Double, sent: Date, received: Date) {
+        let roundTrip = received.timeIntervalSince(sent)
+        let midpoint = sent.timeIntervalSince1970 + roundTrip / 2
+        let sample = Sample(offset: databaseNow - midpoint, roundTrip: roundTrip, taken: .now)
+        best.withLock { best in
+            if let current = best, current.roundTrip < sample.roundTrip, ContinuousClock.now - current.taken < maxAge { return }
+            best = sample
+        }
+    }
+
+    /// The local instant of a database instant (epoch seconds).
+    public func local(_ databaseEpoch: Double) -> Date {
+        Date(timeIntervalSince1970: databaseEpoch - (best.withLock { $0?.offset } ?? 0))
+    }
+
+    /// The current estimate of database time minus local time, in seconds.
+    public var offset: Double { best.withLock { $0?.offset } ?? 0 }
+}
