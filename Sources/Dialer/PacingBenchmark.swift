@@ -82,6 +82,17 @@ struct PacingBenchmark: Sendable {
             report.add(try JSONDecoder().decode(PacingRecorder.Figures.self, from: data))
         }
         report.duplicateNumbers = sandbox.calls.count - Set(sandbox.calls.map(\.to)).count
+        // How long after its slot (database clock) each create reached the Sandbox (local clock).
+        let slots = try await db.client.query(
+            "SELECT to_e164, extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE state = 'placed' AND slot_at IS NOT NULL",
+            logger: logger
+        )
+        var slotByNumber: [String: Double] = [:]
+        for try await (to, slot) in slots.decode((String, Double).self) { slotByNumber[to] = slot }
+        for request in sandbox.requests where request.status == 201 {
+            guard let to = request.form["To"]?.first, let slot = slotByNumber[to] else { continue }
+            report.arrivalAfterSlotMs.append((request.receivedAt.timeIntervalSince1970 - slot) * 1000)
+        }
         progress("baseline: a bare round trip and an uncontended reservation, same pool")
         report.baselineRoundTripMs = try await Self.timings(200) { try await db.client.query("SELECT 1", logger: logger) }
         let limiter = CallRateLimiter(database: db)

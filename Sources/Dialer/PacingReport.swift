@@ -12,6 +12,7 @@ struct PacingReport: Sendable {
     var reserveMs: [Double] = []
     var postLateMs: [Double] = []
     var missedLateMs: [Double] = []
+    var arrivalAfterSlotMs: [Double] = []
     var baselineRoundTripMs: [Double] = []
     var baselineReserveMs: [Double] = []
 
@@ -35,7 +36,7 @@ struct PacingReport: Sendable {
 
     var text: String {
         func stats(_ values: [Double]) -> String {
-            String(format: "p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%d)", percentile(values, 50), percentile(values, 99), values.max() ?? 0, values.count)
+            String(format: "min %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%d)", values.min() ?? 0, percentile(values, 50), percentile(values, 99), values.max() ?? 0, values.count)
         }
         return """
             postgres: \(postgres.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
@@ -45,6 +46,8 @@ struct PacingReport: Sendable {
             the same number dialed twice: \(duplicateNumbers); creates refused by the Sandbox: \(refused)
             slot reservation latency: \(stats(reserveMs))
             POST start after its slot: \(stats(postLateMs))
+            create reaching the Sandbox after its slot: \(stats(arrivalAfterSlotMs))
+            slowest arrivals (ms after slot): \(arrivalAfterSlotMs.sorted().suffix(8).map { String(format: "%.1f", $0) }.joined(separator: " "))
             slots given up for waking late: \(missedLateMs.count)
             baseline, same pool after the run: SELECT 1 \(stats(baselineRoundTripMs)); uncontended reservation \(stats(baselineReserveMs))
             """

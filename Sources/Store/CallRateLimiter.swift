@@ -48,6 +48,13 @@ public struct CallRateLimiter: Sendable {
         throw CallRateLimiterError.noAnswer
     }
 
+    /// The database's clock now, in epoch seconds: what slots are measured on.
+    public func databaseTime() async throws -> Double {
+        let rows = try await database.client.query("SELECT extract(epoch FROM clock_timestamp())::float8", logger: database.logger)
+        for try await now in rows.decode(Double.self) { return now }
+        throw CallRateLimiterError.noAnswer
+    }
+
     /// Reserves a slot and sleeps until it starts; nil when the limiter is full for `maxWait`.
     public func acquire(key: String, callsPerSecond: Double, maxWait: Duration) async throws -> Duration? {
         switch try await reserve(key: key, callsPerSecond: callsPerSecond, maxWait: maxWait) {

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Twilio's Calls REST API, with Basic auth by Account SID or API key.
 ///
@@ -17,6 +18,8 @@ public final class TwilioClient: Sendable {
     let http: HTTPClient
     let logger: Logger
     let backoff: RetryBackoff
+    /// When Twilio last answered anything, for `isCold`.
+    let lastAnswer = Mutex<ContinuousClock.Instant?>(nil)
 
     public init(configuration: TwilioConfiguration, http: HTTPClient = .shared, logger: Logger,
                 backoff: RetryBackoff = RetryBackoff(base: 0.5, factor: 2, cap: 10, jitter: 0.2)) {
@@ -53,6 +56,19 @@ public final class TwilioClient: Sendable {
     /// Ends a call in progress (an answering machine under the hang-up policy).
     public func hangUp(sid: String) async throws -> TwilioCall {
         try await send(.POST, "\(accountPath)/Calls/\(sid).json", form: [("Status", "completed")], idempotent: true).decode(TwilioCall.self)
+    }
+
+    /// True when no request got an answer for long enough that the pooled connection may be
+    /// gone (the pool drops idle ones after 60 s): the next request would pay a TCP and TLS
+    /// handshake, which makes a call start tens of milliseconds after its rate slot.
+    public var isCold: Bool {
+        lastAnswer.withLock { last in last.map { ContinuousClock.now - $0 > .seconds(45) } ?? true }
+    }
+
+    /// Opens (or refreshes) a pooled connection with a cheap read, ignoring failures: called
+    /// before taking a rate slot when `isCold`, so the call itself goes out at once.
+    public func warmUp() async {
+        _ = try? await account()
     }
 
     /// The account the credentials belong to.
@@ -101,6 +117,7 @@ public final class TwilioClient: Sendable {
                 continue
             }
             let status = Int(response.status.code)
+            lastAnswer.withLock { $0 = .now }
             if (200..<300).contains(status) { return Answer(status: status, body: body) }
 
             let decoded = try? JSONDecoder().decode(TwilioErrorBody.self, from: Data(body.readableBytesView))

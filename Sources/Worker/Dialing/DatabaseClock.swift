@@ -19,6 +19,7 @@ public final class DatabaseClock: Sendable {
     }
 
     let best = Mutex<Sample?>(nil)
+    let calibration = Mutex<Task<Void, any Error>?>(nil)
     let maxAge: Duration
 
     public init(maxAge: Duration = .seconds(60)) {
@@ -40,6 +41,38 @@ public final class DatabaseClock: Sendable {
     /// The local instant of a database instant (epoch seconds).
     public func local(_ databaseEpoch: Double) -> Date {
         Date(timeIntervalSince1970: databaseEpoch - (best.withLock { $0?.offset } ?? 0))
+    }
+
+    /// True until a sample with a round trip under `goodRoundTrip` is younger than `maxAge`:
+    /// reservations answered after waiting for the limiter's lock bound the offset poorly.
+    public func needsCalibration() -> Bool {
+        best.withLock { best in
+            guard let best else { return true }
+            return best.roundTrip > Self.goodRoundTrip || ContinuousClock.now - best.taken > maxAge
+        }
+    }
+
+    static let goodRoundTrip = 0.002
+
+    /// Makes sure the offset is known from a quick round trip, reading the database clock with
+    /// `read` up to ten times. One calibration runs at a time; concurrent callers wait for it
+    /// (a burst of jobs at start would otherwise queue for connections and spoil every sample).
+    public func calibrate(_ read: @escaping @Sendable () async throws -> Double) async throws {
+        guard needsCalibration() else { return }
+        let task = calibration.withLock { running -> Task<Void, any Error> in
+            if let running { return running }
+            let task = Task {
+                defer { self.calibration.withLock { $0 = nil } }
+                for _ in 0..<10 where self.needsCalibration() {
+                    let sent = Date()
+                    let databaseNow = try await read()
+                    self.observe(databaseNow: databaseNow, sent: sent, received: Date())
+                }
+            }
+            running = task
+            return task
+        }
+        try await task.value
     }
 
     /// The current estimate of database time minus local time, in seconds.

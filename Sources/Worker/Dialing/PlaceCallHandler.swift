@@ -102,6 +102,8 @@ public struct PlaceCallHandler: JobHandler {
 
     /// Steps 5 to 7.
     func dial(_ context: DialContext, job: Job) async throws -> JobOutcome {
+        try await databaseClock.calibrate { [limiter] in try await limiter.databaseTime() }
+        if twilio.isCold { await twilio.warmUp() }
         let reserving = ContinuousClock.now, sent = Date()
         let reservation = try await limiter.reserve([
             RateLimit(key: "campaign:\(context.campaignID)", callsPerSecond: context.ratePerSecond),
