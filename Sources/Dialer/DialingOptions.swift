@@ -13,6 +13,13 @@ struct DialingOptions: ParsableArguments {
     @Option(help: "The Twilio account's calls per second, shared by all workers ($TWILIO_CALLS_PER_SECOND, default 1).")
     var callsPerSecond: Double?
 
+    @Option(help: """
+        Fraction by which calls are spaced wider than 1/rate, so that jitter between a slot and \
+        Twilio receiving the call cannot put rate + 1 calls in one second ($DIALER_RATE_HEADROOM, \
+        default 0.006: 6 ms a second). Raise it when the path to Twilio has more jitter.
+        """)
+    var rateHeadroom: Double?
+
     /// The dialing configuration, or why this worker cannot dial.
     static func configuration(_ environment: [String: String], twilio: TwilioConfiguration) throws -> DialingConfiguration {
         guard let publicURL = environment["DIALER_PUBLIC_URL"], !publicURL.isEmpty else {
@@ -25,6 +32,12 @@ struct DialingOptions: ParsableArguments {
         if let text = environment["TWILIO_CALLS_PER_SECOND"] {
             guard let rate = Double(text), rate > 0 else { throw CommandFailure("TWILIO_CALLS_PER_SECOND must be a number above 0, not \(text)") }
             configuration.accountCallsPerSecond = rate
+        }
+        if let text = environment["DIALER_RATE_HEADROOM"] {
+            guard let headroom = Double(text), (0..<0.5).contains(headroom) else {
+                throw CommandFailure("DIALER_RATE_HEADROOM must be a fraction from 0 to 0.5, not \(text)")
+            }
+            configuration.rateHeadroom = headroom
         }
         // For the crash tests, which cannot wait two minutes to learn a call was never placed.
         if let text = environment["DIALER_RECONCILE_AFTER"], let seconds = Double(text), seconds >= 0 {
@@ -51,6 +64,7 @@ struct DialingOptions: ParsableArguments {
         var merged = base
         if let publicURL { merged["DIALER_PUBLIC_URL"] = publicURL }
         if let callsPerSecond { merged["TWILIO_CALLS_PER_SECOND"] = String(callsPerSecond) }
+        if let rateHeadroom { merged["DIALER_RATE_HEADROOM"] = String(rateHeadroom) }
         return merged
     }
 }

@@ -11,7 +11,8 @@ import Worker
         try await Dialing.with { dialing in
             let contact = dialing.contacts[0]
             try await dialing.enqueue(contact)
-            #expect(try await dialing.runOnce(dialing.handler()) == .completed)
+            let outcome = try await dialing.runOnce(dialing.handler())
+            #expect(outcome == .completed, "\(outcome)")
 
             let attempt = try #require(try await dialing.attempts(contact).first)
             let call = try #require(dialing.sandbox.calls.first)

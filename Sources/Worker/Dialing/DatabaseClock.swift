@@ -30,6 +30,9 @@ public final class DatabaseClock: Sendable {
     /// `sent` and answered at `received`, both local.
     public func observe(databaseNow: Double, sent: Date, received: Date) {
         let roundTrip = received.timeIntervalSince(sent)
+        // A reading that waited for a connection or a lock says little: the offset could be
+        // anywhere within half its round trip. Without a usable one, the clocks are taken as equal.
+        guard roundTrip <= Self.usableRoundTrip else { return }
         let midpoint = sent.timeIntervalSince1970 + roundTrip / 2
         let sample = Sample(offset: databaseNow - midpoint, roundTrip: roundTrip, taken: .now)
         best.withLock { best in
@@ -53,9 +56,10 @@ public final class DatabaseClock: Sendable {
     }
 
     static let goodRoundTrip = 0.002
+    static let usableRoundTrip = 0.02
 
     /// Makes sure the offset is known from a quick round trip, reading the database clock with
-    /// `read` up to ten times. One calibration runs at a time; concurrent callers wait for it
+    /// `read` up to five times. One calibration runs at a time; concurrent callers wait for it
     /// (a burst of jobs at start would otherwise queue for connections and spoil every sample).
     public func calibrate(_ read: @escaping @Sendable () async throws -> Double) async throws {
         guard needsCalibration() else { return }
@@ -63,7 +67,7 @@ public final class DatabaseClock: Sendable {
             if let running { return running }
             let task = Task {
                 defer { self.calibration.withLock { $0 = nil } }
-                for _ in 0..<10 where self.needsCalibration() {
+                for _ in 0..<5 where self.needsCalibration() {
                     let sent = Date()
                     let databaseNow = try await read()
                     self.observe(databaseNow: databaseNow, sent: sent, received: Date())

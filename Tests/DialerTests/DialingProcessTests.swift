@@ -1,0 +1,110 @@
+@testable import Dialer
+import Foundation
+import PostgresNIO
+import Sandbox
+import Store
+import TestSupport
+import Testing
+import Twilio
+
+/// PlaceCall jobs run by real `dialer worker` processes against the Sandbox Twilio.
+///
+/// The pacing test measures time at the Sandbox, so `ops/test` runs this suite on its own,
+/// after the others, and its tests one at a time.
+@Suite(.serialized) struct DialingProcessTests {
+    static func worker(_ url: DatabaseURL, _ twilio: TwilioConfiguration, rate: Double, environment: [String: String] = [:], concurrency: Int = 20) -> ChildProcess {
+        ChildProcess(
+            Products.path("dialer"), arguments: ["worker", "--lease", "2", "--concurrency", "\(concurrency)", "--shutdown-deadline", "5"],
+            environment: [
+                "DATABASE_URL": url.connectionString, "LOG_LEVEL": "warning",
+                "TWILIO_ACCOUNT_SID": twilio.accountSID, "TWILIO_AUTH_TOKEN": twilio.secret, "TWILIO_BASE_URL": twilio.baseURL,
+                "TWILIO_CALLS_PER_SECOND": "\(rate)", "DIALER_PUBLIC_URL": "http://127.0.0.1:9",
+            ].merging(environment) { _, new in new }
+        )
+    }
+
+    static func count(_ db: Database, _ sql: PostgresQuery) async throws -> Int { try await db.scalar(sql, as: Int.self) }
+
+    @Test func fourWorkerProcessesNeverPutMoreCallsThanTheRateInAnySlidingSecond() async throws {
+        try await TestDatabase.withFresh { db, url in
+            try await withSandboxTwilio(configure: { $0.simulatesCalls = false }) { sandbox, twilio in
+                let rate = 10.0, contacts = 40
+                _ = try await db.seedDialableCampaign(name: "pacing", contacts: contacts, ratePerSecond: 100)
+                // The suites run in parallel on two cores: the jitter between a slot and the
+                // Sandbox seeing the call reaches tens of milliseconds here, against 1-5 ms on
+                // a quiet machine (docs/BENCHMARKS.md, default headroom). 4% keeps 40 ms of margin.
+                let workers = (0..<4).map { _ in Self.worker(url, twilio, rate: rate, environment: ["DIALER_RATE_HEADROOM": "0.04"]) }
+                for worker in workers { try worker.start() }
+                defer { for worker in workers { worker.signal(SIGTERM) } }
+                let done = try await eventually(timeout: .seconds(60)) { sandbox.callCreateInstants.count == contacts }
+                #expect(done, "\(workers.map(\.text).joined(separator: "\n"))")
+
+                let instants = sandbox.callCreateInstants
+                #expect(RateWindow.busiest(instants) <= Int(rate), "windows above the rate: \(RateWindow.windowsAbove(Int(rate), instants))")
+                // The limiter paces; it does not starve: 40 calls at 10/s (less 4%) span about 4 seconds.
+                let span = instants.max()! - instants.min()!
+                #expect(span >= 3.9 && span < 10, "\(span) s")
+                #expect(Set(sandbox.calls.map(\.to)).count == contacts)
+                let settled = try await eventually(timeout: .seconds(10)) {
+                    try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts WHERE state = 'placed'") == contacts
+                }
+                #expect(settled)
+            }
+        }
+    }
+
+    @Test func aWorkerKilledRightAfterItsPostNeverLeadsToASecondCall() async throws {
+        try await TestDatabase.withFresh { db, url in
+            try await withSandboxTwilio(configure: { $0.simulatesCalls = false }) { sandbox, twilio in
+                _ = try await db.seedDialableCampaign(name: "crash", contacts: 1, ratePerSecond: 10)
+                let doomed = Self.worker(url, twilio, rate: 10, environment: ["DIALER_FAULT": "kill-after-call-post"])
+                try doomed.start()
+                #expect(await doomed.wait(timeout: .seconds(30)) != nil, "\(doomed.text)")
+                #expect(sandbox.calls.count == 1)
+                #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts WHERE state = 'dialing' AND call_sid IS NULL") == 1)
+
+                // The job is rescued once its lease runs out; the next worker reconciles instead of dialing.
+                let expired = try await eventually(timeout: .seconds(10)) {
+                    try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE lease_expires_at < now()") == 1
+                }
+                #expect(expired)
+                let survivor = Self.worker(url, twilio, rate: 10)
+                try survivor.start()
+                defer { survivor.signal(SIGTERM) }
+                let completed = try await eventually(timeout: .seconds(30)) {
+                    try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'") == 1
+                }
+                #expect(completed, "\(survivor.text)")
+                #expect(sandbox.calls.count == 1)
+                #expect(sandbox.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/Calls.json") }.count == 1)
+                let sid = try await db.scalar("SELECT call_sid FROM dialer.call_attempts WHERE state = 'placed'", as: String.self)
+                #expect(sid == sandbox.calls.first?.sid)
+                #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts") == 1)
+                #expect(try await db.scalar("SELECT errors->0->>'kind' FROM dialer.jobs", as: String.self) == "rescued")
+            }
+        }
+    }
+
+    @Test func aWorkerKilledBeforeItsPostDialsOnceAfterTheCallsListShowsNoCall() async throws {
+        try await TestDatabase.withFresh { db, url in
+            try await withSandboxTwilio(configure: { $0.simulatesCalls = false }) { sandbox, twilio in
+                _ = try await db.seedDialableCampaign(name: "crash", contacts: 1, ratePerSecond: 10)
+                let doomed = Self.worker(url, twilio, rate: 10, environment: ["DIALER_FAULT": "kill-before-call-post"])
+                try doomed.start()
+                #expect(await doomed.wait(timeout: .seconds(30)) != nil, "\(doomed.text)")
+                #expect(sandbox.calls.isEmpty)
+
+                let survivor = Self.worker(url, twilio, rate: 10, environment: ["DIALER_RECONCILE_AFTER": "1"])
+                try survivor.start()
+                defer { survivor.signal(SIGTERM) }
+                let completed = try await eventually(timeout: .seconds(30)) {
+                    try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'") == 1
+                }
+                #expect(completed, "\(survivor.text)")
+                #expect(sandbox.calls.count == 1)
+                let states = try await db.scalar("SELECT string_agg(state, ',' ORDER BY attempt_number) FROM dialer.call_attempts", as: String.self)
+                #expect(states == "failed,placed")
+            }
+        }
+    }
+}
