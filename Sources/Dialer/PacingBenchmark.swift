@@ -61,6 +61,7 @@ struct PacingBenchmark: Sendable {
             try startWorker(sandboxPort: port, token: token, stats: statsDirectory.appendingPathComponent("\(index).json").path)
         }
         defer { for worker in workers where worker.isRunning { worker.terminate() } }
+        Self.raiseOwnPriority()
 
         while sandbox.callCreateInstants.isEmpty {
             try await Task.sleep(for: .milliseconds(20))
@@ -68,6 +69,7 @@ struct PacingBenchmark: Sendable {
         let start = ContinuousClock.now
         while ContinuousClock.now - start < .seconds(settings.seconds) {
             try await Task.sleep(for: .seconds(min(5, settings.seconds)))
+            Self.raiseOwnPriority()  // threads started since
             let elapsed = (ContinuousClock.now - start).seconds
             progress(String(format: "%5.1f s: %d calls", elapsed, sandbox.callCreateInstants.count))
         }
@@ -113,6 +115,18 @@ struct PacingBenchmark: Sendable {
         ]) { _, new in new }
         try worker.run()
         return worker
+    }
+
+    /// The Sandbox plays Twilio, which has machines of its own; here it shares the cores with
+    /// the workers and Postgres. Its threads (not the workers, started before) get a higher
+    /// priority so that when a create arrives is measured, not when this process got a core.
+    /// Linux sets nice values per thread, hence every task of /proc/self. Needs root (or
+    /// CAP_SYS_NICE); without it the run goes on at normal priority.
+    static func raiseOwnPriority() {
+        guard let tasks = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task") else { return }
+        for task in tasks {
+            if let tid = id_t(task) { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), tid, -10) }
+        }
     }
 
     static func timings(_ count: Int, _ body: () async throws -> Void) async throws -> [Double] {

@@ -11,17 +11,17 @@ public struct DialingConfiguration: Sendable {
     public var limiterKey: String
     /// Slots are spaced this fraction wider than 1/rate, so that a few milliseconds of jitter
     /// between a slot and Twilio receiving the request cannot put rate + 1 calls in a second.
-    public var rateHeadroom = 0.006
+    public var rateHeadroom = 0.007
     /// A job waits for a slot at most this long; beyond it, it snoozes and comes back when
     /// the slots handed out are nearly used. Long enough for every job a worker runs at once
     /// to hold a slot (concurrency / rate), so jobs do not spin on a full limiter; a worker
     /// that dies wastes the slots its jobs held, at most this many seconds of calls.
     public var maxSlotWait: Duration = .seconds(10)
     /// The attempt row is committed this long before its slot.
-    public var attemptLead: Duration = .milliseconds(200)
+    public var attemptLead: Duration = .seconds(1)
     /// A call that would start later than its slot by more than this gives the slot up and
     /// takes a new one: dialing late crowds the next second.
-    public var lateSlotTolerance: Duration = .milliseconds(2)
+    public var lateSlotTolerance: Duration = .milliseconds(3)
     /// Seconds to let a call ring (Twilio's Timeout); the last call of a window starts this early.
     public var ringTimeout = 30
     /// Answering-machine detection, reported to `/twilio/amd`.
