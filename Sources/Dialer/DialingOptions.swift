@@ -16,7 +16,7 @@ struct DialingOptions: ParsableArguments {
     @Option(help: """
         Fraction by which calls are spaced wider than 1/rate, so that jitter between a slot and \
         Twilio receiving the call cannot put rate + 1 calls in one second ($DIALER_RATE_HEADROOM, \
-        default 0.006: 6 ms a second). Raise it when the path to Twilio has more jitter.
+        default 0.007: 7 ms a second). Raise it when the path to Twilio has more jitter.
         """)
     var rateHeadroom: Double?
 

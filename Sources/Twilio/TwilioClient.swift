@@ -32,8 +32,12 @@ public final class TwilioClient: Sendable {
     var accountPath: String { "/2010-04-01/Accounts/\(configuration.accountSID)" }
 
     /// Places a call. See the type's note on which failures are retried.
-    public func createCall(_ call: CallRequest) async throws -> TwilioCall {
-        try await send(.POST, "\(accountPath)/Calls.json", form: call.form, idempotent: false).decode(TwilioCall.self)
+    ///
+    /// `retrying: false` makes the one POST the only one: a caller that paced the call to a rate
+    /// slot must not have it sent again seconds later, outside its slot; it takes a new slot.
+    public func createCall(_ call: CallRequest, retrying: Bool = true) async throws -> TwilioCall {
+        try await send(.POST, "\(accountPath)/Calls.json", form: call.form, idempotent: false, retries: retrying ? configuration.maxRetries : 0)
+            .decode(TwilioCall.self)
     }
 
     public func call(sid: String) async throws -> TwilioCall {
@@ -89,7 +93,8 @@ public final class TwilioClient: Sendable {
         }
     }
 
-    func send(_ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil, idempotent: Bool) async throws -> Answer {
+    func send(_ method: HTTPMethod, _ path: String, form: [(String, String)]? = nil, idempotent: Bool, retries: Int? = nil) async throws -> Answer {
+        let maxRetries = retries ?? configuration.maxRetries
         var attempt = 0
         while true {
             attempt += 1
@@ -109,7 +114,7 @@ public final class TwilioClient: Sendable {
                 body = try await response.body.collect(upTo: 8 << 20)
             } catch {
                 let neverSent = Self.neverSent(error)
-                guard attempt <= configuration.maxRetries, idempotent || neverSent else {
+                guard attempt <= maxRetries, idempotent || neverSent else {
                     throw neverSent ? TwilioError.unreachable("\(error)") : TwilioError.ambiguous("\(method) \(Self.redacted(path)): \(error)")
                 }
                 logger.warning("Twilio request failed; retrying", metadata: ["path": "\(Self.redacted(path))", "attempt": "\(attempt)", "error": "\(error)"])
@@ -126,13 +131,13 @@ public final class TwilioClient: Sendable {
                 status: status, code: decoded?.code ?? status, message: decoded?.message ?? "HTTP \(status)",
                 moreInfo: decoded?.more_info, retryAfter: retryAfter
             )
-            if status == 429 && attempt <= configuration.maxRetries {
+            if status == 429 && attempt <= maxRetries {
                 // Twilio refused the request without acting on it: waiting as asked is safe.
                 try await Task.sleep(for: retryAfter ?? .seconds(backoff.delay(afterAttempt: attempt)))
                 continue
             }
             if status >= 500 {
-                if idempotent && attempt <= configuration.maxRetries {
+                if idempotent && attempt <= maxRetries {
                     try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
                     continue
                 }

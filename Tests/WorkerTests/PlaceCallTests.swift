@@ -84,11 +84,11 @@ import Worker
         }
     }
 
-    @Test func tooManyRequestsPastTheClientsRetriesRetriesTheJobAndTheNextAttemptIsPlaced() async throws {
+    @Test func tooManyRequestsRetriesTheJobOnANewSlotNeverTheSamePostLate() async throws {
         try await Dialing.with { dialing in
             let contact = dialing.contacts[0]
             var faults = SandboxTwilio.Faults()
-            faults.tooManyRequests = 4  // the client retries 3 times, then the job is retried
+            faults.tooManyRequests = 1  // a POST paced to a slot is not sent again later: the job is retried
             faults.retryAfterSeconds = 0
             dialing.sandbox.faults = faults
             try await dialing.enqueue(contact)

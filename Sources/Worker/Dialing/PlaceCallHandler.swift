@@ -15,8 +15,9 @@ import Twilio
 /// 6. the attempt row, committed; then the POST, with the attempt id in every callback URL;
 /// 7. the CallSid recorded (placed), or the classified error (failed, or unknown).
 ///
-/// A permanent Twilio error discards the job; a transient one retries it with backoff; an
-/// ambiguous one (the call may exist) is reconciled on the next run, never redialed blindly.
+/// A permanent Twilio error discards the job; a transient one (429 included) retries it with
+/// backoff and a new slot, never the same POST late; an ambiguous one (the call may exist) is
+/// reconciled on the next run, never redialed blindly.
 public struct PlaceCallHandler: JobHandler {
     public let kind = CampaignStore.placeCallKind
     public let backoff: RetryBackoff
@@ -174,7 +175,7 @@ public struct PlaceCallHandler: JobHandler {
         observer.callPosted(late: .microseconds(Int64(-slot.timeIntervalSinceNow * 1e6)))
         let call: TwilioCall
         do {
-            call = try await twilio.createCall(request)
+            call = try await twilio.createCall(request, retrying: false)
         } catch let error as TwilioError where error.isPermanent {
             try await attempts.markFailed(attempt.id, code: error.code, message: error.description)
             try await campaigns.recordOutcome(contactID: context.contactID, "failed")
