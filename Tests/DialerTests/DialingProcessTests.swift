@@ -53,58 +53,60 @@ import Twilio
         }
     }
 
-    @Test func aWorkerKilledRightAfterItsPostNeverLeadsToASecondCall() async throws {
+    /// One contact, dialed by a worker that SIGKILLs itself at `fault`; then `body`.
+    static func afterAWorkerDies(
+        at fault: String, _ body: @Sendable (Database, DatabaseURL, SandboxTwilio, TwilioConfiguration) async throws -> Void
+    ) async throws {
         try await TestDatabase.withFresh { db, url in
             try await withSandboxTwilio(configure: { $0.simulatesCalls = false }) { sandbox, twilio in
                 _ = try await db.seedDialableCampaign(name: "crash", contacts: 1, ratePerSecond: 10)
-                let doomed = Self.worker(url, twilio, rate: 10, environment: ["DIALER_FAULT": "kill-after-call-post"])
+                let doomed = Self.worker(url, twilio, rate: 10, environment: ["DIALER_FAULT": fault])
                 try doomed.start()
                 #expect(await doomed.wait(timeout: .seconds(30)) != nil, "\(doomed.text)")
-                #expect(sandbox.calls.count == 1)
-                #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts WHERE state = 'dialing' AND call_sid IS NULL") == 1)
-
-                // The job is rescued once its lease runs out; the next worker reconciles instead of dialing.
-                let expired = try await eventually(timeout: .seconds(10)) {
-                    try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE lease_expires_at < now()") == 1
-                }
-                #expect(expired)
-                let survivor = Self.worker(url, twilio, rate: 10)
-                try survivor.start()
-                defer { survivor.signal(SIGTERM) }
-                let completed = try await eventually(timeout: .seconds(30)) {
-                    try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'") == 1
-                }
-                #expect(completed, "\(survivor.text)")
-                #expect(sandbox.calls.count == 1)
-                #expect(sandbox.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/Calls.json") }.count == 1)
-                let sid = try await db.scalar("SELECT call_sid FROM dialer.call_attempts WHERE state = 'placed'", as: String.self)
-                #expect(sid == sandbox.calls.first?.sid)
-                #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts") == 1)
-                #expect(try await db.scalar("SELECT errors->0->>'kind' FROM dialer.jobs", as: String.self) == "rescued")
+                try await body(db, url, sandbox, twilio)
             }
         }
     }
 
-    @Test func aWorkerKilledBeforeItsPostDialsOnceAfterTheCallsListShowsNoCall() async throws {
-        try await TestDatabase.withFresh { db, url in
-            try await withSandboxTwilio(configure: { $0.simulatesCalls = false }) { sandbox, twilio in
-                _ = try await db.seedDialableCampaign(name: "crash", contacts: 1, ratePerSecond: 10)
-                let doomed = Self.worker(url, twilio, rate: 10, environment: ["DIALER_FAULT": "kill-before-call-post"])
-                try doomed.start()
-                #expect(await doomed.wait(timeout: .seconds(30)) != nil, "\(doomed.text)")
-                #expect(sandbox.calls.isEmpty)
+    /// A worker without faults runs until the contact's job is completed.
+    static func survivorCompletesTheJob(_ db: Database, _ url: DatabaseURL, _ twilio: TwilioConfiguration, environment: [String: String] = [:]) async throws {
+        let survivor = Self.worker(url, twilio, rate: 10, environment: environment)
+        try survivor.start()
+        defer { survivor.signal(SIGTERM) }
+        let completed = try await eventually(timeout: .seconds(30)) {
+            try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'") == 1
+        }
+        #expect(completed, "\(survivor.text)")
+    }
 
-                let survivor = Self.worker(url, twilio, rate: 10, environment: ["DIALER_RECONCILE_AFTER": "1"])
-                try survivor.start()
-                defer { survivor.signal(SIGTERM) }
-                let completed = try await eventually(timeout: .seconds(30)) {
-                    try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'") == 1
-                }
-                #expect(completed, "\(survivor.text)")
-                #expect(sandbox.calls.count == 1)
-                let states = try await db.scalar("SELECT string_agg(state, ',' ORDER BY attempt_number) FROM dialer.call_attempts", as: String.self)
-                #expect(states == "failed,placed")
+    @Test func aWorkerKilledRightAfterItsPostNeverLeadsToASecondCall() async throws {
+        try await Self.afterAWorkerDies(at: "kill-after-call-post") { db, url, sandbox, twilio in
+            #expect(sandbox.calls.count == 1)
+            #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts WHERE state = 'dialing' AND call_sid IS NULL") == 1)
+
+            // The job is rescued once its lease runs out; the next worker reconciles instead of dialing.
+            let expired = try await eventually(timeout: .seconds(10)) {
+                try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE lease_expires_at < now()") == 1
             }
+            #expect(expired)
+            try await Self.survivorCompletesTheJob(db, url, twilio)
+            #expect(sandbox.calls.count == 1)
+            #expect(sandbox.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/Calls.json") }.count == 1)
+            let sid = try await db.scalar("SELECT call_sid FROM dialer.call_attempts WHERE state = 'placed'", as: String.self)
+            #expect(sid == sandbox.calls.first?.sid)
+            #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts") == 1)
+            #expect(try await db.scalar("SELECT errors->0->>'kind' FROM dialer.jobs", as: String.self) == "rescued")
+        }
+    }
+
+    @Test func aWorkerKilledBeforeItsPostDialsOnceAfterTheCallsListShowsNoCall() async throws {
+        try await Self.afterAWorkerDies(at: "kill-before-call-post") { db, url, sandbox, twilio in
+            #expect(sandbox.calls.isEmpty)
+
+            try await Self.survivorCompletesTheJob(db, url, twilio, environment: ["DIALER_RECONCILE_AFTER": "1"])
+            #expect(sandbox.calls.count == 1)
+            let states = try await db.scalar("SELECT string_agg(state, ',' ORDER BY attempt_number) FROM dialer.call_attempts", as: String.self)
+            #expect(states == "failed,placed")
         }
     }
 }
