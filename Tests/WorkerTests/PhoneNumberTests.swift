@@ -187,4 +187,12 @@ import Worker
         )
         #expect(bothInvalidLandlineFirst.invalidReason == "contains letters")
     }
+
+    @Test func numbersQuotedInOtherSystemsMessagesAreMaskedForLogs() {
+        #expect(PhoneNumber.redacting("The 'To' number +14155550126 is not a valid phone number.")
+            == "The 'To' number +1415*****26 is not a valid phone number.")
+        #expect(PhoneNumber.redacting("to 4155550126 and +447911123456; error 21211, HTTP 400")
+            == "to +4155****26 and +44791*****56; error 21211, HTTP 400")
+        #expect(PhoneNumber.redacting("no numbers here: 2026-11-25") == "no numbers here: 2026-11-25")
+    }
 }

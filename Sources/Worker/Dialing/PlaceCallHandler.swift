@@ -179,11 +179,12 @@ public struct PlaceCallHandler: JobHandler {
         } catch let error as TwilioError where error.isPermanent {
             try await attempts.markFailed(attempt.id, code: error.code, message: error.description)
             try await campaigns.recordOutcome(contactID: context.contactID, "failed")
-            logger.warning("Twilio refused the call for good", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            logger.warning("Twilio refused the call for good", metadata: metadata.merging(["error": "\(PhoneNumber.redacting(error.description))"]) { $1 })
             throw PermanentFailure("Twilio refused the call: \(error)")
         } catch let error as TwilioError where error.mayHavePlacedCall {
             try await attempts.markUnknown(attempt.id, message: error.description)
-            logger.warning("the call may or may not exist; reconciling before any redial", metadata: metadata.merging(["error": "\(error)"]) { $1 })
+            logger.warning("the call may or may not exist; reconciling before any redial",
+                           metadata: metadata.merging(["error": "\(PhoneNumber.redacting(error.description))"]) { $1 })
             throw error
         } catch let error as TwilioError {
             try await attempts.markFailed(attempt.id, code: error.code, message: error.description)

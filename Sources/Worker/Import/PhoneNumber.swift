@@ -59,6 +59,18 @@ public enum PhoneNumberNormalization: Sendable, Hashable {
     }
 }
 
+extension PhoneNumber {
+    /// `text` with every run of 8 to 15 digits (an optional `+` before it) masked as `masked`
+    /// masks a number: for messages from elsewhere, such as Twilio's errors, which quote the
+    /// number they refuse, on their way to a log.
+    public static func redacting(_ text: String) -> String {
+        text.replacing(/\+?[0-9]{8,15}/) { match in
+            let digits = match.output.filter(\.isNumber)
+            return PhoneNumber(unchecked: "+" + digits).masked
+        }
+    }
+}
+
 extension PhoneNumber: CustomStringConvertible, CustomDebugStringConvertible {
     // Both are masked: string interpolation and `String(reflecting:)` end up in logs too.
     public var description: String { masked }
