@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Webhooks",
             dependencies: [
-                "Store",
+                "Store", "Twilio",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "WebhooksTests",
             dependencies: [
-                "Webhooks", "TestSupport",
+                "Webhooks", "TestSupport", "Store", "Twilio",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

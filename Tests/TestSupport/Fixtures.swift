@@ -2,13 +2,13 @@ import Foundation
 
 /// The public Twilio test data in Tests/Fixtures (copied from the project's shared fixtures,
 /// so a clean clone has them), read from beside this source file.
-enum Fixtures {
-    static let twimlReference = text("twiml_reference.json")
-    static let mediaStreamMessages = text("media_stream_messages.json")
+public enum Fixtures {
+    public static let twimlReference = text("twiml_reference.json")
+    public static let mediaStreamMessages = text("media_stream_messages.json")
     /// twilio/twilio-python tests/unit/test_request_validator.py (public test data).
-    static let signatureVectors = text("twilio_signature_official.json")
+    public static let signatureVectors = text("twilio_signature_official.json")
 
-    static func text(_ name: String) -> String {
+    public static func text(_ name: String) -> String {
         let url = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures").appendingPathComponent(name)

@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Twilio
+
+/// A request from Twilio whose `X-Twilio-Signature` checked out, with its form parameters.
+///
+/// The signed URL is the configured public URL followed by the path and query the request
+/// arrived with. A form body is signed with its parameters; a JSON body (its URL carries
+/// `bodySHA256`) by URL alone plus the body's hash. Anything else, or a body over the limit,
+/// is refused before a byte is written anywhere.
+public struct SignedTwilioRequest: Sendable {
+    public let url: String
+    public let parameters: [(String, String)]
+
+    /// Why a request was refused, as the HTTP answer it gets.
+    public enum Refusal: Error, Equatable {
+        /// No signature, or one that does not match: 403.
+        case badSignature
+        /// A body over the limit: 413.
+        case tooLarge
+    }
+
+    /// The first value of a parameter.
+    public func value(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
+
+    public static func read(_ request: Request, configuration: TwilioWebhookConfiguration) async throws(Refusal) -> SignedTwilioRequest {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.bodyLimit)
+        } catch {
+            throw .tooLarge
+        }
+        guard let signature = request.headers.first(where: { $0.name.canonicalName == "x-twilio-signature" })?.value else {
+            throw .badSignature
+        }
+        let url = configuration.publicURL + request.uri.description
+        let text = String(buffer: body)
+        let signer = TwilioSignature(authToken: configuration.authToken)
+        if request.uri.queryParameters["bodySHA256"] != nil {
+            guard signer.isValid(signature: signature, url: url, jsonBody: text) else { throw .badSignature }
+            return SignedTwilioRequest(url: url, parameters: [])
+        }
+        let parameters = request.method == .post ? formPairs(text) : []
+        guard signer.isValid(signature: signature, url: url, parameters: parameters) else { throw .badSignature }
+        return SignedTwilioRequest(url: url, parameters: parameters)
+    }
+
+    /// `application/x-www-form-urlencoded` pairs in order, repeated names kept.
+    static func formPairs(_ body: String) -> [(String, String)] {
+        body.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
+            }
+            return (parts[0], parts.count > 1 ? parts[1] : "")
+        }
+    }
+}
+
+extension SignedTwilioRequest.Refusal {
+    /// The answer: a status and nothing that says more than the status does.
+    public var response: Response {
+        switch self {
+        case .badSignature: Response(status: .forbidden)
+        case .tooLarge: Response(status: .contentTooLarge)
+        }
+    }
+}
