@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Store
+import Webhooks
+
+/// `dialer serve`: Twilio's webhooks and the health checks.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve Twilio's webhooks (status callbacks so far) and the health checks.",
+        discussion: """
+            Twilio's requests are checked against --public-url, the URL Twilio calls (behind a \\
+            TLS proxy, the proxy's public address), and the account's Auth Token \\
+            ($TWILIO_AUTH_TOKEN: Twilio signs with it, not with an API key). Run as many as you \\
+            like behind a load balancer; they share nothing but Postgres. SIGTERM or SIGINT \\
+            stops accepting and finishes requests in flight.
+
+            Routes: POST /twilio/status, GET /healthz (the process answers), GET /readyz (the \\
+            database answers and its schema is this binary's).
+
+            Example:
+              DATABASE_URL=postgres://dialer@db/dialer TWILIO_AUTH_TOKEN=… \\
+                dialer serve --hostname 0.0.0.0 --port 8080 --public-url https://dialer.example.com
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Address to listen on.")
+    var hostname = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8080
+
+    @Option(help: "The URL Twilio calls, which its signatures cover ($DIALER_PUBLIC_URL).")
+    var publicURL: String?
+
+    @Flag(help: "Apply pending migrations at start instead of refusing to run.")
+    var migrate = false
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let publicURL = publicURL ?? environment["DIALER_PUBLIC_URL"], let url = URL(string: publicURL),
+              url.scheme == "https" || url.scheme == "http", url.host != nil
+        else { throw CommandFailure("--public-url (or DIALER_PUBLIC_URL) must be the http(s) URL Twilio calls") }
+        guard let token = environment["TWILIO_AUTH_TOKEN"], !token.isEmpty else {
+            throw CommandFailure("TWILIO_AUTH_TOKEN is not set: Twilio signs its webhooks with the account's Auth Token")
+        }
+        let logger = database.logger("dialer.serve")
+        let client = PostgresClient(configuration: try database.url().clientConfiguration(maxConnections: 20), backgroundLogger: logger)
+        let db = Database(client: client, logger: logger)
+        let router = Router()
+        HealthRoutes(database: db).add(to: router)
+        StatusCallbackRoutes(configuration: TwilioWebhookConfiguration(publicURL: publicURL, authToken: token), calls: CallStore(database: db))
+            .add(to: router)
+        let app = Application(router: router, configuration: .init(address: .hostname(hostname, port: port)), logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [
+                    .init(service: client),
+                    .init(service: SchemaCheckedService(database: db, migrate: migrate, service: app), successTerminationBehavior: .gracefullyShutdownGroup),
+                ],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}

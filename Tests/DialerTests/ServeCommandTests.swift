@@ -1,0 +1,62 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Store
+import TestSupport
+import Testing
+import Twilio
+
+/// `dialer serve` as an operator runs it.
+@Suite struct ServeCommandTests {
+    @Test func servesHealthAndSignedStatusCallbacksAndStopsOnSigterm() async throws {
+        try await TestDatabase.withFresh { db, url in
+            let port = Int.random(in: 30_000..<60_000)
+            let publicURL = "https://dialer.example.com"
+            let serve = ChildProcess(
+                Products.path("dialer"), arguments: ["serve", "--port", "\(port)", "--public-url", publicURL],
+                environment: ["DATABASE_URL": url.connectionString, "TWILIO_AUTH_TOKEN": "serve-test-token"]
+            )
+            try serve.start()
+            defer { serve.signal(SIGKILL) }
+            let base = "http://127.0.0.1:\(port)"
+            let up = try await eventually(timeout: .seconds(20)) {
+                let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/readyz"), timeout: .seconds(2))
+                return response?.status == .ok
+            }
+            #expect(up, "\(serve.text)")
+
+            func post(_ parameters: [(String, String)], token: String) async throws -> UInt {
+                var request = HTTPClientRequest(url: base + "/twilio/status")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                let signature = TwilioSignature(authToken: token).signature(url: publicURL + "/twilio/status", parameters: parameters)
+                request.headers.add(name: "X-Twilio-Signature", value: signature)
+                let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+                request.body = .bytes(ByteBuffer(string: parameters.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")))
+                return try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code
+            }
+            let callback = [("CallSid", "CA1"), ("CallStatus", "ringing"), ("SequenceNumber", "1"), ("To", "+14155550123"), ("From", "+14155550100")]
+            let forged = try await post(callback, token: "not-the-token")
+            #expect(forged == 403)
+            // Signed, for a call no attempt knows: kept as an orphan, answered so Twilio stops.
+            let signed = try await post(callback, token: "serve-test-token")
+            #expect(signed == 204)
+            #expect(try await db.scalar("SELECT count(*)::int FROM dialer.call_events WHERE orphan", as: Int.self) == 1)
+
+            serve.signal(SIGTERM)
+            #expect(await serve.wait(timeout: .seconds(15)) == 0, "\(serve.text)")
+            #expect(!serve.text.contains("+1415"), "a phone number reached the log")
+        }
+    }
+
+    @Test func refusesToStartWithoutThePublicURLOrTheAuthToken() async throws {
+        try await TestDatabase.withFresh { _, url in
+            let (status, output) = try await CampaignCommandTests.dialer(url, ["serve", "--port", "9"], environment: ["TWILIO_AUTH_TOKEN": "t"])
+            #expect(status != 0 && output.contains("--public-url"), "\(output)")
+            let (noToken, tokenOutput) = try await CampaignCommandTests.dialer(
+                url, ["serve", "--port", "9", "--public-url", "https://dialer.example.com"], environment: ["TWILIO_AUTH_TOKEN": ""]
+            )
+            #expect(noToken != 0 && tokenOutput.contains("TWILIO_AUTH_TOKEN"), "\(tokenOutput)")
+        }
+    }
+}
