@@ -19,3 +19,27 @@ public enum Fixtures {
         return text
     }
 }
+
+/// One case of twilio_signature_official.json.
+public struct TwilioSignatureVector: Decodable, Sendable {
+    public let id: String
+    public let auth_token: String
+    /// compute_signature, compute_hash or validate.
+    public let operation: String
+    public let url: String?
+    public let params: [[String]]?
+    public let body: String?
+    public let string_to_sign: String?
+    public let expected_signature: String?
+    public let expected_hash: String?
+    public let signature: String?
+    public let expected_valid: Bool?
+
+    public var parameters: [(String, String)] { (params ?? []).map { ($0[0], $0[1]) } }
+
+    /// Every vector in the fixture.
+    public static let all: [TwilioSignatureVector] = {
+        struct File: Decodable { let vectors: [TwilioSignatureVector] }
+        return (try? JSONDecoder().decode(File.self, from: Data(Fixtures.signatureVectors.utf8)).vectors) ?? []
+    }()
+}

@@ -4,26 +4,9 @@ import Testing
 @testable import Twilio
 
 @Suite struct TwilioSignatureTests {
-    struct Vector: Decodable {
-        let id: String
-        let auth_token: String
-        let operation: String
-        let url: String?
-        let params: [[String]]?
-        let body: String?
-        let string_to_sign: String?
-        let expected_signature: String?
-        let expected_hash: String?
-        let signature: String?
-        let expected_valid: Bool?
+    typealias Vector = TwilioSignatureVector
 
-        var parameters: [(String, String)] { (params ?? []).map { ($0[0], $0[1]) } }
-    }
-
-    static let vectors: [Vector] = {
-        struct File: Decodable { let vectors: [Vector] }
-        return (try? JSONDecoder().decode(File.self, from: Data(Fixtures.signatureVectors.utf8)).vectors) ?? []
-    }()
+    static let vectors = TwilioSignatureVector.all
 
     @Test func everyOfficialVectorPasses() throws {
         #expect(Self.vectors.count == 10)
