@@ -35,6 +35,8 @@ struct CampaignCreateCommand: AsyncParsableCommand {
     @Option(help: "Calls per contact, at most (retries after no answer or busy).") var maxAttempts: Int = 3
     @Option(help: "Calling window in the callee's local time, HH:MM-HH:MM.") var window: String = "08:00-21:00"
     @Option(help: "The agent's script file, stored with the campaign.") var agentScript: String?
+    @Option(help: "Said when the call is answered, before the agent: that an AI voice is calling, and any recording notice (500 characters at most).")
+    var disclosure: String?
     @Flag(help: "Wait for the import, showing progress, and print the result.") var wait = false
 
     /// Everything checked, nothing written yet.
@@ -84,6 +86,10 @@ struct CampaignCreateCommand: AsyncParsableCommand {
                 throw ValidationError("--agent-script: cannot read \(agentScript)")
             }
             campaign.agentScript = text
+        }
+        if let disclosure {
+            guard disclosure.count <= 500 else { throw ValidationError("--disclosure: 500 characters at most; a long preamble loses the callee") }
+            campaign.disclosure = disclosure
         }
         return campaign
     }

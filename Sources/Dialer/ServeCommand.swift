@@ -11,7 +11,7 @@ import Webhooks
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve Twilio's webhooks (status callbacks so far) and the health checks.",
+        abstract: "Serve Twilio's webhooks (voice and status so far) and the health checks.",
         discussion: """
             Twilio's requests are checked against --public-url, the URL Twilio calls (behind a \\
             TLS proxy, the proxy's public address), and the account's Auth Token \\
@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
             like behind a load balancer; they share nothing but Postgres. SIGTERM or SIGINT \\
             stops accepting and finishes requests in flight.
 
-            Routes: POST /twilio/status, GET /healthz (the process answers), GET /readyz (the \\
+            Routes: POST /twilio/voice, POST /twilio/status, GET /healthz (the process answers), GET /readyz (the \\
             database answers and its schema is this binary's).
 
             Example:
@@ -55,8 +55,9 @@ struct ServeCommand: AsyncParsableCommand {
         let db = Database(client: client, logger: logger)
         let router = Router()
         HealthRoutes(database: db).add(to: router)
-        StatusCallbackRoutes(configuration: TwilioWebhookConfiguration(publicURL: publicURL, authToken: token), calls: CallStore(database: db))
-            .add(to: router)
+        let webhooks = TwilioWebhookConfiguration(publicURL: publicURL, authToken: token)
+        StatusCallbackRoutes(configuration: webhooks, calls: CallStore(database: db)).add(to: router)
+        VoiceRoutes(configuration: webhooks, attempts: CallAttemptStore(database: db)).add(to: router)
         let app = Application(router: router, configuration: .init(address: .hostname(hostname, port: port)), logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -160,6 +160,23 @@ public struct CallAttemptStore: Sendable {
         )
     }
 
+    /// What the voice webhook needs to answer a call: the attempt's ids and its campaign's
+    /// disclosure, when `attemptID` names an attempt whose CallSid is `callSID` or not yet known.
+    public func answering(attemptID: UUID, callSID: String) async throws -> AnsweredAttempt? {
+        let rows = try await database.client.query(
+            """
+            SELECT a.id, a.campaign_id, a.contact_id, c.disclosure
+            FROM dialer.call_attempts AS a JOIN dialer.campaigns AS c ON c.id = a.campaign_id
+            WHERE a.id = \(attemptID) AND (a.call_sid IS NULL OR a.call_sid = \(callSID))
+            """,
+            logger: database.logger
+        )
+        for try await (id, campaign, contact, disclosure) in rows.decode((UUID, Int64, Int64, String?).self) {
+            return AnsweredAttempt(attemptID: id, campaignID: campaign, contactID: contact, disclosure: disclosure)
+        }
+        return nil
+    }
+
     /// Which of `callSIDs` already belong to an attempt.
     public func knownCallSIDs(_ callSIDs: [String]) async throws -> Set<String> {
         let rows = try await database.client.query(
@@ -182,6 +199,14 @@ public struct CallAttemptStore: Sendable {
             state: CallAttempt.State(rawValue: row.5) ?? .unknown, to: row.6, callSID: row.7, twilioErrorCode: row.8, createdAt: row.9
         )
     }
+}
+
+/// An attempt whose call was answered, as the voice webhook sees it.
+public struct AnsweredAttempt: Sendable, Equatable {
+    public let attemptID: UUID
+    public let campaignID: Int64
+    public let contactID: Int64
+    public let disclosure: String?
 }
 
 /// An attempt insert that returned nothing (it always returns its row).

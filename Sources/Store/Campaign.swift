@@ -13,6 +13,8 @@ public struct NewCampaign: Sendable {
     public var windowStart: String = "08:00"
     public var windowEnd: String = "21:00"
     public var agentScript: String?
+    /// Said when the call is answered, before the agent speaks.
+    public var disclosure: String?
 
     public init(name: String, soql: String, fromNumber: String) {
         self.name = name

@@ -23,10 +23,10 @@ public struct CampaignStore: Sendable {
                 let rows = try await connection.query(
                     """
                     INSERT INTO dialer.campaigns (name, soql, from_number, rate_per_second, max_concurrent_calls, max_attempts,
-                                                  window_start, window_end, agent_script)
+                                                  window_start, window_end, agent_script, disclosure)
                     VALUES (\(campaign.name), \(campaign.soql), \(campaign.fromNumber), \(campaign.ratePerSecond),
                             \(campaign.maxConcurrentCalls), \(campaign.maxAttempts), \(campaign.windowStart)::time,
-                            \(campaign.windowEnd)::time, \(campaign.agentScript))
+                            \(campaign.windowEnd)::time, \(campaign.agentScript), \(campaign.disclosure))
                     RETURNING id
                     """,
                     logger: logger

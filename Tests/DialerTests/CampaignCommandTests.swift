@@ -29,6 +29,7 @@ import Testing
                 (["--soql", "SELECT Id FROM Account"], "--soql must select FROM Contact, not FROM Account"),
                 (["--soql", "SELECT Id FROM Contact", "--where", "A = 1"], "give exactly one of --where and --soql"),
                 (["--where", "A = 1", "--window", "21:00-08:00"], "--window must be HH:MM-HH:MM"),
+                (["--where", "A = 1", "--disclosure", String(repeating: "a", count: 501)], "--disclosure: 500 characters at most"),
             ]
             for (extra, message) in cases {
                 let (status, output) = try await Self.dialer(url, base + extra)
@@ -46,12 +47,13 @@ import Testing
         try await TestDatabase.withFresh { db, url in
             let (status, output) = try await Self.dialer(url, [
                 "campaign", "create", "--name", "vip", "--from", "+14155550100", "--rate", "2.5", "--window", "09:30-20:00",
-                "--soql", "select id, phone from contact where Tier__c = 'VIP' and (MailingState = 'CA' or MailingState = 'OR') limit 500",
+                "--disclosure", "An automated call from Acme, with an AI voice.", "--soql", "select id, phone from contact where Tier__c = 'VIP' and (MailingState = 'CA' or MailingState = 'OR') limit 500",
             ])
             #expect(status == 0, "\(output)")
             let soql = try await db.scalar("SELECT soql FROM dialer.campaigns WHERE name = 'vip'", as: String.self)
             #expect(soql == "SELECT id, phone, FirstName, LastName, MobilePhone, AccountId, DoNotCall, MailingState, MailingPostalCode FROM contact WHERE Tier__c = 'VIP' AND (MailingState = 'CA' OR MailingState = 'OR') LIMIT 500")
             #expect(try await db.scalar("SELECT rate_per_second::text || ' ' || window_start::text FROM dialer.campaigns", as: String.self) == "2.5 09:30:00")
+            #expect(try await db.scalar("SELECT disclosure FROM dialer.campaigns", as: String?.self) == "An automated call from Acme, with an AI voice.")
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'import_campaign' AND unique_key LIKE 'import:%'", as: Int.self) == 1)
 
             let again = try await Self.dialer(url, ["campaign", "create", "--name", "vip", "--from", "+14155550100", "--where", "A = 1"])

@@ -25,11 +25,11 @@ import Twilio
             }
             #expect(up, "\(serve.text)")
 
-            func post(_ parameters: [(String, String)], token: String) async throws -> UInt {
-                var request = HTTPClientRequest(url: base + "/twilio/status")
+            func post(_ parameters: [(String, String)], token: String, path: String = "/twilio/status") async throws -> UInt {
+                var request = HTTPClientRequest(url: base + path)
                 request.method = .POST
                 request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-                let signature = TwilioSignature(authToken: token).signature(url: publicURL + "/twilio/status", parameters: parameters)
+                let signature = TwilioSignature(authToken: token).signature(url: publicURL + path, parameters: parameters)
                 request.headers.add(name: "X-Twilio-Signature", value: signature)
                 let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
                 request.body = .bytes(ByteBuffer(string: parameters.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")))
@@ -42,6 +42,8 @@ import Twilio
             let signed = try await post(callback, token: "serve-test-token")
             #expect(signed == 204)
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.call_events WHERE orphan", as: Int.self) == 1)
+            let voice = try await post([("CallSid", "CA1"), ("CallStatus", "in-progress")], token: "serve-test-token", path: "/twilio/voice?attempt=\(UUID())")
+            #expect(voice == 200)  // a polite <Hangup/> for an attempt it does not know
 
             serve.signal(SIGTERM)
             #expect(await serve.wait(timeout: .seconds(15)) == 0, "\(serve.text)")

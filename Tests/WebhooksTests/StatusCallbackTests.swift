@@ -29,12 +29,20 @@ import Webhooks
         _ client: some TestClientProtocol, _ uri: String, _ parameters: [(String, String)], signature: String? = nil,
         token: String = Self.configuration.authToken
     ) async throws -> HTTPResponse.Status {
+        try await send(client, uri, parameters, signature: signature, token: token).status
+    }
+
+    /// The same, with the answer's body.
+    static func send(
+        _ client: some TestClientProtocol, _ uri: String, _ parameters: [(String, String)], signature: String? = nil,
+        token: String = Self.configuration.authToken
+    ) async throws -> (status: HTTPResponse.Status, body: String) {
         let signed = signature ?? TwilioSignature(authToken: token).signature(url: Self.configuration.publicURL + uri, parameters: parameters)
         return try await client.execute(
             uri: uri, method: .post,
             headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Twilio-Signature")!: signed],
             body: form(parameters)
-        ) { $0.status }
+        ) { ($0.status, String(buffer: $0.body)) }
     }
 
     static func callback(_ sequence: Int, _ status: String, sid: String = "CA1") -> [(String, String)] {

@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+import Logging
+import Store
+import Twilio
+
+/// `POST /twilio/voice`: the TwiML for an answered call.
+///
+/// The campaign's disclosure is said first, then `<Connect><Stream>` opens the two-way media
+/// WebSocket (a `<Start><Stream>` is one-way: the agent could not be heard). The stream URL is
+/// built from the configured public URL, never the Host header; the attempt, campaign and
+/// contact ids travel as `<Parameter>`s, since Twilio drops a query string on stream URLs. An
+/// attempt we do not know (or that belongs to another call) is hung up on at once.
+public struct VoiceRoutes: Sendable {
+    public let configuration: TwilioWebhookConfiguration
+    public let attempts: CallAttemptStore
+
+    public init(configuration: TwilioWebhookConfiguration, attempts: CallAttemptStore) {
+        self.configuration = configuration
+        self.attempts = attempts
+    }
+
+    public func add<Context: RequestContext>(to router: Router<Context>) {
+        router.post("/twilio/voice") { request, context in
+            try await self.voice(request, logger: context.logger)
+        }
+    }
+
+    /// `wss://host/…/twilio/media` for an `https` public URL (`ws://` for `http`).
+    public var mediaStreamURL: String {
+        let url = configuration.publicURL
+        if url.hasPrefix("https://") { return "wss://" + url.dropFirst("https://".count) + "/twilio/media" }
+        if url.hasPrefix("http://") { return "ws://" + url.dropFirst("http://".count) + "/twilio/media" }
+        return url + "/twilio/media"
+    }
+
+    func voice(_ request: Request, logger: Logger) async throws -> Response {
+        let signed: SignedTwilioRequest
+        do {
+            signed = try await SignedTwilioRequest.read(request, configuration: configuration)
+        } catch {
+            logger.warning("voice webhook refused", metadata: ["reason": "\(error)"])
+            return error.response
+        }
+        guard let callSID = signed.value("CallSid"), !callSID.isEmpty else { return Response(status: .badRequest) }
+        let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }
+        guard let attemptID, let answered = try await attempts.answering(attemptID: attemptID, callSID: callSID) else {
+            logger.warning("voice webhook for no attempt we know: hanging up", metadata: ["call_sid": "\(callSID)"])
+            return Self.twiml(.hangup)
+        }
+        logger.info("call answered: connecting the media stream", metadata: ["call_sid": "\(callSID)", "attempt": "\(answered.attemptID)"])
+        return Self.twiml(.connectStream(
+            url: mediaStreamURL,
+            parameters: [
+                "attempt": answered.attemptID.uuidString.lowercased(), "campaign": String(answered.campaignID), "contact": String(answered.contactID),
+            ],
+            disclosure: answered.disclosure
+        ))
+    }
+
+    static func twiml(_ twiml: TwiML) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/xml; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: twiml.xml)))
+    }
+}
