@@ -120,7 +120,7 @@ let package = Package(
         .testTarget(
             name: "WebhooksTests",
             dependencies: [
-                "Webhooks", "TestSupport", "Store", "Twilio",
+                "Webhooks", "TestSupport", "Store", "Twilio", "Sandbox",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

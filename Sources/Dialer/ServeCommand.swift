@@ -5,21 +5,24 @@ import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Store
+import Twilio
 import Webhooks
 
 /// `dialer serve`: Twilio's webhooks and the health checks.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve Twilio's webhooks (voice and status so far) and the health checks.",
+        abstract: "Serve Twilio's webhooks (voice, status, AMD) and the health checks.",
         discussion: """
             Twilio's requests are checked against --public-url, the URL Twilio calls (behind a \\
             TLS proxy, the proxy's public address), and the account's Auth Token \\
-            ($TWILIO_AUTH_TOKEN: Twilio signs with it, not with an API key). Run as many as you \\
+            ($TWILIO_AUTH_TOKEN: Twilio signs with it, not with an API key). With the REST \
+            settings too ($TWILIO_ACCOUNT_SID, and the token or an API key), a machine that \
+            answers under a campaign's hang_up policy is hung up on. Run as many as you \\
             like behind a load balancer; they share nothing but Postgres. SIGTERM or SIGINT \\
             stops accepting and finishes requests in flight.
 
-            Routes: POST /twilio/voice, POST /twilio/status, GET /healthz (the process answers), GET /readyz (the \\
+            Routes: POST /twilio/voice, POST /twilio/status, POST /twilio/amd, GET /healthz (the process answers), GET /readyz (the \\
             database answers and its schema is this binary's).
 
             Example:
@@ -58,6 +61,14 @@ struct ServeCommand: AsyncParsableCommand {
         let webhooks = TwilioWebhookConfiguration(publicURL: publicURL, authToken: token)
         StatusCallbackRoutes(configuration: webhooks, calls: CallStore(database: db)).add(to: router)
         VoiceRoutes(configuration: webhooks, attempts: CallAttemptStore(database: db)).add(to: router)
+        // Hanging up on machines takes the REST credentials; without them machines are only recorded.
+        var control: (any CallControl)?
+        do {
+            control = TwilioClient(configuration: try TwilioConfiguration.fromEnvironment(environment), logger: logger)
+        } catch {
+            logger.warning("answering machines will be recorded, not hung up on: \(error)")
+        }
+        MachineDetectionRoutes(configuration: webhooks, calls: CallStore(database: db), control: control).add(to: router)
         let app = Application(router: router, configuration: .init(address: .hostname(hostname, port: port)), logger: logger)
         let group = ServiceGroup(
             configuration: .init(

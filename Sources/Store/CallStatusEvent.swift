@@ -45,7 +45,7 @@ public struct CallStatusEvent: Sendable, Equatable {
         switch status {
         case "completed":
             let by = answeredBy ?? stored
-            return .answered(byMachine: by.map { $0.hasPrefix("machine") || $0 == "fax" })
+            return .answered(byMachine: by.map(CallStore.isMachine))
         case "busy": return .busy
         case "no-answer": return .noAnswer
         case "canceled": return .canceled

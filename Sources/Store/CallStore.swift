@@ -20,56 +20,13 @@ public struct CallStore: Sendable {
     var logger: Logger { database.logger }
 
     public func record(_ event: CallStatusEvent) async throws -> CallStatusResult {
-        let params = String(decoding: try JSONEncoder().encode(event.parameters), as: UTF8.self)
-        return try await database.client.withTransaction(logger: logger) { connection in
-            // The attempt, locked: callbacks for one call are applied one at a time.
-            let found = try await connection.query(
-                """
-                SELECT id, contact_id, campaign_id, state, call_sid FROM dialer.call_attempts
-                WHERE id = \(event.attemptID) OR call_sid = \(event.callSID)
-                ORDER BY (id = \(event.attemptID)) DESC NULLS LAST LIMIT 1
-                FOR UPDATE
-                """,
-                logger: logger
-            )
-            var attempt: (id: UUID, contact: Int64, campaign: Int64, state: String, sid: String?)?
-            for try await row in found.decode((UUID, Int64, Int64, String, String?).self) { attempt = row }
-            guard let attempt, attempt.sid == nil || attempt.sid == event.callSID else {
-                try await connection.query(
-                    """
-                    INSERT INTO dialer.call_events (call_sid, sequence_number, status, attempt_id, orphan, params)
-                    VALUES (\(event.callSID), \(event.sequenceNumber), \(event.status), \(event.attemptID), true, \(params)::jsonb)
-                    ON CONFLICT (call_sid, sequence_number, status) DO NOTHING
-                    """,
-                    logger: logger
-                )
-                return .orphan
+        try await database.client.withTransaction(logger: logger) { connection in
+            let attempt: AdmittedAttempt
+            switch try await admit(event, on: connection) {
+            case .orphan: return .orphan
+            case .duplicate: return .duplicate
+            case .new(let admitted): attempt = admitted
             }
-            let inserted = try await connection.query(
-                """
-                INSERT INTO dialer.call_events (call_sid, sequence_number, status, attempt_id, params)
-                VALUES (\(event.callSID), \(event.sequenceNumber), \(event.status), \(attempt.id), \(params)::jsonb)
-                ON CONFLICT (call_sid, sequence_number, status) DO NOTHING
-                RETURNING id
-                """,
-                logger: logger
-            )
-            var isNew = false
-            for try await _ in inserted { isNew = true }
-            guard isNew else { return .duplicate }
-
-            // A callback proves the call exists: an attempt the worker could not settle is placed.
-            try await connection.query(
-                """
-                WITH settled AS (
-                    UPDATE dialer.call_attempts SET state = 'placed', call_sid = \(event.callSID), updated_at = now()
-                    WHERE id = \(attempt.id) AND state IN ('dialing', 'unknown')
-                    RETURNING contact_id
-                )
-                UPDATE dialer.contacts AS k SET attempts = k.attempts + 1 FROM settled WHERE k.id = settled.contact_id
-                """,
-                logger: logger
-            )
             let before = try await connection.query(
                 "SELECT status, answered_by FROM dialer.calls WHERE call_sid = \(event.callSID)", logger: logger
             )
@@ -104,6 +61,62 @@ public struct CallStore: Sendable {
             let ending = try await end(event, attempt: attempt.id, contact: attempt.contact, answeredBy: previous?.answeredBy, on: connection)
             return .recorded(moved: true, ended: ending)
         }
+    }
+
+    enum Admission {
+        case orphan, duplicate
+        case new(AdmittedAttempt)
+    }
+
+    struct AdmittedAttempt {
+        let id: UUID
+        let contact: Int64
+        let campaign: Int64
+    }
+
+    /// Finds the event's attempt (by the URL's attempt id, else by CallSid) and locks it, so one
+    /// call's callbacks apply one at a time; keeps the event once (an orphan when no attempt
+    /// matches, or the attempt holds another CallSid); and settles an attempt the worker could
+    /// not: a callback proves the call exists.
+    func admit(_ event: CallStatusEvent, on connection: PostgresConnection) async throws -> Admission {
+        let params = String(decoding: try JSONEncoder().encode(event.parameters), as: UTF8.self)
+        let found = try await connection.query(
+            """
+            SELECT id, contact_id, campaign_id, call_sid FROM dialer.call_attempts
+            WHERE id = \(event.attemptID) OR call_sid = \(event.callSID)
+            ORDER BY (id = \(event.attemptID)) DESC NULLS LAST LIMIT 1
+            FOR UPDATE
+            """,
+            logger: logger
+        )
+        var attempt: (id: UUID, contact: Int64, campaign: Int64, sid: String?)?
+        for try await row in found.decode((UUID, Int64, Int64, String?).self) { attempt = row }
+        let orphan = attempt.map { $0.sid != nil && $0.sid != event.callSID } ?? true
+        let inserted = try await connection.query(
+            """
+            INSERT INTO dialer.call_events (call_sid, sequence_number, status, attempt_id, orphan, params)
+            VALUES (\(event.callSID), \(event.sequenceNumber), \(event.status), \(orphan ? event.attemptID : attempt?.id), \(orphan), \(params)::jsonb)
+            ON CONFLICT (call_sid, sequence_number, status) DO NOTHING
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var isNew = false
+        for try await _ in inserted { isNew = true }
+        guard let attempt, !orphan else { return .orphan }
+        guard isNew else { return .duplicate }
+        try await connection.query(
+            """
+            WITH settled AS (
+                UPDATE dialer.call_attempts SET state = 'placed', call_sid = \(event.callSID), updated_at = now()
+                WHERE id = \(attempt.id) AND state IN ('dialing', 'unknown')
+                RETURNING contact_id
+            )
+            UPDATE dialer.contacts AS k SET attempts = k.attempts + 1 FROM settled WHERE k.id = settled.contact_id
+            """,
+            logger: logger
+        )
+        return .new(AdmittedAttempt(id: attempt.id, contact: attempt.contact, campaign: attempt.campaign))
     }
 
     /// The call ended: the attempt leaves the campaign's calls in flight, the retry policy
