@@ -40,13 +40,7 @@ public struct MachineDetectionRoutes: Sendable {
     }
 
     func machineDetection(_ request: Request, logger: Logger) async throws -> Response {
-        let signed: SignedTwilioRequest
-        do {
-            signed = try await SignedTwilioRequest.read(request, configuration: configuration)
-        } catch {
-            logger.warning("AMD callback refused", metadata: ["reason": "\(error)"])
-            return error.response
-        }
+        let signed = try await SignedTwilioRequest.read(request, configuration: configuration, logger: logger)
         guard let callSID = signed.value("CallSid"), !callSID.isEmpty, let answeredBy = signed.value("AnsweredBy"), !answeredBy.isEmpty else {
             return Response(status: .badRequest)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import Twilio
 
@@ -24,7 +25,18 @@ public struct SignedTwilioRequest: Sendable {
     /// The first value of a parameter.
     public func value(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
 
-    public static func read(_ request: Request, configuration: TwilioWebhookConfiguration) async throws(Refusal) -> SignedTwilioRequest {
+    /// Reads and checks `request`; a refusal is logged (the path and why, nothing more) and,
+    /// thrown out of a route, becomes its answer.
+    public static func read(_ request: Request, configuration: TwilioWebhookConfiguration, logger: Logger) async throws(Refusal) -> SignedTwilioRequest {
+        do {
+            return try await read(request, configuration: configuration)
+        } catch {
+            logger.warning("Twilio request refused", metadata: ["path": "\(request.uri.path)", "reason": "\(error)"])
+            throw error
+        }
+    }
+
+    static func read(_ request: Request, configuration: TwilioWebhookConfiguration) async throws(Refusal) -> SignedTwilioRequest {
         var request = request
         let body: ByteBuffer
         do {
@@ -58,12 +70,16 @@ public struct SignedTwilioRequest: Sendable {
     }
 }
 
-extension SignedTwilioRequest.Refusal {
-    /// The answer: a status and nothing that says more than the status does.
-    public var response: Response {
+extension SignedTwilioRequest.Refusal: HTTPResponseError {
+    public var status: HTTPResponse.Status {
         switch self {
-        case .badSignature: Response(status: .forbidden)
-        case .tooLarge: Response(status: .contentTooLarge)
+        case .badSignature: .forbidden
+        case .tooLarge: .contentTooLarge
         }
+    }
+
+    /// The status and nothing that says more than the status does.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status)
     }
 }

@@ -27,13 +27,7 @@ public struct StatusCallbackRoutes: Sendable {
     }
 
     func status(_ request: Request, logger: Logger) async throws -> Response {
-        let signed: SignedTwilioRequest
-        do {
-            signed = try await SignedTwilioRequest.read(request, configuration: configuration)
-        } catch {
-            logger.warning("status callback refused", metadata: ["reason": "\(error)"])
-            return error.response
-        }
+        let signed = try await SignedTwilioRequest.read(request, configuration: configuration, logger: logger)
         guard let event = Self.event(signed, attempt: request.uri.queryParameters["attempt"].map(String.init)) else {
             logger.warning("status callback without a CallSid or a known CallStatus")
             return Response(status: .badRequest)

@@ -35,13 +35,7 @@ public struct VoiceRoutes: Sendable {
     }
 
     func voice(_ request: Request, logger: Logger) async throws -> Response {
-        let signed: SignedTwilioRequest
-        do {
-            signed = try await SignedTwilioRequest.read(request, configuration: configuration)
-        } catch {
-            logger.warning("voice webhook refused", metadata: ["reason": "\(error)"])
-            return error.response
-        }
+        let signed = try await SignedTwilioRequest.read(request, configuration: configuration, logger: logger)
         guard let callSID = signed.value("CallSid"), !callSID.isEmpty else { return Response(status: .badRequest) }
         let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }
         guard let attemptID, let answered = try await attempts.answering(attemptID: attemptID, callSID: callSID) else {

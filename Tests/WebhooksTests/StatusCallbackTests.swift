@@ -154,13 +154,9 @@ import Webhooks
             let signature = vector.signature ?? vector.expected_signature!
             let configuration = TwilioWebhookConfiguration(publicURL: origin, authToken: vector.auth_token)
             let router = Router()
-            router.post("**") { request, _ -> Response in
-                do {
-                    _ = try await SignedTwilioRequest.read(request, configuration: configuration)
-                    return Response(status: .noContent)
-                } catch let refusal as SignedTwilioRequest.Refusal {
-                    return refusal.response
-                }
+            router.post("**") { request, context -> Response in
+                _ = try await SignedTwilioRequest.read(request, configuration: configuration, logger: context.logger)
+                return Response(status: .noContent)
             }
             try await Application(router: router).test(.router) { client in
                 let body = vector.body.map { ByteBuffer(string: $0) } ?? Self.form(vector.parameters)
