@@ -50,12 +50,7 @@ public struct TwilioCall: Decodable, Sendable, Equatable {
     public let answered_by: String?
 
     /// `date_created` as a date.
-    public var dateCreated: Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return date_created.flatMap { formatter.date(from: $0) }
-    }
+    public var dateCreated: Date? { date_created.flatMap(TwilioDate.date(from:)) }
 }
 
 /// The account, as `dialer check twilio` reports it.

@@ -47,7 +47,7 @@ public final class TwilioClient: Sendable {
     /// Calls to `to` started on or after `day` (Twilio filters by date), newest first.
     public func calls(to: String, startedOnOrAfter day: Date) async throws -> [TwilioCall] {
         let date = ISO8601DateFormatter.string(from: day, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-        var path: String? = "\(accountPath)/Calls.json?To=\(Self.encode(to))&StartTime%3E=\(date)&PageSize=100"
+        var path: String? = "\(accountPath)/Calls.json?To=\(FormEncoding.percentEncode(to))&StartTime%3E=\(date)&PageSize=100"
         var calls: [TwilioCall] = []
         while let next = path {
             let page = try await send(.GET, next, idempotent: true).decode(TwilioCallPage.self)
@@ -105,7 +105,7 @@ public final class TwilioClient: Sendable {
             request.headers.add(name: "Accept", value: "application/json")
             if let form {
                 request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-                request.body = .bytes(ByteBuffer(string: form.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")))
+                request.body = .bytes(ByteBuffer(string: FormEncoding.encode(form)))
             }
             let response: HTTPClientResponse
             let body: ByteBuffer
@@ -152,10 +152,6 @@ public final class TwilioClient: Sendable {
         if let error = error as? HTTPClientError, error == .connectTimeout { return true }
         let text = String(describing: error).lowercased()
         return text.contains("connection refused") || text.contains("connectionrefused") || text.contains("econnrefused")
-    }
-
-    static func encode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
     }
 
     /// A path for logs: query strings carry phone numbers.

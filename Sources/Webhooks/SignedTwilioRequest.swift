@@ -54,19 +54,9 @@ public struct SignedTwilioRequest: Sendable {
             guard signer.isValid(signature: signature, url: url, jsonBody: text) else { throw .badSignature }
             return SignedTwilioRequest(url: url, parameters: [])
         }
-        let parameters = request.method == .post ? formPairs(text) : []
+        let parameters = request.method == .post ? FormEncoding.decode(text) : []
         guard signer.isValid(signature: signature, url: url, parameters: parameters) else { throw .badSignature }
         return SignedTwilioRequest(url: url, parameters: parameters)
-    }
-
-    /// `application/x-www-form-urlencoded` pairs in order, repeated names kept.
-    static func formPairs(_ body: String) -> [(String, String)] {
-        body.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-            }
-            return (parts[0], parts.count > 1 ? parts[1] : "")
-        }
     }
 }
 

@@ -58,15 +58,7 @@ public struct StatusCallbackRoutes: Sendable {
         event.answeredBy = signed.value("AnsweredBy")
         event.durationSeconds = signed.value("CallDuration").flatMap { Int($0) }
         event.sipResponseCode = signed.value("SipResponseCode").flatMap { Int($0) }
-        event.timestamp = signed.value("Timestamp").flatMap(Self.rfc2822)
+        event.timestamp = signed.value("Timestamp").flatMap(TwilioDate.date(from:))
         return event
-    }
-
-    /// Twilio's `Timestamp`: `Wed, 25 Nov 2026 01:03:39 +0000`.
-    static func rfc2822(_ text: String) -> Date? {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.date(from: text)
     }
 }

@@ -31,8 +31,7 @@ import Twilio
                 request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
                 let signature = TwilioSignature(authToken: token).signature(url: publicURL + path, parameters: parameters)
                 request.headers.add(name: "X-Twilio-Signature", value: signature)
-                let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-                request.body = .bytes(ByteBuffer(string: parameters.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)" }.joined(separator: "&")))
+                request.body = .bytes(ByteBuffer(string: FormEncoding.encode(parameters)))
                 return try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code
             }
             let callback = [("CallSid", "CA1"), ("CallStatus", "ringing"), ("SequenceNumber", "1"), ("To", "+14155550123"), ("From", "+14155550100")]

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Synchronization
+import Twilio
 
 /// A loopback stand-in for the dialer's webhooks: records every POST the Sandbox Twilio sends
 /// and answers `/voice` with TwiML.
@@ -36,12 +37,7 @@ public final class CallbackReceiver: Sendable {
         router.post("**") { request, _ -> Response in
             var request = request
             let body = String(buffer: try await request.collectBody(upTo: 1 << 20))
-            let parameters = body.split(separator: "&").map { pair -> (String, String) in
-                let parts = pair.split(separator: "=", maxSplits: 1).map {
-                    String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-                }
-                return (parts[0], parts.count > 1 ? parts[1] : "")
-            }
+            let parameters = FormEncoding.decode(body)
             let path = request.uri.path
             self.received.withLock {
                 $0.append(Received(path: path, url: self.baseURL + request.uri.description,

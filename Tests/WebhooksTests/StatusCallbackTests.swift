@@ -17,12 +17,7 @@ import Webhooks
         return Application(router: router)
     }
 
-    static func form(_ parameters: [(String, String)]) -> ByteBuffer {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        return ByteBuffer(string: parameters.map {
-            "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed)!)"
-        }.joined(separator: "&"))
-    }
+    static func form(_ parameters: [(String, String)]) -> ByteBuffer { ByteBuffer(string: FormEncoding.encode(parameters)) }
 
     /// Posts `parameters` to `uri`, signed as Twilio signs (unless `signature` is given).
     static func post(

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Twilio
 import JWTKit
 import Salesforce
 
@@ -90,18 +91,9 @@ extension SandboxSalesforce {
 
     /// `application/x-www-form-urlencoded` fields; the last of a repeated name wins.
     static func formFields(_ body: String) -> [String: String] {
-        Dictionary(formFields(pairs: body), uniquingKeysWith: { _, last in last })
+        Dictionary(FormEncoding.decode(body), uniquingKeysWith: { _, last in last })
     }
 
-    /// `application/x-www-form-urlencoded` pairs in order, repeated names included.
-    static func formFields(pairs body: String) -> [(String, String)] {
-        body.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-            }
-            return (parts[0], parts.count > 1 ? parts[1] : "")
-        }
-    }
 
     static func json(_ status: Int, _ value: some Encodable) -> Response {
         let encoder = JSONEncoder()

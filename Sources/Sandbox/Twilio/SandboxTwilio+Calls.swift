@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Twilio
 
 /// The Calls resource's behaviour.
 extension SandboxTwilio {
@@ -139,7 +140,7 @@ extension SandboxTwilio {
     }
 
     func json(_ call: Call) -> SandboxJSON {
-        func date(_ value: Date?) -> SandboxJSON { value.map { .string(Self.rfc2822($0)) } ?? .null }
+        func date(_ value: Date?) -> SandboxJSON { value.map { .string(TwilioDate.string(from: $0)) } ?? .null }
         return .object([
             "sid": .string(call.sid), "account_sid": .string(configuration.accountSID), "to": .string(call.to),
             "from": .string(call.from), "status": .string(call.status), "date_created": date(call.dateCreated),
@@ -147,15 +148,6 @@ extension SandboxTwilio {
             "duration": call.duration.map { .string(String($0)) } ?? .null,
             "answered_by": call.answeredBy.map { .string($0) } ?? .null, "direction": .string("outbound-api"),
         ])
-    }
-
-    /// Twilio's date format: `Wed, 25 Nov 2026 01:03:39 +0000`.
-    static func rfc2822(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss Z"
-        return formatter.string(from: date)
     }
 
     static func error(_ status: Int, _ code: Int, _ message: String) -> Answer {
@@ -166,7 +158,7 @@ extension SandboxTwilio {
     /// A form body, with repeated names kept in order.
     static func form(_ body: String) -> [String: [String]] {
         var fields: [String: [String]] = [:]
-        for (name, value) in SandboxSalesforce.formFields(pairs: body) { fields[name, default: []].append(value) }
+        for (name, value) in FormEncoding.decode(body) { fields[name, default: []].append(value) }
         return fields
     }
 }

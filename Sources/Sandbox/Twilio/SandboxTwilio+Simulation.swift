@@ -121,7 +121,7 @@ extension SandboxTwilio {
             return number
         }
         var parameters = baseParameters(sid) + [
-            ("CallbackSource", "call-progress-events"), ("SequenceNumber", String(sequence)), ("Timestamp", Self.rfc2822(Date())),
+            ("CallbackSource", "call-progress-events"), ("SequenceNumber", String(sequence)), ("Timestamp", TwilioDate.string(from: Date())),
         ]
         if let answeredBy = call.answeredBy, event == "answered" || terminal { parameters.append(("AnsweredBy", answeredBy)) }
         if terminal {
@@ -154,7 +154,7 @@ extension SandboxTwilio {
             request.headers.add(name: TwilioSignature.header, value: signature)
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.headers.add(name: "User-Agent", value: "TwilioProxy/1.1")
-            request.body = .bytes(ByteBuffer(string: parameters.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")))
+            request.body = .bytes(ByteBuffer(string: FormEncoding.encode(parameters)))
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(configuration.timing.requestTimeout.seconds * 1e9)))
                 let body = try await response.body.collect(upTo: 1 << 20)
@@ -171,7 +171,4 @@ extension SandboxTwilio {
         return answer
     }
 
-    static func formEncode(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
-    }
 }
