@@ -22,8 +22,10 @@ struct ServeCommand: AsyncParsableCommand {
             like behind a load balancer; they share nothing but Postgres. SIGTERM or SIGINT \\
             stops accepting and finishes requests in flight.
 
-            Routes: POST /twilio/voice, POST /twilio/status, POST /twilio/amd, GET /healthz (the process answers), GET /readyz (the \\
-            database answers and its schema is this binary's).
+            Routes: POST /twilio/voice, POST /twilio/status, POST /twilio/amd, GET /healthz (the \\
+            process answers), GET /readyz (the database answers and its schema is this \\
+            binary's), GET /metrics (Prometheus: requests by route and status, signature \\
+            failures, callback lag, database latency).
 
             Example:
               DATABASE_URL=postgres://dialer@db/dialer TWILIO_AUTH_TOKEN=… \\
@@ -56,11 +58,6 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = database.logger("dialer.serve")
         let client = PostgresClient(configuration: try database.url().clientConfiguration(maxConnections: 20), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)
-        let router = Router()
-        HealthRoutes(database: db).add(to: router)
-        let webhooks = TwilioWebhookConfiguration(publicURL: publicURL, authToken: token)
-        StatusCallbackRoutes(configuration: webhooks, calls: CallStore(database: db)).add(to: router)
-        VoiceRoutes(configuration: webhooks, attempts: CallAttemptStore(database: db)).add(to: router)
         // Hanging up on machines takes the REST credentials; without them machines are only recorded.
         var control: (any CallControl)?
         do {
@@ -68,7 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             logger.warning("answering machines will be recorded, not hung up on: \(error)")
         }
-        MachineDetectionRoutes(configuration: webhooks, calls: CallStore(database: db), control: control).add(to: router)
+        let router = WebhookRouter.make(
+            database: db, configuration: TwilioWebhookConfiguration(publicURL: publicURL, authToken: token), control: control
+        )
         let app = Application(router: router, configuration: .init(address: .hostname(hostname, port: port)), logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -26,11 +26,13 @@ public struct MachineDetectionRoutes: Sendable {
     public let calls: CallStore
     /// Nil when this process has no REST credentials: machines are then recorded, not hung up on.
     public let control: (any CallControl)?
+    public let metrics: WebhookMetrics
 
-    public init(configuration: TwilioWebhookConfiguration, calls: CallStore, control: (any CallControl)?) {
+    public init(configuration: TwilioWebhookConfiguration, calls: CallStore, control: (any CallControl)?, metrics: WebhookMetrics = WebhookMetrics()) {
         self.configuration = configuration
         self.calls = calls
         self.control = control
+        self.metrics = metrics
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {
@@ -44,10 +46,13 @@ public struct MachineDetectionRoutes: Sendable {
         guard let callSID = signed.value("CallSid"), !callSID.isEmpty, let answeredBy = signed.value("AnsweredBy"), !answeredBy.isEmpty else {
             return Response(status: .badRequest)
         }
-        let result = try await calls.recordMachineDetection(
-            callSID: callSID, attemptID: request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) },
-            answeredBy: answeredBy, parameters: Dictionary(signed.parameters, uniquingKeysWith: { first, _ in first })
-        )
+        let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }
+        let result = try await metrics.database("record_machine_detection") {
+            try await calls.recordMachineDetection(
+                callSID: callSID, attemptID: attemptID, answeredBy: answeredBy,
+                parameters: Dictionary(signed.parameters, uniquingKeysWith: { first, _ in first })
+            )
+        }
         logger.info("AMD result", metadata: ["call_sid": "\(callSID)", "answered_by": "\(answeredBy)", "result": "\(result)"])
         if case .recorded(_, hangUp: true) = result {
             if let control {

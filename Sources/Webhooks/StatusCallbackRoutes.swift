@@ -14,10 +14,12 @@ import Twilio
 public struct StatusCallbackRoutes: Sendable {
     public let configuration: TwilioWebhookConfiguration
     public let calls: CallStore
+    public let metrics: WebhookMetrics
 
-    public init(configuration: TwilioWebhookConfiguration, calls: CallStore) {
+    public init(configuration: TwilioWebhookConfiguration, calls: CallStore, metrics: WebhookMetrics = WebhookMetrics()) {
         self.configuration = configuration
         self.calls = calls
+        self.metrics = metrics
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {
@@ -32,7 +34,10 @@ public struct StatusCallbackRoutes: Sendable {
             logger.warning("status callback without a CallSid or a known CallStatus")
             return Response(status: .badRequest)
         }
-        let result = try await calls.record(event)
+        if let timestamp = event.timestamp {
+            metrics.callbackLag(.seconds(Date().timeIntervalSince(timestamp)))
+        }
+        let result = try await metrics.database("record_call_status") { try await calls.record(event) }
         logger.info("status callback", metadata: [
             "call_sid": "\(event.callSID)", "status": "\(event.status)", "sequence": "\(event.sequenceNumber)", "result": "\(result)",
         ])

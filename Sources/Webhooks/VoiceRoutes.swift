@@ -14,10 +14,12 @@ import Twilio
 public struct VoiceRoutes: Sendable {
     public let configuration: TwilioWebhookConfiguration
     public let attempts: CallAttemptStore
+    public let metrics: WebhookMetrics
 
-    public init(configuration: TwilioWebhookConfiguration, attempts: CallAttemptStore) {
+    public init(configuration: TwilioWebhookConfiguration, attempts: CallAttemptStore, metrics: WebhookMetrics = WebhookMetrics()) {
         self.configuration = configuration
         self.attempts = attempts
+        self.metrics = metrics
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {
@@ -38,7 +40,7 @@ public struct VoiceRoutes: Sendable {
         let signed = try await SignedTwilioRequest.read(request, configuration: configuration, logger: logger)
         guard let callSID = signed.value("CallSid"), !callSID.isEmpty else { return Response(status: .badRequest) }
         let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }
-        guard let attemptID, let answered = try await attempts.answering(attemptID: attemptID, callSID: callSID) else {
+        guard let attemptID, let answered = try await metrics.database("answering_attempt", { try await attempts.answering(attemptID: attemptID, callSID: callSID) }) else {
             logger.warning("voice webhook for no attempt we know: hanging up", metadata: ["call_sid": "\(callSID)"])
             return Self.twiml(.hangup)
         }

@@ -11,10 +11,11 @@ import Webhooks
 @Suite struct StatusCallbackTests {
     static let configuration = TwilioWebhookConfiguration(publicURL: "https://dialer.example.com", authToken: "webhook-test-token")
 
-    static func app(_ db: Database, configuration: TwilioWebhookConfiguration = Self.configuration) -> some ApplicationProtocol {
-        let router = Router()
-        StatusCallbackRoutes(configuration: configuration, calls: CallStore(database: db)).add(to: router)
-        return Application(router: router)
+    /// The service `dialer serve` runs.
+    static func app(
+        _ db: Database, configuration: TwilioWebhookConfiguration = Self.configuration, metrics: WebhookMetrics = WebhookMetrics()
+    ) -> some ApplicationProtocol {
+        Application(router: WebhookRouter.make(database: db, configuration: configuration, control: nil, metrics: metrics))
     }
 
     static func form(_ parameters: [(String, String)]) -> ByteBuffer { ByteBuffer(string: FormEncoding.encode(parameters)) }

@@ -1,0 +1,23 @@
+import Hummingbird
+import Store
+
+/// Every route `dialer serve` answers, on one router: Twilio's voice, status and AMD webhooks,
+/// the health checks and the metrics. `dialer serve`, the tests (through HummingbirdTesting,
+/// without a socket) and `dialer bench webhooks` all build the service here, so what is tested
+/// and measured is what runs.
+public enum WebhookRouter {
+    public static func make(
+        database: Database, configuration: TwilioWebhookConfiguration, control: (any CallControl)?,
+        metrics: WebhookMetrics = WebhookMetrics()
+    ) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        HealthRoutes(database: database).add(to: router)
+        MetricsRoutes(metrics: metrics).add(to: router)
+        let calls = CallStore(database: database)
+        StatusCallbackRoutes(configuration: configuration, calls: calls, metrics: metrics).add(to: router)
+        VoiceRoutes(configuration: configuration, attempts: CallAttemptStore(database: database), metrics: metrics).add(to: router)
+        MachineDetectionRoutes(configuration: configuration, calls: calls, control: control, metrics: metrics).add(to: router)
+        return router
+    }
+}
