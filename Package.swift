@@ -88,6 +88,8 @@ let package = Package(
             dependencies: [
                 "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -119,7 +121,8 @@ let package = Package(
         // The dialer command, run as a child process the way operators run it.
         .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Webhooks", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer",
+                                                        .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         .testTarget(
             name: "WebhooksTests",
             dependencies: [

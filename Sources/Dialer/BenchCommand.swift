@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
               swift build -c release
               .build/release/dialer bench queue --jobs 100000 --workers 5
             """,
-        subcommands: [BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self]
+        subcommands: [BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self]
     )
 }
 
@@ -162,6 +162,42 @@ struct BenchPacingCommand: AsyncParsableCommand {
         let perProcess = concurrency ?? max(20, Int((rate * 3 / Double(processes)).rounded(.up)))
         let settings = PacingBenchmark.Settings(rate: rate, processes: processes, seconds: seconds, concurrency: perProcess)
         let report = try await PacingBenchmark(url: try database.url(), settings: settings, logger: logger).run { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        print(report.text)
+    }
+}
+
+/// `dialer bench webhooks`: signed status callbacks per second, with their durable writes.
+struct BenchWebhooksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhooks",
+        abstract: "Post signed status callbacks to the webhook service from C connections for S seconds.",
+        discussion: """
+            Runs the service `dialer serve` runs on a loopback port of this process, seeds a \
+            campaign of placed calls (removed afterwards), and plays each call's four callbacks \
+            (initiated, ringing, in-progress, completed) in order, every one signed. Reports \
+            callbacks per second, latency p50 and p99 as the sender sees it, and the rows left \
+            behind; GET /healthz over the same connections is the baseline.
+
+            Example:
+              .build/release/dialer bench webhooks --connections 32 --seconds 30
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Keep-alive connections sending at once.")
+    var connections = 32
+
+    @Option(help: "Seconds to measure, after a 2 s warm-up.")
+    var seconds = 30.0
+
+    func run() async throws {
+        guard connections > 0, seconds > 0 else { throw ValidationError("--connections and --seconds must be above 0") }
+        let logger = database.logger("dialer.bench")
+        let settings = WebhookBenchmark.Settings(connections: connections, seconds: seconds)
+        let report = try await WebhookBenchmark(url: try database.url(), settings: settings, logger: logger).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         print(report.text)

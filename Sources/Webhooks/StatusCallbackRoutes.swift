@@ -38,7 +38,8 @@ public struct StatusCallbackRoutes: Sendable {
             metrics.callbackLag(.seconds(Date().timeIntervalSince(timestamp)))
         }
         let result = try await metrics.database("record_call_status") { try await calls.record(event) }
-        logger.info("status callback", metadata: [
+        // One line per callback would be thousands a second; call_events is the record.
+        logger.debug("status callback", metadata: [
             "call_sid": "\(event.callSID)", "status": "\(event.status)", "sequence": "\(event.sequenceNumber)", "result": "\(result)",
         ])
         return Response(status: .noContent)

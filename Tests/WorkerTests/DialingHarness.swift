@@ -50,8 +50,11 @@ struct Dialing {
         }
     }
 
-    func handler(now: Date = Dialing.noonInNewYork, reconcileAfter: Duration = .seconds(120), callsPerSecond: Double = 50) -> PlaceCallHandler {
-        var configuration = DialingConfiguration(publicURL: "http://127.0.0.1:9/hooks", accountSID: twilio.accountSID)
+    func handler(
+        now: Date = Dialing.noonInNewYork, reconcileAfter: Duration = .seconds(120), callsPerSecond: Double = 50,
+        publicURL: String = "http://127.0.0.1:9/hooks"
+    ) -> PlaceCallHandler {
+        var configuration = DialingConfiguration(publicURL: publicURL, accountSID: twilio.accountSID)
         configuration.accountCallsPerSecond = callsPerSecond
         configuration.reconcileAfter = reconcileAfter
         configuration.lateSlotTolerance = .seconds(1)

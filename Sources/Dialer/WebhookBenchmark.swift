@@ -1,0 +1,222 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+import Store
+import Synchronization
+import Twilio
+import Webhooks
+
+/// `dialer bench webhooks`: signed status callbacks through the webhook service, with their
+/// durable writes, from C keep-alive connections, as Twilio sends them.
+///
+/// The service is the one `dialer serve` runs (`WebhookRouter`, a 20-connection pool), on a
+/// loopback port of this process. Each connection plays calls one after another, each call
+/// its four callbacks in order (initiated, ringing, in-progress, completed), so every
+/// callback does the work a real one does: admit, move the call, and on completed apply the
+/// retry policy and queue the Task. The callbacks are signed for a public URL that is not
+/// the socket's, as behind a TLS proxy.
+struct WebhookBenchmark: Sendable {
+    struct Settings: Sendable {
+        var connections: Int
+        var seconds: Double
+        var warmup: Double = 2
+        var baselineSeconds: Double = 5
+    }
+
+    static let publicURL = "https://bench.dialer.invalid"
+    static let lifecycle = ["initiated", "ringing", "in-progress", "completed"]
+
+    let url: DatabaseURL
+    let settings: Settings
+    let logger: Logger
+
+    func run(progress: @escaping @Sendable (String) -> Void) async throws -> WebhookBenchmarkReport {
+        let token = UUID().uuidString
+        return try await Database.run(url: url, maxConnections: 20, logger: logger) { db in
+            try await Migrator(database: db).migrate()
+            var report = WebhookBenchmarkReport(settings: settings, postgres: try await QueueBenchmark.postgresSettings(db))
+            let calls = Int(settings.seconds + settings.warmup) * 2500 + settings.connections
+            progress("seeding \(calls) placed calls")
+            let campaign = try await seed(db, calls: calls)
+            do {
+                let configuration = TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token)
+                let router = WebhookRouter.make(database: db, configuration: configuration, control: nil)
+                (report.baseline, report.callbacks) = try await withService(router) { port in
+                    let client = HTTPClient(
+                        eventLoopGroupProvider: .singleton,
+                        configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connections))
+                    )
+                    do {
+                        let loads = try await measure(client: client, base: "http://127.0.0.1:\(port)", token: token, calls: calls, campaign: campaign, progress: progress)
+                        try await client.shutdown()
+                        return loads
+                    } catch {
+                        try? await client.shutdown()
+                        throw error
+                    }
+                }
+                report.durable = try await durable(db, campaign: campaign)
+                try await db.removeBenchmarkCampaign(campaign)
+            } catch {
+                try? await db.removeBenchmarkCampaign(campaign)
+                throw error
+            }
+            return report
+        }
+    }
+
+    /// The baseline, then the callbacks.
+    func measure(
+        client: HTTPClient, base: String, token: String, calls: Int, campaign: Int64, progress: @escaping @Sendable (String) -> Void
+    ) async throws -> (WebhookBenchmarkReport.Load, WebhookBenchmarkReport.Load) {
+        progress("baseline: GET /healthz for \(Int(settings.baselineSeconds)) s over \(settings.connections) connections")
+        let baseline = try await load(seconds: settings.baselineSeconds, warmup: 1) { _ in
+            let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(10))
+            _ = try await response.body.collect(upTo: 1 << 16)
+            return response.status.code
+        }
+        progress("signed status callbacks for \(Int(settings.seconds)) s over \(settings.connections) connections")
+        let signer = TwilioSignature(authToken: token)
+        let callbacks = try await load(seconds: settings.seconds, warmup: settings.warmup) { n in
+            try await callback(n, calls: calls, client: client, base: base, signer: signer, campaign: campaign)
+        }
+        return (baseline, callbacks)
+    }
+
+    /// The service on a loopback port of its own choosing, for `body`.
+    func withService<Result: Sendable>(_ router: Router<BasicRequestContext>, _ body: @Sendable (Int) async throws -> Result) async throws -> Result {
+        let port = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                port.continuation.yield(channel.localAddress?.port ?? 0)
+                port.continuation.finish()
+            },
+            logger: logger
+        )
+        let service = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await service.run() }
+            defer { group.cancelAll() }
+            var iterator = port.stream.makeAsyncIterator()
+            guard let bound = await iterator.next(), bound > 0 else { throw CommandFailure("the webhook service did not start") }
+            let result = try await body(bound)
+            await service.triggerGracefulShutdown()
+            try await group.next()
+            return result
+        }
+    }
+
+    /// The n-th callback of the run: call n / 4, its (n % 4)-th status.
+    func callback(
+        _ n: Int, calls: Int, client: HTTPClient, base: String, signer: TwilioSignature, campaign: Int64
+    ) async throws -> UInt {
+        let call = n / 4, sequence = n % 4
+        guard call < calls else { throw CommandFailure("ran out of seeded calls: raise the seed") }
+        let sid = Self.callSID(campaign: campaign, call: call)
+        let status = Self.lifecycle[sequence]
+        var parameters = [
+            ("AccountSid", "ACbench00000000000000000000000000"), ("ApiVersion", "2010-04-01"), ("CallSid", sid),
+            ("CallStatus", status), ("Direction", "outbound-api"), ("From", "+14155550100"), ("To", "+12120000000"),
+            ("CallbackSource", "call-progress-events"), ("SequenceNumber", String(sequence)), ("Timestamp", TwilioDate.string(from: Date())),
+        ]
+        if status == "completed" { parameters += [("CallDuration", "42"), ("SipResponseCode", "200")] }
+        let path = "/twilio/status"
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.headers.add(name: TwilioSignature.header, value: signer.signature(url: Self.publicURL + path, parameters: parameters))
+        request.body = .bytes(ByteBuffer(string: FormEncoding.encode(parameters)))
+        let response = try await client.execute(request, timeout: .seconds(10))
+        _ = try await response.body.collect(upTo: 1 << 16)
+        return response.status.code
+    }
+
+    /// Runs `request` from every connection until `seconds` have passed after `warmup`; each
+    /// call takes the next number, so connections never send the same callback.
+    func load(seconds: Double, warmup: Double, _ request: @escaping @Sendable (Int) async throws -> UInt) async throws -> WebhookBenchmarkReport.Load {
+        let next = RequestNumbers()
+        let start = ContinuousClock.now
+        let measureFrom = start + .seconds(warmup), end = measureFrom + .seconds(seconds)
+        return try await withThrowingTaskGroup(of: WebhookBenchmarkReport.Load.self) { group in
+            for _ in 0..<settings.connections {
+                group.addTask {
+                    var load = WebhookBenchmarkReport.Load()
+                    while true {
+                        let sent = ContinuousClock.now
+                        guard sent < end else { return load }
+                        let n = next.take()
+                        let status = try await request(n)
+                        guard sent >= measureFrom else { continue }
+                        load.latenciesMs.append((ContinuousClock.now - sent).milliseconds)
+                        load.statuses[status, default: 0] += 1
+                    }
+                }
+            }
+            var total = WebhookBenchmarkReport.Load(seconds: seconds)
+            for try await load in group { total.merge(load) }
+            return total
+        }
+    }
+
+    static func callSID(campaign: Int64, call: Int) -> String {
+        "CAbench" + String(campaign) + "x" + String(call)
+    }
+
+    /// A campaign of `calls` contacts, each with an attempt Twilio accepted, as CallSids
+    /// `callSID(campaign:call:)`.
+    func seed(_ db: Database, calls: Int) async throws -> Int64 {
+        let rows = try await db.client.query(
+            """
+            WITH campaign AS (
+                INSERT INTO dialer.campaigns (name, soql, status, from_number, rate_per_second, max_concurrent_calls, max_attempts)
+                VALUES (\("bench-webhooks-\(Int(Date().timeIntervalSince1970))"), 'SELECT Id FROM Contact', 'active', '+14155550100', 1, \(calls), 1)
+                RETURNING id
+            ), contact AS (
+                INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164, time_zone, time_zone_source)
+                SELECT campaign.id, '003BW' || lpad(g::text, 13, '0'), '+1' || (2120000000 + g)::text, 'America/New_York', 'area_code'
+                FROM campaign, generate_series(0, \(calls - 1)) AS g
+                RETURNING id, campaign_id, phone_e164
+            )
+            INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, state, to_e164, from_e164, call_sid)
+            SELECT id, campaign_id, 1, 'placed', phone_e164, '+14155550100',
+                   'CAbench' || campaign_id || 'x' || ((substring(phone_e164 FROM 3))::bigint - 2120000000)
+            FROM contact
+            RETURNING campaign_id
+            """,
+            logger: logger
+        )
+        var campaign: Int64?
+        for try await id in rows.decode(Int64.self) { campaign = id }
+        guard let campaign else { throw CommandFailure("the benchmark campaign was not created") }
+        return campaign
+    }
+
+    /// What the run left in Postgres: every accepted callback must be there.
+    func durable(_ db: Database, campaign: Int64) async throws -> WebhookBenchmarkReport.Durable {
+        let rows = try await db.client.query(
+            """
+            SELECT (SELECT count(*) FROM dialer.call_events e JOIN dialer.call_attempts a ON a.id = e.attempt_id WHERE a.campaign_id = \(campaign))::int,
+                   (SELECT count(*) FROM dialer.calls c JOIN dialer.call_attempts a ON a.id = c.attempt_id
+                    WHERE a.campaign_id = \(campaign) AND c.status = 'completed')::int,
+                   (SELECT count(*) FROM dialer.jobs WHERE campaign_id = \(campaign) AND kind = \(CallStore.finalizeKind))::int
+            """,
+            logger: logger
+        )
+        for try await (events, completed, finalize) in rows.decode((Int, Int, Int).self) {
+            return .init(events: events, completedCalls: completed, finalizeJobs: finalize)
+        }
+        return .init(events: 0, completedCalls: 0, finalizeJobs: 0)
+    }
+}
+
+/// Hands out request numbers to every connection, each once.
+final class RequestNumbers: Sendable {
+    private let next = Atomic<Int>(0)
+
+    func take() -> Int { next.add(1, ordering: .relaxed).oldValue }
+}
