@@ -1,7 +1,8 @@
 -- Status callbacks in one round trip. Twilio sends four or more per call, at the rate calls
 -- are placed and answered, so the webhook's work is one statement: admit the event, apply
 -- it to the call, and say what the caller still has to decide (the retry policy, which lives
--- in Swift, on a terminal status).
+-- in Swift, on a terminal status). Callbacks that arrive together are applied together
+-- (record_call_statuses), one transaction and one round trip for the lot.
 
 -- Admission, shared by status and AMD callbacks: find the event's attempt (by the URL's
 -- attempt id, else by CallSid) and lock it, so one call's callbacks apply one at a time; keep
@@ -15,9 +16,10 @@ CREATE FUNCTION dialer.admit_call_event(
 LANGUAGE plpgsql AS $$
 DECLARE
     found_sid text;
+    found_state text;
     is_orphan boolean;
 BEGIN
-    SELECT a.id, a.contact_id, a.campaign_id, a.call_sid INTO attempt_id, contact_id, campaign_id, found_sid
+    SELECT a.id, a.contact_id, a.campaign_id, a.call_sid, a.state INTO attempt_id, contact_id, campaign_id, found_sid, found_state
     FROM dialer.call_attempts AS a
     WHERE a.id = p_attempt_id OR a.call_sid = p_call_sid
     ORDER BY (a.id = p_attempt_id) DESC NULLS LAST
@@ -36,6 +38,8 @@ BEGIN
         admission := 'duplicate';
     ELSE
         admission := 'new';
+    END IF;
+    IF admission = 'new' AND found_state IN ('dialing', 'unknown') THEN
         WITH settled AS (
             UPDATE dialer.call_attempts AS a SET state = 'placed', call_sid = p_call_sid, updated_at = now()
             WHERE a.id = admit_call_event.attempt_id AND a.state IN ('dialing', 'unknown')
@@ -105,5 +109,30 @@ BEGIN
         FROM dialer.contacts AS k JOIN dialer.campaigns AS c ON c.id = k.campaign_id
         WHERE k.id = admitted.contact_id;
     END IF;
+END
+$$;
+
+-- Many status callbacks, in array order (the caller sorts them by CallSid, so concurrent
+-- batches lock attempts in one order and cannot deadlock; one call's events keep their
+-- arrival order). One row per event, `ordinal` its 1-based position. Arrays cannot carry a
+-- missing value from every client, so '' stands for no attempt id or AnsweredBy, and -1 for
+-- no duration or SIP code.
+CREATE FUNCTION dialer.record_call_statuses(
+    p_call_sids text[], p_attempt_ids text[], p_sequence_numbers integer[], p_statuses text[],
+    p_answered_bys text[], p_durations integer[], p_sip_response_codes integer[], p_ats timestamptz[], p_params text[]
+)
+RETURNS TABLE (
+    ordinal integer, outcome text, attempt_id uuid, contact_id bigint, campaign_id bigint, answered_by text,
+    attempts integer, retry_delays text, max_attempts integer, voicemail_policy text
+)
+LANGUAGE plpgsql AS $$
+BEGIN
+    FOR i IN 1 .. coalesce(array_length(p_call_sids, 1), 0) LOOP
+        RETURN QUERY SELECT i, r.* FROM dialer.record_call_status(
+            p_call_sids[i], nullif(p_attempt_ids[i], '')::uuid, p_sequence_numbers[i], p_statuses[i],
+            nullif(p_answered_bys[i], ''), nullif(p_durations[i], -1), nullif(p_sip_response_codes[i], -1),
+            p_ats[i], p_params[i]::jsonb
+        ) AS r;
+    END LOOP;
 END
 $$;

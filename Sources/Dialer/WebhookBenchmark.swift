@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -11,7 +10,7 @@ import Twilio
 import Webhooks
 
 /// `dialer bench webhooks`: signed status callbacks through the webhook service, with their
-/// durable writes, from C keep-alive connections, as Twilio sends them.
+/// durable writes, from C keep-alive connections (`LoadConnection`), as Twilio sends them.
 ///
 /// The service is the one `dialer serve` runs (`WebhookRouter`, a 20-connection pool), on a
 /// loopback port of this process. Each connection plays calls one after another, each call
@@ -42,22 +41,12 @@ struct WebhookBenchmark: Sendable {
             let calls = Int(settings.seconds + settings.warmup) * 2500 + settings.connections
             progress("seeding \(calls) placed calls")
             let campaign = try await seed(db, calls: calls)
+            let attempts = try await attemptIDs(db, campaign: campaign, calls: calls)
             do {
                 let configuration = TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token)
                 let router = WebhookRouter.make(database: db, configuration: configuration, control: nil)
                 (report.baseline, report.callbacks) = try await withService(router) { port in
-                    let client = HTTPClient(
-                        eventLoopGroupProvider: .singleton,
-                        configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connections))
-                    )
-                    do {
-                        let loads = try await measure(client: client, base: "http://127.0.0.1:\(port)", token: token, calls: calls, campaign: campaign, progress: progress)
-                        try await client.shutdown()
-                        return loads
-                    } catch {
-                        try? await client.shutdown()
-                        throw error
-                    }
+                    try await measure(port: port, token: token, attempts: attempts, campaign: campaign, progress: progress)
                 }
                 report.durable = try await durable(db, campaign: campaign)
                 try await db.removeBenchmarkCampaign(campaign)
@@ -71,18 +60,15 @@ struct WebhookBenchmark: Sendable {
 
     /// The baseline, then the callbacks.
     func measure(
-        client: HTTPClient, base: String, token: String, calls: Int, campaign: Int64, progress: @escaping @Sendable (String) -> Void
+        port: Int, token: String, attempts: [String], campaign: Int64, progress: @escaping @Sendable (String) -> Void
     ) async throws -> (WebhookBenchmarkReport.Load, WebhookBenchmarkReport.Load) {
         progress("baseline: GET /healthz for \(Int(settings.baselineSeconds)) s over \(settings.connections) connections")
-        let baseline = try await load(seconds: settings.baselineSeconds, warmup: 1) { _ in
-            let response = try await client.execute(HTTPClientRequest(url: base + "/healthz"), timeout: .seconds(10))
-            _ = try await response.body.collect(upTo: 1 << 16)
-            return response.status.code
-        }
+        let health = LoadConnection.Request(path: "/healthz")
+        let baseline = try await load(port: port, seconds: settings.baselineSeconds, warmup: 1) { _ in health }
         progress("signed status callbacks for \(Int(settings.seconds)) s over \(settings.connections) connections")
         let signer = TwilioSignature(authToken: token)
-        let callbacks = try await load(seconds: settings.seconds, warmup: settings.warmup) { n in
-            try await callback(n, calls: calls, client: client, base: base, signer: signer, campaign: campaign)
+        let callbacks = try await load(port: port, seconds: settings.seconds, warmup: settings.warmup) { n in
+            try callback(n, attempts: attempts, signer: signer, campaign: campaign)
         }
         return (baseline, callbacks)
     }
@@ -111,56 +97,49 @@ struct WebhookBenchmark: Sendable {
         }
     }
 
-    /// The n-th callback of the run: call n / 4, its (n % 4)-th status.
-    func callback(
-        _ n: Int, calls: Int, client: HTTPClient, base: String, signer: TwilioSignature, campaign: Int64
-    ) async throws -> UInt {
+    /// The n-th callback of the run: call n / 4, its (n % 4)-th status, signed.
+    func callback(_ n: Int, attempts: [String], signer: TwilioSignature, campaign: Int64) throws -> LoadConnection.Request {
         let call = n / 4, sequence = n % 4
-        guard call < calls else { throw CommandFailure("ran out of seeded calls: raise the seed") }
-        let sid = Self.callSID(campaign: campaign, call: call)
+        guard call < attempts.count else { throw CommandFailure("ran out of seeded calls: raise the seed") }
         let status = Self.lifecycle[sequence]
         var parameters = [
-            ("AccountSid", "ACbench00000000000000000000000000"), ("ApiVersion", "2010-04-01"), ("CallSid", sid),
+            ("AccountSid", "ACbench00000000000000000000000000"), ("ApiVersion", "2010-04-01"), ("CallSid", Self.callSID(campaign: campaign, call: call)),
             ("CallStatus", status), ("Direction", "outbound-api"), ("From", "+14155550100"), ("To", "+12120000000"),
             ("CallbackSource", "call-progress-events"), ("SequenceNumber", String(sequence)), ("Timestamp", TwilioDate.string(from: Date())),
         ]
         if status == "completed" { parameters += [("CallDuration", "42"), ("SipResponseCode", "200")] }
-        let path = "/twilio/status"
-        var request = HTTPClientRequest(url: base + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: TwilioSignature.header, value: signer.signature(url: Self.publicURL + path, parameters: parameters))
-        request.body = .bytes(ByteBuffer(string: FormEncoding.encode(parameters)))
-        let response = try await client.execute(request, timeout: .seconds(10))
-        _ = try await response.body.collect(upTo: 1 << 16)
-        return response.status.code
+        // The URL PlaceCall gives Twilio: the attempt id rides along, and is signed.
+        let path = "/twilio/status?attempt=" + attempts[call]
+        return LoadConnection.Request(
+            method: .POST, path: path,
+            headers: [
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                (TwilioSignature.header, signer.signature(url: Self.publicURL + path, parameters: parameters)),
+            ],
+            body: FormEncoding.encode(parameters)
+        )
     }
 
     /// Runs `request` from every connection until `seconds` have passed after `warmup`; each
     /// call takes the next number, so connections never send the same callback.
-    func load(seconds: Double, warmup: Double, _ request: @escaping @Sendable (Int) async throws -> UInt) async throws -> WebhookBenchmarkReport.Load {
+    func load(
+        port: Int, seconds: Double, warmup: Double, _ request: @escaping @Sendable (Int) throws -> LoadConnection.Request
+    ) async throws -> WebhookBenchmarkReport.Load {
         let next = RequestNumbers()
         let start = ContinuousClock.now
         let measureFrom = start + .seconds(warmup), end = measureFrom + .seconds(seconds)
-        return try await withThrowingTaskGroup(of: WebhookBenchmarkReport.Load.self) { group in
-            for _ in 0..<settings.connections {
-                group.addTask {
-                    var load = WebhookBenchmarkReport.Load()
-                    while true {
-                        let sent = ContinuousClock.now
-                        guard sent < end else { return load }
-                        let n = next.take()
-                        let status = try await request(n)
-                        guard sent >= measureFrom else { continue }
-                        load.latenciesMs.append((ContinuousClock.now - sent).milliseconds)
-                        load.statuses[status, default: 0] += 1
-                    }
-                }
+        let loads = try await LoadConnection.withConnections(settings.connections, port: port) { _, connection in
+            var load = WebhookBenchmarkReport.Load()
+            while true {
+                let sent = ContinuousClock.now
+                guard sent < end else { return load }
+                let status = try await connection.send(try request(next.take()))
+                guard sent >= measureFrom else { continue }
+                load.latenciesMs.append((ContinuousClock.now - sent).milliseconds)
+                load.statuses[status, default: 0] += 1
             }
-            var total = WebhookBenchmarkReport.Load(seconds: seconds)
-            for try await load in group { total.merge(load) }
-            return total
         }
+        return loads.reduce(into: WebhookBenchmarkReport.Load(seconds: seconds)) { $0.merge($1) }
     }
 
     static func callSID(campaign: Int64, call: Int) -> String {
@@ -194,6 +173,17 @@ struct WebhookBenchmark: Sendable {
         for try await id in rows.decode(Int64.self) { campaign = id }
         guard let campaign else { throw CommandFailure("the benchmark campaign was not created") }
         return campaign
+    }
+
+    /// The seeded attempts' ids, by call number.
+    func attemptIDs(_ db: Database, campaign: Int64, calls: Int) async throws -> [String] {
+        var ids = [String](repeating: "", count: calls)
+        let rows = try await db.client.query(
+            "SELECT (substring(to_e164 FROM 3))::bigint - 2120000000, id FROM dialer.call_attempts WHERE campaign_id = \(campaign)",
+            logger: logger
+        )
+        for try await (call, id) in rows.decode((Int, UUID).self) { ids[call] = id.uuidString.lowercased() }
+        return ids
     }
 
     /// What the run left in Postgres: every accepted callback must be there.

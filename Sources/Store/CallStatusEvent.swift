@@ -40,6 +40,40 @@ public struct CallStatusEvent: Sendable, Equatable {
 
     public var isTerminal: Bool { Self.rank(status) == 4 }
 
+    /// The parameters as a JSON object, for `call_events.params`. Written by hand: a string
+    /// map needs only escaping, and JSONEncoder cost more than the rest of a callback.
+    var parametersJSON: String {
+        var json: [UInt8] = [UInt8(ascii: "{")]
+        json.reserveCapacity(512)
+        for (index, (name, value)) in parameters.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            Self.appendJSONString(name, to: &json)
+            json.append(UInt8(ascii: ":"))
+            Self.appendJSONString(value, to: &json)
+        }
+        json.append(UInt8(ascii: "}"))
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    static func appendJSONString(_ text: String, to json: inout [UInt8]) {
+        json.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                json += [UInt8(ascii: "\\"), byte]
+            // Postgres's jsonb refuses \u0000; a NUL in a callback is kept visibly instead.
+            case 0:
+                json += Array("\\ufffd".utf8)
+            case 1..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                json += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            default:
+                json.append(byte)  // UTF-8 passes through: JSON text is UTF-8
+            }
+        }
+        json.append(UInt8(ascii: "\""))
+    }
+
     /// How the call ended, in the retry policy's terms (meaningful for terminal statuses).
     public func end(answeredBy stored: String?) -> RetryPolicy.CallEnd {
         switch status {

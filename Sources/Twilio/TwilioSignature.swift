@@ -15,16 +15,16 @@ import Foundation
 public struct TwilioSignature: Sendable {
     public static let header = "X-Twilio-Signature"
 
-    let authToken: String
+    let key: SymmetricKey
 
     public init(authToken: String) {
-        self.authToken = authToken
+        key = SymmetricKey(data: Data(authToken.utf8))
     }
 
     /// The base64 signature of `url` and form `parameters` (repeated names allowed).
     public func signature(url: String, parameters: [(String, String)] = []) -> String {
         let message = Self.stringToSign(url: url, parameters: parameters)
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Data(message.utf8), using: SymmetricKey(data: Data(authToken.utf8)))
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(message.utf8), using: key)
         return Data(mac).base64EncodedString()
     }
 
@@ -46,14 +46,19 @@ public struct TwilioSignature: Sendable {
         }.joined()
     }
 
+    /// Each distinct (name, value) pair once, by name then value. Code-point order is UTF-8
+    /// byte order, so the bytes are compared directly.
     static func stringToSign(url: String, parameters: [(String, String)]) -> String {
-        var valuesByName: [String: Set<String>] = [:]
-        for (name, value) in parameters { valuesByName[name, default: []].insert(value) }
+        func same(_ a: String, _ b: String) -> Bool { a.utf8.elementsEqual(b.utf8) }
+        let sorted = parameters.sorted { a, b in
+            same(a.0, b.0) ? codePointOrder(a.1, b.1) : codePointOrder(a.0, b.0)
+        }
         var text = url
-        for name in valuesByName.keys.sorted(by: codePointOrder) {
-            for value in valuesByName[name, default: []].sorted(by: codePointOrder) {
-                text += name + value
-            }
+        var previous: (String, String)?
+        for pair in sorted where previous.map({ !same($0.0, pair.0) || !same($0.1, pair.1) }) ?? true {
+            text += pair.0
+            text += pair.1
+            previous = pair
         }
         return text
     }
@@ -61,7 +66,7 @@ public struct TwilioSignature: Sendable {
     /// Python's string order, which Twilio's libraries use: by code point, not Swift's
     /// Unicode-canonical `<`.
     static func codePointOrder(_ a: String, _ b: String) -> Bool {
-        a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars) { $0.value < $1.value }
+        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// The URL without its port, and with it (the default port added when it has none).

@@ -8,7 +8,8 @@ import Store
 ///
 /// The first use in a process migrates a template database named after the migrations'
 /// combined checksum; every fresh database is a `CREATE DATABASE … TEMPLATE` clone of it,
-/// which takes milliseconds, and is dropped when the suite's closure returns.
+/// which takes milliseconds, and is dropped when the suite's closure returns (kept when it
+/// passed and `DIALER_TEST_KEEP_DATABASES=1`).
 public enum TestDatabase {
     /// Runs `body` with a fresh migrated database and its URL (for child processes).
     public static func withFresh<Result: Sendable>(
@@ -40,7 +41,12 @@ public enum TestDatabase {
             let result = try await Database.run(url: url, maxConnections: maxConnections, logger: testLogger) { db in
                 try await body(db, url)
             }
-            try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+            // DIALER_TEST_KEEP_DATABASES=1 keeps what a passing test left, to look at with psql.
+            if ProcessInfo.processInfo.environment["DIALER_TEST_KEEP_DATABASES"] == "1" {
+                print("kept test database \(name)")
+            } else {
+                try await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))
+            }
             return result
         } catch {
             _ = try? await admin.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"))

@@ -89,6 +89,12 @@ import Webhooks
             )
             #expect(row == "completed 3 42 17:00:02")
             #expect(try await Self.events(db) == 4)
+            // Every parameter is kept as received.
+            let kept = try await db.scalar(
+                "SELECT (params->>'To') || ' ' || (params->>'CallDuration') || ' ' || (SELECT count(*) FROM jsonb_object_keys(params)) FROM dialer.call_events WHERE status = 'completed'",
+                as: String.self
+            )
+            #expect(kept == "+14155550123 42 9")
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE unique_key = 'finalize:CA1'", as: Int.self) == 1)
         }
     }

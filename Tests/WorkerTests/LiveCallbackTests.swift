@@ -55,7 +55,7 @@ import Worker
         try await db.scalar(
             """
             SELECT concat_ws(' | ',
-                c.status, 'seq ' || c.sequence_number, 'duration ' || c.duration_seconds, 'sip ' || c.sip_response_code,
+                c.status, 'seq ' || c.sequence_number, 'talked ' || (c.duration_seconds > 0), 'sip ' || c.sip_response_code,
                 'answered ' || (c.answered_at IS NOT NULL) || ' by ' || coalesce(c.answered_by, '-'), 'events ' || (SELECT count(*) FROM dialer.call_events e WHERE e.call_sid = c.call_sid),
                 'attempt ' || a.state || ' ended ' || (a.ended_at IS NOT NULL), 'contact attempts ' || k.attempts,
                 'outcome ' || coalesce(k.outcome, '-'),
@@ -89,9 +89,9 @@ import Worker
 
                 // Four status callbacks and the AMD result for the answered call.
                 let answered = try await Self.finalState(dialing.db, contact: dialing.contacts[0])
-                #expect(answered == "completed | seq 3 | duration 1 | sip 200 | answered true by human | events 5 | attempt placed ended true | contact attempts 1 | outcome answered | finalize 1 | next 0")
+                #expect(answered == "completed | seq 3 | talked true | sip 200 | answered true by human | events 5 | attempt placed ended true | contact attempts 1 | outcome answered | finalize 1 | next 0")
                 let busy = try await Self.finalState(dialing.db, contact: dialing.contacts[1])
-                #expect(busy == "busy | seq 2 | duration 0 | sip 486 | answered false by - | events 3 | attempt placed ended true | contact attempts 1 | outcome - | finalize 1 | next 1")
+                #expect(busy == "busy | seq 2 | talked false | sip 486 | answered false by - | events 3 | attempt placed ended true | contact attempts 1 | outcome - | finalize 1 | next 1")
                 // The busy contact is called again after the campaign's busy delay (600 s by
                 // default), counted from when its call ended.
                 let delay = try await dialing.db.scalar(
