@@ -75,6 +75,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The call's audio: mu-law, resampling, turn detection, and the speech protocols with
+        // their embedded engines. Depends on nothing but the two C libraries below.
+        .target(name: "Voice", dependencies: ["CEspeakNG", "CPocketSphinx"]),
+        // Module maps over Debian's libraries (ops/bootstrap installs them).
+        .systemLibrary(
+            name: "CEspeakNG",
+            pkgConfig: "espeak-ng",
+            providers: [.apt(["libespeak-ng-dev"])]
+        ),
+        .systemLibrary(
+            name: "CPocketSphinx",
+            pkgConfig: "pocketsphinx",
+            providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
+        ),
         // Loopback Salesforce and Twilio for tests and `dialer demo`; production targets never import it.
         .target(
             name: "Sandbox",
@@ -123,6 +137,8 @@ let package = Package(
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce", "Twilio", "TestSupport"]),
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "Sandbox", "TestSupport"]),
+        // No database: generated audio, espeak-ng and PocketSphinx only.
+        .testTarget(name: "VoiceTests", dependencies: ["Voice"]),
         // The dialer command, run as a child process the way operators run it.
         .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
