@@ -30,6 +30,18 @@ extension Database {
         throw CommandFailure("the campaign was not created")
     }
 
+    /// Runs `body`, then removes the seeded campaign whether `body` succeeded or not.
+    func removingBenchmarkCampaign<Result>(_ campaignID: Int64, _ body: () async throws -> Result) async throws -> Result {
+        do {
+            let result = try await body()
+            try await removeBenchmarkCampaign(campaignID)
+            return result
+        } catch {
+            try? await removeBenchmarkCampaign(campaignID)
+            throw error
+        }
+    }
+
     /// Removes a seeded campaign and everything it made.
     func removeBenchmarkCampaign(_ campaignID: Int64) async throws {
         try await client.query("DELETE FROM dialer.jobs WHERE campaign_id = \(campaignID)", logger: logger)

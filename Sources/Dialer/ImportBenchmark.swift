@@ -41,7 +41,7 @@ struct ImportBenchmark: Sendable {
         ))
         progress("seeding \(contacts) contacts in the Sandbox Salesforce")
         sandbox.seedContacts(contacts)
-        return try await withSandboxServer(sandbox.router(), logger: logger) { port in
+        return try await withLoopbackServer(sandbox.router(), logger: logger) { port in
             sandbox.baseURL = "http://127.0.0.1:\(port)"
             return try await measure(sandbox: sandbox, keys: keys, progress: progress)
         }

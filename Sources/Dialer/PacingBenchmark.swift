@@ -26,7 +26,7 @@ struct PacingBenchmark: Sendable {
         var configuration = SandboxTwilio.Configuration(accountSID: Self.accountSID, authToken: token, ownedNumbers: [Self.from])
         configuration.simulatesCalls = false
         let sandbox = SandboxTwilio(configuration: configuration)
-        return try await withSandboxServer(sandbox.router(), logger: logger) { port in
+        return try await withLoopbackServer(sandbox.router(), logger: logger) { port in
             try await Database.run(url: url, maxConnections: 4, logger: logger) { db in
                 try await Migrator(database: db).migrate()
                 var report = PacingReport(settings: settings, postgres: try await QueueBenchmark.postgresSettings(db))
@@ -35,14 +35,10 @@ struct PacingBenchmark: Sendable {
                 let campaign = try await db.seedDialableCampaign(
                     name: "bench-pacing-\(Int(Date().timeIntervalSince1970))", contacts: contacts, ratePerSecond: settings.rate * 10
                 )
-                do {
+                return try await db.removingBenchmarkCampaign(campaign) {
                     try await measure(&report, sandbox: sandbox, port: port, token: token, db: db, progress: progress)
-                    try await db.removeBenchmarkCampaign(campaign)
-                } catch {
-                    try? await db.removeBenchmarkCampaign(campaign)
-                    throw error
+                    return report
                 }
-                return report
             }
         }
     }

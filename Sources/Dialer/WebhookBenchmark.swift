@@ -3,7 +3,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import PostgresNIO
-import ServiceLifecycle
 import Store
 import Synchronization
 import Twilio
@@ -42,19 +41,15 @@ struct WebhookBenchmark: Sendable {
             progress("seeding \(calls) placed calls")
             let campaign = try await seed(db, calls: calls)
             let attempts = try await attemptIDs(db, campaign: campaign, calls: calls)
-            do {
+            return try await db.removingBenchmarkCampaign(campaign) {
                 let configuration = TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token)
                 let router = WebhookRouter.make(database: db, configuration: configuration, control: nil)
-                (report.baseline, report.callbacks) = try await withService(router) { port in
+                (report.baseline, report.callbacks) = try await withLoopbackServer(router, logger: logger) { port in
                     try await measure(port: port, token: token, attempts: attempts, campaign: campaign, progress: progress)
                 }
                 report.durable = try await durable(db, campaign: campaign)
-                try await db.removeBenchmarkCampaign(campaign)
-            } catch {
-                try? await db.removeBenchmarkCampaign(campaign)
-                throw error
+                return report
             }
-            return report
         }
     }
 
@@ -71,30 +66,6 @@ struct WebhookBenchmark: Sendable {
             try callback(n, attempts: attempts, signer: signer, campaign: campaign)
         }
         return (baseline, callbacks)
-    }
-
-    /// The service on a loopback port of its own choosing, for `body`.
-    func withService<Result: Sendable>(_ router: Router<BasicRequestContext>, _ body: @Sendable (Int) async throws -> Result) async throws -> Result {
-        let port = AsyncStream.makeStream(of: Int.self)
-        let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-            onServerRunning: { channel in
-                port.continuation.yield(channel.localAddress?.port ?? 0)
-                port.continuation.finish()
-            },
-            logger: logger
-        )
-        let service = ServiceGroup(configuration: .init(services: [app], logger: logger))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
-            defer { group.cancelAll() }
-            var iterator = port.stream.makeAsyncIterator()
-            guard let bound = await iterator.next(), bound > 0 else { throw CommandFailure("the webhook service did not start") }
-            let result = try await body(bound)
-            await service.triggerGracefulShutdown()
-            try await group.next()
-            return result
-        }
     }
 
     /// The n-th callback of the run: call n / 4, its (n % 4)-th status, signed.

@@ -1,9 +1,10 @@
 import Hummingbird
 import Logging
 
-/// Runs a Sandbox router on a loopback port for the length of `body`, which gets the port.
-/// Benchmarks use it; the server's own start and stop are not news, so it logs only failures.
-func withSandboxServer<Result: Sendable>(
+/// Runs a router (a Sandbox's, or the webhook service) on a loopback port for the length of
+/// `body`, which gets the port. Benchmarks use it; the server's own start and stop are not
+/// news, so it logs only failures.
+func withLoopbackServer<Result: Sendable>(
     _ router: Router<BasicRequestContext>, logger: Logger, _ body: @Sendable (Int) async throws -> Result
 ) async throws -> Result {
     var quiet = logger
@@ -17,7 +18,7 @@ func withSandboxServer<Result: Sendable>(
         group.addTask { try await app.runService(gracefulShutdownSignals: []) }
         defer { group.cancelAll() }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else { throw CommandFailure("the Sandbox did not start") }
+        guard let port = await iterator.next(), port > 0 else { throw CommandFailure("the loopback server did not start") }
         return try await body(port)
     }
 }
