@@ -7,23 +7,7 @@ import Testing
 @Suite struct CallStoreTests {
     /// An active campaign, one contact, and one attempt Twilio accepted as CA1 (unless `placed` is false).
     static func attempt(_ db: Database, placed: Bool = true) async throws -> (contact: Int64, attempt: UUID) {
-        let campaign = try await db.scalar(
-            """
-            INSERT INTO dialer.campaigns (name, soql, status, from_number) VALUES ('calls', 'SELECT Id FROM Contact', 'active', '+14155550100')
-            RETURNING id
-            """,
-            as: Int64.self
-        )
-        let contact = try await db.scalar(
-            "INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164) VALUES (\(campaign), '003SB0000000001AAA', '+14155550123') RETURNING id",
-            as: Int64.self
-        )
-        let store = CallAttemptStore(database: db)
-        guard case .started(let attempt) = try await store.begin(
-            contactID: contact, campaignID: campaign, jobID: 1, to: "+14155550123", from: "+14155550100", maxInFlight: 10, slotAt: nil
-        ) else { throw TestSetupError("no attempt") }
-        if placed { try await store.markPlaced(attempt.id, callSID: "CA1") }
-        return (contact, attempt.id)
+        try await db.firstAttempt(placed: placed)
     }
 
     static func event(_ attempt: UUID?, _ sequence: Int, _ status: String, sid: String = "CA1") -> CallStatusEvent {

@@ -52,20 +52,7 @@ import Webhooks
 
     /// An active campaign, a contact, and an attempt that Twilio accepted as CA1.
     static func attempt(_ db: Database) async throws -> UUID {
-        let campaign = try await db.scalar(
-            "INSERT INTO dialer.campaigns (name, soql, status, from_number) VALUES ('c', 'SELECT Id FROM Contact', 'active', '+14155550100') RETURNING id",
-            as: Int64.self
-        )
-        let contact = try await db.scalar(
-            "INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164) VALUES (\(campaign), '003SB0000000001AAA', '+14155550123') RETURNING id",
-            as: Int64.self
-        )
-        let store = CallAttemptStore(database: db)
-        guard case .started(let attempt) = try await store.begin(
-            contactID: contact, campaignID: campaign, jobID: 1, to: "+14155550123", from: "+14155550100", maxInFlight: 10, slotAt: nil
-        ) else { throw TestSetupError("no attempt") }
-        try await store.markPlaced(attempt.id, callSID: "CA1")
-        return attempt.id
+        try await db.firstAttempt().attempt
     }
 
     static func events(_ db: Database) async throws -> Int { try await db.scalar("SELECT count(*)::int FROM dialer.call_events", as: Int.self) }
