@@ -49,7 +49,7 @@ public struct SignedTwilioRequest: Sendable {
         }
         let url = configuration.publicURL + request.uri.description
         let text = String(buffer: body)
-        let signer = TwilioSignature(authToken: configuration.authToken)
+        let signer = configuration.signer
         if request.uri.queryParameters["bodySHA256"] != nil {
             guard signer.isValid(signature: signature, url: url, jsonBody: text) else { throw .badSignature }
             return SignedTwilioRequest(url: url, parameters: [])

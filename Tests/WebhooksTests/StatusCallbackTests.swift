@@ -9,7 +9,8 @@ import Twilio
 import Webhooks
 
 @Suite struct StatusCallbackTests {
-    static let configuration = TwilioWebhookConfiguration(publicURL: "https://dialer.example.com", authToken: "webhook-test-token")
+    static let authToken = "webhook-test-token"
+    static let configuration = TwilioWebhookConfiguration(publicURL: "https://dialer.example.com", authToken: authToken)
 
     /// The service `dialer serve` runs.
     static func app(
@@ -23,7 +24,7 @@ import Webhooks
     /// Posts `parameters` to `uri`, signed as Twilio signs (unless `signature` is given).
     static func post(
         _ client: some TestClientProtocol, _ uri: String, _ parameters: [(String, String)], signature: String? = nil,
-        token: String = Self.configuration.authToken
+        token: String = Self.authToken
     ) async throws -> HTTPResponse.Status {
         try await send(client, uri, parameters, signature: signature, token: token).status
     }
@@ -31,7 +32,7 @@ import Webhooks
     /// The same, with the answer's body.
     static func send(
         _ client: some TestClientProtocol, _ uri: String, _ parameters: [(String, String)], signature: String? = nil,
-        token: String = Self.configuration.authToken
+        token: String = Self.authToken
     ) async throws -> (status: HTTPResponse.Status, body: String) {
         let signed = signature ?? TwilioSignature(authToken: token).signature(url: Self.configuration.publicURL + uri, parameters: parameters)
         return try await client.execute(
@@ -96,7 +97,7 @@ import Webhooks
                 let status4 = try await Self.post(client, uri, Self.callback(0, "initiated"), signature: "")
                 #expect(status4 == .forbidden)
                 // Signed for other parameters, or for another URL.
-                let signature = TwilioSignature(authToken: Self.configuration.authToken)
+                let signature = TwilioSignature(authToken: Self.authToken)
                     .signature(url: Self.configuration.publicURL + uri, parameters: Self.callback(0, "initiated"))
                 let status5 = try await Self.post(client, uri, Self.callback(0, "completed"), signature: signature)
                 #expect(status5 == .forbidden)
