@@ -1,0 +1,59 @@
+/// Decides what the dialer says in a call: the opening words, and a reply to each of the
+/// callee's turns.
+///
+/// An `Agent` is shared by every call (configuration, a model client); it starts one
+/// ``AgentConversation`` per call, which holds that call's state (the script's position,
+/// the chat history).
+public protocol Agent: Sendable {
+    /// Starts the conversation for one answered call.
+    func startConversation(_ call: AgentCallContext) async throws -> any AgentConversation
+}
+
+/// One call's conversation with the agent. The conversation session calls it from one task
+/// at a time, in turn order.
+public protocol AgentConversation: Sendable {
+    /// What the agent says first, before the callee speaks: the greeting, which discloses
+    /// that the voice is artificial and how to opt out.
+    func opening() async throws -> AgentReply
+    /// The agent's answer to what the callee just said (`nil`: nothing was recognized).
+    func reply(to callee: Transcription?) async throws -> AgentReply
+    /// What the callee is expected to say next, for the speech-to-text of the next turn.
+    func recognitionHints() async -> RecognitionHints
+}
+
+/// What the agent knows about the call when it starts.
+public struct AgentCallContext: Sendable, Equatable {
+    public var callSID: String
+    public var campaignID: Int64?
+    public var contactID: Int64?
+    /// The callee's first name, when the contact has one, for the greeting.
+    public var firstName: String?
+
+    public init(callSID: String, campaignID: Int64? = nil, contactID: Int64? = nil, firstName: String? = nil) {
+        self.callSID = callSID
+        self.campaignID = campaignID
+        self.contactID = contactID
+        self.firstName = firstName
+    }
+}
+
+/// What the agent says in one turn, and what the dialer must do because of it.
+public struct AgentReply: Sendable, Equatable {
+    /// Spoken to the callee; empty means the agent stays silent this turn.
+    public var text: String
+    /// The callee asked not to be called again: the number goes on the DNC list and the
+    /// Contact is flagged DoNotCall in Salesforce.
+    public var optOut: Bool
+    /// The conversation is over: the call is hung up once ``text`` has been played.
+    public var hangUp: Bool
+    /// The script's name for the callee's answer (an intent, e.g. `interested`), kept in the
+    /// transcript for reporting; `nil` when the agent does not classify.
+    public var intent: String?
+
+    public init(text: String, optOut: Bool = false, hangUp: Bool = false, intent: String? = nil) {
+        self.text = text
+        self.optOut = optOut
+        self.hangUp = hangUp
+        self.intent = intent
+    }
+}
