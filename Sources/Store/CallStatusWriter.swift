@@ -33,7 +33,7 @@ struct CallStatusWriter: Sendable {
         return results
     }
 
-    /// What `dialer.record_call_status` did with one event.
+    /// What `dialer.record_call_statuses` did with one event.
     enum Applied {
         case orphan, duplicate, stale, moved
         case ended(EndedCall)
