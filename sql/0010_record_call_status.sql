@@ -73,6 +73,9 @@ RETURNS TABLE (
     ordinal integer, outcome text, attempt_id uuid, contact_id bigint, campaign_id bigint, answered_by text,
     attempts integer, retry_delays text, max_attempts integer, voicemail_policy text
 )
+-- Planning the statements below costs more than running them on a batch, and their best
+-- plan does not depend on the arrays' contents: plan once per connection.
+SET plan_cache_mode = force_generic_plan
 LANGUAGE plpgsql AS $$
 DECLARE
     found_ids uuid[];
@@ -219,5 +222,38 @@ BEGIN
     LEFT JOIN contacts_counted AS counted ON d.outcome = 'ended' AND counted.id = d.found_contact
     LEFT JOIN dialer.campaigns AS cp ON d.outcome = 'ended' AND cp.id = d.found_campaign
     ORDER BY d.ordinal;
+END
+$$;
+
+-- What follows the end of calls, for a batch (the retry policy that decided it lives in
+-- Swift): each contact's next PlaceCall after its delay (retry_after >= 0) or its final
+-- outcome, and each call's finalize job, a grace later. Job kinds come from the caller,
+-- which owns them.
+CREATE FUNCTION dialer.end_calls(
+    p_contacts bigint[], p_campaigns bigint[], p_call_sids text[], p_next_keys text[], p_retry_after float8[],
+    p_outcomes text[], p_place_call_kind text, p_finalize_kind text, p_finalize_grace float8
+) RETURNS void
+-- As record_call_statuses: planning would cost more than the work.
+SET plan_cache_mode = force_generic_plan
+LANGUAGE plpgsql AS $$
+BEGIN
+    WITH ended AS (
+        SELECT * FROM unnest(p_contacts, p_campaigns, p_call_sids, p_next_keys, p_retry_after, p_outcomes)
+            AS e(contact, campaign, sid, next_key, retry_after, outcome)
+    ), next_call AS (
+        INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, run_at)
+        SELECT p_place_call_kind, jsonb_build_object('contactID', e.contact), e.campaign, e.next_key,
+               now() + make_interval(secs => e.retry_after)
+        FROM ended AS e WHERE e.retry_after >= 0
+        ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable') DO NOTHING
+    ), final_outcome AS (
+        UPDATE dialer.contacts AS k SET outcome = e.outcome
+        FROM ended AS e WHERE k.id = e.contact AND k.outcome IS NULL AND e.outcome <> ''
+    )
+    INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, run_at)
+    SELECT p_finalize_kind, jsonb_build_object('callSID', e.sid), e.campaign, 'finalize:' || e.sid,
+           now() + make_interval(secs => p_finalize_grace)
+    FROM ended AS e
+    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable') DO NOTHING;
 END
 $$;

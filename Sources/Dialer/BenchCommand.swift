@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import ArgumentParser
+import Store
 
 /// `dialer bench`: measured speed, on a release build.
 struct BenchCommand: AsyncParsableCommand {
@@ -190,13 +191,16 @@ struct BenchWebhooksCommand: AsyncParsableCommand {
     @Option(help: "Keep-alive connections sending at once.")
     var connections = 32
 
+    @Option(help: "Batches of status callbacks the service writes at once (dialer serve --status-writers).")
+    var statusWriters = CallStore.defaultStatusWriters
+
     @Option(help: "Seconds to measure, after a 2 s warm-up.")
     var seconds = 30.0
 
     func run() async throws {
         guard connections > 0, seconds > 0 else { throw ValidationError("--connections and --seconds must be above 0") }
         let logger = database.logger("dialer.bench")
-        let settings = WebhookBenchmark.Settings(connections: connections, seconds: seconds)
+        let settings = WebhookBenchmark.Settings(connections: connections, seconds: seconds, statusWriters: statusWriters)
         let report = try await WebhookBenchmark(url: try database.url(), settings: settings, logger: logger).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

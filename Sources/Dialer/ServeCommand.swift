@@ -44,6 +44,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The URL Twilio calls, which its signatures cover ($DIALER_PUBLIC_URL).")
     var publicURL: String?
 
+    @Option(help: "Batches of status callbacks written at once; more suits a Postgres with more cores.")
+    var statusWriters = CallStore.defaultStatusWriters
+
     @Flag(help: "Apply pending migrations at start instead of refusing to run.")
     var migrate = false
 
@@ -66,7 +69,8 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("answering machines will be recorded, not hung up on: \(error)")
         }
         let router = WebhookRouter.make(
-            database: db, configuration: TwilioWebhookConfiguration(publicURL: publicURL, authToken: token), control: control
+            database: db, configuration: TwilioWebhookConfiguration(publicURL: publicURL, authToken: token), control: control,
+            statusWriters: statusWriters
         )
         let app = Application(router: router, configuration: .init(address: .hostname(hostname, port: port)), logger: logger)
         let group = ServiceGroup(

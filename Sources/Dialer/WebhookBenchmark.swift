@@ -21,6 +21,7 @@ struct WebhookBenchmark: Sendable {
     struct Settings: Sendable {
         var connections: Int
         var seconds: Double
+        var statusWriters = CallStore.defaultStatusWriters
         var warmup: Double = 2
         var baselineSeconds: Double = 5
     }
@@ -43,7 +44,7 @@ struct WebhookBenchmark: Sendable {
             let attempts = try await attemptIDs(db, campaign: campaign, calls: calls)
             return try await db.removingBenchmarkCampaign(campaign) {
                 let configuration = TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token)
-                let router = WebhookRouter.make(database: db, configuration: configuration, control: nil)
+                let router = WebhookRouter.make(database: db, configuration: configuration, control: nil, statusWriters: settings.statusWriters)
                 (report.baseline, report.callbacks) = try await withLoopbackServer(router, logger: logger) { port in
                     try await measure(port: port, token: token, attempts: attempts, campaign: campaign, progress: progress)
                 }
@@ -161,7 +162,7 @@ struct WebhookBenchmark: Sendable {
     func durable(_ db: Database, campaign: Int64) async throws -> WebhookBenchmarkReport.Durable {
         let rows = try await db.client.query(
             """
-            SELECT (SELECT count(*) FROM dialer.call_events e JOIN dialer.call_attempts a ON a.id = e.attempt_id WHERE a.campaign_id = \(campaign))::int,
+            SELECT (SELECT count(*) FROM dialer.call_attempts a JOIN dialer.call_events e ON e.call_sid = a.call_sid WHERE a.campaign_id = \(campaign))::int,
                    (SELECT count(*) FROM dialer.calls c JOIN dialer.call_attempts a ON a.id = c.attempt_id
                     WHERE a.campaign_id = \(campaign) AND c.status = 'completed')::int,
                    (SELECT count(*) FROM dialer.jobs WHERE campaign_id = \(campaign) AND kind = \(CallStore.finalizeKind))::int

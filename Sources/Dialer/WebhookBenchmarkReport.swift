@@ -42,7 +42,7 @@ struct WebhookBenchmarkReport: Sendable {
     var text: String {
         """
         postgres: \(postgres.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        configured: \(settings.connections) keep-alive connections, \(settings.seconds) s measured after \(settings.warmup) s of warm-up; service pool 20 connections
+        configured: \(settings.connections) keep-alive connections, \(settings.seconds) s measured after \(settings.warmup) s of warm-up; service pool 20 connections, \(settings.statusWriters) status writers
         signed status callbacks: \(callbacks.text)
         baseline, same service and connections: GET /healthz \(baseline.text)
         durable: \(durable.events) call_events, \(durable.completedCalls) calls completed, \(durable.finalizeJobs) finalize jobs (warm-up included)

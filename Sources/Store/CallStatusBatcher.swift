@@ -27,7 +27,7 @@ final class CallStatusBatcher: Sendable {
 
     private let state = Mutex(State())
 
-    init(writer: CallStatusWriter, maxWriters: Int = 8, maxBatch: Int = 128) {
+    init(writer: CallStatusWriter, maxWriters: Int, maxBatch: Int = 128) {
         self.writer = writer
         self.maxWriters = maxWriters
         self.maxBatch = maxBatch

@@ -93,8 +93,8 @@ struct CallStatusWriter: Sendable {
         return applied
     }
 
-    /// For every call the batch ended, in one statement: the contact's next PlaceCall after
-    /// its delay or its final outcome, and the call's finalize job.
+    /// For every call the batch ended, in one statement (`dialer.end_calls`): the contact's
+    /// next PlaceCall after its delay or its final outcome, and the call's finalize job.
     func end(_ applied: [Applied], _ events: [CallStatusEvent], on connection: PostgresConnection) async throws {
         var contacts: [Int64] = [], campaigns: [Int64] = [], sids: [String] = [], nextKeys: [String] = []
         var retryAfter: [Double] = [], outcomes: [String] = []
@@ -112,25 +112,9 @@ struct CallStatusWriter: Sendable {
         guard !contacts.isEmpty else { return }
         try await connection.query(
             """
-            WITH ended AS (
-                SELECT * FROM unnest(\(contacts)::bigint[], \(campaigns)::bigint[], \(sids)::text[], \(nextKeys)::text[],
-                                     \(retryAfter)::float8[], \(outcomes)::text[])
-                    AS e(contact, campaign, sid, next_key, retry_after, outcome)
-            ), next_call AS (
-                INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, run_at)
-                SELECT \(CampaignStore.placeCallKind), jsonb_build_object('contactID', contact), campaign, next_key,
-                       now() + make_interval(secs => retry_after)
-                FROM ended WHERE retry_after >= 0
-                ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable') DO NOTHING
-            ), final_outcome AS (
-                UPDATE dialer.contacts AS k SET outcome = e.outcome
-                FROM ended AS e WHERE k.id = e.contact AND k.outcome IS NULL AND e.outcome <> ''
-            )
-            INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, run_at)
-            SELECT \(CallStore.finalizeKind), jsonb_build_object('callSID', sid), campaign, 'finalize:' || sid,
-                   now() + make_interval(secs => \(finalizeGrace.seconds))
-            FROM ended
-            ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable') DO NOTHING
+            SELECT dialer.end_calls(\(contacts)::bigint[], \(campaigns)::bigint[], \(sids)::text[], \(nextKeys)::text[],
+                                    \(retryAfter)::float8[], \(outcomes)::text[], \(CampaignStore.placeCallKind),
+                                    \(CallStore.finalizeKind), \(finalizeGrace.seconds))
             """,
             logger: logger
         )

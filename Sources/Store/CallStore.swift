@@ -15,11 +15,19 @@ public struct CallStore: Sendable {
     public let database: Database
     let batcher: CallStatusBatcher
 
+    /// How many batches are written at once by default. Two keep a 2-core machine's Postgres
+    /// busy; fewer writers make bigger batches, and a batch costs Postgres little more than
+    /// one callback (docs/BENCHMARKS.md has the measurements).
+    public static let defaultStatusWriters = 2
+
     /// `finalizeGrace`: how long after a call ends its Task is written, so that late
-    /// callbacks and the last transcript entries land first.
-    public init(database: Database, finalizeGrace: Duration = .seconds(10)) {
+    /// callbacks and the last transcript entries land first. `statusWriters`: batches written
+    /// at once (a Postgres with more cores may take more).
+    public init(database: Database, finalizeGrace: Duration = .seconds(10), statusWriters: Int = defaultStatusWriters) {
         self.database = database
-        batcher = CallStatusBatcher(writer: CallStatusWriter(database: database, finalizeGrace: finalizeGrace))
+        batcher = CallStatusBatcher(
+            writer: CallStatusWriter(database: database, finalizeGrace: finalizeGrace), maxWriters: max(1, statusWriters)
+        )
     }
 
     var logger: Logger { database.logger }

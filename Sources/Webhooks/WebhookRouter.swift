@@ -8,13 +8,13 @@ import Store
 public enum WebhookRouter {
     public static func make(
         database: Database, configuration: TwilioWebhookConfiguration, control: (any CallControl)?,
-        metrics: WebhookMetrics = WebhookMetrics()
+        metrics: WebhookMetrics = WebhookMetrics(), statusWriters: Int = CallStore.defaultStatusWriters
     ) -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         HealthRoutes(database: database).add(to: router)
         MetricsRoutes(metrics: metrics).add(to: router)
-        let calls = CallStore(database: database)
+        let calls = CallStore(database: database, statusWriters: statusWriters)
         StatusCallbackRoutes(configuration: configuration, calls: calls, metrics: metrics).add(to: router)
         VoiceRoutes(configuration: configuration, attempts: CallAttemptStore(database: database), metrics: metrics).add(to: router)
         MachineDetectionRoutes(configuration: configuration, calls: calls, control: control, metrics: metrics).add(to: router)
