@@ -174,6 +174,19 @@ extension MediaStreamCodecError {
         #expect(seen == 12)
     }
 
+    /// What the Sandbox sends is what Twilio sends: each captured message, written back out,
+    /// decodes to itself, with counters as strings and keys in Twilio's order.
+    @Test func everyCapturedMessageWrittenOutDecodesToItself() throws {
+        for (name, object) in Examples.all(Self.captured, "from_twilio") {
+            let message = try MediaStreamMessage(json: Examples.json(object))
+            #expect(try MediaStreamMessage(json: message.json) == message, "\(name)")
+        }
+        let start = try MediaStreamMessage(json: Examples.incoming(Self.captured, "start"))
+        #expect(start.json.hasPrefix(#"{"event":"start","sequenceNumber":"1","start":{"accountSid":"#))
+        let tricky = MediaStreamMessage.mark(.init(sequenceNumber: 3, streamSid: "MZ\"1", name: "agent 1\n\\ \u{1}"))
+        #expect(try MediaStreamMessage(json: tricky.json) == tricky)
+    }
+
     static func eventName(_ message: MediaStreamMessage) -> String {
         switch message {
         case .connected: "connected"
