@@ -41,10 +41,13 @@ let package = Package(
         ),
         // Retry delays, shared by the job queue and the HTTP clients.
         .target(name: "Backoff"),
+        // RS256 signing of a JWT bearer assertion from a PEM key, shared by the two OAuth
+        // flows that need one: Salesforce's Connected App login and Google's service accounts.
+        .target(name: "JWTBearer", dependencies: [.product(name: "JWTKit", package: "jwt-kit")]),
         .target(
             name: "Salesforce",
             dependencies: [
-                "Backoff",
+                "Backoff", "JWTBearer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
