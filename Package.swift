@@ -41,10 +41,13 @@ let package = Package(
         ),
         // Retry delays, shared by the job queue and the HTTP clients.
         .target(name: "Backoff"),
+        // RS256 signing of a JWT bearer assertion from a PEM key, shared by the two OAuth
+        // flows that need one: Salesforce's Connected App login and Google's service accounts.
+        .target(name: "JWTBearer", dependencies: [.product(name: "JWTKit", package: "jwt-kit")]),
         .target(
             name: "Salesforce",
             dependencies: [
-                "Backoff",
+                "Backoff", "JWTBearer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -75,9 +78,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The call's audio: mu-law, resampling, turn detection, and the speech protocols with
-        // their embedded engines. Depends on nothing but the two C libraries below.
-        .target(name: "Voice", dependencies: ["CEspeakNG", "CPocketSphinx"]),
+        // The call's audio: mu-law, resampling, turn detection, the speech and agent protocols
+        // with their embedded engines (the two C libraries below), and the cloud adapters
+        // (OpenAI-compatible chat, Google Speech-to-Text and Text-to-Speech), which need an
+        // HTTP client, the service-account JWT (JWTBearer; JWTKit for its claims) and a logger
+        // (a failed model call is logged, never thrown into the call).
+        .target(
+            name: "Voice",
+            dependencies: [
+                "CEspeakNG", "CPocketSphinx", "JWTBearer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Module maps over Debian's libraries (ops/bootstrap installs them).
         .systemLibrary(
             name: "CEspeakNG",
@@ -137,8 +152,20 @@ let package = Package(
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce", "Twilio", "TestSupport"]),
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "Sandbox", "TestSupport"]),
-        // No database: generated audio, espeak-ng and PocketSphinx only.
-        .testTarget(name: "VoiceTests", dependencies: ["Voice"]),
+        // No database: generated audio, espeak-ng and PocketSphinx, and loopback fakes of the
+        // cloud services (Hummingbird) reached with AsyncHTTPClient; JWTKit verifies the
+        // service-account assertion with the public key.
+        .testTarget(
+            name: "VoiceTests",
+            dependencies: [
+                "Voice",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The dialer command, run as a child process the way operators run it.
         .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),

@@ -1,4 +1,5 @@
 import Foundation
+import JWTBearer
 import JWTKit
 
 /// The JWT the bearer flow posts: RS256-signed, iss = consumer key, sub = username,
@@ -22,17 +23,16 @@ public struct BearerAssertion: JWTPayload, Equatable {
 
     /// Signs an assertion for `configuration`, valid for `lifetime`.
     static func sign(_ configuration: SalesforceConfiguration, lifetime: TimeInterval = 180) async throws -> String {
-        let key: Insecure.RSA.PrivateKey
+        let signer: RS256Signer
         do {
-            key = try Insecure.RSA.PrivateKey(pem: configuration.privateKeyPEM)
+            signer = try await RS256Signer(privateKeyPEM: configuration.privateKeyPEM)
         } catch {
             throw SalesforceConfigurationError.invalidPrivateKey("the Salesforce private key")
         }
-        let keys = await JWTKeyCollection().add(rsa: key, digestAlgorithm: .sha256)
         let assertion = BearerAssertion(
             clientID: configuration.clientID, username: configuration.username,
             audience: configuration.loginURL, expires: Date().addingTimeInterval(lifetime)
         )
-        return try await keys.sign(assertion)
+        return try await signer.sign(assertion)
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Backoff
 import Foundation
+import JWTBearer
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -57,7 +58,7 @@ public final class SalesforceClient: Sendable {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.headers.add(name: "Accept", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"))
+            request.body = .bytes(ByteBuffer(string: JWTBearerGrant.formBody(assertion: assertion)))
             guard let (status, body) = try await exchange(
                 request, http: http, configuration: configuration, attempt: attempt, what: "login", logger: logger, backoff: backoff
             ) else { continue }

@@ -1,0 +1,120 @@
+/// The embedded ``Agent``: follows an ``AgentScript``, no network, no model.
+///
+/// Each turn, in this order: an opt-out (by the script's ``OptOutPolicy``) wins over
+/// everything; then the current step's intents, judged on normalized words (the longest
+/// matching phrase wins, then the earlier intent); a transcription below the script's
+/// `minimumConfidence`, or one that matches no intent, is not understood: the step is asked
+/// again after the fallback line, up to `maxFallbacks` times in a row, and then the call is
+/// closed.
+public struct ScriptedAgent: Agent {
+    public let script: AgentScript
+
+    /// An agent for `script`, which must be valid.
+    public init(script: AgentScript = .default) throws(AgentScriptError) {
+        try script.validate()
+        self.script = script
+    }
+
+    public func startConversation(_ call: AgentCallContext) async throws -> any AgentConversation {
+        ScriptedConversation(script: script, call: call)
+    }
+}
+
+/// One call's position in the script.
+actor ScriptedConversation: AgentConversation {
+    private let script: AgentScript
+    private let call: AgentCallContext
+    private let intentMatchers: [[PhraseMatcher]]
+    private var step = 0
+    /// Answers not understood in a row on this step.
+    private var fallbacks = 0
+    private var state = State.asking
+
+    private enum State {
+        case asking
+        /// An opt-out was heard with low confidence; the check question is pending.
+        case checkingOptOut
+        case ended
+    }
+
+    init(script: AgentScript, call: AgentCallContext) {
+        self.script = script
+        self.call = call
+        self.intentMatchers = script.steps.map { step in step.intents.map { PhraseMatcher($0.phrases) } }
+    }
+
+    func opening() -> AgentReply {
+        AgentReply(text: script.opening(firstName: call.firstName))
+    }
+
+    func reply(to callee: Transcription?) -> AgentReply {
+        switch state {
+        case .ended:
+            return AgentReply(text: "", hangUp: true)
+        case .checkingOptOut:
+            if script.optOut.answerToCheckOptsOut(callee) { return end(script.optOut.optOutReply) }
+            state = .asking
+            return AgentReply(text: AgentScript.sentences(script.optOut.resume, currentStep.question))
+        case .asking:
+            break
+        }
+        switch script.optOut.verdict(on: callee) {
+        case .optOut:
+            return end(script.optOut.optOutReply)
+        case .unsure:
+            state = .checkingOptOut
+            return script.optOut.checkReply
+        case .none:
+            break
+        }
+        guard let callee, callee.confidence >= script.minimumConfidence, let index = intentIndex(for: callee.text) else {
+            return notUnderstood()
+        }
+        fallbacks = 0
+        let intent = currentStep.intents[index]
+        guard intent.next != AgentScript.end, let next = script.steps.firstIndex(where: { $0.name == intent.next }) else {
+            return end(AgentReply(text: AgentScript.sentences(intent.reply, script.closing), hangUp: true, intent: intent.name))
+        }
+        step = next
+        return AgentReply(text: AgentScript.sentences(intent.reply, currentStep.question), intent: intent.name)
+    }
+
+    func recognitionHints() -> RecognitionHints {
+        switch state {
+        case .asking:
+            let phrases = currentStep.intents.flatMap(\.phrases) + script.optOut.hintPhrases
+            return RecognitionHints(phrases: PhraseMatcher(phrases).phrases)
+        case .checkingOptOut:
+            return RecognitionHints(phrases: script.optOut.checkHints)
+        case .ended:
+            return RecognitionHints(phrases: script.optOut.hintPhrases)
+        }
+    }
+
+    private var currentStep: AgentScript.Step { script.steps[step] }
+
+    /// The intent whose phrase in `text` is longest; the earlier intent on a tie.
+    private func intentIndex(for text: String) -> Int? {
+        let words = PhraseMatcher.words(text)
+        var best: (index: Int, wordCount: Int)?
+        for (index, matcher) in intentMatchers[step].enumerated() {
+            if let match = matcher.longestMatch(inWords: words), match.wordCount > (best?.wordCount ?? 0) {
+                best = (index, match.wordCount)
+            }
+        }
+        return best?.index
+    }
+
+    private func notUnderstood() -> AgentReply {
+        fallbacks += 1
+        guard fallbacks <= script.maxFallbacks else {
+            return end(AgentReply(text: AgentScript.sentences(script.giveUp, script.closing), hangUp: true))
+        }
+        return AgentReply(text: AgentScript.sentences(script.fallback, currentStep.question))
+    }
+
+    private func end(_ reply: AgentReply) -> AgentReply {
+        state = .ended
+        return reply
+    }
+}
