@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // GET /metrics: Prometheus's text format from a registry each app owns (no global state).
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // WS /twilio/media (the server), and the Sandbox Twilio opening it (the client).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // Turns sql/NNNN_name.sql into Swift source, so the binary carries its migrations.
@@ -64,8 +66,9 @@ let package = Package(
         .target(
             name: "Webhooks",
             dependencies: [
-                "Store", "Twilio",
+                "Store", "Twilio", "Voice",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
@@ -108,7 +111,8 @@ let package = Package(
         .target(
             name: "Sandbox",
             dependencies: [
-                "Salesforce", "Twilio", "Backoff",
+                "Salesforce", "Twilio", "Backoff", "Voice",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -118,8 +122,10 @@ let package = Package(
         .executableTarget(
             name: "Dialer",
             dependencies: [
-                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio",
+                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio", "Voice",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

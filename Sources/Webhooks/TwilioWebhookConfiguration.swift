@@ -12,6 +12,14 @@ public struct TwilioWebhookConfiguration: Sendable {
     /// Twilio's callbacks are a few hundred bytes; anything far larger is refused unread.
     public var bodyLimit: Int = 64 * 1024
 
+    /// `wss://host/…/twilio/media` for an `https` public URL (`ws://` for `http`): what the
+    /// voice webhook's TwiML points the stream at, and what Twilio signs its handshake with.
+    public var mediaStreamURL: String {
+        if publicURL.hasPrefix("https://") { return "wss://" + publicURL.dropFirst("https://".count) + "/twilio/media" }
+        if publicURL.hasPrefix("http://") { return "ws://" + publicURL.dropFirst("http://".count) + "/twilio/media" }
+        return publicURL + "/twilio/media"
+    }
+
     public init(publicURL: String, authToken: String) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         signer = TwilioSignature(authToken: authToken)

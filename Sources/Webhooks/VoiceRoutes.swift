@@ -28,14 +28,6 @@ public struct VoiceRoutes: Sendable {
         }
     }
 
-    /// `wss://host/…/twilio/media` for an `https` public URL (`ws://` for `http`).
-    public var mediaStreamURL: String {
-        let url = configuration.publicURL
-        if url.hasPrefix("https://") { return "wss://" + url.dropFirst("https://".count) + "/twilio/media" }
-        if url.hasPrefix("http://") { return "ws://" + url.dropFirst("http://".count) + "/twilio/media" }
-        return url + "/twilio/media"
-    }
-
     func voice(_ request: Request, logger: Logger) async throws -> Response {
         let signed = try await SignedTwilioRequest.read(request, configuration: configuration, logger: logger)
         guard let callSID = signed.value("CallSid"), !callSID.isEmpty else { return Response(status: .badRequest) }
@@ -46,7 +38,7 @@ public struct VoiceRoutes: Sendable {
         }
         logger.info("call answered: connecting the media stream", metadata: ["call_sid": "\(callSID)", "attempt": "\(answered.attemptID)"])
         return Self.twiml(.connectStream(
-            url: mediaStreamURL,
+            url: configuration.mediaStreamURL,
             parameters: [
                 "attempt": answered.attemptID.uuidString.lowercased(), "campaign": String(answered.campaignID), "contact": String(answered.contactID),
             ],

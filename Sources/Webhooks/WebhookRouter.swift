@@ -1,5 +1,7 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Store
+import Voice
 
 /// Every route `dialer serve` answers, on one router: Twilio's voice, status and AMD webhooks,
 /// the health checks and the metrics. `dialer serve`, the tests (through HummingbirdTesting,
@@ -18,6 +20,22 @@ public enum WebhookRouter {
         StatusCallbackRoutes(configuration: configuration, calls: calls, metrics: metrics).add(to: router)
         VoiceRoutes(configuration: configuration, attempts: CallAttemptStore(database: database), metrics: metrics).add(to: router)
         MachineDetectionRoutes(configuration: configuration, calls: calls, control: control, metrics: metrics).add(to: router)
+        return router
+    }
+}
+
+extension WebhookRouter {
+    /// The media stream's WebSocket route, on the router the server upgrades connections with
+    /// (`Application(router:server: .http1WebSocketUpgrade(webSocketRouter:))`).
+    public static func makeMedia(
+        database: Database, configuration: TwilioWebhookConfiguration, voice: VoiceComponents,
+        conversation: ConversationConfiguration = ConversationConfiguration(), metrics: WebhookMetrics
+    ) -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        MediaStreamRoutes(
+            configuration: configuration, streams: MediaStreamStore(database: database), voice: voice,
+            conversation: conversation, metrics: metrics
+        ).add(to: router)
         return router
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Backoff
 import Foundation
+import Logging
 import NIOCore
 import Twilio
 
@@ -63,8 +64,13 @@ extension SandboxTwilio {
                 await send(.amd, to: amd, baseParameters(sid) + [("AnsweredBy", answeredBy), ("MachineDetectionDuration", "1800")])
             }
             await emit("answered")
-            // A failed fetch or a <Hangup/> ends the call at once, as on Twilio.
-            if let twiml, !twiml.contains("<Hangup") {
+            // A failed fetch or a <Hangup/> ends the call at once, as on Twilio; a
+            // <Connect><Stream> lasts as long as its media stream.
+            if let twiml, let stream = ConnectStream(twiml: twiml) {
+                let session = await converse(sid, over: stream, machine: outcome == .machine)
+                state.withLock { $0.mediaSessions.append(session) }
+                if Task.isCancelled { return }
+            } else if let twiml, !twiml.contains("<Hangup") {
                 if case .stopped = await wait(sid, until: Date().addingTimeInterval(configuration.timing.talk.seconds)) { return }
             }
             advance(sid) { call in
@@ -78,6 +84,20 @@ extension SandboxTwilio {
         if delivery.shuffled, let url = created.request["StatusCallback"]?.first {
             for parameters in held.shuffled() { await send(.status, to: url, parameters) }
         }
+    }
+
+    /// The answered call's media stream, until the callee hangs up, the dialer closes it or
+    /// the call is hung up through the API. A machine plays its greeting and then listens.
+    func converse(_ sid: String, over stream: ConnectStream, machine: Bool) async -> MediaSessionLog {
+        let number = state.withLock { $0.calls[sid]?.to } ?? ""
+        let script = machine
+            ? CalleeScript([.init("Hello, you have reached my voicemail. Please leave a message after the tone.", cue: .at(.zero))])
+            : state.withLock { $0.calleeScripts[number] } ?? configuration.defaultCalleeScript
+        return await SandboxMediaStream(
+            stream: stream, accountSID: configuration.accountSID, authToken: configuration.authToken, callSID: sid, script: script,
+            voice: .shared, hungUp: { [self] in state.withLock { $0.calls[sid]?.hangUpRequested ?? true } || Task.isCancelled },
+            logger: Logger(label: "dialer.sandbox.twilio.media")
+        ).run()
     }
 
     /// Sleeps until `deadline`, waking early for a hang-up through the API or a shutdown.

@@ -27,6 +27,9 @@ public final class SandboxTwilio: Sendable {
         public var outcomeMix: [WeightedOutcome] = []
         /// False: calls are created and stay queued; nothing is simulated or called back.
         public var simulatesCalls = true
+        /// What a person says on the media stream when their number has no script of its
+        /// own (`speak(_:_:)`).
+        public var defaultCalleeScript = CalleeScript.agreeable
 
         public init(accountSID: String, authToken: String, ownedNumbers: Set<String>) {
             self.accountSID = accountSID
@@ -127,6 +130,8 @@ public final class SandboxTwilio: Sendable {
         var calls: [String: Call] = [:]
         var order: [String] = []
         var scripts: [String: SimulatedOutcome] = [:]
+        var calleeScripts: [String: CalleeScript] = [:]
+        var mediaSessions: [MediaSessionLog] = []
         var faults = Faults()
         var callbackDelivery = CallbackDelivery()
         var log: [LoggedRequest] = []
@@ -157,6 +162,14 @@ public final class SandboxTwilio: Sendable {
     public func script(_ number: String, _ outcome: SimulatedOutcome) {
         state.withLock { $0.scripts[number] = outcome }
     }
+
+    /// Makes the person who answers `number` say `callee` once the media stream is open.
+    public func speak(_ number: String, _ callee: CalleeScript) {
+        state.withLock { $0.calleeScripts[number] = callee }
+    }
+
+    /// Every media stream opened so far (for `<Connect><Stream>`), as the callee heard it.
+    public var mediaSessions: [MediaSessionLog] { state.withLock { $0.mediaSessions } }
 
     public var requests: [LoggedRequest] { state.withLock { $0.log } }
 

@@ -1,0 +1,118 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// An answered call's media stream in the database (sql/0011): the stream's life, the
+/// transcript entries written as the call runs, and opt-outs heard on it.
+public struct MediaStreamStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    var logger: Logger { database.logger }
+
+    /// The attempt a stream belongs to, as its `start` message's custom parameters name it.
+    public struct Binding: Sendable, Equatable {
+        public let attemptID: UUID
+        public let contactID: Int64
+        public let campaignID: Int64
+        public let firstName: String?
+    }
+
+    /// Records that a stream started. The custom parameters are only trusted when they agree
+    /// with the database: the attempt exists, belongs to that contact and campaign, and holds
+    /// this CallSid (or none yet, when the worker has not saved it). Otherwise the stream is
+    /// recorded unbound and `nil` returned.
+    public func streamStarted(
+        streamSID: String, callSID: String, attemptID: UUID?, contactID: Int64?, campaignID: Int64?
+    ) async throws -> Binding? {
+        let rows = try await database.client.query(
+            """
+            WITH bound AS (
+                SELECT a.id, a.contact_id, a.campaign_id, k.first_name
+                FROM dialer.call_attempts AS a JOIN dialer.contacts AS k ON k.id = a.contact_id
+                WHERE a.id = \(attemptID) AND a.contact_id = \(contactID) AND a.campaign_id = \(campaignID)
+                  AND (a.call_sid = \(callSID) OR a.call_sid IS NULL)
+            ), stream AS (
+                INSERT INTO dialer.media_streams (stream_sid, call_sid, attempt_id)
+                VALUES (\(streamSID), \(callSID), (SELECT id FROM bound))
+                ON CONFLICT (stream_sid) DO NOTHING
+            )
+            SELECT id, contact_id, campaign_id, first_name FROM bound
+            """,
+            logger: logger
+        )
+        for try await (attempt, contact, campaign, firstName) in rows.decode((UUID, Int64, Int64, String?).self) {
+            return Binding(attemptID: attempt, contactID: contact, campaignID: campaign, firstName: firstName)
+        }
+        return nil
+    }
+
+    /// Writes transcript entries; an entry already written (same CallSid and seq) is kept as
+    /// it was, so a retried write never duplicates or rewrites one.
+    public func append(_ entries: [TranscriptEntryRecord], callSID: String, attemptID: UUID?) async throws {
+        guard !entries.isEmpty else { return }
+        try await database.client.query(
+            """
+            INSERT INTO dialer.transcript_entries (call_sid, seq, attempt_id, speaker, text, start_ms, end_ms, interrupted, confidence, intent)
+            SELECT \(callSID), e.seq, \(attemptID), e.speaker, e.text, e.start_ms, e.end_ms, e.interrupted, nullif(e.confidence, -1), nullif(e.intent, '')
+            FROM unnest(\(entries.map(\.seq))::integer[], \(entries.map(\.speaker)), \(entries.map(\.text)),
+                        \(entries.map(\.startMs))::integer[], \(entries.map(\.endMs))::integer[], \(entries.map(\.interrupted)),
+                        \(entries.map { $0.confidence.map(Float.init) ?? -1 })::real[], \(entries.map { $0.intent ?? "" }))
+                 AS e(seq, speaker, text, start_ms, end_ms, interrupted, confidence, intent)
+            ON CONFLICT (call_sid, seq) DO NOTHING
+            """,
+            logger: logger
+        )
+    }
+
+    /// Records that a stream ended (Twilio's stop, or the socket closed), with its counters.
+    public func streamEnded(streamSID: String, framesReceived: Int, framesSent: Int, malformed: Int) async throws {
+        try await database.client.query(
+            """
+            UPDATE dialer.media_streams
+            SET ended_at = coalesce(ended_at, now()), frames_received = \(framesReceived), frames_sent = \(framesSent), malformed = \(malformed)
+            WHERE stream_sid = \(streamSID)
+            """,
+            logger: logger
+        )
+    }
+
+    /// The callee asked not to be called again: their number joins the DNC list and the
+    /// contact is marked for Salesforce's DoNotCall. Returns whether a contact was marked.
+    @discardableResult
+    public func recordOptOut(callSID: String, attemptID: UUID) async throws -> Bool {
+        let rows = try await database.client.query(
+            "SELECT dialer.record_opt_out(\(callSID), \(attemptID))", logger: logger
+        )
+        for try await phone in rows.decode(String?.self) { return phone != nil }
+        return false
+    }
+}
+
+/// One transcript entry as stored: who spoke, what, and when in the stream.
+public struct TranscriptEntryRecord: Sendable, Equatable {
+    public var seq: Int
+    /// `callee` or `agent`.
+    public var speaker: String
+    public var text: String
+    public var startMs: Int
+    public var endMs: Int
+    public var interrupted: Bool
+    public var confidence: Double?
+    public var intent: String?
+
+    public init(seq: Int, speaker: String, text: String, startMs: Int, endMs: Int,
+                interrupted: Bool = false, confidence: Double? = nil, intent: String? = nil) {
+        self.seq = seq
+        self.speaker = speaker
+        self.text = text
+        self.startMs = startMs
+        self.endMs = endMs
+        self.interrupted = interrupted
+        self.confidence = confidence
+        self.intent = intent
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import Store
+import Twilio
+import Voice
+
+/// One Media Streams WebSocket, from `connected` to `stop` or the socket's end: binds the
+/// stream to its attempt through `start.customParameters` (checked against the database),
+/// feeds the call's ``ConversationSession``, sends what it asks for, and records the call's
+/// transcript entries and opt-out as they happen.
+///
+/// Nothing a stream sends can take the server down: a message that does not decode is
+/// counted and skipped, a failing database write is logged and retried by the next entry's,
+/// and a stream whose ids do not match an attempt is closed before any conversation starts.
+struct MediaStreamConnection: Sendable {
+    let streams: MediaStreamStore
+    let voice: VoiceComponents
+    let conversation: ConversationConfiguration
+    let metrics: WebhookMetrics
+    let logger: Logger
+
+    /// What the stream has been, for the media_streams row.
+    struct Counters {
+        var framesReceived = 0
+        var framesSent = 0
+        var malformed = 0
+    }
+
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        metrics.mediaStreamsOpen(1)
+        defer { metrics.mediaStreamsOpen(-1) }
+        var counters = Counters()
+        var call: (session: ConversationSession, sender: Task<Int, Never>, streamSID: String)?
+        do {
+            for try await message in inbound.messages(maxSize: MediaStreamRoutes.maxMessageSize) {
+                let started = ContinuousClock.now
+                guard case .text(let text) = message, let decoded = try? MediaStreamMessage(json: text) else {
+                    counters.malformed += 1
+                    metrics.malformedMediaMessage()
+                    continue
+                }
+                switch decoded {
+                case .media(let media):
+                    guard let call, media.track == "inbound" || media.track.isEmpty else { continue }
+                    call.session.receiveMedia(payload: media.payload, timestampMs: media.timestamp)
+                    counters.framesReceived += 1
+                    metrics.mediaFrame(ContinuousClock.now - started)
+                case .mark(let mark):
+                    call?.session.receiveMark(name: mark.name)
+                case .start(let start):
+                    guard call == nil else { continue }
+                    guard let opened = await open(start, outbound: outbound) else {
+                        try? await outbound.close(.policyViolation, reason: "unknown stream")
+                        return
+                    }
+                    call = (opened.session, opened.sender, start.streamSid)
+                case .stop:
+                    break
+                case .connected, .dtmf, .unknown:
+                    continue
+                }
+                if case .stop = decoded { break }
+            }
+        } catch {
+            logger.info("media stream closed", metadata: ["reason": "\(error)"])
+        }
+        guard let call else { return }
+        // Twilio's stop, or the socket's end: what is pending is transcribed and written.
+        await call.session.stop()
+        counters.framesSent = await call.sender.value
+        do {
+            try await streams.streamEnded(
+                streamSID: call.streamSID, framesReceived: counters.framesReceived, framesSent: counters.framesSent, malformed: counters.malformed
+            )
+        } catch {
+            logger.error("media stream end not recorded", metadata: ["stream_sid": "\(call.streamSID)", "error": "\(String(reflecting: error))"])
+        }
+    }
+
+    /// Binds the stream and starts its conversation; nil when the ids are not an attempt's.
+    func open(
+        _ start: MediaStreamMessage.Start, outbound: WebSocketOutboundWriter
+    ) async -> (session: ConversationSession, sender: Task<Int, Never>)? {
+        let parameters = start.customParameters
+        let binding: MediaStreamStore.Binding?
+        do {
+            binding = try await metrics.database("media_stream_start") {
+                try await streams.streamStarted(
+                    streamSID: start.streamSid, callSID: start.callSid, attemptID: parameters["attempt"].flatMap(UUID.init(uuidString:)),
+                    contactID: parameters["contact"].flatMap { Int64($0) }, campaignID: parameters["campaign"].flatMap { Int64($0) }
+                )
+            }
+        } catch {
+            logger.error("media stream not recorded", metadata: ["call_sid": "\(start.callSid)", "error": "\(String(reflecting: error))"])
+            return nil
+        }
+        guard let binding else {
+            logger.warning("media stream for no attempt we know: closing it", metadata: ["call_sid": "\(start.callSid)"])
+            return nil
+        }
+        logger.info("media stream started", metadata: ["call_sid": "\(start.callSid)", "attempt": "\(binding.attemptID)"])
+        let session = ConversationSession(
+            call: AgentCallContext(
+                callSID: start.callSid, campaignID: binding.campaignID, contactID: binding.contactID, firstName: binding.firstName
+            ),
+            agent: voice.agent, speechToText: voice.speechToText, textToSpeech: voice.textToSpeech, configuration: conversation
+        )
+        let recorder = ConversationRecorder(
+            streams: streams, callSID: start.callSid, attemptID: binding.attemptID, metrics: metrics, logger: logger
+        )
+        let streamSID = start.streamSid
+        let sender = Task {
+            await Self.send(session.outputs, to: outbound, streamSID: streamSID, recorder: recorder, metrics: metrics, logger: logger)
+        }
+        session.start()
+        return (session, sender)
+    }
+
+    /// Sends the session's audio, marks and clears to Twilio as they come, and records the
+    /// rest; returns the number of media messages sent.
+    static func send(
+        _ outputs: AsyncStream<ConversationOutput>, to outbound: WebSocketOutboundWriter, streamSID: String,
+        recorder: ConversationRecorder, metrics: WebhookMetrics, logger: Logger
+    ) async -> Int {
+        var sent = 0
+        var open = true
+        func write(_ command: MediaStreamCommand) async {
+            guard open else { return }
+            do {
+                try await outbound.write(.text(command.json))
+            } catch {
+                open = false  // the socket is gone; the rest is still recorded
+            }
+        }
+        for await output in outputs {
+            switch output {
+            case .media(let audio):
+                await write(.media(streamSid: streamSID, payload: audio))
+                sent += 1
+            case .mark(let name):
+                await write(.mark(streamSid: streamSID, name: name))
+            case .clear:
+                await write(.clear(streamSid: streamSID))
+            case .transcriptEntry(let entry):
+                recorder.record(entry)
+            case .optOut:
+                recorder.recordOptOut()
+            case .hangUp:
+                // Closing the stream ends <Connect>; with nothing after it, Twilio ends the call.
+                if open { try? await outbound.close(.normalClosure, reason: "conversation over") }
+                open = false
+            case .turnLatency(let latency):
+                metrics.turnLatency(latency)
+            case .failure(let failure):
+                metrics.conversationFailure(stage: failure.stage.rawValue)
+                logger.warning("conversation step failed", metadata: ["stage": "\(failure.stage.rawValue)", "error": "\(failure.message)"])
+            }
+        }
+        await recorder.finish()
+        return sent
+    }
+}

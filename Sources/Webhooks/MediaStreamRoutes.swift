@@ -1,0 +1,53 @@
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import Store
+import Voice
+
+/// `WS /twilio/media`: the answered call's two-way Media Stream (`<Connect><Stream>`).
+///
+/// The handshake must carry a valid `X-Twilio-Signature` for the configured stream URL
+/// (Twilio signs it like a webhook, with no parameters); anything else is a 403 and never
+/// becomes a WebSocket. Each connection then runs one ``MediaStreamConnection``.
+public struct MediaStreamRoutes: Sendable {
+    let configuration: TwilioWebhookConfiguration
+    let streams: MediaStreamStore
+    let voice: VoiceComponents
+    let conversation: ConversationConfiguration
+    let metrics: WebhookMetrics
+
+    public init(
+        configuration: TwilioWebhookConfiguration, streams: MediaStreamStore, voice: VoiceComponents,
+        conversation: ConversationConfiguration = ConversationConfiguration(), metrics: WebhookMetrics
+    ) {
+        self.configuration = configuration
+        self.streams = streams
+        self.voice = voice
+        self.conversation = conversation
+        self.metrics = metrics
+    }
+
+    /// A media message is 20 ms of audio in base64 (about 300 bytes); nothing Twilio sends
+    /// comes near this.
+    static let maxMessageSize = 64 * 1024
+
+    public func add(to router: Router<BasicWebSocketRequestContext>) {
+        router.ws("/twilio/media") { request, context in
+            let signature = request.headers.first { $0.name.canonicalName == "x-twilio-signature" }?.value
+            guard let signature, configuration.signer.isValid(signature: signature, url: configuration.mediaStreamURL, parameters: [])
+            else {
+                metrics.signatureFailure(route: "/twilio/media")
+                metrics.request(route: "/twilio/media", status: 403, duration: .zero)
+                context.logger.warning("media stream refused", metadata: ["reason": "\(signature == nil ? "no signature" : "bad signature")"])
+                throw HTTPError(.forbidden)
+            }
+            metrics.request(route: "/twilio/media", status: 101, duration: .zero)
+            return .upgrade([:])
+        } onUpgrade: { inbound, outbound, context in
+            let connection = MediaStreamConnection(
+                streams: streams, voice: voice, conversation: conversation, metrics: metrics, logger: context.logger
+            )
+            await connection.run(inbound: inbound, outbound: outbound)
+        }
+    }
+}
