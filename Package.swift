@@ -175,8 +175,10 @@ let package = Package(
         // The dialer command, run as a child process the way operators run it.
         .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Webhooks", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer",
-                                                        .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Webhooks", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer", "Voice",
+                                                        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                        .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                                                        .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),
         .testTarget(
             name: "WebhooksTests",
             dependencies: [

@@ -65,9 +65,11 @@ import Voice
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
+        // Renderings of one text vary by a few percent; a request run at the other's rate
+        // would be off by more than half.
         for (isSlow, length) in results {
             let expected = isSlow ? slowLength : fastLength
-            #expect(abs(Double(length) - expected) < 0.05 * expected, "slow: \(isSlow), \(length) samples")
+            #expect(abs(Double(length) - expected) < 0.2 * expected, "slow: \(isSlow), \(length) samples")
         }
     }
 

@@ -7,6 +7,7 @@ import Store
 import TestSupport
 import Testing
 import Twilio
+import Voice
 import Webhooks
 import Worker
 
@@ -16,14 +17,27 @@ import Worker
 @Suite struct LiveCallbackTests {
     /// Runs the webhook service on a loopback port, with the Sandbox's Auth Token, for `body`
     /// (its public URL as argument).
-    static func withWebhooks(_ dialing: Dialing, _ body: @Sendable (String) async throws -> Void) async throws {
+    static func withWebhooks(
+        _ dialing: Dialing, voice: VoiceComponents? = nil, _ body: @Sendable (String) async throws -> Void
+    ) async throws {
         let port = try LoopbackPort.unused()
         let publicURL = "http://127.0.0.1:\(port)"
         let configuration = TwilioWebhookConfiguration(publicURL: publicURL, authToken: dialing.sandbox.configuration.authToken)
-        let router = WebhookRouter.make(database: dialing.db, configuration: configuration, control: nil)
+        let metrics = WebhookMetrics()
+        let router = WebhookRouter.make(database: dialing.db, configuration: configuration, control: nil, metrics: metrics)
         // Not HummingbirdTesting's live mode: it binds a port of its own choosing, and the
         // public URL must be known before the service starts.
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: TestDatabase.testLogger)
+        let address = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
+        if let voice {
+            let media = WebhookRouter.makeMedia(database: dialing.db, configuration: configuration, voice: voice, metrics: metrics)
+            let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: media), configuration: address, logger: TestDatabase.testLogger)
+            try await serve(app, at: publicURL, body)
+        } else {
+            try await serve(Application(router: router, configuration: address, logger: TestDatabase.testLogger), at: publicURL, body)
+        }
+    }
+
+    private static func serve(_ app: some ApplicationProtocol, at publicURL: String, _ body: @Sendable (String) async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             let up = try await eventually(timeout: .seconds(10)) {
@@ -37,14 +51,14 @@ import Worker
     }
 
     /// Places one call to each contact and waits until both calls have ended in the database.
-    static func dialAll(_ dialing: Dialing, publicURL: String) async throws {
+    static func dialAll(_ dialing: Dialing, publicURL: String, timeout: Duration = .seconds(15)) async throws {
         let handler = dialing.handler(publicURL: publicURL)
         for contact in dialing.contacts {
             try await dialing.enqueue(contact)
             _ = try await dialing.runOnce(handler)
         }
         await dialing.sandbox.settle()
-        let ended = try await eventually(timeout: .seconds(15)) {
+        let ended = try await eventually(timeout: timeout) {
             try await dialing.db.scalar("SELECT count(*)::int FROM dialer.call_attempts WHERE ended_at IS NOT NULL", as: Int.self) == dialing.contacts.count
         }
         #expect(ended)

@@ -124,7 +124,8 @@ struct CalleeConversation: Sendable {
             let agentDone = heardAgentSinceLine && (agentSilentSinceMs.map { ms - $0 >= Self.ms(silence) } ?? false)
             return agentDone || waitedTooLong
         case .duringAgent(let after):
-            return (queued > 0 && agentStretchMs >= Self.ms(after)) || waitedTooLong
+            // The stretch already counts this tick's frame: the line starts once `after` has played.
+            return (queued > 0 && agentStretchMs > Self.ms(after)) || waitedTooLong
         case .at(let time):
             return ms >= Self.ms(time)
         }
