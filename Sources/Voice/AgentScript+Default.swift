@@ -3,11 +3,13 @@ extension AgentScript {
     /// `DIALER_AGENT_SCRIPT`: offer a callback from a specialist, and if wanted, ask for the
     /// better half of the day.
     ///
-    /// Its phrases are short, common words, which the embedded recognizer's phrase mode tells
-    /// apart reliably on telephone audio. It leaves out near-homophones of its own phrases
-    /// ("yeah", "mornings"): at 8 kHz the /s/ of "yes" is mostly above the band, so with both
-    /// in the grammar every "yes" came out as "yeah"; a "yeah" said is heard as "yes" instead,
-    /// the same intent, and the transcript keeps the scripted word.
+    /// Its phrases are short, common words that the embedded recognizer's phrase mode tells
+    /// apart on telephone audio. Near-homophones of its own phrases are left out ("yeah",
+    /// "nope", "okay", "mornings"): at 8 kHz the /s/ of "yes" is mostly above the band, and
+    /// with both in the grammar every "yes" came out as "yeah" and every "no" as "nope". A
+    /// "yeah" said is heard as "yes" instead, the same intent. "Maybe later" has an intent of
+    /// its own, which also catches most speech outside the script ("what", "who is this"):
+    /// ending politely is the safe way to mishear.
     public static let `default` = AgentScript(
         greeting: "Hello, this is a call from the dialer demo.",
         greetingWithName: "Hello {firstName}, this is a call from the dialer demo.",
@@ -18,10 +20,14 @@ extension AgentScript {
                 name: "interest",
                 question: "Would you like a specialist to call you back about your account?",
                 intents: [
-                    Intent(name: "interested", phrases: ["yes", "sure", "okay", "please"], reply: "Great.", next: "time"),
+                    Intent(name: "interested", phrases: ["yes", "sure", "please"], reply: "Great.", next: "time"),
                     Intent(
-                        name: "not-interested", phrases: ["no", "nope", "not interested", "no thanks"],
+                        name: "not-interested", phrases: ["no", "not interested", "no thanks"],
                         reply: "No problem.", next: AgentScript.end
+                    ),
+                    Intent(
+                        name: "later", phrases: ["maybe later", "not now", "later"],
+                        reply: "No problem, we will try another time.", next: AgentScript.end
                     ),
                 ]
             ),

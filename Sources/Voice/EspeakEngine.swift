@@ -10,6 +10,10 @@ import Foundation
 actor EspeakEngine {
     static let shared = EspeakEngine()
 
+    /// Syntheses block for a long time: off the cooperative pool (see ``BlockingWorkExecutor``).
+    private let executor = BlockingWorkExecutor(label: "dialer.espeak-ng")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     /// espeak-ng's output rate once initialized (22,050 Hz for its own voices).
     private var sampleRate: Int?
     /// What espeak-ng is set to, so repeated requests with the same voice skip reloading it.

@@ -10,6 +10,9 @@ import Foundation
 /// millisecond, the general language model (first turn without hints) a few tenths.
 actor PocketSphinxDecoder {
     let model: PocketSphinxModel
+    /// Recognitions block for a long time: off the cooperative pool (see ``BlockingWorkExecutor``).
+    private let executor = BlockingWorkExecutor(label: "dialer.pocketsphinx")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let handle: DecoderHandle
     private var decoder: OpaquePointer { handle.pointer }
     /// Search names by what they recognize (a JSGF text, or ``dictationKey``), oldest first

@@ -45,23 +45,25 @@ import Testing
         try await TestDatabase.withFresh { db, _ in
             let limiter = CallRateLimiter(database: db)
             var slots: [Double] = []
+            // Slots far apart, so that a loaded machine's slow queries cannot eat the backlog
+            // before the last check.
             for _ in 0..<5 {
-                guard case .slot(_, let at) = try await limiter.reserve(key: "AC1", callsPerSecond: 2, maxWait: .seconds(3)) else {
+                guard case .slot(_, let at) = try await limiter.reserve(key: "AC1", callsPerSecond: 0.5, maxWait: .seconds(10)) else {
                     Issue.record("full too early")
                     return
                 }
                 slots.append(at)
             }
-            // 2 calls/s: each slot exactly half a second after the one before.
+            // 1 call per 2 s: each slot exactly two seconds after the one before.
             for (index, slot) in slots.enumerated() {
-                #expect(abs(slot - slots[0] - 0.5 * Double(index)) < 0.001, "slot \(index) at +\(slot - slots[0]) s")
+                #expect(abs(slot - slots[0] - 2 * Double(index)) < 0.001, "slot \(index) at +\(slot - slots[0]) s")
             }
-            // Reservations now reach 2.5 s ahead; with 1 s of patience the limiter is full.
-            guard case .full(let backlog) = try await limiter.reserve(key: "AC1", callsPerSecond: 2, maxWait: .seconds(1)) else {
-                Issue.record("a caller that will not wait 2.5 s got a slot")
+            // Reservations now reach 10 s ahead; with 2 s of patience the limiter is full.
+            guard case .full(let backlog) = try await limiter.reserve(key: "AC1", callsPerSecond: 0.5, maxWait: .seconds(2)) else {
+                Issue.record("a caller that will not wait 10 s got a slot")
                 return
             }
-            #expect(backlog.seconds > 1 && backlog.seconds <= 2.5)
+            #expect(backlog.seconds > 2 && backlog.seconds <= 10)
             // Another account has its own limiter.
             guard case .slot(let other, _) = try await limiter.reserve(key: "AC2", callsPerSecond: 2, maxWait: .seconds(1)) else {
                 Issue.record("another account's limiter was full")

@@ -65,7 +65,7 @@ import Webhooks
             #expect(agreed.first?.text.hasSuffix(interest) == true)
             #expect(agreed.filter { $0.speaker == "callee" }.map(\.text) == ["yes", "morning"])
             #expect(agreed.dropFirst(2).first?.text == "Great. \(time)")
-            #expect(!agreed.contains { $0.interrupted })
+            #expect(!agreed.contains { $0.interrupted }, "\(agreed)")
             let intents = try await dialing.db.rows(
                 "SELECT intent FROM dialer.transcript_entries t JOIN dialer.call_attempts a ON a.id = t.attempt_id WHERE a.contact_id = \(dialing.contacts[0]) AND speaker = 'callee' ORDER BY seq",
                 as: String?.self

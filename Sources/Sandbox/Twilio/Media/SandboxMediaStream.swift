@@ -89,9 +89,14 @@ struct SandboxMediaStream: Sendable {
 
     /// One frame every 20 ms, timed against the start so a late wake-up is caught up, until
     /// the callee hangs up, the call is hung up, or the dialer closes the stream.
+    ///
+    /// A wake-up more than a few frames late (a loaded test machine) is not caught up: the
+    /// schedule slips instead. Catching up would play the agent's audio faster than real time
+    /// and run the callee's buffer dry, and a callee that hears the agent stop talks over it.
     static func speak(
         writer: StreamWriter, state: StreamState, clock: ContinuousClock, start: ContinuousClock.Instant, hungUp: @Sendable () -> Bool
     ) async throws {
+        var start = start
         var frame = 0
         while state.ending() == nil {
             if hungUp() { return state.end(.hungUpByAPI) }
@@ -103,6 +108,9 @@ struct SandboxMediaStream: Sendable {
             )))
             if let end { return state.end(end) }
             frame += 1
+            let due = start + .milliseconds(frame * CalleeConversation.frameMs)
+            let late = clock.now - due
+            if late > .milliseconds(3 * CalleeConversation.frameMs) { start += late }
             try await clock.sleep(until: start + .milliseconds(frame * CalleeConversation.frameMs))
         }
     }
