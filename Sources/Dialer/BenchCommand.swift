@@ -16,7 +16,7 @@ struct BenchCommand: AsyncParsableCommand {
               swift build -c release
               .build/release/dialer bench queue --jobs 100000 --workers 5
             """,
-        subcommands: [BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self]
+        subcommands: [BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self, BenchMediaCommand.self]
     )
 }
 
@@ -202,6 +202,52 @@ struct BenchWebhooksCommand: AsyncParsableCommand {
         let logger = database.logger("dialer.bench")
         let settings = WebhookBenchmark.Settings(connections: connections, seconds: seconds, statusWriters: statusWriters)
         let report = try await WebhookBenchmark(url: try database.url(), settings: settings, logger: logger).run { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        print(report.text)
+    }
+}
+
+/// `dialer bench media`: media streams through `WS /twilio/media`, opened by Sandbox callees.
+struct BenchMediaCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "media",
+        abstract: "Run N media streams at once through the media route for S seconds.",
+        discussion: """
+            Runs the service `dialer serve` runs on a loopback port of this process and opens N \
+            media streams to it as Twilio does (signed handshake, a 20 ms frame every 20 ms in \
+            real time, marks echoed as the agent's audio plays), each for a seeded answered \
+            call (removed afterwards). With stand-in speech-to-text, agent and text-to-speech \
+            (the default) it measures the media path alone: inbound frames per second, frames \
+            dropped (sent by the callees against frames_received in media_streams), per-frame \
+            processing p50/p99 in the service; the baseline is the same sessions fed in \
+            process, without a socket. With --embedded the calls run on PocketSphinx, the \
+            built-in script and espeak-ng, one after another per stream, and it reports the \
+            recognizer's real-time factor and the turn latency, end of the callee's speech to \
+            the agent's first audio, p50 and p95.
+
+            Examples:
+              .build/release/dialer bench media --streams 500 --seconds 30
+              .build/release/dialer bench media --embedded --streams 4 --seconds 120
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Media streams open at once.")
+    var streams = 500
+
+    @Option(help: "Seconds to run the streams for.")
+    var seconds = 30.0
+
+    @Flag(help: "Use the embedded PocketSphinx, script agent and espeak-ng instead of stand-ins.")
+    var embedded = false
+
+    func run() async throws {
+        guard streams > 0, seconds > 0 else { throw ValidationError("--streams and --seconds must be above 0") }
+        let logger = database.logger("dialer.bench")
+        let settings = MediaBenchmark.Settings(streams: streams, seconds: seconds, embedded: embedded)
+        let report = try await MediaBenchmark(url: try database.url(), settings: settings, logger: logger).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         print(report.text)

@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import Sandbox
 import Store
@@ -30,6 +31,46 @@ extension Database {
         throw CommandFailure("the campaign was not created")
     }
 
+    /// One call Twilio accepted, as the webhook and media benchmarks replay it.
+    struct PlacedCall: Sendable {
+        var attemptID: String
+        var contactID: Int64
+        var callSID: String
+    }
+
+    /// A campaign of `calls` contacts, each with an attempt Twilio accepted; the calls in
+    /// contact order, CallSids `CAbench<campaign>x<n>`.
+    func seedPlacedCalls(name: String, calls: Int) async throws -> (campaign: Int64, calls: [PlacedCall]) {
+        let rows = try await client.query(
+            """
+            WITH campaign AS (
+                INSERT INTO dialer.campaigns (name, soql, status, from_number, rate_per_second, max_concurrent_calls, max_attempts)
+                VALUES (\(name), 'SELECT Id FROM Contact', 'active', '+14155550100', 1, \(calls), 1)
+                RETURNING id
+            ), contact AS (
+                INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164, time_zone, time_zone_source)
+                SELECT campaign.id, '003BW' || lpad(g::text, 13, '0'), '+1' || (2120000000 + g)::text, 'America/New_York', 'area_code'
+                FROM campaign, generate_series(0, \(calls - 1)) AS g
+                RETURNING id, campaign_id, phone_e164
+            )
+            INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, state, to_e164, from_e164, call_sid)
+            SELECT id, campaign_id, 1, 'placed', phone_e164, '+14155550100',
+                   'CAbench' || campaign_id || 'x' || ((substring(phone_e164 FROM 3))::bigint - 2120000000)
+            FROM contact
+            RETURNING campaign_id, id, contact_id, call_sid
+            """,
+            logger: logger
+        )
+        var campaign: Int64?
+        var placed: [PlacedCall] = []
+        for try await (campaignID, attempt, contact, callSID) in rows.decode((Int64, UUID, Int64, String).self) {
+            campaign = campaignID
+            placed.append(PlacedCall(attemptID: attempt.uuidString.lowercased(), contactID: contact, callSID: callSID))
+        }
+        guard let campaign else { throw CommandFailure("the benchmark campaign was not created") }
+        return (campaign, placed.sorted { $0.contactID < $1.contactID })
+    }
+
     /// Runs `body`, then removes the seeded campaign whether `body` succeeded or not.
     func removingBenchmarkCampaign<Result>(_ campaignID: Int64, _ body: () async throws -> Result) async throws -> Result {
         do {
@@ -50,6 +91,12 @@ extension Database {
         )
         try await client.query(
             "DELETE FROM dialer.calls WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))", logger: logger
+        )
+        try await client.query(
+            "DELETE FROM dialer.transcript_entries WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))", logger: logger
+        )
+        try await client.query(
+            "DELETE FROM dialer.media_streams WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))", logger: logger
         )
         try await client.query("DELETE FROM dialer.call_attempts WHERE campaign_id = \(campaignID)", logger: logger)
         try await client.query("DELETE FROM dialer.contacts WHERE campaign_id = \(campaignID)", logger: logger)

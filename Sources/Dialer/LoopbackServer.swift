@@ -1,17 +1,21 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 
 /// Runs a router (a Sandbox's, or the webhook service) on a loopback port for the length of
 /// `body`, which gets the port. Benchmarks use it; the server's own start and stop are not
-/// news, so it logs only failures.
+/// news, so it logs only failures. With `webSocketRouter`, WebSocket upgrades go to it (the
+/// media route).
 func withLoopbackServer<Result: Sendable>(
-    _ router: Router<BasicRequestContext>, logger: Logger, _ body: @Sendable (Int) async throws -> Result
+    _ router: Router<BasicRequestContext>, webSocketRouter: Router<BasicWebSocketRequestContext>? = nil, logger: Logger,
+    _ body: @Sendable (Int) async throws -> Result
 ) async throws -> Result {
     var quiet = logger
     quiet.logLevel = .critical
     let (ports, continuation) = AsyncStream<Int>.makeStream()
     let app = Application(
-        router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        router: router, server: webSocketRouter.map { .http1WebSocketUpgrade(webSocketRouter: $0) } ?? .http1(),
+        configuration: .init(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quiet
     )
     return try await withThrowingTaskGroup(of: Void.self) { group in

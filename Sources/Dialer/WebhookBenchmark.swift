@@ -40,8 +40,8 @@ struct WebhookBenchmark: Sendable {
             var report = WebhookBenchmarkReport(settings: settings, postgres: try await QueueBenchmark.postgresSettings(db))
             let calls = Int(settings.seconds + settings.warmup) * 2500 + settings.connections
             progress("seeding \(calls) placed calls")
-            let campaign = try await seed(db, calls: calls)
-            let attempts = try await attemptIDs(db, campaign: campaign, calls: calls)
+            let (campaign, placed) = try await db.seedPlacedCalls(name: "bench-webhooks-\(Int(Date().timeIntervalSince1970))", calls: calls)
+            let attempts = placed.map(\.attemptID)
             return try await db.removingBenchmarkCampaign(campaign) {
                 let configuration = TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token)
                 let router = WebhookRouter.make(database: db, configuration: configuration, control: nil, statusWriters: settings.statusWriters)
@@ -116,46 +116,6 @@ struct WebhookBenchmark: Sendable {
 
     static func callSID(campaign: Int64, call: Int) -> String {
         "CAbench" + String(campaign) + "x" + String(call)
-    }
-
-    /// A campaign of `calls` contacts, each with an attempt Twilio accepted, as CallSids
-    /// `callSID(campaign:call:)`.
-    func seed(_ db: Database, calls: Int) async throws -> Int64 {
-        let rows = try await db.client.query(
-            """
-            WITH campaign AS (
-                INSERT INTO dialer.campaigns (name, soql, status, from_number, rate_per_second, max_concurrent_calls, max_attempts)
-                VALUES (\("bench-webhooks-\(Int(Date().timeIntervalSince1970))"), 'SELECT Id FROM Contact', 'active', '+14155550100', 1, \(calls), 1)
-                RETURNING id
-            ), contact AS (
-                INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164, time_zone, time_zone_source)
-                SELECT campaign.id, '003BW' || lpad(g::text, 13, '0'), '+1' || (2120000000 + g)::text, 'America/New_York', 'area_code'
-                FROM campaign, generate_series(0, \(calls - 1)) AS g
-                RETURNING id, campaign_id, phone_e164
-            )
-            INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, state, to_e164, from_e164, call_sid)
-            SELECT id, campaign_id, 1, 'placed', phone_e164, '+14155550100',
-                   'CAbench' || campaign_id || 'x' || ((substring(phone_e164 FROM 3))::bigint - 2120000000)
-            FROM contact
-            RETURNING campaign_id
-            """,
-            logger: logger
-        )
-        var campaign: Int64?
-        for try await id in rows.decode(Int64.self) { campaign = id }
-        guard let campaign else { throw CommandFailure("the benchmark campaign was not created") }
-        return campaign
-    }
-
-    /// The seeded attempts' ids, by call number.
-    func attemptIDs(_ db: Database, campaign: Int64, calls: Int) async throws -> [String] {
-        var ids = [String](repeating: "", count: calls)
-        let rows = try await db.client.query(
-            "SELECT (substring(to_e164 FROM 3))::bigint - 2120000000, id FROM dialer.call_attempts WHERE campaign_id = \(campaign)",
-            logger: logger
-        )
-        for try await (call, id) in rows.decode((Int, UUID).self) { ids[call] = id.uuidString.lowercased() }
-        return ids
     }
 
     /// What the run left in Postgres: every accepted callback must be there.

@@ -8,6 +8,13 @@ import Foundation
 /// The services are instant stand-ins (a fixed transcription, a fixed reply, audio of a
 /// fixed length): what is measured is the session's own work, not a recognizer's.
 public enum ConversationBenchmark {
+    /// Instant stand-ins for the three services: "yes" heard for any turn, "Okay." said to
+    /// it, and a second and a half of audio for any text. `dialer bench media` serves calls
+    /// with them to measure the media path alone.
+    public static let standIns = VoiceComponents(
+        speechToText: StandInSpeechToText(), agent: StandInAgent(), textToSpeech: StandInTextToSpeech()
+    )
+
     /// The distribution of one frame's cost, over every frame of every call.
     public struct FrameCost: Sendable, CustomStringConvertible {
         public var sessions: Int
@@ -43,7 +50,7 @@ public enum ConversationBenchmark {
         let calls = (0..<sessions).map { index in
             ConversationSession(
                 call: AgentCallContext(callSID: "CA-bench-\(index)"),
-                agent: StandInAgent(), speechToText: StandInSpeechToText(), textToSpeech: StandInTextToSpeech()
+                agent: standIns.agent, speechToText: standIns.speechToText, textToSpeech: standIns.textToSpeech
             )
         }
         // Twilio's part: echo every mark at once, and take everything else off the stream.

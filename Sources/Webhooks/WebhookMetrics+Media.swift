@@ -14,11 +14,13 @@ extension WebhookMetrics {
 
     /// The time one inbound media message took, from its text to the session having it.
     public func mediaFrame(_ duration: Duration) {
+        mediaObserver?.frame(duration)
         registry.makeDurationHistogram(descriptor: Self.frameDuration, labels: [], buckets: Self.frameBuckets).record(duration)
     }
 
     /// From the end of the callee's speech to the agent's first audio.
     public func turnLatency(_ latency: Duration) {
+        mediaObserver?.turn(latency)
         registry.makeDurationHistogram(descriptor: Self.turnLatencyDescriptor, labels: [], buckets: Self.turnBuckets).record(latency)
     }
 
@@ -67,4 +69,12 @@ extension WebhookMetrics {
             helpText: "Media streams open now."
         )
     }
+}
+
+/// Told each media measurement as ``WebhookMetrics`` records it.
+public protocol MediaObserver: Sendable {
+    /// One inbound media message's cost, from its text to the session having it.
+    func frame(_ duration: Duration)
+    /// From the end of the callee's speech to the agent's first audio.
+    func turn(_ latency: Duration)
 }

@@ -10,6 +10,9 @@ import Prometheus
 /// never the raw URL, so a scanner cannot grow the series without limit.
 public struct WebhookMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// Sees every inbound media frame's cost and every turn's latency as measured, for
+    /// `dialer bench media`, whose percentiles need the values, not histogram buckets.
+    public var mediaObserver: (any MediaObserver)?
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry

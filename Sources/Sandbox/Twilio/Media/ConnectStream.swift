@@ -2,9 +2,14 @@ import Foundation
 
 /// The `<Connect><Stream>` a voice URL answered, as the Sandbox reads TwiML: where to open
 /// the media WebSocket and the `<Parameter>`s to pass in `start.customParameters`.
-struct ConnectStream: Sendable, Equatable {
-    var url: String
-    var parameters: [String: String]
+public struct ConnectStream: Sendable, Equatable {
+    public var url: String
+    public var parameters: [String: String]
+
+    public init(url: String, parameters: [String: String]) {
+        self.url = url
+        self.parameters = parameters
+    }
 
     /// nil when the TwiML holds no `<Connect><Stream>` (a one-way `<Start><Stream>` does
     /// not count: Twilio would not carry audio back on it).

@@ -10,7 +10,9 @@ import Twilio
 /// one inbound media frame every 20 ms in real time (the callee's script, spoken), while the
 /// dialer's audio is played, its marks echoed and its `clear`s honoured; `stop` when the
 /// callee hangs up. Only loopback URLs are ever opened.
-struct SandboxMediaStream: Sendable {
+///
+/// `SandboxTwilio` runs one per answered call; `dialer bench media` runs hundreds at once.
+public struct SandboxMediaStream: Sendable {
     let stream: ConnectStream
     let accountSID: String
     let authToken: String
@@ -19,9 +21,28 @@ struct SandboxMediaStream: Sendable {
     let voice: CalleeVoice
     /// Polled every frame: the call was hung up through the REST API.
     let hungUp: @Sendable () -> Bool
+    /// The URL the handshake is signed for, when it is not the one connected to (a public
+    /// `wss://` URL in front of a loopback port, as behind a TLS proxy).
+    let signedURL: String?
     let logger: Logger
 
-    func run() async -> MediaSessionLog {
+    public init(
+        stream: ConnectStream, accountSID: String, authToken: String, callSID: String, script: CalleeScript,
+        voice: CalleeVoice = .shared, hungUp: @escaping @Sendable () -> Bool = { Task.isCancelled }, signedURL: String? = nil, logger: Logger
+    ) {
+        self.signedURL = signedURL
+        self.stream = stream
+        self.accountSID = accountSID
+        self.authToken = authToken
+        self.callSID = callSID
+        self.script = script
+        self.voice = voice
+        self.hungUp = hungUp
+        self.logger = logger
+    }
+
+    /// Runs the stream to its end; what it carried.
+    public func run() async -> MediaSessionLog {
         let streamSID = "MZ" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         var log = MediaSessionLog(callSID: callSID, streamSID: streamSID, url: stream.url, customParameters: stream.parameters)
         guard let host = URL(string: stream.url)?.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
@@ -38,7 +59,7 @@ struct SandboxMediaStream: Sendable {
             return log
         }
         let state = StreamState(CalleeConversation(script: script, lineAudio: lineAudio, log: log))
-        let signature = TwilioSignature(authToken: authToken).signature(url: stream.url, parameters: [])
+        let signature = TwilioSignature(authToken: authToken).signature(url: signedURL ?? stream.url, parameters: [])
         var headers = HTTPFields()
         headers[.init(TwilioSignature.header)!] = signature
         let (accountSID, callSID, parameters, hungUp) = (accountSID, callSID, stream.parameters, hungUp)
