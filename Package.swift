@@ -164,7 +164,7 @@ let package = Package(
         .testTarget(
             name: "VoiceTests",
             dependencies: [
-                "Voice",
+                "Voice", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -62,11 +62,12 @@ struct MediaBenchmark: Sendable {
                 }
                 let router = WebhookRouter.make(database: db, configuration: configuration, control: nil, metrics: metrics)
                 let media = WebhookRouter.makeMedia(database: db, configuration: configuration, voice: voice, metrics: metrics)
-                let usage = ProcessUsage.now()
+                let usage = ProcessUsage.now(), started = ContinuousClock.now
                 let sessions = try await withLoopbackServer(router, webSocketRouter: media, logger: logger) { port in
                     try await callees(port: port, token: token, campaign: campaign, calls: placed, progress: progress)
                 }
                 report.cpuSeconds = ProcessUsage.now().seconds - usage.seconds
+                report.wallSeconds = (ContinuousClock.now - started).seconds
                 report.sessions = sessions
                 report.frames = observer.frames()
                 report.turns = observer.turns()

@@ -33,8 +33,14 @@ struct MediaBenchmarkReport: Sendable {
     var recognition = Recognition()
     var durable = Durable()
     var cpuSeconds = 0.0
+    var wallSeconds = 0.0
 
     var framesSentByCallees: Int { sessions.reduce(0) { $0 + $1.framesSent } }
+    /// Frames per second of each stream's own length: 50 when the callees kept real time.
+    var framesPerStreamSecond: Double {
+        let streamSeconds = sessions.reduce(0.0) { $0 + Double($1.lengthMs) / 1000 }
+        return streamSeconds > 0 ? Double(framesSentByCallees) / streamSeconds : 0
+    }
     var dropped: Int { framesSentByCallees - durable.framesReceived }
 
     static func percentile(_ sorted: [Duration], _ p: Double) -> Duration {
@@ -50,13 +56,14 @@ struct MediaBenchmarkReport: Sendable {
             "postgres: \(postgres.map { "\($0.0)=\($0.1)" }.joined(separator: " "))",
             "configured: \(settings.streams) streams, \(settings.seconds) s, \(settings.embedded ? "embedded PocketSphinx, script agent, espeak-ng" : "stand-in speech-to-text, agent and text-to-speech"); service pool 20 connections",
             String(
-                format: "inbound frames: %d sent by the callees in %.0f s (%.0f/s), %d received by the service, %d dropped, %d malformed",
-                framesSentByCallees, settings.seconds, Double(framesSentByCallees) / settings.seconds, durable.framesReceived, dropped, durable.malformed
+                format: "inbound frames: %d sent by the callees in %.0f s (%.0f/s; %.1f per stream-second), %d received by the service, %d dropped, %d malformed",
+                framesSentByCallees, settings.seconds, Double(framesSentByCallees) / settings.seconds, framesPerStreamSecond,
+                durable.framesReceived, dropped, durable.malformed
             ),
             "per-frame processing (\(frames.count) frames): p50 \(Self.ms(Self.percentile(frames, 50))), p99 \(Self.ms(Self.percentile(frames, 99))), p99.9 \(Self.ms(Self.percentile(frames, 99.9))), max \(Self.ms(frames.last ?? .zero))",
             "outbound: \(durable.framesSent) agent frames sent, \(sessions.reduce(0) { $0 + $1.marksEchoed.count }) marks echoed, \(sessions.reduce(0) { $0 + $1.clearsAtMs.count }) clears",
             "transcripts: \(durable.calleeEntries) callee and \(durable.agentEntries) agent entries; streams \(durable.streams) opened, \(durable.ended) closed; endings \(endings.joined(separator: ", "))",
-            String(format: "process CPU (service and callees together): %.1f s, %.2f cores", cpuSeconds, cpuSeconds / settings.seconds),
+            String(format: "process CPU (service and callees together): %.1f s in %.1f s, %.2f cores", cpuSeconds, wallSeconds, cpuSeconds / max(wallSeconds, 0.001)),
             "turn latency, end of callee speech to first agent audio (\(turns.count) turns): p50 \(Self.ms(Self.percentile(turns, 50))), p95 \(Self.ms(Self.percentile(turns, 95)))",
         ]
         if recognition.turns > 0, settings.embedded {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import JWTKit
 import Logging
+import TestSupport
 import Testing
 import Voice
 
@@ -42,7 +43,7 @@ import Voice
         return try await withFakeCloudServer({ request in google.answer(request, log: { logBox.log! }) }) { base, log in
             logBox.log = log
             let account = GoogleServiceAccount(
-                clientEmail: clientEmail, privateKey: TestRSAKeys.privateKey, privateKeyID: "key-1", tokenURI: base + "/token"
+                clientEmail: clientEmail, privateKey: TestKeys.connectedAppPrivateKey, privateKeyID: "key-1", tokenURI: base + "/token"
             )
             let tokens = try await GoogleAccessTokens(account: account, http: .shared, logger: Logger(label: "test"))
             return try await body(tokens, GoogleCloudEndpoints(speech: base, textToSpeech: base + "/"), log)
@@ -194,7 +195,7 @@ import Voice
             #expect(request.form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer")
             let assertion = try #require(request.form["assertion"])
 
-            let keys = await JWTKeyCollection().add(rsa: try Insecure.RSA.PublicKey(pem: TestRSAKeys.publicKey), digestAlgorithm: .sha256)
+            let keys = await JWTKeyCollection().add(rsa: try Insecure.RSA.PublicKey(pem: TestKeys.connectedAppPublicKey), digestAlgorithm: .sha256)
             let claims = try await keys.verify(assertion, as: GoogleServiceAccountClaims.self)
             #expect(claims.iss.value == Self.clientEmail)
             #expect(claims.scope == "https://www.googleapis.com/auth/cloud-platform")
@@ -214,7 +215,7 @@ import Voice
             #expect(payload.range(of: #""iat":\d+[,}]"#, options: .regularExpression) != nil, "\(payload)")
 
             // The same claims signed with another key do not verify.
-            let forged = try await RS256SignerProbe.sign(claims, with: TestRSAKeys.otherPrivateKey)
+            let forged = try await RS256SignerProbe.sign(claims, with: TestKeys.otherPrivateKey)
             await #expect(throws: (any Error).self) { try await keys.verify(forged, as: GoogleServiceAccountClaims.self) }
         }
     }
@@ -223,7 +224,7 @@ import Voice
         try await withFakeCloudServer({ _ in
             .json(["error": "invalid_grant", "error_description": "Invalid JWT Signature."], status: 400)
         }) { base, _ in
-            let account = GoogleServiceAccount(clientEmail: Self.clientEmail, privateKey: TestRSAKeys.privateKey, tokenURI: base + "/token")
+            let account = GoogleServiceAccount(clientEmail: Self.clientEmail, privateKey: TestKeys.connectedAppPrivateKey, tokenURI: base + "/token")
             let tokens = try await GoogleAccessTokens(account: account, http: .shared, logger: Logger(label: "test"))
             let stt = GoogleSpeechToText(tokens: tokens, http: .shared, endpoints: GoogleCloudEndpoints(speech: base))
             await #expect(throws: GoogleCloudError.tokenRefused(status: 400, error: "invalid_grant", description: "Invalid JWT Signature.")) {

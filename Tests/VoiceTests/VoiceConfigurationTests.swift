@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import TestSupport
 import Testing
 import Voice
 
@@ -16,7 +17,7 @@ import Voice
     static var keyFile: [String: Any] {
         [
             "type": "service_account", "project_id": "dialer-test", "private_key_id": "key-1",
-            "private_key": TestRSAKeys.privateKey, "client_email": "voice@dialer-test.iam.gserviceaccount.com",
+            "private_key": TestKeys.connectedAppPrivateKey, "client_email": "voice@dialer-test.iam.gserviceaccount.com",
             "token_uri": "http://127.0.0.1:9/token",
         ]
     }
