@@ -60,4 +60,21 @@ import Twilio
             #expect(noToken != 0 && tokenOutput.contains("TWILIO_AUTH_TOKEN"), "\(tokenOutput)")
         }
     }
+
+    /// A cloud adapter chosen without its credentials stops the service at start, naming the
+    /// setting it lacks; an unknown choice lists the allowed ones.
+    @Test(arguments: [
+        (["DIALER_AGENT": "openai"], "DIALER_OPENAI_MODEL"),
+        (["DIALER_STT": "google"], "GOOGLE_APPLICATION_CREDENTIALS"),
+        (["DIALER_TTS": "google"], "GOOGLE_APPLICATION_CREDENTIALS"),
+        (["DIALER_TTS": "festival"], "espeak"),
+    ])
+    func refusesACloudVoiceWithoutItsSettings(environment: [String: String], named setting: String) async throws {
+        try await TestDatabase.withFresh { _, url in
+            let (status, output) = try await CampaignCommandTests.dialer(
+                url, ["serve", "--port", "9", "--public-url", "https://dialer.example.com"], environment: environment.merging(["TWILIO_AUTH_TOKEN": "t"]) { a, _ in a }
+            )
+            #expect(status != 0 && output.contains(setting), "\(output)")
+        }
+    }
 }
