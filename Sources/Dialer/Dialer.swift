@@ -14,7 +14,10 @@ struct Dialer: AsyncParsableCommand {
               export DATABASE_URL=postgres://dialer@localhost:5432/dialer
               dialer migrate && dialer worker
             """,
-        subcommands: [MigrateCommand.self, CampaignCommand.self, WorkerCommand.self, ServeCommand.self, JobsCommand.self, CheckCommand.self, BenchCommand.self]
+        subcommands: [
+            MigrateCommand.self, CampaignCommand.self, WorkerCommand.self, ServeCommand.self, StatusCommand.self, JobsCommand.self,
+            TasksCommand.self, CheckCommand.self, BenchCommand.self,
+        ]
     )
 }
 

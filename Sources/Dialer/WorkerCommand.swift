@@ -17,8 +17,9 @@ struct WorkerCommand: AsyncParsableCommand {
             SIGINT stops claiming, lets running jobs finish for --shutdown-deadline seconds, and \
             hands the rest back to the queue.
 
-            A worker runs the job kinds whose services are configured: campaign imports with \
-            Salesforce settings, calls with Twilio settings and --public-url. All workers share \
+            A worker runs the job kinds whose services are configured: campaign imports and \
+            Task writes (one Salesforce Task per ended call) with Salesforce settings, calls with \
+            Twilio settings and --public-url. All workers share \
             the account's --calls-per-second through Postgres.
 
             Example:
@@ -31,6 +32,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var runner: RunnerOptions
     @OptionGroup var salesforce: SalesforceOptions
     @OptionGroup var dialing: DialingOptions
+    @OptionGroup var finalize: FinalizeOptions
 
     @Option(help: "Which Salesforce field a contact's number comes from first: MobilePhone or Phone ($DIALER_PHONE_FIELD).")
     var phoneField: String?
@@ -44,7 +46,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let configuration = runner.configuration
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)
-        var environment = dialing.environment(salesforce.environment(ProcessInfo.processInfo.environment))
+        var environment = finalize.environment(dialing.environment(salesforce.environment(ProcessInfo.processInfo.environment)))
         if let phoneField { environment["DIALER_PHONE_FIELD"] = phoneField }
         let statsFile = environment["DIALER_PACING_STATS"]
         let recorder = PacingRecorder()

@@ -20,8 +20,14 @@ enum WorkerHandlers {
         do {
             let salesforce = SalesforceClient(configuration: try SalesforceConfiguration.fromEnvironment(environment), logger: logger)
             handlers.append(ImportCampaignHandler(campaigns: CampaignStore(database: database), salesforce: salesforce, classifier: classifier, logger: logger))
+            handlers.append(FinalizeCallHandler(
+                database: database, salesforce: salesforce, configuration: try FinalizeOptions.configuration(environment), logger: logger,
+                afterWrite: FinalizeOptions.afterWrite(environment)
+            ))
+        } catch let error as CommandFailure {
+            throw error
         } catch {
-            logger.warning("not running \(CampaignStore.importKind) jobs: \(error)")
+            logger.warning("not running \(CampaignStore.importKind) or \(CallStore.finalizeKind) jobs: \(error)")
         }
         do {
             let twilio = try TwilioConfiguration.fromEnvironment(environment)

@@ -4,7 +4,7 @@ import Foundation
 extension SalesforceClient {
     /// Creates one Task; returns its id.
     public func createTask(_ task: SalesforceTask) async throws -> String {
-        let result = try await send(.POST, "\(dataPath)/sobjects/Task", json: try JSONEncoder().encode(task))
+        let result = try await send(.POST, "\(dataPath)/sobjects/Task", json: try JSONEncoder().encode(task), idempotent: false)
             .decode(SalesforceSaveResult.self)
         guard result.success, let id = result.id else {
             let error = result.errors.first
@@ -18,24 +18,43 @@ extension SalesforceClient {
     public func createTasks(_ tasks: [SalesforceTask]) async throws -> [SalesforceSaveResult] {
         precondition(tasks.count <= 200, "composite/sobjects takes at most 200 records")
         guard !tasks.isEmpty else { return [] }
-        struct Typed: Encodable {
-            let task: SalesforceTask
-            func encode(to encoder: any Encoder) throws {
-                try task.encode(to: encoder)
-                var container = encoder.container(keyedBy: SalesforceTask.Key.self)
-                try container.encode(["type": "Task"], forKey: SalesforceTask.Key("attributes"))
-            }
-        }
-        struct Body: Encodable {
-            let allOrNone = false
-            let records: [Typed]
-        }
-        let body = try JSONEncoder().encode(Body(records: tasks.map(Typed.init)))
-        let results = try await send(.POST, "\(dataPath)/composite/sobjects", json: body).decode([SalesforceSaveResult].self)
+        let body = try JSONEncoder().encode(CompositeBody(records: tasks.map(TypedTask.init)))
+        let results = try await send(.POST, "\(dataPath)/composite/sobjects", json: body, idempotent: false).decode([SalesforceSaveResult].self)
         guard results.count == tasks.count else {
             throw SalesforceError.unexpectedResponse(status: 200, "\(results.count) results for \(tasks.count) records")
         }
         return results
+    }
+
+    /// Creates or updates up to 200 Tasks in one `composite/sobjects/Task/{field}` request, each
+    /// keyed by its own value of the external-ID field `field` (which each Task must carry in
+    /// `customFields`): idempotent by construction. Not all-or-none; results in request order.
+    public func upsertTasks(_ tasks: [SalesforceTask], externalIDField field: String) async throws -> [SalesforceSaveResult] {
+        precondition(tasks.count <= 200, "composite/sobjects takes at most 200 records")
+        guard !tasks.isEmpty else { return [] }
+        let body = try JSONEncoder().encode(CompositeBody(records: tasks.map(TypedTask.init)))
+        let results = try await send(.PATCH, "\(dataPath)/composite/sobjects/Task/\(Self.pathComponent(field))", json: body)
+            .decode([SalesforceSaveResult].self)
+        guard results.count == tasks.count else {
+            throw SalesforceError.unexpectedResponse(status: 200, "\(results.count) results for \(tasks.count) records")
+        }
+        return results
+    }
+
+    /// The Tasks logged for these CallSids (`CallObject`), up to 200 at once: CallSid → Task id.
+    public func findTasks(callObjects callSids: [String]) async throws -> [String: String] {
+        guard !callSids.isEmpty else { return [:] }
+        struct Row: Decodable, Sendable { let Id: String; let CallObject: String? }
+        let soql = SOQLQuery(
+            fields: ["Id", "CallObject"], object: "Task",
+            condition: .valueIn(field: "CallObject", callSids.map { .string($0) }, negated: false),
+            orderBy: [SOQLOrdering(field: "CreatedDate")]
+        ).soql
+        var found: [String: String] = [:]
+        for row in try await query(soql, as: Row.self) {
+            if let sid = row.CallObject, found[sid] == nil { found[sid] = row.Id }
+        }
+        return found
     }
 
     /// Creates or updates the Task whose external-ID field `field` is `value`: idempotent by
@@ -76,6 +95,33 @@ extension SalesforceClient {
     }
 
     /// Sets a Contact's DoNotCall (an opt-out heard during a call).
+    /// Sets DoNotCall on up to 200 Contacts in one `composite/sobjects` update (not
+    /// all-or-none): idempotent, so a retry is harmless. Returns the ids Salesforce refused,
+    /// with its error.
+    public func setDoNotCall(contactIDs: [String]) async throws -> [String: SalesforceRecordError] {
+        precondition(contactIDs.count <= 200, "composite/sobjects takes at most 200 records")
+        guard !contactIDs.isEmpty else { return [:] }
+        struct Flag: Encodable {
+            let attributes = ["type": "Contact"]
+            let id: String
+            let DoNotCall = true
+        }
+        struct Body: Encodable {
+            let allOrNone = false
+            let records: [Flag]
+        }
+        let body = try JSONEncoder().encode(Body(records: contactIDs.map { Flag(id: $0) }))
+        let results = try await send(.PATCH, "\(dataPath)/composite/sobjects", json: body).decode([SalesforceSaveResult].self)
+        guard results.count == contactIDs.count else {
+            throw SalesforceError.unexpectedResponse(status: 200, "\(results.count) results for \(contactIDs.count) records")
+        }
+        var refused: [String: SalesforceRecordError] = [:]
+        for (id, result) in zip(contactIDs, results) where !result.success {
+            if let error = result.errors.first { refused[id] = error }
+        }
+        return refused
+    }
+
     public func setDoNotCall(contactID: String, _ doNotCall: Bool = true) async throws {
         let body = try JSONEncoder().encode(["DoNotCall": doNotCall])
         _ = try await send(.PATCH, "\(dataPath)/sobjects/Contact/\(Self.pathComponent(contactID))", json: body)
@@ -106,3 +152,21 @@ extension SalesforceClient {
         try await send(.GET, try await session().identityURL).decode(SalesforceIdentity.self)
     }
 }
+
+/// A Task as a composite request carries it: its fields and `attributes.type`.
+private struct TypedTask: Encodable {
+    let task: SalesforceTask
+
+    func encode(to encoder: any Encoder) throws {
+        try task.encode(to: encoder)
+        var container = encoder.container(keyedBy: SalesforceTask.Key.self)
+        try container.encode(["type": "Task"], forKey: SalesforceTask.Key("attributes"))
+    }
+}
+
+/// `{allOrNone: false, records: [...]}`: each record saved or refused on its own.
+private struct CompositeBody: Encodable {
+    let allOrNone = false
+    let records: [TypedTask]
+}
+

@@ -97,7 +97,11 @@ public final class SalesforceClient: Sendable {
 
     /// Sends `method path` (relative to the instance URL, or absolute) with an optional JSON body, with the
     /// session, retry and error rules above.
-    func send(_ method: HTTPMethod, _ path: String, json: Data? = nil) async throws -> Answer {
+    ///
+    /// A request that is not `idempotent` (a create) is never sent twice after it may have
+    /// reached Salesforce: a 5xx or a lost answer is thrown as `unavailable`, since a retry
+    /// could create the record a second time. The caller knows how to look it up first.
+    func send(_ method: HTTPMethod, _ path: String, json: Data? = nil, idempotent: Bool = true) async throws -> Answer {
         var session = try await tokens.session()
         var renewed = false
         var attempt = 0
@@ -113,7 +117,7 @@ public final class SalesforceClient: Sendable {
                 request.body = .bytes(ByteBuffer(bytes: json))
             }
             guard let (status, body) = try await Self.exchange(
-                request, http: http, configuration: configuration, attempt: attempt,
+                request, http: http, configuration: configuration, attempt: idempotent ? attempt : configuration.maxRetries + 1,
                 what: "\(method) \(Self.redacted(path))", logger: logger, backoff: backoff
             ) else { continue }
             if (200..<300).contains(status) || status == 300 { return Answer(status: status, body: body) }
@@ -129,7 +133,11 @@ public final class SalesforceClient: Sendable {
             if status == 403 && first?.errorCode == "REQUEST_LIMIT_EXCEEDED" {
                 throw SalesforceError.requestLimitExceeded(message: first?.message ?? "")
             }
-            if (status >= 500 || first?.errorCode == "UNKNOWN_EXCEPTION" || first?.errorCode == "unknown_error") && attempt <= configuration.maxRetries {
+            let transient = status >= 500 || first?.errorCode == "UNKNOWN_EXCEPTION" || first?.errorCode == "unknown_error"
+            if transient && !idempotent {
+                throw SalesforceError.unavailable("\(method) \(Self.redacted(path)) answered \(status), maybe after saving: not sent again")
+            }
+            if transient && attempt <= configuration.maxRetries {
                 logger.warning("Salesforce answered \(status); retrying", metadata: ["path": "\(Self.redacted(path))", "attempt": "\(attempt)"])
                 try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
                 continue

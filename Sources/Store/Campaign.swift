@@ -39,6 +39,18 @@ public struct CampaignProgress: Sendable, Equatable {
     public let callable: Int
     public let skipped: [String: Int]
     public let importError: String?
+    /// Callable contacts not yet dialed (or waiting for their next attempt), on a call now, and done.
+    public var pending = 0
+    public var inProgress = 0
+    public var done = 0
+    /// Done contacts by final outcome: answered, voicemail_left, machine, busy, no_answer, failed, other.
+    public var outcomes: [String: Int] = [:]
+    public var callsPlaced = 0
+    public var callsAnswered = 0
+    public var averageDurationSeconds: Double?
+    public var tasksSynced = 0
+    public var tasksFailed = 0
+    public var tasksPending = 0
 }
 
 /// A contact read from Salesforce, classified by the import: its number in E.164 and its

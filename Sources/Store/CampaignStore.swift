@@ -71,7 +71,11 @@ public struct CampaignStore: Sendable {
             """
             SELECT id, name, status, salesforce_total, records_seen, contacts::int, callable::int,
                    skipped_do_not_call::int, skipped_internal_dnc::int, skipped_invalid_phone::int,
-                   skipped_duplicate_phone::int, skipped_no_time_zone::int, import_error
+                   skipped_duplicate_phone::int, skipped_no_time_zone::int, import_error,
+                   ARRAY[pending, in_progress, done, done_answered, done_voicemail_left, done_machine, done_busy,
+                         done_no_answer, done_failed, done_other, calls_placed, calls_answered,
+                         tasks_synced, tasks_failed, tasks_pending]::int[],
+                   avg_duration_seconds::float8
             FROM dialer.campaign_progress
             WHERE \(name)::text IS NULL OR name = \(name)::text
             ORDER BY id DESC
@@ -79,12 +83,16 @@ public struct CampaignStore: Sendable {
             logger: logger
         )
         var result: [CampaignProgress] = []
-        for try await row in rows.decode((Int64, String, String, Int?, Int, Int, Int, Int, Int, Int, Int, Int, String?).self) {
+        for try await row in rows.decode((Int64, String, String, Int?, Int, Int, Int, Int, Int, Int, Int, Int, String?, [Int], Double?).self) {
+            let n = row.13
             result.append(CampaignProgress(
                 id: row.0, name: row.1, status: CampaignStatus(rawValue: row.2) ?? .failed, salesforceTotal: row.3,
                 recordsSeen: row.4, contacts: row.5, callable: row.6,
                 skipped: ["do_not_call": row.7, "internal_dnc": row.8, "invalid_phone": row.9, "duplicate_phone": row.10, "no_time_zone": row.11],
-                importError: row.12
+                importError: row.12, pending: n[0], inProgress: n[1], done: n[2],
+                outcomes: ["answered": n[3], "voicemail_left": n[4], "machine": n[5], "busy": n[6], "no_answer": n[7], "failed": n[8], "other": n[9]],
+                callsPlaced: n[10], callsAnswered: n[11], averageDurationSeconds: row.14,
+                tasksSynced: n[12], tasksFailed: n[13], tasksPending: n[14]
             ))
         }
         return result

@@ -56,6 +56,15 @@ import Testing
                 as: String.self
             )
             #expect(finalize == "finalize:CA1 CA1 10")  // a grace after the call ended
+            // The call's Task sync is made with its end, pending, due with the finalize job.
+            let sync = try await db.scalar(
+                """
+                SELECT s.state || ' ' || (s.attempt_id = a.id) || ' ' || extract(epoch FROM s.ready_at - a.ended_at)::int
+                FROM dialer.task_syncs AS s, dialer.call_attempts AS a WHERE s.call_sid = 'CA1'
+                """,
+                as: String.self
+            )
+            #expect(sync == "pending true 10")
         }
     }
 

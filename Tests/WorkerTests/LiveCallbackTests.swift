@@ -74,6 +74,7 @@ import Worker
                 'attempt ' || a.state || ' ended ' || (a.ended_at IS NOT NULL), 'contact attempts ' || k.attempts,
                 'outcome ' || coalesce(k.outcome, '-'),
                 'finalize ' || (SELECT count(*) FROM dialer.jobs j WHERE j.unique_key = 'finalize:' || c.call_sid),
+                'sync ' || coalesce((SELECT s.state FROM dialer.task_syncs s WHERE s.call_sid = c.call_sid), '-'),
                 'next ' || (SELECT count(*) FROM dialer.jobs j WHERE j.unique_key = 'place_call:' || k.id || ':2'))
             FROM dialer.calls c JOIN dialer.call_attempts a ON a.id = c.attempt_id JOIN dialer.contacts k ON k.id = a.contact_id
             WHERE k.id = \(contact)
@@ -103,9 +104,9 @@ import Worker
 
                 // Four status callbacks and the AMD result for the answered call.
                 let answered = try await Self.finalState(dialing.db, contact: dialing.contacts[0])
-                #expect(answered == "completed | seq 3 | talked true | sip 200 | answered true by human | events 5 | attempt placed ended true | contact attempts 1 | outcome answered | finalize 1 | next 0")
+                #expect(answered == "completed | seq 3 | talked true | sip 200 | answered true by human | events 5 | attempt placed ended true | contact attempts 1 | outcome answered | finalize 1 | sync pending | next 0")
                 let busy = try await Self.finalState(dialing.db, contact: dialing.contacts[1])
-                #expect(busy == "busy | seq 2 | talked false | sip 486 | answered false by - | events 3 | attempt placed ended true | contact attempts 1 | outcome - | finalize 1 | next 1")
+                #expect(busy == "busy | seq 2 | talked false | sip 486 | answered false by - | events 3 | attempt placed ended true | contact attempts 1 | outcome - | finalize 1 | sync pending | next 1")
                 // The busy contact is called again after the campaign's busy delay (600 s by
                 // default), counted from when its call ended.
                 let delay = try await dialing.db.scalar(

@@ -58,13 +58,52 @@ extension SandboxSalesforce {
                 )
             }
         }
+        // Upsert of up to 200 records by an external-ID field, each on its own (allOrNone false).
+        data.patch("/composite/sobjects/{object}/{field}") { request, context in
+            try await self.guarded(request, context) { _ in
+                let type = context.parameters.get("object") ?? "", field = context.parameters.get("field") ?? ""
+                guard let records = try await Self.compositeRecords(request) else {
+                    return Self.apiError(400, "JSON_PARSER_ERROR", "records must be an array of at most 200 sObjects")
+                }
+                let results = records.map { record -> SaveResult in
+                    guard case .object(var fields) = record else { return SaveResult(id: nil, errors: [("JSON_PARSER_ERROR", "not an sObject", [])]) }
+                    fields["attributes"] = nil
+                    guard case .string(let value)? = fields[field], !value.isEmpty else {
+                        return SaveResult(id: nil, errors: [("MISSING_ARGUMENT", "\(field) not specified", [field])])
+                    }
+                    fields[field] = nil
+                    switch self.upsertRecord(type: type, field: field, value: value, fields: fields) {
+                    case .saved(let result): return result
+                    case .multiple: return SaveResult(id: nil, errors: [("DUPLICATE_EXTERNAL_ID", "more than one record has \(field) = \(value)", [field])])
+                    }
+                }
+                return Self.json(200, results.map(\.json))
+            }
+        }
+        // Update of up to 200 records by id, each on its own (allOrNone false).
+        data.patch("/composite/sobjects") { request, context in
+            try await self.guarded(request, context) { _ in
+                guard let records = try await Self.compositeRecords(request) else {
+                    return Self.apiError(400, "JSON_PARSER_ERROR", "records must be an array of at most 200 sObjects")
+                }
+                let results = records.map { record -> SaveResult in
+                    guard case .object(var fields) = record, case .object(let attributes)? = fields["attributes"],
+                          case .string(let type)? = attributes["type"], case .string(let id)? = fields["id"] ?? fields["Id"]
+                    else { return SaveResult(id: nil, errors: [("MISSING_ARGUMENT", "attributes.type and id are required", [])]) }
+                    fields["attributes"] = nil
+                    let answer = self.update(id: id, type: type, fields: fields)
+                    return answer.status == .noContent
+                        ? SaveResult(id: id, errors: [])
+                        : SaveResult(id: id, errors: [("ENTITY_IS_DELETED", "entity is deleted or not found: \(id)", [])])
+                }
+                return Self.json(200, results.map(\.json))
+            }
+        }
         data.post("/composite/sobjects") { request, context in
             try await self.guarded(request, context) { _ in
-                var request = request
-                let body = try await request.collectBody(upTo: 16 << 20)
-                guard case .object(let envelope)? = try? JSONDecoder().decode(SandboxJSON.self, from: Data(body.readableBytesView)),
-                      case .array(let records)? = envelope["records"], records.count <= 200
-                else { return Self.apiError(400, "JSON_PARSER_ERROR", "records must be an array of at most 200 sObjects") }
+                guard let records = try await Self.compositeRecords(request) else {
+                    return Self.apiError(400, "JSON_PARSER_ERROR", "records must be an array of at most 200 sObjects")
+                }
                 let results = records.map { record -> SaveResult in
                     guard case .object(var fields) = record, case .object(let attributes)? = fields["attributes"],
                           case .string(let type)? = attributes["type"]
@@ -99,8 +138,11 @@ extension SandboxSalesforce {
             }
             return state.faults.failingFraction > 0 && Double.random(in: 0..<1) < state.faults.failingFraction
         }
-        if failNow { return Self.apiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567-89 (-1)") }
-        return try await handler(context.parameters.get("version") ?? "v62.0")
+        let serverError = Self.apiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567-89 (-1)")
+        if failNow { return serverError }
+        let response = try await handler(context.parameters.get("version") ?? "v62.0")
+        if faults.lostAnswerFraction > 0 && Double.random(in: 0..<1) < faults.lostAnswerFraction { return serverError }
+        return response
     }
 
     func query(_ soql: String, version: String) -> Response {
@@ -150,5 +192,15 @@ extension SandboxSalesforce {
         ]
         for (name, value) in record.projected(fields) { json[name] = SandboxJSON(value) }
         return json
+    }
+
+    /// A composite request's `records`, at most 200 of them; nil for anything else.
+    static func compositeRecords(_ request: Request) async throws -> [SandboxJSON]? {
+        var request = request
+        let body = try await request.collectBody(upTo: 16 << 20)
+        guard case .object(let envelope)? = try? JSONDecoder().decode(SandboxJSON.self, from: Data(body.readableBytesView)),
+              case .array(let records)? = envelope["records"], records.count <= 200
+        else { return nil }
+        return records
     }
 }

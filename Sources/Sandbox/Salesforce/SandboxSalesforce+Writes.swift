@@ -35,6 +35,9 @@ extension SandboxSalesforce {
     /// Fields Salesforce requires on create, by object.
     static let requiredFields: [String: [String]] = ["task": ["Subject", "Status"], "contact": ["LastName"]]
 
+    /// Text fields' maximum lengths, by object.
+    static let lengthLimits: [String: [String: Int]] = ["task": ["Subject": 255, "Description": 32_000, "CallObject": 255]]
+
     func create(type: String, fields: [String: SandboxJSON]) -> SaveResult {
         guard Self.standardFields[type.lowercased()] != nil else {
             return SaveResult(id: nil, errors: [("INVALID_TYPE", "sObject type '\(type)' is not supported.", [])])
@@ -55,6 +58,12 @@ extension SandboxSalesforce {
         if !missing.isEmpty {
             return SaveResult(id: nil, errors: [("REQUIRED_FIELD_MISSING", "Required fields are missing: [\(missing.joined(separator: ", "))]", missing)])
         }
+        // Text fields longer than Salesforce takes, counted as Salesforce (Java) counts: UTF-16.
+        for (name, limit) in Self.lengthLimits[type.lowercased()] ?? [:] {
+            if case .string(let text)? = fields[name], text.utf16.count > limit {
+                return SaveResult(id: nil, errors: [("STRING_TOO_LONG", "\(name): data value too large: \(text.utf16.count) (max length=\(limit))", [name])])
+            }
+        }
         if let marker = faults.rejectSubjectsContaining, case .string(let subject)? = fields["Subject"], subject.contains(marker) {
             return SaveResult(id: nil, errors: [("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Subject is not allowed: \(marker)", ["Subject"])])
         }
@@ -72,22 +81,39 @@ extension SandboxSalesforce {
     }
 
     func upsert(type: String, field: String, value: String, fields: [String: SandboxJSON]) -> Response {
-        let condition = SOQLCondition.comparison(field: field, .equal, .string(value))
-        let matches = records(ofType: type).filter { SOQLEvaluator.matches(condition, $0) }
-        switch matches.count {
-        case 0:
-            var withKey = fields
-            withKey[field] = .string(value)
-            var result = create(type: type, fields: withKey)
-            guard result.success else { return Self.json(400, result.restErrors) }
-            result.created = true
-            return Self.json(201, result.json)
-        case 1:
-            let id = matches[0].id ?? ""
-            _ = update(id: id, type: type, fields: fields)
-            return Self.json(200, SaveResult(id: id, errors: [], created: false).json)
-        default:
-            return Self.json(300, matches.compactMap { $0.id.map { "/services/data/v62.0/sobjects/\(type)/\($0)" } })
+        switch upsertRecord(type: type, field: field, value: value, fields: fields) {
+        case .saved(let result) where result.success: Self.json(result.created == true ? 201 : 200, result.json)
+        case .saved(let result): Self.json(400, result.restErrors)
+        case .multiple(let ids): Self.json(300, ids.map { "/services/data/v62.0/sobjects/\(type)/\($0)" })
+        }
+    }
+
+    enum UpsertOutcome {
+        case saved(SaveResult)
+        case multiple([String])
+    }
+
+    /// One upsert, found and written as one step: the external-ID field is unique, as a real
+    /// org's would be, so two racing upserts of one value make one record.
+    func upsertRecord(type: String, field: String, value: String, fields: [String: SandboxJSON]) -> UpsertOutcome {
+        upserts.withLock { _ in
+            let condition = SOQLCondition.comparison(field: field, .equal, .string(value))
+            let matches = records(ofType: type).filter { SOQLEvaluator.matches(condition, $0) }
+            switch matches.count {
+            case 0:
+                var withKey = fields
+                withKey[field] = .string(value)
+                var result = create(type: type, fields: withKey)
+                if result.success { result.created = true }
+                return .saved(result)
+            case 1:
+                let id = matches[0].id ?? ""
+                if let problem = validate(type: type, fields: fields) { return .saved(problem) }
+                _ = update(id: id, type: type, fields: fields)
+                return .saved(SaveResult(id: id, errors: [], created: false))
+            default:
+                return .multiple(matches.compactMap(\.id))
+            }
         }
     }
 

@@ -39,6 +39,9 @@ public final class SandboxSalesforce: Sendable {
         public var serverErrors = 0
         /// Answer this fraction of data requests with 500, at random.
         public var failingFraction = 0.0
+        /// Carry out this fraction of data requests, at random, and then answer them 500: the
+        /// write happened, its answer was lost.
+        public var lostAnswerFraction = 0.0
         /// Added before every answer.
         public var latency: Duration = .zero
         /// Expire every session after this many data requests (0: never), as a token timing out mid-import.
@@ -78,6 +81,8 @@ public final class SandboxSalesforce: Sendable {
 
     public let configuration: Configuration
     let state = Mutex(State())
+    /// Held for each upsert's find-then-write.
+    let upserts = Mutex(())
 
     public init(configuration: Configuration) {
         self.configuration = configuration

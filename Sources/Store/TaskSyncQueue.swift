@@ -1,0 +1,225 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The finalizer's side of `dialer.task_syncs`: each ended call's sync (made with the end of
+/// the call), ready syncs leased in batches, and every later write fenced by the lease, so a finalizer
+/// presumed dead cannot overwrite what another one recorded.
+public struct TaskSyncQueue: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Where one call's sync stands, as its finalize job sees it.
+    public enum Standing: Sendable, Equatable {
+        /// Written (or failed, for `dialer tasks retry`): nothing left for this job.
+        case settled(state: String)
+        /// Still to write: under another run's lease, or due in `dueIn`.
+        case pending(leasedElsewhere: Bool, dueIn: Duration)
+        /// No call with this CallSid.
+        case unknownCall
+    }
+
+    /// The call's sync, made now if the end of the call did not make it (a job enqueued by
+    /// hand, a call ended before this schema): every ended call has one to look at.
+    public func standing(callSID: String, owner: String? = nil) async throws -> Standing {
+        let rows = try await database.client.query(
+            """
+            WITH made AS (
+                INSERT INTO dialer.task_syncs (call_sid, attempt_id, campaign_id)
+                SELECT c.call_sid, c.attempt_id, a.campaign_id
+                FROM dialer.calls AS c JOIN dialer.call_attempts AS a ON a.id = c.attempt_id
+                WHERE c.call_sid = \(callSID) AND c.ended_at IS NOT NULL
+                ON CONFLICT (call_sid) DO NOTHING
+                RETURNING state, false, 0::float8
+            ), found AS (
+                SELECT state, lease_expires_at > now() AND lease_owner IS DISTINCT FROM \(owner),
+                       greatest(extract(epoch FROM ready_at - now()), 0)::float8
+                FROM dialer.task_syncs WHERE call_sid = \(callSID)
+            )
+            SELECT * FROM made UNION ALL SELECT * FROM found
+            """,
+            logger: database.logger
+        )
+        for try await (state, leased, due) in rows.decode((String, Bool?, Double).self) {
+            guard state == "pending" else { return .settled(state: state) }
+            return .pending(leasedElsewhere: leased ?? false, dueIn: .milliseconds(Int64(due * 1000)))
+        }
+        return .unknownCall
+    }
+
+    /// Leases up to `limit` ready syncs to `owner`: pending, due, not leased by a live run,
+    /// and with the call's media stream closed (its last transcript rows have landed), or
+    /// open for longer than `streamWait` past the sync's due time (its server died with it).
+    public func lease(limit: Int, owner: String, for lease: Duration, streamWait: Duration) async throws -> [TaskSyncRecord] {
+        let rows = try await database.client.query(
+            """
+            WITH ready AS (
+                SELECT call_sid FROM dialer.task_syncs
+                WHERE state = 'pending' AND ready_at <= now() AND (lease_expires_at IS NULL OR lease_expires_at < now())
+                  AND (ready_at <= now() - make_interval(secs => \(streamWait.seconds))
+                       OR NOT EXISTS (SELECT 1 FROM dialer.media_streams AS m
+                                      WHERE m.call_sid = task_syncs.call_sid AND m.ended_at IS NULL))
+                ORDER BY ready_at LIMIT \(limit)
+                FOR UPDATE SKIP LOCKED
+            ), leased AS (
+                UPDATE dialer.task_syncs AS s
+                SET lease_owner = \(owner), lease_expires_at = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
+                FROM ready WHERE s.call_sid = ready.call_sid
+                RETURNING s.call_sid, s.attempt_id, s.sent_at IS NOT NULL AS sent_before, s.attempts, s.do_not_call_synced_at IS NOT NULL AS dnc_synced
+            )
+            SELECT l.call_sid, l.sent_before, l.attempts, k.salesforce_id, k.account_id,
+                   dialer.call_disposition(c.status, c.answered_by, c.answered_at IS NOT NULL), c.duration_seconds, c.answered_at IS NOT NULL,
+                   to_char((coalesce(c.answered_at, a.created_at) AT TIME ZONE coalesce(k.time_zone, 'UTC'))::date, 'YYYY-MM-DD'),
+                   k.opted_out_at IS NOT NULL AND NOT l.dnc_synced
+            FROM leased AS l
+            JOIN dialer.call_attempts AS a ON a.id = l.attempt_id
+            JOIN dialer.contacts AS k ON k.id = a.contact_id
+            JOIN dialer.calls AS c ON c.call_sid = l.call_sid
+            """,
+            logger: database.logger
+        )
+        var records: [TaskSyncRecord] = []
+        for try await (sid, sentBefore, attempts, contact, account, disposition, duration, answered, date, optOut)
+            in rows.decode((String, Bool, Int, String, String?, String, Int?, Bool, String, Bool).self)
+        {
+            records.append(TaskSyncRecord(
+                callSID: sid, sentBefore: sentBefore, attempts: attempts, contactSalesforceID: contact, accountID: account,
+                disposition: disposition, durationSeconds: duration, answered: answered, localDate: date, optOutToSync: optOut
+            ))
+        }
+        return try await withTranscripts(records)
+    }
+
+    private func withTranscripts(_ records: [TaskSyncRecord]) async throws -> [TaskSyncRecord] {
+        guard !records.isEmpty else { return [] }
+        var byCall = Dictionary(uniqueKeysWithValues: records.map { ($0.callSID, $0) })
+        let rows = try await database.client.query(
+            """
+            SELECT call_sid, speaker, text, start_ms, interrupted FROM dialer.transcript_entries
+            WHERE call_sid = ANY(\(records.map(\.callSID))) ORDER BY call_sid, seq
+            """,
+            logger: database.logger
+        )
+        for try await (sid, speaker, text, startMs, interrupted) in rows.decode((String, String, String, Int, Bool).self) {
+            byCall[sid]?.transcript.append(.init(speaker: speaker, text: text, startMs: startMs, interrupted: interrupted))
+        }
+        return records.map { byCall[$0.callSID] ?? $0 }
+    }
+
+    /// Commits, before the write to Salesforce, that these syncs are being sent: from now
+    /// on a retry looks their Tasks up before creating any.
+    public func markSent(_ callSIDs: [String], owner: String) async throws {
+        try await database.client.query(
+            """
+            UPDATE dialer.task_syncs SET sent_at = now(), attempts = attempts + 1, updated_at = now()
+            WHERE call_sid = ANY(\(callSIDs)) AND lease_owner = \(owner) AND state = 'pending'
+            """,
+            logger: database.logger
+        )
+    }
+
+    /// Records the Tasks written (or found) for leased syncs.
+    public func recordSynced(_ taskIDs: [String: String], owner: String) async throws {
+        guard !taskIDs.isEmpty else { return }
+        let sids = Array(taskIDs.keys)
+        try await database.client.query(
+            """
+            UPDATE dialer.task_syncs AS s
+            SET state = 'synced', salesforce_task_id = t.task_id, synced_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                last_error = NULL, last_error_code = NULL, updated_at = now()
+            FROM unnest(\(sids)::text[], \(sids.map { taskIDs[$0]! })::text[]) AS t(call_sid, task_id)
+            WHERE s.call_sid = t.call_sid AND s.lease_owner = \(owner) AND s.state = 'pending'
+            """,
+            logger: database.logger
+        )
+    }
+
+    /// Marks one leased sync failed with Salesforce's own words; `dialer tasks retry` re-queues it.
+    public func recordFailed(_ callSID: String, code: String, message: String, owner: String) async throws {
+        try await database.client.query(
+            """
+            UPDATE dialer.task_syncs SET state = 'failed', last_error_code = \(code), last_error = \(message),
+                lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+            WHERE call_sid = \(callSID) AND lease_owner = \(owner) AND state = 'pending'
+            """,
+            logger: database.logger
+        )
+    }
+
+    /// Gives leased syncs back, ready again `after` from now, with the error that held them.
+    public func release(_ callSIDs: [String], after delay: Duration, code: String?, message: String?, owner: String) async throws {
+        try await database.client.query(
+            """
+            UPDATE dialer.task_syncs SET ready_at = now() + make_interval(secs => \(delay.seconds)),
+                last_error_code = coalesce(\(code), last_error_code), last_error = coalesce(\(message), last_error),
+                lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+            WHERE call_sid = ANY(\(callSIDs)) AND lease_owner = \(owner) AND state = 'pending'
+            """,
+            logger: database.logger
+        )
+    }
+
+    /// The Contacts' DoNotCall is set in Salesforce for these calls' opt-outs.
+    public func recordDoNotCallSynced(_ callSIDs: [String]) async throws {
+        guard !callSIDs.isEmpty else { return }
+        try await database.client.query(
+            "UPDATE dialer.task_syncs SET do_not_call_synced_at = now(), updated_at = now() WHERE call_sid = ANY(\(callSIDs))",
+            logger: database.logger
+        )
+    }
+}
+
+/// One leased sync, with what its Task is made of.
+public struct TaskSyncRecord: Sendable, Equatable {
+    public init(
+        callSID: String, sentBefore: Bool = false, attempts: Int = 0, contactSalesforceID: String, accountID: String?,
+        disposition: String, durationSeconds: Int?, answered: Bool, localDate: String, optOutToSync: Bool = false, transcript: [Line] = []
+    ) {
+        self.callSID = callSID
+        self.sentBefore = sentBefore
+        self.attempts = attempts
+        self.contactSalesforceID = contactSalesforceID
+        self.accountID = accountID
+        self.disposition = disposition
+        self.durationSeconds = durationSeconds
+        self.answered = answered
+        self.localDate = localDate
+        self.optOutToSync = optOutToSync
+        self.transcript = transcript
+    }
+
+    /// One transcript entry, for the Task's conversation log.
+    public struct Line: Sendable, Equatable {
+        public var speaker: String
+        public var text: String
+        public var startMs: Int
+        public var interrupted: Bool
+
+        public init(speaker: String, text: String, startMs: Int, interrupted: Bool = false) {
+            self.speaker = speaker
+            self.text = text
+            self.startMs = startMs
+            self.interrupted = interrupted
+        }
+    }
+
+    public var callSID: String
+    /// A write was sent before: its Task may exist already.
+    public var sentBefore: Bool
+    public var attempts: Int
+    public var contactSalesforceID: String
+    public var accountID: String?
+    /// How the call ended in a Salesforce user's words (`dialer.call_disposition`): Answered,
+    /// Voicemail, Busy, No Answer, Failed, Canceled.
+    public var disposition: String
+    public var durationSeconds: Int?
+    public var answered: Bool
+    /// The callee's local date of the call, `YYYY-MM-DD`.
+    public var localDate: String
+    /// The callee opted out and the Contact's DoNotCall is not set yet.
+    public var optOutToSync: Bool
+    public var transcript: [Line] = []
+}
