@@ -119,10 +119,21 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The whole dialer on loopback (both Sandboxes, the webhooks, a worker): `dialer demo`
+        // and the end-to-end test run it.
+        .target(
+            name: "Demo",
+            dependencies: [
+                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio", "Voice", "Backoff",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "Dialer",
             dependencies: [
-                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio", "Voice",
+                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio", "Voice", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -139,7 +150,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Store", "Salesforce", "Sandbox", "Twilio",
+                "Store", "Salesforce", "Sandbox", "Twilio", "Demo",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -175,6 +186,8 @@ let package = Package(
         // The dialer command, run as a child process the way operators run it.
         .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
+        // The end-to-end test: a whole campaign through the real code paths, as `dialer demo` runs it.
+        .testTarget(name: "DemoTests", dependencies: ["Demo", "Store", "Sandbox", "TestSupport"]),
         .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Webhooks", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer", "Voice",
                                                         .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

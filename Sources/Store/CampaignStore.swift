@@ -33,6 +33,12 @@ public struct CampaignStore: Sendable {
                 )
                 var id: Int64 = 0
                 for try await value in rows.decode(Int64.self) { id = value }
+                if let delays = campaign.retryDelays {
+                    let json = String(decoding: try JSONEncoder().encode(delays), as: UTF8.self)
+                    try await connection.query(
+                        "UPDATE dialer.campaigns SET retry_delays = retry_delays || \(json)::jsonb WHERE id = \(id)", logger: logger
+                    )
+                }
                 try await connection.query(
                     """
                     INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, priority)

@@ -1,24 +1,4 @@
-import Foundation
+import Demo
 
-/// A TCP port on 127.0.0.1 that nothing listens on: for a server whose own configuration must
-/// name its URL before it starts (the webhooks check signatures against their public URL).
-public enum LoopbackPort {
-    public static func unused() throws -> Int {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw TestSetupError("socket() failed") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
-                guard bind(socket, sockaddrPointer, length) == 0 else { return false }
-                return getsockname(socket, sockaddrPointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestSetupError("could not bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
+/// A TCP port on 127.0.0.1 that nothing listens on (the demo's, shared).
+public typealias LoopbackPort = Demo.LoopbackPort

@@ -52,6 +52,7 @@ import Worker
             let tasks = f.tasksByCall()
             #expect(tasks.count == 10_000 && tasks.values.allSatisfy { $0 == 1 })
             #expect(f.dataRequests() <= 60, "\(f.dataRequests()) Salesforce requests")
+            print("10,000 ended calls: \(f.dataRequests()) Salesforce data requests")
         }
     }
 
@@ -144,6 +145,20 @@ import Worker
             }
             #expect(f.tasksByCall() == Dictionary(uniqueKeysWithValues: sids.map { ($0, 1) }))
             #expect(try await f.db.scalar("SELECT strikes FROM dialer.task_sync_pause", as: Int.self) == 0)
+        }
+    }
+
+    @Test func anExpiredSessionIsRenewedAndTheTasksStillWrittenOnce() async throws {
+        try await Finalizing.with { f in
+            let sids = try await f.endCalls(60)
+            f.sandbox.faults.expireSessionsEvery = 2
+            var configuration = FinalizeConfiguration()
+            configuration.batchSize = 20
+            #expect(try await f.finalize([f.handler(configuration)]))
+            #expect(try await f.syncStates() == ["synced": 60])
+            #expect(f.tasksByCall() == Dictionary(uniqueKeysWithValues: sids.map { ($0, 1) }))
+            #expect(f.sandbox.requests.contains { $0.status == 401 }, "sessions expired on the way")
+            #expect(f.sandbox.requests.filter { $0.path.hasSuffix("/oauth2/token") }.count > 1, "and were renewed")
         }
     }
 
