@@ -86,6 +86,7 @@ extension Database {
     /// Removes a seeded campaign and everything it made.
     func removeBenchmarkCampaign(_ campaignID: Int64) async throws {
         try await client.query("DELETE FROM dialer.jobs WHERE campaign_id = \(campaignID)", logger: logger)
+        try await client.query("DELETE FROM dialer.task_syncs WHERE campaign_id = \(campaignID)", logger: logger)
         try await client.query(
             "DELETE FROM dialer.call_events WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))", logger: logger
         )

@@ -30,13 +30,14 @@ struct WebhookBenchmarkReport: Sendable {
         var events: Int
         var completedCalls: Int
         var finalizeJobs: Int
+        var taskSyncs: Int
     }
 
     let settings: WebhookBenchmark.Settings
     let postgres: [(String, String)]
     var baseline = Load()
     var callbacks = Load()
-    var durable = Durable(events: 0, completedCalls: 0, finalizeJobs: 0)
+    var durable = Durable(events: 0, completedCalls: 0, finalizeJobs: 0, taskSyncs: 0)
 
     /// Callbacks answered 204, warm-up included: each one's event must be in call_events.
     var text: String {
@@ -45,7 +46,7 @@ struct WebhookBenchmarkReport: Sendable {
         configured: \(settings.connections) keep-alive connections, \(settings.seconds) s measured after \(settings.warmup) s of warm-up; service pool 20 connections, \(settings.statusWriters) status writers
         signed status callbacks: \(callbacks.text)
         baseline, same service and connections: GET /healthz \(baseline.text)
-        durable: \(durable.events) call_events, \(durable.completedCalls) calls completed, \(durable.finalizeJobs) finalize jobs (warm-up included)
+        durable: \(durable.events) call_events, \(durable.completedCalls) calls completed, \(durable.finalizeJobs) finalize jobs, \(durable.taskSyncs) Task syncs (warm-up included)
         """
     }
 }
