@@ -43,7 +43,7 @@ public struct MachineDetectionRoutes: Sendable {
 
     func machineDetection(_ request: Request, logger: Logger) async throws -> Response {
         let signed = try await SignedTwilioRequest.read(request, configuration: configuration, logger: logger)
-        guard let callSID = signed.value("CallSid"), !callSID.isEmpty, let answeredBy = signed.value("AnsweredBy"), !answeredBy.isEmpty else {
+        guard let callSID = signed.callSID, let answeredBy = signed.value("AnsweredBy"), !answeredBy.isEmpty else {
             return Response(status: .badRequest)
         }
         let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }

@@ -47,7 +47,7 @@ public struct StatusCallbackRoutes: Sendable {
 
     /// The event a callback describes; nil when it lacks what every callback carries.
     static func event(_ signed: SignedTwilioRequest, attempt: String?) -> CallStatusEvent? {
-        guard let sid = signed.value("CallSid"), !sid.isEmpty, let status = signed.value("CallStatus"),
+        guard let sid = signed.callSID, let status = signed.value("CallStatus"),
               CallStatusEvent.statuses.contains(status)
         else { return nil }
         let sequence: Int

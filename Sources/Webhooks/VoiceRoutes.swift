@@ -30,7 +30,7 @@ public struct VoiceRoutes: Sendable {
 
     func voice(_ request: Request, logger: Logger) async throws -> Response {
         let signed = try await SignedTwilioRequest.read(request, configuration: configuration, logger: logger)
-        guard let callSID = signed.value("CallSid"), !callSID.isEmpty else { return Response(status: .badRequest) }
+        guard let callSID = signed.callSID else { return Response(status: .badRequest) }
         let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }
         guard let attemptID, let answered = try await metrics.database("answering_attempt", { try await attempts.answering(attemptID: attemptID, callSID: callSID) }) else {
             logger.warning("voice webhook for no attempt we know: hanging up", metadata: ["call_sid": "\(callSID)"])
