@@ -300,3 +300,6 @@ BEGIN
                     dialer.job_counts, dialer.stuck_jobs, dialer.discarded_jobs TO dialer_monitor;
 END
 $$;
+
+-- Calls in flight, for the reconciler that asks Twilio about calls whose callbacks stopped.
+CREATE INDEX call_attempts_open_calls ON dialer.call_attempts (updated_at) WHERE state = 'placed' AND ended_at IS NULL;

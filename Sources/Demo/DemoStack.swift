@@ -88,7 +88,9 @@ public struct DemoStack: Sendable {
                         ImportCampaignHandler(campaigns: CampaignStore(database: db), salesforce: salesforceClient, logger: logger),
                         windows,
                         FinalizeCallHandler(database: db, salesforce: salesforceClient, logger: logger),
+                        ReconcileCallsHandler(database: db, twilio: twilioClient, logger: logger),
                     ]
+                    try await ReconcileCallsHandler.schedule(JobQueue(database: db))
                     var runnerConfiguration = JobRunnerConfiguration()
                     runnerConfiguration.concurrency = 100
                     let runner = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: runnerConfiguration, logger: logger)

@@ -59,7 +59,13 @@ struct WorkerCommand: AsyncParsableCommand {
                 services: [
                     .init(service: client),
                     .init(
-                        service: SchemaCheckedService(database: db, migrate: migrate, service: job),
+                        service: SchemaCheckedService(database: db, migrate: migrate, service: job) {
+                            // Calls whose callbacks never came are asked about by one job, made
+                            // by whichever dialing worker starts first.
+                            if handlers.contains(where: { $0.kind == CallStore.reconcileKind }) {
+                                try await ReconcileCallsHandler.schedule(JobQueue(database: db))
+                            }
+                        },
                         successTerminationBehavior: .gracefullyShutdownGroup
                     ),
                 ],
@@ -103,6 +109,15 @@ struct SchemaCheckedService: Service {
     let database: Database
     let migrate: Bool
     let service: any Service
+    /// Runs once the schema is known to be right, before the service.
+    var prepare: @Sendable () async throws -> Void = {}
+
+    init(database: Database, migrate: Bool, service: any Service, prepare: @escaping @Sendable () async throws -> Void = {}) {
+        self.database = database
+        self.migrate = migrate
+        self.service = service
+        self.prepare = prepare
+    }
 
     func run() async throws {
         let migrator = Migrator(database: database)
@@ -111,6 +126,7 @@ struct SchemaCheckedService: Service {
         } else {
             try await migrator.requireUpToDate()
         }
+        try await prepare()
         try await service.run()
     }
 }

@@ -32,9 +32,14 @@ enum WorkerHandlers {
         do {
             let twilio = try TwilioConfiguration.fromEnvironment(environment)
             let dialing = try DialingOptions.configuration(environment, twilio: twilio)
+            let client = TwilioClient(configuration: twilio, logger: logger)
             handlers.append(PlaceCallHandler(
-                database: database, twilio: TwilioClient(configuration: twilio, logger: logger), configuration: dialing,
+                database: database, twilio: client, configuration: dialing,
                 faults: DialingOptions.faults(environment), observer: observer, logger: logger
+            ))
+            let quiet = environment["DIALER_RECONCILE_CALLS_AFTER"].flatMap(Double.init).map { Duration.milliseconds(Int64($0 * 1000)) }
+            handlers.append(ReconcileCallsHandler(
+                database: database, twilio: client, quietFor: quiet ?? .seconds(300), interval: min(quiet ?? .seconds(60), .seconds(60)), logger: logger
             ))
         } catch {
             logger.warning("not running \(CampaignStore.placeCallKind) jobs: \(error)")
