@@ -24,6 +24,12 @@ public struct EphemeralPostgres: Sendable {
         return cluster
     }
 
+    /// Fast shutdown, then start again with the same settings: every connection is cut.
+    public func restart() throws {
+        let bin = try Self.binDirectory()
+        try asOwner("\(bin)/pg_ctl", ["-D", "\(directory)/data", "-l", "\(directory)/postgres.log", "-m", "fast", "-w", "-t", "60", "restart"])
+    }
+
     /// Fast shutdown, then the directory is removed.
     public func stop() {
         if let bin = try? Self.binDirectory() {

@@ -16,7 +16,7 @@ struct Dialer: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, CampaignCommand.self, WorkerCommand.self, ServeCommand.self, StatusCommand.self, JobsCommand.self,
-            TasksCommand.self, DemoCommand.self, CheckCommand.self, BenchCommand.self,
+            TasksCommand.self, DemoCommand.self, ChaosCommand.self, CheckCommand.self, BenchCommand.self,
         ]
     )
 }

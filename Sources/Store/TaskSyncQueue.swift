@@ -53,8 +53,14 @@ public struct TaskSyncQueue: Sendable {
     /// Leases up to `limit` ready syncs to `owner`: pending, due, not leased by a live run,
     /// and with the call's media stream closed (its last transcript rows have landed), or
     /// open for longer than `streamWait` past the sync's due time (its server died with it).
+    ///
+    /// Runs lease one at a time (a transaction-level advisory lock): runs that leased at once
+    /// would each skip the rows the others are locking and write half batches, so more
+    /// requests to Salesforce for the same Tasks.
     public func lease(limit: Int, owner: String, for lease: Duration, streamWait: Duration) async throws -> [TaskSyncRecord] {
-        let rows = try await database.client.query(
+        let records = try await database.client.withTransaction(logger: database.logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.leaseLock))", logger: database.logger)
+            let rows = try await connection.query(
             """
             WITH ready AS (
                 SELECT call_sid FROM dialer.task_syncs
@@ -80,18 +86,23 @@ public struct TaskSyncQueue: Sendable {
             JOIN dialer.calls AS c ON c.call_sid = l.call_sid
             """,
             logger: database.logger
-        )
-        var records: [TaskSyncRecord] = []
-        for try await (sid, sentBefore, attempts, contact, account, disposition, duration, answered, date, optOut)
-            in rows.decode((String, Bool, Int, String, String?, String, Int?, Bool, String, Bool).self)
-        {
-            records.append(TaskSyncRecord(
-                callSID: sid, sentBefore: sentBefore, attempts: attempts, contactSalesforceID: contact, accountID: account,
-                disposition: disposition, durationSeconds: duration, answered: answered, localDate: date, optOutToSync: optOut
-            ))
+            )
+            var records: [TaskSyncRecord] = []
+            for try await (sid, sentBefore, attempts, contact, account, disposition, duration, answered, date, optOut)
+                in rows.decode((String, Bool, Int, String, String?, String, Int?, Bool, String, Bool).self)
+            {
+                records.append(TaskSyncRecord(
+                    callSID: sid, sentBefore: sentBefore, attempts: attempts, contactSalesforceID: contact, accountID: account,
+                    disposition: disposition, durationSeconds: duration, answered: answered, localDate: date, optOutToSync: optOut
+                ))
+            }
+            return records
         }
         return try await withTranscripts(records)
     }
+
+    /// The advisory lock key leases take turns on.
+    static let leaseLock: Int64 = 0x6469_616C_7461_736B  // "dialtask"
 
     private func withTranscripts(_ records: [TaskSyncRecord]) async throws -> [TaskSyncRecord] {
         guard !records.isEmpty else { return [] }

@@ -65,9 +65,5 @@ public enum EndedCalls {
     }
 
     /// Tasks in the Sandbox per CallObject.
-    public static func tasksByCall(_ sandbox: SandboxSalesforce) -> [String: Int] {
-        sandbox.records(ofType: "Task").reduce(into: [:]) { counts, task in
-            if case .string(let sid) = task["CallObject"] { counts[sid, default: 0] += 1 }
-        }
-    }
+    public static func tasksByCall(_ sandbox: SandboxSalesforce) -> [String: Int] { sandbox.taskCountsByCallObject() }
 }

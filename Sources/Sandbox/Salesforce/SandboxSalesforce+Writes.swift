@@ -126,3 +126,12 @@ extension SandboxSalesforce {
         return fields
     }
 }
+
+extension SandboxSalesforce {
+    /// How many Tasks the org holds for each CallObject (CallSid): 1 everywhere is invariant 4.
+    public func taskCountsByCallObject() -> [String: Int] {
+        records(ofType: "Task").reduce(into: [:]) { counts, task in
+            if case .string(let sid) = task["CallObject"] { counts[sid, default: 0] += 1 }
+        }
+    }
+}

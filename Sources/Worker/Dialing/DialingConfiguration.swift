@@ -22,6 +22,12 @@ public struct DialingConfiguration: Sendable {
     /// A call that would start later than its slot by more than this gives the slot up and
     /// takes a new one: dialing late crowds the next second.
     public var lateSlotTolerance: Duration = .milliseconds(3)
+    /// Creates one worker process has under way at once, at most: fewer than the HTTP client's
+    /// connections to Twilio (8 per host), so a create never waits for a connection and goes
+    /// out late, bunched with others, when Twilio answers slowly. A slot that finds them all
+    /// busy is given up. 6 creates in flight carry 30 calls/s at 200 ms a create; run more
+    /// worker processes for more.
+    public var maxCreatesInFlight = 6
     /// Seconds to let a call ring (Twilio's Timeout); the last call of a window starts this early.
     public var ringTimeout = 30
     /// Answering-machine detection, reported to `/twilio/amd`.

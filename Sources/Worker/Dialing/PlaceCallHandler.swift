@@ -1,5 +1,6 @@
 import Backoff
 import Foundation
+import Synchronization
 import Logging
 import Store
 import Twilio
@@ -28,6 +29,8 @@ public struct PlaceCallHandler: JobHandler {
     let configuration: DialingConfiguration
     let faults: DialingFaults
     let observer: any DialingObserver
+    /// Creates this process has sent and not yet heard back from.
+    let creates = CreatesInFlight()
     let databaseClock = DatabaseClock()
     /// The wall clock for calling windows; tests set the hour.
     let now: @Sendable () -> Date
@@ -144,6 +147,15 @@ public struct PlaceCallHandler: JobHandler {
             logger.debug("gave up a rate slot it woke late for", metadata: ["late_ms": "\(late.seconds * 1000)"])
             return .snoozed(.zero)
         }
+        // A create that cannot have a connection now would wait inside the HTTP client and go
+        // out later, bunched with others (a slow Twilio ties connections up): give the slot up.
+        guard creates.enter(limit: configuration.maxCreatesInFlight) else {
+            _ = try await attempts.abandon(attempt.id)
+            observer.slotMissed(late: late)
+            logger.debug("gave up a rate slot: every connection to Twilio is busy", metadata: ["in_flight": "\(configuration.maxCreatesInFlight)"])
+            return .snoozed(.milliseconds(200))
+        }
+        defer { creates.leave() }
         return try await place(attempt, context, slot: slot)
     }
 
@@ -201,4 +213,20 @@ public struct PlaceCallHandler: JobHandler {
     }
 
     static func masked(_ e164: String) -> String { PhoneNumber(e164: e164)?.masked ?? "(invalid number)" }
+}
+
+/// Call creates under way in one worker process, bounded so none waits for a connection.
+final class CreatesInFlight: Sendable {
+    private let count = Mutex(0)
+
+    /// Counts one more create unless `limit` are under way already.
+    func enter(limit: Int) -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
 }

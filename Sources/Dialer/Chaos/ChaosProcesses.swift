@@ -1,0 +1,80 @@
+import Foundation
+import Synchronization
+
+/// The `dialer worker` and `dialer serve` processes a chaos run kills and starts again, each
+/// with its output in a log file of its own.
+final class ChaosProcesses: Sendable {
+    struct Spec: Sendable {
+        let name: String
+        let arguments: [String]
+    }
+
+    private let executable: URL
+    private let environment: [String: String]
+    private let directory: String
+    private let specs: [Spec]
+    private let running = Mutex<[String: Process]>([:])
+    private let starts = Mutex<[String: Int]>([:])
+
+    init(executable: URL, environment: [String: String], directory: String, specs: [Spec]) {
+        self.executable = executable
+        self.environment = environment
+        self.directory = directory
+        self.specs = specs
+    }
+
+    var names: [String] { specs.map(\.name) }
+
+    func startAll() throws {
+        for spec in specs { try start(spec.name) }
+    }
+
+    func start(_ name: String) throws {
+        guard let spec = specs.first(where: { $0.name == name }) else { return }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = spec.arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let count = starts.withLock { counts -> Int in
+            counts[name, default: 0] += 1
+            return counts[name]!
+        }
+        let log = "\(directory)/\(name).\(count).log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        process.standardOutput = handle
+        process.standardError = handle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try? handle.close()
+        running.withLock { $0[name] = process }
+    }
+
+    /// SIGKILLs one process; true when it was running.
+    func kill(_ name: String) -> Bool {
+        guard let process = running.withLock({ $0[name] }), process.isRunning else { return false }
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return true
+    }
+
+    /// Processes that died without being killed (a crash), which are started again.
+    func restartDead() throws -> [String] {
+        let dead = running.withLock { $0.filter { !$0.value.isRunning }.map(\.key) }
+        for name in dead { try start(name) }
+        return dead
+    }
+
+    /// SIGTERM to every process, then SIGKILL to any still running after `grace`.
+    func stopAll(grace: Duration = .seconds(10)) async {
+        let processes = running.withLock { Array($0.values) }
+        for process in processes where process.isRunning { process.terminate() }
+        let deadline = ContinuousClock.now + grace
+        while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        for process in processes where process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
+
+    var startCounts: [String: Int] { starts.withLock { $0 } }
+}
