@@ -74,7 +74,7 @@ import Twilio
         try survivor.start()
         defer { survivor.signal(SIGTERM) }
         let completed = try await eventually(timeout: .seconds(30)) {
-            try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'") == 1
+            try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND state = 'completed'") == 1
         }
         #expect(completed, "\(survivor.text)")
     }
@@ -86,7 +86,7 @@ import Twilio
 
             // The job is rescued once its lease runs out; the next worker reconciles instead of dialing.
             let expired = try await eventually(timeout: .seconds(10)) {
-                try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE lease_expires_at < now()") == 1
+                try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND lease_expires_at < now()") == 1
             }
             #expect(expired)
             try await Self.survivorCompletesTheJob(db, url, twilio)
@@ -95,7 +95,7 @@ import Twilio
             let sid = try await db.scalar("SELECT call_sid FROM dialer.call_attempts WHERE state = 'placed'", as: String.self)
             #expect(sid == sandbox.calls.first?.sid)
             #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts") == 1)
-            #expect(try await db.scalar("SELECT errors->0->>'kind' FROM dialer.jobs", as: String.self) == "rescued")
+            #expect(try await db.scalar("SELECT errors->0->>'kind' FROM dialer.jobs WHERE kind = 'place_call'", as: String.self) == "rescued")
         }
     }
 
