@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
+import Sandbox
 import Store
 import TestSupport
 import Testing
@@ -13,16 +14,11 @@ import Webhooks
 /// crashes, every refusal is a 4xx, nothing is written without a valid signature, and a
 /// replayed valid callback changes nothing.
 @Suite struct HostileInputTests {
-    /// A small seeded generator: the same cases on every run and machine.
+    /// The Sandbox's seeded generator: the same cases on every run and machine.
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random: SplitMix64
+        init(state: UInt64) { random = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { random.next() }
         mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
         mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
         mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
