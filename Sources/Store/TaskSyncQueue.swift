@@ -148,13 +148,30 @@ public struct TaskSyncQueue: Sendable {
         )
     }
 
-    /// Marks one leased sync failed with Salesforce's own words; `dialer tasks retry` re-queues it.
-    public func recordFailed(_ callSID: String, code: String, message: String, owner: String) async throws {
+    /// Why Salesforce refused one sync's write, in its own words.
+    public struct Refusal: Sendable, Equatable {
+        public let callSID: String
+        public let code: String
+        public let message: String
+
+        public init(callSID: String, code: String, message: String) {
+            self.callSID = callSID
+            self.code = code
+            self.message = message
+        }
+    }
+
+    /// Marks leased syncs failed with Salesforce's words, in one statement;
+    /// `dialer tasks retry` re-queues them.
+    public func recordFailed(_ refusals: [Refusal], owner: String) async throws {
+        guard !refusals.isEmpty else { return }
         try await database.client.query(
             """
-            UPDATE dialer.task_syncs SET state = 'failed', last_error_code = \(code), last_error = \(message),
+            UPDATE dialer.task_syncs AS s SET state = 'failed', last_error_code = r.code, last_error = r.message,
                 lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-            WHERE call_sid = \(callSID) AND lease_owner = \(owner) AND state = 'pending'
+            FROM unnest(\(refusals.map(\.callSID))::text[], \(refusals.map(\.code))::text[], \(refusals.map(\.message))::text[])
+                AS r(call_sid, code, message)
+            WHERE s.call_sid = r.call_sid AND s.lease_owner = \(owner) AND s.state = 'pending'
             """,
             logger: database.logger
         )

@@ -87,16 +87,18 @@ public struct FinalizeCallHandler: JobHandler {
             let results = try await writeTasks(tasks)
             try await afterWrite?(pending.map(\.callSID))
             var retryAlone: [(TaskSyncRecord, SalesforceTask)] = []
+            var refused: [TaskSyncQueue.Refusal] = []
             for ((sync, task), result) in zip(zip(pending, tasks), results) {
                 if result.success, let id = result.id {
                     synced[sync.callSID] = id
                 } else if let error = result.errors.first, Self.isRecordProblem(error.statusCode) {
-                    try await queue.recordFailed(sync.callSID, code: error.statusCode, message: error.message, owner: owner)
+                    refused.append(.init(callSID: sync.callSID, code: error.statusCode, message: error.message))
                     logger.warning("Task refused by Salesforce", metadata: ["call_sid": "\(sync.callSID)", "error": "\(error.statusCode)"])
                 } else {
                     retryAlone.append((sync, task))
                 }
             }
+            try await queue.recordFailed(refused, owner: owner)
             try await queue.recordSynced(synced, owner: owner)
             if !synced.isEmpty { try await pause.clearStrikes() }
             for (sync, task) in retryAlone { try await writeAlone(sync, task, owner: owner) }
@@ -142,13 +144,13 @@ public struct FinalizeCallHandler: JobHandler {
         for chunk in stride(from: 0, to: contacts.count, by: 200).map({ Array(contacts[$0..<min($0 + 200, contacts.count)]) }) {
             refused.merge(try await salesforce.setDoNotCall(contactIDs: chunk)) { first, _ in first }
         }
-        var failed: Set<String> = []
-        for sync in optOuts {
-            if let error = refused[sync.contactSalesforceID] {
-                try await queue.recordFailed(sync.callSID, code: error.statusCode, message: "Contact DoNotCall: \(error.message)", owner: owner)
-                failed.insert(sync.callSID)
+        let failures = optOuts.compactMap { sync in
+            refused[sync.contactSalesforceID].map {
+                TaskSyncQueue.Refusal(callSID: sync.callSID, code: $0.statusCode, message: "Contact DoNotCall: \($0.message)")
             }
         }
+        try await queue.recordFailed(failures, owner: owner)
+        let failed = Set(failures.map(\.callSID))
         try await queue.recordDoNotCallSynced(optOuts.map(\.callSID).filter { !failed.contains($0) })
         return batch.filter { !failed.contains($0.callSID) }
     }
@@ -162,7 +164,7 @@ public struct FinalizeCallHandler: JobHandler {
             try await queue.release(sids, after: paused, code: "REQUEST_LIMIT_EXCEEDED", message: message, owner: owner)
             logger.warning("Salesforce request limit: every Task sync paused", metadata: ["pause_s": "\(Int(paused.seconds))"])
         case let .api(status, code, message, _) where status < 500 && Self.isRecordProblem(code):
-            for sid in sids { try await queue.recordFailed(sid, code: code, message: message, owner: owner) }
+            try await queue.recordFailed(sids.map { .init(callSID: $0, code: code, message: message) }, owner: owner)
             logger.warning("Task sync failed", metadata: ["syncs": "\(sids.count)", "error": "\(code)"])
         default:
             // An outage: the syncs stay pending, tried again later and later, never dropped.
