@@ -59,6 +59,22 @@ struct DialingOptions: ParsableArguments {
         return faults
     }
 
+    /// The clock calling windows are judged by. `DIALER_WINDOW_CLOCK_START` (ISO 8601) starts it
+    /// at a fixed instant and lets it run from when the worker starts, so that `dialer chaos`
+    /// dials whole campaigns at whatever hour it is run. It moves the quiet hours, so it is
+    /// refused unless Twilio is a Sandbox on the loopback interface.
+    static func windowClock(_ environment: [String: String]) throws -> @Sendable () -> Date {
+        guard let text = environment["DIALER_WINDOW_CLOCK_START"], !text.isEmpty else { return { Date() } }
+        guard let start = ISO8601DateFormatter().date(from: text) else {
+            throw CommandFailure("DIALER_WINDOW_CLOCK_START must be an ISO 8601 instant such as 2026-12-07T17:00:00Z, not \(text)")
+        }
+        guard let host = environment["TWILIO_BASE_URL"].flatMap(URL.init(string:))?.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
+            throw CommandFailure("DIALER_WINDOW_CLOCK_START moves the calling windows; it is only accepted with a loopback TWILIO_BASE_URL")
+        }
+        let started = Date()
+        return { start.addingTimeInterval(Date().timeIntervalSince(started)) }
+    }
+
     /// The environment with these flags laid over it.
     func environment(_ base: [String: String]) -> [String: String] {
         var merged = base

@@ -29,13 +29,15 @@ enum WorkerHandlers {
         } catch {
             logger.warning("not running \(CampaignStore.importKind) or \(CallStore.finalizeKind) jobs: \(error)")
         }
+        let windowClock = try DialingOptions.windowClock(environment)
         do {
             let twilio = try TwilioConfiguration.fromEnvironment(environment)
             let dialing = try DialingOptions.configuration(environment, twilio: twilio)
             let client = TwilioClient(configuration: twilio, logger: logger)
             handlers.append(PlaceCallHandler(
                 database: database, twilio: client, configuration: dialing,
-                faults: DialingOptions.faults(environment), observer: observer, logger: logger
+                faults: DialingOptions.faults(environment), observer: observer,
+                now: windowClock, logger: logger
             ))
             let quiet = environment["DIALER_RECONCILE_CALLS_AFTER"].flatMap(Double.init).map { Duration.milliseconds(Int64($0 * 1000)) }
             handlers.append(ReconcileCallsHandler(

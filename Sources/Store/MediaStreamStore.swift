@@ -23,8 +23,10 @@ public struct MediaStreamStore: Sendable {
 
     /// Records that a stream started. The custom parameters are only trusted when they agree
     /// with the database: the attempt exists, belongs to that contact and campaign, and holds
-    /// this CallSid (or none yet, when the worker has not saved it). Otherwise the stream is
-    /// recorded unbound and `nil` returned.
+    /// this CallSid (or none yet, when the worker has not saved it). A call is bound once,
+    /// while it lasts: a start replayed on another connection, for a call already streamed or
+    /// already ended, is refused like a forged one (sql/0013). A refused stream is recorded
+    /// unbound and closed, and `nil` returned.
     public func streamStarted(
         streamSID: String, callSID: String, attemptID: UUID?, contactID: Int64?, campaignID: Int64?
     ) async throws -> Binding? {
@@ -35,12 +37,19 @@ public struct MediaStreamStore: Sendable {
                 FROM dialer.call_attempts AS a JOIN dialer.contacts AS k ON k.id = a.contact_id
                 WHERE a.id = \(attemptID) AND a.contact_id = \(contactID) AND a.campaign_id = \(campaignID)
                   AND (a.call_sid = \(callSID) OR a.call_sid IS NULL)
+                  AND NOT EXISTS (SELECT 1 FROM dialer.media_streams AS m
+                                  WHERE m.attempt_id = a.id OR (m.call_sid = \(callSID) AND m.attempt_id IS NOT NULL))
+                  AND NOT EXISTS (SELECT 1 FROM dialer.calls AS c
+                                  WHERE c.attempt_id = a.id AND dialer.call_status_rank(c.status) = 4)
             ), stream AS (
-                INSERT INTO dialer.media_streams (stream_sid, call_sid, attempt_id)
-                VALUES (\(streamSID), \(callSID), (SELECT id FROM bound))
-                ON CONFLICT (stream_sid) DO NOTHING
+                INSERT INTO dialer.media_streams (stream_sid, call_sid, attempt_id, ended_at)
+                SELECT \(streamSID), \(callSID), b.id, CASE WHEN b.id IS NULL THEN now() END
+                FROM (SELECT (SELECT id FROM bound) AS id) AS b
+                ON CONFLICT DO NOTHING
+                RETURNING attempt_id
             )
             SELECT id, contact_id, campaign_id, first_name FROM bound
+            WHERE EXISTS (SELECT 1 FROM stream WHERE attempt_id IS NOT NULL)
             """,
             logger: logger
         )

@@ -33,6 +33,46 @@ import Testing
         }
     }
 
+    @Test func aCallIsBoundOnceWhileItLastsAndRefusedStreamsAreClosed() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let (contact, attempt) = try await db.firstAttempt(callSID: "CA1")
+            let campaign = try await db.scalar("SELECT campaign_id FROM dialer.contacts WHERE id = \(contact)", as: Int64.self)
+            let store = MediaStreamStore(database: db)
+            func start(_ streamSID: String) async throws -> Bool {
+                try await store.streamStarted(streamSID: streamSID, callSID: "CA1", attemptID: attempt, contactID: contact, campaignID: campaign) != nil
+            }
+            // Eight racing starts (a replayed handshake) for one live call: one binds.
+            let bound = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for n in 0..<8 { group.addTask { try await start("MZrace\(n)") } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(bound == 1)
+            // The same start again, and a new stream for the call: refused.
+            let first = try await db.scalar("SELECT stream_sid FROM dialer.media_streams WHERE attempt_id IS NOT NULL", as: String.self)
+            #expect(try await start(first) == false)
+            #expect(try await start("MZlater") == false)
+            let rows = try await db.scalar(
+                """
+                SELECT concat_ws(' ', count(*) FILTER (WHERE attempt_id IS NOT NULL),
+                                 count(*) FILTER (WHERE attempt_id IS NULL AND ended_at IS NULL),
+                                 bool_or(stream_sid = 'MZlater' AND attempt_id IS NULL AND ended_at IS NOT NULL))
+                FROM dialer.media_streams
+                """,
+                as: String.self
+            )
+            // A racer that lost on the index wrote no row; one that lost on the check, an unbound one.
+            #expect(rows == "1 0 t", "one bound; every refused stream recorded unbound and closed")
+        }
+        try await TestDatabase.withFresh { db, _ in
+            let (contact, attempt) = try await db.firstAttempt(callSID: "CA2")
+            let campaign = try await db.scalar("SELECT campaign_id FROM dialer.contacts WHERE id = \(contact)", as: Int64.self)
+            try await db.execute("INSERT INTO dialer.calls (call_sid, attempt_id, status) VALUES ('CA2', \(attempt), 'completed')")
+            let store = MediaStreamStore(database: db)
+            #expect(try await store.streamStarted(streamSID: "MZ1", callSID: "CA2", attemptID: attempt, contactID: contact, campaignID: campaign) == nil)
+            #expect(try await db.scalar("SELECT ended_at IS NOT NULL AND attempt_id IS NULL FROM dialer.media_streams", as: Bool.self))
+        }
+    }
+
     @Test func transcriptEntriesAreWrittenOnceEachAndKeptAsFirstWritten() async throws {
         try await TestDatabase.withFresh { db, _ in
             let (_, attempt) = try await db.firstAttempt(callSID: "CA1")

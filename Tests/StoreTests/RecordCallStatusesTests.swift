@@ -8,15 +8,6 @@ import Testing
 /// calls, duplicates, orphans, attempts the worker never settled, calls ending busy or
 /// answered), the outcome of each event and the rows left are those of one at a time.
 @Suite struct RecordCallStatusesTests {
-    /// A tiny deterministic generator, so a failing round can be replayed from its seed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return state >> 33 | state << 31
-        }
-    }
-
     /// `calls` attempts whose CallSids are `<prefix>0`, `<prefix>1`, …; every third is still
     /// `dialing` (the worker died before saving the CallSid).
     static func attempts(_ db: Database, prefix: String, calls: Int) async throws -> [UUID] {
@@ -104,7 +95,7 @@ import Testing
             let writer = CallStatusWriter(database: db, finalizeGrace: .seconds(10))
             let single = try await Self.attempts(db, prefix: "A", calls: 24)
             let batched = try await Self.attempts(db, prefix: "B", calls: 24)
-            var generator = SeededGenerator(state: seed)
+            var generator = SeededGenerator(seed: seed)
             let events = Self.callbacks(prefix: "A", attempts: single, using: &generator)
             // The same callbacks in the same order for the second copy.
             let copies = events.map { event -> CallStatusEvent in

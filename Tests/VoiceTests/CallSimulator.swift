@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 import Voice
 
 /// Plays Twilio's part for a ``ConversationSession``, in real time: a callee line that

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Generated audio for the Voice tests: deterministic, so a failure reproduces.
 enum TestSignals {
@@ -75,22 +76,5 @@ enum TestSignals {
         }
         let power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious
         return 2 * power.squareRoot() / Double(samples.count)
-    }
-}
-
-/// SplitMix64: a seeded RandomNumberGenerator, so generated noise is the same every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

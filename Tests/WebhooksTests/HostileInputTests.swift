@@ -14,16 +14,6 @@ import Webhooks
 /// crashes, every refusal is a 4xx, nothing is written without a valid signature, and a
 /// replayed valid callback changes nothing.
 @Suite struct HostileInputTests {
-    /// The Sandbox's seeded generator: the same cases on every run and machine.
-    struct Generator {
-        var random: SplitMix64
-        init(state: UInt64) { random = SplitMix64(seed: state) }
-        mutating func next() -> UInt64 { random.next() }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func bytes(_ count: Int) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) } }
-        mutating func pick<T>(_ values: [T]) -> T { values[below(values.count)] }
-    }
-
     /// One hostile request.
     struct Case {
         var uri: String
@@ -46,7 +36,7 @@ import Webhooks
     /// signature for what it carries (forged, for another URL or token, tampered, truncated,
     /// random), or is too big to read.
     static func unsignedCorpus(attempt: String, seed: UInt64, count: Int) -> [Case] {
-        var random = Generator(state: seed)
+        var random = SeededGenerator(seed: seed)
         var cases: [Case] = []
         let valid = StatusCallbackTests.callback(0, "initiated")
         let validBody = Array(FormEncoding.encode(valid).utf8)
@@ -138,7 +128,7 @@ import Webhooks
             let attempt = try await StatusCallbackTests.attempt(db).uuidString.lowercased()
             let before = try await Self.written(db)
             try await StatusCallbackTests.app(db).test(.router) { client in
-                var random = Generator(state: 7)
+                var random = SeededGenerator(seed: 7)
                 for n in 0..<150 {
                     var parameters = StatusCallbackTests.callback(1, "ringing")
                     switch n % 6 {
@@ -167,7 +157,7 @@ import Webhooks
                 }
                 let after = try await Self.written(db)
                 // An attacker who captured signed callbacks replays them, in any order, many times.
-                var random = Generator(state: 11)
+                var random = SeededGenerator(seed: 11)
                 for _ in 0..<60 {
                     let sequence = random.below(4)
                     let status = ["initiated", "ringing", "in-progress", "completed"][sequence]
