@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import Webhooks
 
 /// Runs a router (a Sandbox's, or the webhook service) on a loopback port (`port`, or one the
 /// system picks) for the length of `body`, which gets the port. The demo and the benchmarks
@@ -14,7 +15,7 @@ public func withLoopbackServer<Result: Sendable>(
     quiet.logLevel = .critical
     let (ports, continuation) = AsyncStream<Int>.makeStream()
     let app = Application(
-        router: router, server: webSocketRouter.map { .http1WebSocketUpgrade(webSocketRouter: $0) } ?? .http1(),
+        router: router, server: webSocketRouter.map { WebhookRouter.server(media: $0) } ?? .http1(),
         configuration: .init(address: .hostname("127.0.0.1", port: port)),
         onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quiet
     )

@@ -90,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
         let router = WebhookRouter.make(database: db, configuration: configuration, control: control, metrics: metrics, statusWriters: statusWriters)
         let media = WebhookRouter.makeMedia(database: db, configuration: configuration, voice: voice, metrics: metrics)
         let app = Application(
-            router: router, server: .http1WebSocketUpgrade(webSocketRouter: media),
+            router: router, server: WebhookRouter.server(media: media),
             configuration: .init(address: .hostname(hostname, port: port)), logger: logger
         )
         let group = ServiceGroup(

@@ -7,8 +7,10 @@ import Voice
 /// `WS /twilio/media`: the answered call's two-way Media Stream (`<Connect><Stream>`).
 ///
 /// The handshake must carry a valid `X-Twilio-Signature` for the configured stream URL
-/// (Twilio signs it like a webhook, with no parameters); anything else is a 403 and never
-/// becomes a WebSocket. Each connection then runs one ``MediaStreamConnection``.
+/// (Twilio signs it like a webhook, with no parameters); anything else never becomes a
+/// WebSocket. The client sees 400 Bad Request, not 403: Hummingbird answers every refused
+/// upgrade that way, before our router could. The refusal is counted as a signature failure.
+/// Each connection then runs one ``MediaStreamConnection``.
 public struct MediaStreamRoutes: Sendable {
     let configuration: TwilioWebhookConfiguration
     let streams: MediaStreamStore
@@ -27,9 +29,10 @@ public struct MediaStreamRoutes: Sendable {
         self.metrics = metrics
     }
 
-    /// A media message is 20 ms of audio in base64 (about 300 bytes); nothing Twilio sends
-    /// comes near this.
-    static let maxMessageSize = 64 * 1024
+    /// A media message is 20 ms of audio in base64 (about 300 bytes) and a start, with its
+    /// custom parameters, well under 2 KiB: nothing Twilio sends comes near this, a frame or a
+    /// whole message.
+    public static let maxMessageSize = 16 * 1024
 
     public func add(to router: Router<BasicWebSocketRequestContext>) {
         router.ws("/twilio/media") { request, context in
@@ -37,7 +40,7 @@ public struct MediaStreamRoutes: Sendable {
             guard let signature, configuration.signer.isValid(signature: signature, url: configuration.mediaStreamURL, parameters: [])
             else {
                 metrics.signatureFailure(route: "/twilio/media")
-                metrics.request(route: "/twilio/media", status: 403, duration: .zero)
+                metrics.request(route: "/twilio/media", status: 400, duration: .zero)
                 context.logger.warning("media stream refused", metadata: ["reason": "\(signature == nil ? "no signature" : "bad signature")"])
                 throw HTTPError(.forbidden)
             }

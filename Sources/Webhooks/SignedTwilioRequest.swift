@@ -25,12 +25,10 @@ public struct SignedTwilioRequest: Sendable {
     /// The first value of a parameter.
     public func value(_ name: String) -> String? { parameters.first { $0.0 == name }?.1 }
 
-    /// The CallSid, if it looks like one: letters and digits, 2 to 64 of them (Twilio's are
-    /// `CA` and 32 hex digits). Anything else is a malformed request, even validly signed.
+    /// The CallSid, if it looks like one (``TwilioSID``). Anything else is a malformed
+    /// request, even validly signed.
     public var callSID: String? {
-        guard let sid = value("CallSid"), (2...64).contains(sid.utf8.count),
-              sid.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) })
-        else { return nil }
+        guard let sid = value("CallSid"), TwilioSID.isPlausible(sid) else { return nil }
         return sid
     }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Store
 import Voice
@@ -25,8 +26,15 @@ public enum WebhookRouter {
 }
 
 extension WebhookRouter {
+    /// The server for both routers: HTTP/1.1, with WebSocket upgrades going to the media
+    /// router. A frame is at most ``MediaStreamRoutes/maxMessageSize``: a bigger one closes
+    /// the stream with 1009 before the route sees it.
+    public static func server(media: Router<BasicWebSocketRequestContext>) -> HTTPServerBuilder {
+        .http1WebSocketUpgrade(webSocketRouter: media, configuration: .init(maxFrameSize: MediaStreamRoutes.maxMessageSize))
+    }
+
     /// The media stream's WebSocket route, on the router the server upgrades connections with
-    /// (`Application(router:server: .http1WebSocketUpgrade(webSocketRouter:))`).
+    /// (``server(media:)``).
     public static func makeMedia(
         database: Database, configuration: TwilioWebhookConfiguration, voice: VoiceComponents,
         conversation: ConversationConfiguration = ConversationConfiguration(), metrics: WebhookMetrics

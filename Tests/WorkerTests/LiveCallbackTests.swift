@@ -30,7 +30,7 @@ import Worker
         let address = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
         if let voice {
             let media = WebhookRouter.makeMedia(database: dialing.db, configuration: configuration, voice: voice, metrics: metrics)
-            let app = Application(router: router, server: .http1WebSocketUpgrade(webSocketRouter: media), configuration: address, logger: TestDatabase.testLogger)
+            let app = Application(router: router, server: WebhookRouter.server(media: media), configuration: address, logger: TestDatabase.testLogger)
             try await serve(app, at: publicURL, body)
         } else {
             try await serve(Application(router: router, configuration: address, logger: TestDatabase.testLogger), at: publicURL, body)
