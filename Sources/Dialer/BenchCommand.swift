@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import ArgumentParser
 import Store
@@ -16,7 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
               swift build -c release
               .build/release/dialer bench queue --jobs 100000 --workers 5
             """,
-        subcommands: [BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self, BenchMediaCommand.self]
+        subcommands: [BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self, BenchSoakCommand.self, BenchMediaCommand.self]
     )
 }
 
@@ -205,6 +206,44 @@ struct BenchWebhooksCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         print(report.text)
+    }
+}
+
+/// `dialer bench soak`: callbacks at the benchmark's rate for minutes, with a worker dialing.
+struct BenchSoakCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "soak",
+        abstract: "Load dialer serve with paced status callbacks for minutes while dialer worker dials, watching memory.",
+        discussion: """
+            Starts a throwaway Postgres cluster (fsync on), both Sandboxes in this process, and \
+            `dialer serve` and `dialer worker` as child processes. Sends signed status callbacks \
+            for seeded calls at a fixed rate over keep-alive connections while the worker dials \
+            a Sandbox campaign through the same service. Every 30 s it reports callbacks/s, p50, \
+            p99, errors (any answer but 204), both processes' resident memory and the calls \
+            dialed; at the end, the run's p99 and error rate, and whether memory stayed flat \
+            (the last window within 10 % of the second). Exits non-zero if it did not, or on \
+            any error answer.
+
+            Example:
+              .build/release/dialer bench soak --seconds 300 --callbacks-per-second 2000
+            """
+    )
+
+    @Option(help: "Seconds to run.") var seconds = 300.0
+    @Option(help: "Signed status callbacks per second, paced.") var callbacksPerSecond = 2_000.0
+    @Option(help: "Keep-alive connections the callbacks share.") var connections = 48
+    @Option(help: "Calls per second the worker dials.") var dialRate = 10.0
+    @Option(help: "Log level of this process.") var logLevel: String?
+
+    func run() async throws {
+        guard seconds >= 90, callbacksPerSecond > 0, connections > 0, dialRate > 0 else {
+            throw ValidationError("--seconds must be at least 90 (three windows), the rates and --connections above 0")
+        }
+        LogSetup.bootstrap(level: logLevel ?? "error")
+        let settings = SoakBenchmark.Settings(seconds: seconds, connections: connections, callbacksPerSecond: callbacksPerSecond, dialRate: dialRate)
+        let report = try await SoakBenchmark(settings: settings, logger: Logger(label: "dialer.bench")).run { say($0) }
+        print(report.text)
+        if !report.memoryFlat || report.errors > 0 { throw ExitCode.failure }
     }
 }
 

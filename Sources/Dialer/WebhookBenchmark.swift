@@ -65,13 +65,15 @@ struct WebhookBenchmark: Sendable {
         progress("signed status callbacks for \(Int(settings.seconds)) s over \(settings.connections) connections")
         let signer = TwilioSignature(authToken: token)
         let callbacks = try await load(port: port, seconds: settings.seconds, warmup: settings.warmup) { n in
-            try callback(n, attempts: attempts, signer: signer, campaign: campaign)
+            try Self.callback(n, attempts: attempts, signer: signer, campaign: campaign)
         }
         return (baseline, callbacks)
     }
 
-    /// The n-th callback of the run: call n / 4, its (n % 4)-th status, signed.
-    func callback(_ n: Int, attempts: [String], signer: TwilioSignature, campaign: Int64) throws -> LoadConnection.Request {
+    /// The n-th callback of the run: call n / 4, its (n % 4)-th status, signed for `publicURL`.
+    static func callback(
+        _ n: Int, attempts: [String], signer: TwilioSignature, campaign: Int64, publicURL: String = WebhookBenchmark.publicURL
+    ) throws -> LoadConnection.Request {
         let call = n / 4, sequence = n % 4
         guard call < attempts.count else { throw CommandFailure("ran out of seeded calls: raise the seed") }
         let status = Self.lifecycle[sequence]
@@ -87,7 +89,7 @@ struct WebhookBenchmark: Sendable {
             method: .POST, path: path,
             headers: [
                 ("Content-Type", "application/x-www-form-urlencoded"),
-                (TwilioSignature.header, signer.signature(url: Self.publicURL + path, parameters: parameters)),
+                (TwilioSignature.header, signer.signature(url: publicURL + path, parameters: parameters)),
             ],
             body: FormEncoding.encode(parameters)
         )

@@ -21,106 +21,49 @@ struct ChaosRun: Sendable {
     let logger: Logger
 
     func run(progress: @escaping @Sendable (String) -> Void) async throws -> ChaosReport {
-        var initial = ChaosReport(settings: settings)
+        let firstReport = ChaosReport(settings: settings)
         let cluster = try EphemeralPostgres.start(fast: false)
         defer { cluster.stop() }
         let url = try DatabaseURL(cluster.url)
         try await Database.run(url: url, maxConnections: 2, logger: logger) { db in try await Migrator(database: db).migrate() }
 
-        let keys = try ConnectedAppKeys.generate()
-        let salesforce = SandboxSalesforce(configuration: .init(
-            clientID: "3MVG9dialerChaosConsumerKey", username: "chaos@dialer.test", publicKeyPEM: keys.publicKeyPEM, pageSize: 200
-        ))
-        salesforce.seedContacts(settings.contacts, seed: settings.seed)
-        var twilioConfiguration = SandboxTwilio.Configuration(
-            accountSID: "ACchaos000000000000000000000000000", authToken: UUID().uuidString, ownedNumbers: ["+14155550100"]
+        let sandboxed = SandboxedDialer.Settings(
+            contacts: settings.contacts, rate: settings.rate, seed: settings.seed,
+            environment: [
+                "DIALER_RECONCILE_CALLS_AFTER": "8", "DIALER_FINALIZE_STREAM_WAIT": "5", "DIALER_TASK_SYNC_LEASE": "20",
+                "DIALER_RECONCILE_AFTER": "60",
+                // Calls are judged by when the Sandbox, in this busy process, logged them. Three
+                // dialer processes, Postgres, both Sandboxes and the callees share two cores
+                // here, and a create the Sandbox handles 50 ms late puts 21 in a second at 5 %
+                // headroom (seen once in four runs): 10 % covers the receiver's own jitter.
+                "DIALER_RATE_HEADROOM": "0.1",
+            ]
         )
-        twilioConfiguration.callsPerSecond = settings.rate
-        // Few conversations (each runs the embedded recognizer): the chaos is in the plumbing.
-        twilioConfiguration.outcomeMix = [
-            .init(.human, weight: 8), .init(.machine, weight: 20), .init(.busy, weight: 25), .init(.noAnswer, weight: 25),
-            .init(.failed, weight: 17), .init(.refused(status: 400, code: 21217), weight: 5),
-        ]
-        twilioConfiguration.defaultCalleeScript = .says("no")
-        twilioConfiguration.timing.ring = .milliseconds(800)
-        twilioConfiguration.timing.talk = .seconds(2)
-        let twilio = SandboxTwilio(configuration: twilioConfiguration)
-        defer { twilio.shutdown() }
-        let (accountSID, authToken) = (twilioConfiguration.accountSID, twilioConfiguration.authToken)
-        let directory = NSTemporaryDirectory() + "dialer-chaos-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        initial.logDirectory = directory
-        let firstReport = initial
-
-        return try await withLoopbackServer(salesforce.router(), logger: logger) { salesforcePort in
-            salesforce.baseURL = "http://127.0.0.1:\(salesforcePort)"
-            return try await withLoopbackServer(twilio.router(), logger: logger) { twilioPort in
-                let port = try LoopbackPort.unused()
-                let publicURL = "http://127.0.0.1:\(port)"
-                let environment = [
-                    "DATABASE_URL": url.connectionString, "LOG_LEVEL": "warning",
-                    "SALESFORCE_CLIENT_ID": "3MVG9dialerChaosConsumerKey", "SALESFORCE_USERNAME": "chaos@dialer.test",
-                    "SALESFORCE_LOGIN_URL": salesforce.baseURL, "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
-                    "TWILIO_ACCOUNT_SID": accountSID, "TWILIO_AUTH_TOKEN": authToken,
-                    "TWILIO_BASE_URL": "http://127.0.0.1:\(twilioPort)", "DIALER_PUBLIC_URL": publicURL,
-                    "TWILIO_CALLS_PER_SECOND": "\(settings.rate)", "DIALER_RECONCILE_CALLS_AFTER": "8",
-                    "DIALER_FINALIZE_STREAM_WAIT": "5", "DIALER_TASK_SYNC_LEASE": "20", "DIALER_RECONCILE_AFTER": "60",
-                    // Calls are judged by when the Sandbox, in this busy process, logged them. Three
-                    // dialer processes, Postgres, both Sandboxes and the callees share two cores
-                    // here, and a create the Sandbox handles 50 ms late puts 21 in a second at 5 %
-                    // headroom (seen once in four runs): 10 % covers the receiver's own jitter.
-                    "DIALER_RATE_HEADROOM": "0.1",
-                    // 15:00 in New York is 09:00 in Honolulu: every zone's window is open for hours,
-                    // whatever the hour the run starts.
-                    "DIALER_WINDOW_CLOCK_START": ISO8601DateFormatter().string(from: DemoClock(factor: 1, easternHour: 15, minute: 0).now()),
-                ]
-                let processes = ChaosProcesses(
-                    executable: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath(), environment: environment,
-                    directory: directory,
-                    specs: [
-                        .init(name: "worker-1", arguments: ["worker", "--lease", "5", "--concurrency", "60"]),
-                        .init(name: "worker-2", arguments: ["worker", "--lease", "5", "--concurrency", "60"]),
-                        .init(name: "serve", arguments: ["serve", "--port", "\(port)"]),
-                    ]
-                )
-                var report = firstReport
-                try processes.startAll()
-                let campaignID = try await createCampaign(url: url)
-                progress("campaign of \(settings.contacts) contacts at \(settings.rate) calls/s; faults for \(Int(settings.chaosSeconds)) s")
-                try await inflict(&report, processes: processes, cluster: cluster, salesforce: salesforce, twilio: twilio, progress: progress)
-                salesforce.faults = .init()
-                twilio.faults = .init()
-                progress("faults over; waiting for the campaign to settle (at most \(Int(settings.settleSeconds)) s)")
-                report.settled = try await settle(url: url, campaignID: campaignID, processes: processes, progress: progress)
-                await processes.stopAll()
-                await twilio.settle()
-                report.starts = processes.startCounts
-                report.violations = try await ChaosInvariants(url: url, campaignID: campaignID, rate: settings.rate, logger: logger)
-                    .check(salesforce: salesforce, twilio: twilio, into: &report)
-                return report
-            }
-        }
-    }
-
-    func createCampaign(url: DatabaseURL) async throws -> Int64 {
-        try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
-            let query = SOQLQuery(fields: SalesforceContact.fields, object: "Contact", condition: try SOQLParser.parseCondition("LastName != null"))
-            var campaign = NewCampaign(name: "chaos", soql: query.soql, fromNumber: "+14155550100")
-            campaign.ratePerSecond = settings.rate
-            campaign.maxConcurrentCalls = 100
-            campaign.maxAttempts = 2
-            campaign.retryDelays = ["busy": 3, "no-answer": 3, "machine": 3, "failed": 3]
-            // No campaign window narrower than the quiet hours: windows are the demo's concern.
-            campaign.windowStart = "00:00"
-            campaign.windowEnd = "23:59"
-            return try await CampaignStore(database: db).create(campaign)
+        return try await SandboxedDialer.with(sandboxed, url: url, logger: logger) { stack in
+            let processes = stack.processes([SandboxedDialer.worker("worker-1"), SandboxedDialer.worker("worker-2"), stack.serve()])
+            var report = firstReport
+            report.logDirectory = stack.directory
+            try processes.startAll()
+            let campaignID = try await SandboxedDialer.createCampaign(url: url, name: "chaos", rate: settings.rate, logger: logger)
+            progress("campaign of \(settings.contacts) contacts at \(settings.rate) calls/s; faults for \(Int(settings.chaosSeconds)) s")
+            try await inflict(&report, processes: processes, cluster: cluster, salesforce: stack.salesforce, twilio: stack.twilio, progress: progress)
+            stack.salesforce.faults = .init()
+            stack.twilio.faults = .init()
+            progress("faults over; waiting for the campaign to settle (at most \(Int(settings.settleSeconds)) s)")
+            report.settled = try await settle(url: url, campaignID: campaignID, processes: processes, progress: progress)
+            await processes.stopAll()
+            await stack.twilio.settle()
+            report.starts = processes.startCounts
+            report.violations = try await ChaosInvariants(url: url, campaignID: campaignID, rate: settings.rate, logger: logger)
+                .check(salesforce: stack.salesforce, twilio: stack.twilio, into: &report)
+            return report
         }
     }
 
     /// The faults, one every 1.5–4 s until the time is up: every other one a process killed
     /// at random, the others each service fault in turn; Postgres restarted once midway.
     func inflict(
-        _ report: inout ChaosReport, processes: ChaosProcesses, cluster: EphemeralPostgres, salesforce: SandboxSalesforce,
+        _ report: inout ChaosReport, processes: DialerProcesses, cluster: EphemeralPostgres, salesforce: SandboxSalesforce,
         twilio: SandboxTwilio, progress: @Sendable (String) -> Void
     ) async throws {
         var random = SystemRandomNumberGenerator()
@@ -176,7 +119,7 @@ struct ChaosRun: Sendable {
     /// Until every contact is settled and every ended call's Task written, restarting any
     /// process that died; false when the time ran out.
     func settle(
-        url: DatabaseURL, campaignID: Int64, processes: ChaosProcesses, progress: @Sendable (String) -> Void
+        url: DatabaseURL, campaignID: Int64, processes: DialerProcesses, progress: @Sendable (String) -> Void
     ) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(settings.settleSeconds)
         return try await Database.run(url: url, maxConnections: 2, logger: logger) { db in

@@ -1,9 +1,10 @@
 import Foundation
 import Synchronization
 
-/// The `dialer worker` and `dialer serve` processes a chaos run kills and starts again, each
-/// with its output in a log file of its own.
-final class ChaosProcesses: Sendable {
+/// `dialer worker` and `dialer serve` as child processes, each with its output in a log file
+/// of its own: what `dialer chaos` kills and starts again, and what `dialer bench soak` loads
+/// and watches.
+final class DialerProcesses: Sendable {
     struct Spec: Sendable {
         let name: String
         let arguments: [String]
@@ -77,4 +78,14 @@ final class ChaosProcesses: Sendable {
     }
 
     var startCounts: [String: Int] { starts.withLock { $0 } }
+
+    /// The process's resident memory, from /proc (Linux), in bytes; nil when it is not running.
+    func residentBytes(_ name: String) -> Int? {
+        guard let process = running.withLock({ $0[name] }), process.isRunning,
+              let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return nil }
+        return kilobytes * 1024
+    }
 }
