@@ -217,8 +217,9 @@ struct BenchSoakCommand: AsyncParsableCommand {
         discussion: """
             Starts a throwaway Postgres cluster (fsync on), both Sandboxes in this process, and \
             `dialer serve` and `dialer worker` as child processes. Sends signed status callbacks \
-            for seeded calls at a fixed rate over keep-alive connections while the worker dials \
-            a Sandbox campaign through the same service. Every 30 s it reports callbacks/s, p50, \
+            for seeded calls at a fixed rate over keep-alive connections, first for 30 s with no \
+            worker running (the baseline), then while the worker dials a Sandbox campaign \
+            through the same service. Every 30 s it reports callbacks/s, p50, \
             p99, errors (any answer but 204), both processes' resident memory and the calls \
             dialed; at the end, the run's p99 and error rate, and whether memory stayed flat \
             (the last window within 10 % of the second). Exits non-zero if it did not, or on \

@@ -36,7 +36,9 @@ struct ChaosCommand: AsyncParsableCommand {
         var settings = ChaosRun.Settings()
         settings.contacts = contacts ?? (long ? 10_000 : 1_000)
         settings.chaosSeconds = seconds ?? (long ? 600 : 45)
-        settings.settleSeconds = long ? 900 : 240
+        // A contact takes up to two calls, and the faults slow the dialing they overlap: the
+        // campaign may need about the time of two calls per contact at the rate, and then some.
+        settings.settleSeconds = 300 + Double(settings.contacts) * 2 / rate
         settings.rate = rate
         let started = ContinuousClock.now
         let report = try await ChaosRun(settings: settings, logger: Logger(label: "dialer.chaos")).run { say($0) }

@@ -25,6 +25,8 @@ struct SoakBenchmark: Sendable {
         /// The report's rows: one per window.
         var window = 30.0
         var memorySampleEvery = 5.0
+        /// The same callbacks first with no worker running: the run's baseline.
+        var baselineSeconds = 30.0
     }
 
     let settings: Settings
@@ -32,9 +34,13 @@ struct SoakBenchmark: Sendable {
 
     func run(progress: @escaping @Sendable (String) -> Void) async throws -> SoakReport {
         let cluster = try EphemeralPostgres.start(fast: false)
-        defer { cluster.stop() }
+        let cleanup = InterruptCleanup.shared.add { cluster.stop() }
+        defer {
+            InterruptCleanup.shared.remove(cleanup)
+            cluster.stop()
+        }
         let url = try DatabaseURL(cluster.url)
-        let calls = Int(settings.callbacksPerSecond * (settings.seconds + 10) / 4) + settings.connections
+        let calls = Int(settings.callbacksPerSecond * (settings.seconds + settings.baselineSeconds + 10) / 4) + settings.connections
         progress("throwaway cluster at \(cluster.directory); seeding \(calls) placed calls for the callbacks")
         let (postgres, campaign, attempts) = try await Database.run(url: url, maxConnections: 4, logger: logger) { db in
             try await Migrator(database: db).migrate()
@@ -48,19 +54,28 @@ struct SoakBenchmark: Sendable {
             var report = SoakReport(settings: settings, postgres: postgres, logDirectory: stack.directory)
             let processes = stack.processes([SandboxedDialer.worker("worker"), stack.serve()])
             let windows = SoakWindows(count: Int((settings.seconds / settings.window).rounded(.up)))
-            try processes.startAll()
+            let baseline = SoakWindows(count: 1)
+            let signer = TwilioSignature(authToken: stack.environment["TWILIO_AUTH_TOKEN"] ?? "")
+            let publicURL = stack.environment["DIALER_PUBLIC_URL"] ?? ""
+            let callback: @Sendable (Int) throws -> LoadConnection.Request = { n in
+                try WebhookBenchmark.callback(n, attempts: attempts, signer: signer, campaign: campaign, publicURL: publicURL)
+            }
+            let baselineRequests = Int(settings.callbacksPerSecond * settings.baselineSeconds) + settings.connections
+            try processes.start("serve")
             do {
                 try await waitUntilServing(port: stack.servePort)
+                progress("baseline: callbacks at \(Int(settings.callbacksPerSecond))/s for \(Int(settings.baselineSeconds)) s, no worker running")
+                try await load(port: stack.servePort, start: .now, seconds: settings.baselineSeconds, window: settings.baselineSeconds, windows: baseline) { n in
+                    try callback(n)
+                }
+                try processes.start("worker")
                 _ = try await SandboxedDialer.createCampaign(url: url, name: "soak-dialing", rate: settings.dialRate, logger: logger)
                 progress("callbacks at \(Int(settings.callbacksPerSecond))/s over \(settings.connections) connections for \(Int(settings.seconds)) s; a worker dialing at \(settings.dialRate)/s")
-
-                let signer = TwilioSignature(authToken: stack.environment["TWILIO_AUTH_TOKEN"] ?? "")
-                let publicURL = stack.environment["DIALER_PUBLIC_URL"] ?? ""
                 let start = ContinuousClock.now
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        try await load(port: stack.servePort, start: start, windows: windows) { n in
-                            try WebhookBenchmark.callback(n, attempts: attempts, signer: signer, campaign: campaign, publicURL: publicURL)
+                        try await load(port: stack.servePort, start: start, seconds: settings.seconds, window: settings.window, windows: windows) { n in
+                            try callback(baselineRequests + n)
                         }
                     }
                     group.addTask {
@@ -74,6 +89,7 @@ struct SoakBenchmark: Sendable {
             }
             await processes.stopAll()
             report.windows = windows.snapshot()
+            report.baseline = baseline.snapshot()[0]
             report.callsPlaced = stack.twilio.calls.count
             report.busiestDialingSecond = RateWindow.busiest(stack.twilio.callCreateInstants)
             report.restarts = processes.startCounts.values.reduce(0) { $0 + $1 - 1 }
@@ -99,9 +115,10 @@ struct SoakBenchmark: Sendable {
 
     /// The paced callbacks, each one's latency and answer put in its window.
     func load(
-        port: Int, start: ContinuousClock.Instant, windows: SoakWindows, _ request: @escaping @Sendable (Int) throws -> LoadConnection.Request
+        port: Int, start: ContinuousClock.Instant, seconds: Double, window: Double, windows: SoakWindows,
+        _ request: @escaping @Sendable (Int) throws -> LoadConnection.Request
     ) async throws {
-        let connections = settings.connections, rate = settings.callbacksPerSecond, end = start + .seconds(settings.seconds)
+        let connections = settings.connections, rate = settings.callbacksPerSecond, end = start + .seconds(seconds)
         _ = try await LoadConnection.withConnections(connections, port: port) { index, connection in
             var k = 0
             while true {
@@ -111,7 +128,7 @@ struct SoakBenchmark: Sendable {
                 if due > ContinuousClock.now { try await Task.sleep(until: due) }
                 let sent = ContinuousClock.now
                 let status = try await connection.send(try request(n))
-                windows.record(at: (sent - start).seconds / settings.window, latency: (ContinuousClock.now - sent).seconds * 1000, ok: status == 204)
+                windows.record(at: (sent - start).seconds / window, latency: (ContinuousClock.now - sent).seconds * 1000, ok: status == 204)
                 k += 1
             }
         }

@@ -34,6 +34,8 @@ struct SoakReport: Sendable {
     let postgres: [(String, String)]
     let logDirectory: String
     var windows: [Window] = []
+    /// The same callbacks before the worker started.
+    var baseline = Window(index: 0)
     var callsPlaced = 0
     var busiestDialingSecond = 0
     var restarts = 0
@@ -64,6 +66,10 @@ struct SoakReport: Sendable {
         lines += windows.map { $0.line(seconds: settings.window) }
         lines += [
             "",
+            String(
+                format: "baseline, the %.0f s before the worker started: %.0f/s, p50 %.2f ms, p99 %.2f ms, errors %d",
+                settings.baselineSeconds, Double(baseline.callbacks) / settings.baselineSeconds, baseline.percentile(50), baseline.percentile(99), baseline.errors
+            ),
             String(
                 format: "callbacks: %d in %.0f s (%.0f/s), p99 %.2f ms, errors %d (%.4f %%)",
                 callbacks, settings.seconds, Double(callbacks) / settings.seconds, p99, errors, callbacks > 0 ? Double(errors) * 100 / Double(callbacks) : 0

@@ -9,7 +9,9 @@ import Synchronization
 /// One claim statement fetches as many jobs as there is free capacity (up to the batch);
 /// results are written back in batches by a completer, so a busy runner costs two round trips
 /// per batch, not per job. Leases are extended for every held job in one heartbeat statement.
-/// An idle runner sleeps until a NOTIFY for one of its kinds, or the poll interval.
+/// An idle runner sleeps until a NOTIFY for one of its kinds, or the poll interval. With
+/// several kinds, none may hold the slots reserved for the others (a quarter by default), so
+/// calls waiting minutes for their rate slots never hold back the Tasks of calls that ended.
 ///
 /// On graceful shutdown (SIGTERM through a `ServiceGroup`, or `stop()`), it stops claiming,
 /// lets running handlers finish until the deadline, then cancels them and releases their jobs
@@ -91,10 +93,14 @@ public final class JobRunner: Service, Sendable {
                 await claimWake.wait(upTo: configuration.pollInterval)
                 continue
             }
-            let limit = min(free, configuration.claimBatch)
+            let (open, limit) = claimable(free: free)
+            guard !open.isEmpty, limit > 0 else {
+                await claimWake.wait(upTo: configuration.pollInterval)
+                continue
+            }
             let claimed: [Job]
             do {
-                claimed = try await queue.claim(kinds: kinds, limit: limit, owner: configuration.owner, lease: configuration.lease)
+                claimed = try await queue.claim(kinds: open, limit: limit, owner: configuration.owner, lease: configuration.lease)
                 failures = 0
             } catch {
                 failures += 1
@@ -102,7 +108,7 @@ public final class JobRunner: Service, Sendable {
                 await claimWake.wait(upTo: .milliseconds(min(5000, 100 << min(failures, 6))))
                 continue
             }
-            ledger.claimed(claimed.map(\.lease))
+            ledger.claimed(claimed)
             for job in claimed {
                 jobs.addTask { await self.execute(job) }
             }
@@ -110,6 +116,21 @@ public final class JobRunner: Service, Sendable {
                 await claimWake.wait(upTo: configuration.pollInterval)
             }
         }
+    }
+
+    /// The kinds that may take more slots, and how many jobs one claim may bring: with
+    /// several kinds, none takes more than `concurrency` less the reserve, and a claim never
+    /// takes a kind past that share.
+    func claimable(free: Int) -> (kinds: [String], limit: Int) {
+        let kinds = self.kinds
+        guard kinds.count > 1 else { return (kinds, min(free, configuration.claimBatch)) }
+        let headroom = kinds.map { (kind: $0, left: kindShare - ledger.running($0)) }.filter { $0.left > 0 }
+        return (headroom.map(\.kind), min(free, configuration.claimBatch, headroom.map(\.left).min() ?? 0))
+    }
+
+    /// The most slots one kind may hold when the runner has several.
+    var kindShare: Int {
+        max(1, configuration.concurrency - (configuration.reservedForOtherKinds ?? max(1, configuration.concurrency / 4)))
     }
 
     /// Waits for running handlers until the shutdown deadline, then cancels the rest.
@@ -155,7 +176,9 @@ public final class JobRunner: Service, Sendable {
             ))
         }
         let wasFull = ledger.finished(result) >= configuration.concurrency
+        // A kind that had its whole share may take this slot again: claim now, not at the poll.
+        let kindWasFull = handlers.count > 1 && ledger.running(job.kind) + 1 >= kindShare
         completerWake.signal()
-        if wasFull || isStopping { claimWake.signal() }
+        if wasFull || kindWasFull || isStopping { claimWake.signal() }
     }
 }

@@ -5,6 +5,10 @@ import Foundation
 public struct JobRunnerConfiguration: Sendable {
     /// Handlers running at once, at most.
     public var concurrency: Int = 50
+    /// Slots no single kind may take when the runner has several, so that short jobs (a
+    /// finalize) are not starved by long ones (calls waiting for their rate slot); nil is a
+    /// quarter of `concurrency`, at least 1.
+    public var reservedForOtherKinds: Int?
     /// Jobs claimed in one statement, at most (also bounded by free capacity).
     public var claimBatch: Int = 100
     /// How long a claim holds a job without a heartbeat before the rescuer may take it back.

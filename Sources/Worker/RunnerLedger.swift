@@ -25,6 +25,14 @@ final class RunnerLedger: Sendable {
         var running: Set<JobLease> = []
         var held: Set<JobLease> = []
         var results: [Result] = []
+        /// The kind of each running job, and how many of each kind run.
+        var kinds: [JobLease: String] = [:]
+        var runningByKind: [String: Int] = [:]
+
+        mutating func stopRunning(_ lease: JobLease) {
+            running.remove(lease)
+            if let kind = kinds.removeValue(forKey: lease) { runningByKind[kind, default: 1] -= 1 }
+        }
     }
 
     private let state = Mutex(State())
@@ -33,18 +41,25 @@ final class RunnerLedger: Sendable {
     var heldLeases: [JobLease] { state.withLock { Array($0.held) } }
     var isIdle: Bool { state.withLock { $0.held.isEmpty } }
 
-    func claimed(_ leases: [JobLease]) {
+    func claimed(_ jobs: [Job]) {
         state.withLock { state in
-            state.running.formUnion(leases)
-            state.held.formUnion(leases)
+            for job in jobs {
+                state.running.insert(job.lease)
+                state.held.insert(job.lease)
+                state.kinds[job.lease] = job.kind
+                state.runningByKind[job.kind, default: 0] += 1
+            }
         }
     }
+
+    /// Handlers of `kind` running now.
+    func running(_ kind: String) -> Int { state.withLock { $0.runningByKind[kind, default: 0] } }
 
     /// Records a handler's result; returns how many handlers were running before it ended.
     func finished(_ result: Result) -> Int {
         state.withLock { state in
             let before = state.running.count
-            state.running.remove(result.lease)
+            state.stopRunning(result.lease)
             state.results.append(result)
             return before
         }
@@ -69,7 +84,7 @@ final class RunnerLedger: Sendable {
         state.withLock { state in
             for lease in leases {
                 state.held.remove(lease)
-                state.running.remove(lease)
+                state.stopRunning(lease)
             }
         }
     }

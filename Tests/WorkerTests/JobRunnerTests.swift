@@ -84,6 +84,40 @@ import Worker
         }
     }
 
+    /// Long jobs of one kind (calls waiting for their rate slot) must not take every slot:
+    /// short jobs of another kind (finalizes) run while they wait.
+    @Test func noKindTakesTheSlotsReservedForTheOthers() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let queue = JobQueue(database: db)
+            try await queue.enqueue([NewJob](repeating: NewJob(kind: "call"), count: 40))
+            let released = Mutex(false)
+            let calls = Mutex(0), mostCalls = Mutex(0), finalized = Mutex(0)
+            let call = ClosureJobHandler(kind: "call") { _ in
+                let now = calls.withLock { $0 += 1; return $0 }
+                mostCalls.withLock { $0 = max($0, now) }
+                while !released.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
+                calls.withLock { $0 -= 1 }
+                return .completed
+            }
+            let finalize = ClosureJobHandler(kind: "finalize") { _ in
+                finalized.withLock { $0 += 1 }
+                return .completed
+            }
+            try await withRunners([runner(db, [call, finalize], testConfiguration(concurrency: 8, batch: 20))]) {
+                #expect(await eventually { calls.withLock { $0 } == 6 }, "8 slots less the reserve of 2")
+                try await queue.enqueue([NewJob](repeating: NewJob(kind: "finalize"), count: 30))
+                #expect(await eventually { finalized.withLock { $0 } == 30 }, "finalized while every call still waits")
+                #expect(calls.withLock { $0 } == 6)
+                released.withLock { $0 = true }
+                let drained = try await eventually(timeout: .seconds(20)) {
+                    try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'", as: Int.self) == 70
+                }
+                #expect(drained)
+            }
+            #expect(mostCalls.withLock { $0 } == 6)
+        }
+    }
+
     @Test func anIdleRunnerWakesOnNotifyNotOnItsPoll() async throws {
         try await TestDatabase.withFresh { db, _ in
             let started = Mutex<ContinuousClock.Instant?>(nil)

@@ -23,7 +23,11 @@ struct ChaosRun: Sendable {
     func run(progress: @escaping @Sendable (String) -> Void) async throws -> ChaosReport {
         let firstReport = ChaosReport(settings: settings)
         let cluster = try EphemeralPostgres.start(fast: false)
-        defer { cluster.stop() }
+        let cleanup = InterruptCleanup.shared.add { cluster.stop() }
+        defer {
+            InterruptCleanup.shared.remove(cleanup)
+            cluster.stop()
+        }
         let url = try DatabaseURL(cluster.url)
         try await Database.run(url: url, maxConnections: 2, logger: logger) { db in try await Migrator(database: db).migrate() }
 

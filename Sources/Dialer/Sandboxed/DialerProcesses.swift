@@ -1,3 +1,4 @@
+import Demo
 import Foundation
 import Synchronization
 
@@ -16,12 +17,29 @@ final class DialerProcesses: Sendable {
     private let specs: [Spec]
     private let running = Mutex<[String: Process]>([:])
     private let starts = Mutex<[String: Int]>([:])
+    private let cleanup = Mutex<UUID?>(nil)
 
     init(executable: URL, environment: [String: String], directory: String, specs: [Spec]) {
         self.executable = executable
         self.environment = environment
         self.directory = directory
         self.specs = specs
+    }
+
+    deinit {
+        if let id = cleanup.withLock({ $0 }) { InterruptCleanup.shared.remove(id) }
+    }
+
+    /// Children must not outlive an interrupted run.
+    private func killAllOnInterrupt() {
+        cleanup.withLock { id in
+            guard id == nil else { return }
+            id = InterruptCleanup.shared.add { [weak self] in
+                for process in self?.running.withLock({ Array($0.values) }) ?? [] where process.isRunning {
+                    Foundation.kill(process.processIdentifier, SIGKILL)
+                }
+            }
+        }
     }
 
     var names: [String] { specs.map(\.name) }
@@ -32,6 +50,7 @@ final class DialerProcesses: Sendable {
 
     func start(_ name: String) throws {
         guard let spec = specs.first(where: { $0.name == name }) else { return }
+        killAllOnInterrupt()
         let process = Process()
         process.executableURL = executable
         process.arguments = spec.arguments

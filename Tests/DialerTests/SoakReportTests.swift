@@ -1,0 +1,44 @@
+@testable import Dialer
+import Foundation
+import Testing
+
+/// How `dialer bench soak` judges memory, and the processes it reads it from.
+@Suite struct SoakReportTests {
+    static func report(serve: [Int], worker: [Int]) -> SoakReport {
+        var report = SoakReport(settings: .init(), postgres: [], logDirectory: "/tmp")
+        report.windows = zip(serve, worker).enumerated().map { index, megabytes in
+            var window = SoakReport.Window(index: index)
+            window.serveBytes = [megabytes.0 << 20, megabytes.0 << 20]
+            window.workerBytes = [megabytes.1 << 20]
+            window.latenciesMs = [1, 2, 3]
+            return window
+        }
+        return report
+    }
+
+    @Test func memoryIsJudgedFromTheSecondWindowToTheLast() {
+        // The first window (start-up) may be far below; a few MB of drift is flat.
+        #expect(Self.report(serve: [40, 100, 104, 108], worker: [30, 80, 85, 90]).memoryFlat)
+        #expect(Self.report(serve: [40, 300, 300, 310], worker: [30, 80, 80, 80]).memoryFlat)
+        // Growing: the service 100 → 140 MB, or the worker 80 → 120 MB.
+        #expect(!Self.report(serve: [40, 100, 120, 140], worker: [30, 80, 80, 80]).memoryFlat)
+        #expect(!Self.report(serve: [40, 100, 100, 100], worker: [30, 80, 100, 120]).memoryFlat)
+        // Too few windows to say.
+        #expect(!Self.report(serve: [40, 100], worker: [30, 80]).memoryFlat)
+        #expect(Self.report(serve: [40, 100, 140], worker: [30, 80, 80]).text.contains("dialer serve 100.0 -> 140.0 MB, dialer worker 80.0 -> 80.0 MB: GROWING"))
+    }
+
+    @Test func residentMemoryIsReadFromProcWhileTheChildRuns() async throws {
+        let processes = DialerProcesses(
+            executable: URL(fileURLWithPath: "/bin/sleep"), environment: [:], directory: NSTemporaryDirectory(),
+            specs: [.init(name: "sleeper", arguments: ["30"])]
+        )
+        try processes.startAll()
+        try await Task.sleep(for: .milliseconds(200))  // past its exec
+        let bytes = try #require(processes.residentBytes("sleeper"))
+        #expect(bytes > 0 && bytes < 100_000_000)
+        #expect(processes.kill("sleeper"))
+        #expect(processes.residentBytes("sleeper") == nil)
+        #expect(processes.residentBytes("nobody") == nil)
+    }
+}
