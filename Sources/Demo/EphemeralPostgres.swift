@@ -24,6 +24,18 @@ public struct EphemeralPostgres: Sendable {
         return cluster
     }
 
+    /// A cluster for the length of `body`, stopped and removed afterwards, and also if the
+    /// process is interrupted meanwhile (`InterruptCleanup`).
+    public static func with<Result: Sendable>(fast: Bool = false, _ body: (EphemeralPostgres) async throws -> Result) async throws -> Result {
+        let cluster = try start(fast: fast)
+        let cleanup = InterruptCleanup.shared.add { cluster.stop() }
+        defer {
+            InterruptCleanup.shared.remove(cleanup)
+            cluster.stop()
+        }
+        return try await body(cluster)
+    }
+
     /// Fast shutdown, then start again with the same settings: every connection is cut.
     public func restart() throws {
         let bin = try Self.binDirectory()

@@ -33,12 +33,10 @@ struct SoakBenchmark: Sendable {
     let logger: Logger
 
     func run(progress: @escaping @Sendable (String) -> Void) async throws -> SoakReport {
-        let cluster = try EphemeralPostgres.start(fast: false)
-        let cleanup = InterruptCleanup.shared.add { cluster.stop() }
-        defer {
-            InterruptCleanup.shared.remove(cleanup)
-            cluster.stop()
-        }
+        try await EphemeralPostgres.with { cluster in try await run(on: cluster, progress: progress) }
+    }
+
+    func run(on cluster: EphemeralPostgres, progress: @escaping @Sendable (String) -> Void) async throws -> SoakReport {
         let url = try DatabaseURL(cluster.url)
         let calls = Int(settings.callbacksPerSecond * (settings.seconds + settings.baselineSeconds + 10) / 4) + settings.connections
         progress("throwaway cluster at \(cluster.directory); seeding \(calls) placed calls for the callbacks")

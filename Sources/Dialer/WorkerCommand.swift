@@ -80,7 +80,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
 /// The runner's knobs, shared by `dialer worker` and the benchmark.
 struct RunnerOptions: ParsableArguments {
-    @Option(help: "Jobs run at once by this process.")
+    @Option(help: "Jobs run at once by this process; a quarter of them is kept from any one job kind, so calls waiting for the rate never hold back Task syncs.")
     var concurrency = 50
 
     @Option(help: "Jobs claimed in one statement, at most.")

@@ -21,13 +21,11 @@ struct ChaosRun: Sendable {
     let logger: Logger
 
     func run(progress: @escaping @Sendable (String) -> Void) async throws -> ChaosReport {
+        try await EphemeralPostgres.with { cluster in try await run(on: cluster, progress: progress) }
+    }
+
+    func run(on cluster: EphemeralPostgres, progress: @escaping @Sendable (String) -> Void) async throws -> ChaosReport {
         let firstReport = ChaosReport(settings: settings)
-        let cluster = try EphemeralPostgres.start(fast: false)
-        let cleanup = InterruptCleanup.shared.add { cluster.stop() }
-        defer {
-            InterruptCleanup.shared.remove(cleanup)
-            cluster.stop()
-        }
         let url = try DatabaseURL(cluster.url)
         try await Database.run(url: url, maxConnections: 2, logger: logger) { db in try await Migrator(database: db).migrate() }
 
