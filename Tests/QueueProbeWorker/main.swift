@@ -2,7 +2,8 @@
 //
 // It runs `probe.slow` jobs: each records its start in probe_starts, then sleeps
 // PROBE_SLEEP_MS (cancellable). Configured by DATABASE_URL, PROBE_LEASE_SECONDS,
-// PROBE_SHUTDOWN_DEADLINE_MS and PROBE_CONCURRENCY.
+// PROBE_SHUTDOWN_DEADLINE_MS and PROBE_CONCURRENCY. With PROBE_KIND=noop it runs
+// `probe.noop` jobs instead, which do nothing: the memory test drains tens of thousands.
 import Foundation
 import Logging
 import PostgresNIO
@@ -29,7 +30,7 @@ configuration.pollInterval = .milliseconds(100)
 let sleepMilliseconds = setting("PROBE_SLEEP_MS", 60_000)
 let owner = configuration.owner
 
-let handler = ClosureJobHandler(kind: "probe.slow") { job in
+let slow = ClosureJobHandler(kind: "probe.slow") { job in
     try await database.client.query(
         "INSERT INTO probe_starts (job_id, attempt, owner) VALUES (\(job.id), \(job.attempt), \(owner))",
         logger: logger
@@ -37,6 +38,8 @@ let handler = ClosureJobHandler(kind: "probe.slow") { job in
     try await Task.sleep(for: .milliseconds(sleepMilliseconds))
     return .completed
 }
+
+let handler = environment["PROBE_KIND"] == "noop" ? ClosureJobHandler(kind: "probe.noop") { _ in .completed } : slow
 
 print("probe owner \(owner)")
 let runner = JobRunner(queue: JobQueue(database: database), handlers: [handler], configuration: configuration, logger: logger)
