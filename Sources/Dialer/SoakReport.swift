@@ -71,8 +71,8 @@ struct SoakReport: Sendable {
                 settings.baselineSeconds, Double(baseline.callbacks) / settings.baselineSeconds, baseline.percentile(50), baseline.percentile(99), baseline.errors
             ),
             String(
-                format: "callbacks: %d in %.0f s (%.0f/s), p99 %.2f ms, errors %d (%.4f %%)",
-                callbacks, settings.seconds, Double(callbacks) / settings.seconds, p99, errors, callbacks > 0 ? Double(errors) * 100 / Double(callbacks) : 0
+                format: "callbacks: %d answered in %.0f s (%.0f/s of the %.0f/s sent for), p99 %.2f ms, errors %d (%.4f %%)",
+                callbacks, settings.seconds, Double(callbacks) / settings.seconds, settings.callbacksPerSecond, p99, errors, callbacks > 0 ? Double(errors) * 100 / Double(callbacks) : 0
             ),
             "dialing: \(callsPlaced) calls placed, busiest second at Twilio \(busiestDialingSecond) calls; call_events rows \(events)",
             String(format: "memory (median RSS, second window -> last): dialer serve %.1f -> %.1f MB, dialer worker %.1f -> %.1f MB: %@",
