@@ -32,9 +32,9 @@ struct ChaosRun: Sendable {
         let sandboxed = SandboxedDialer.Settings(
             contacts: settings.contacts, rate: settings.rate, seed: settings.seed,
             environment: [
+                // The Task sync lease outlasts a Salesforce write (30 s timeout): a write still
+                // in flight when its lease ran out could meet a second one for the same call.
                 "DIALER_RECONCILE_CALLS_AFTER": "8", "DIALER_FINALIZE_STREAM_WAIT": "5", "DIALER_TASK_SYNC_LEASE": "45",
-                // The lease outlasts a Salesforce write (30 s timeout): a write still in flight
-                // when its lease ran out could meet a second one for the same call.
                 "DIALER_RECONCILE_AFTER": "60",
                 // Calls are judged by when the Sandbox, in this busy process, logged them. Three
                 // dialer processes, Postgres, both Sandboxes and the callees share two cores
