@@ -50,13 +50,6 @@ struct MediaStreamConnection: Sendable {
                     call?.session.receiveMark(name: mark.name)
                 case .start(let start):
                     guard call == nil else { continue }
-                    // Ids no Twilio would send are not worth a query (a NUL would fail it).
-                    guard TwilioSID.isPlausible(start.streamSid), TwilioSID.isPlausible(start.callSid) else {
-                        counters.malformed += 1
-                        metrics.malformedMediaMessage()
-                        try? await outbound.close(.policyViolation, reason: "unknown stream")
-                        return
-                    }
                     guard let opened = await open(start, outbound: outbound) else {
                         try? await outbound.close(.policyViolation, reason: "unknown stream")
                         return
@@ -89,6 +82,11 @@ struct MediaStreamConnection: Sendable {
     func open(
         _ start: MediaStreamMessage.Start, outbound: WebSocketOutboundWriter
     ) async -> (session: ConversationSession, sender: Task<Int, Never>)? {
+        // Ids no Twilio would send are not worth a query (a NUL would fail it).
+        guard TwilioSID.isPlausible(start.streamSid), TwilioSID.isPlausible(start.callSid) else {
+            logger.warning("media stream with ids no Twilio sends: closing it")
+            return nil
+        }
         let parameters = start.customParameters
         let binding: MediaStreamStore.Binding?
         do {

@@ -1,3 +1,4 @@
+@testable import Dialer
 import Foundation
 import PostgresNIO
 import Store
@@ -36,9 +37,7 @@ import Worker
                     try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'", as: Int.self) == total
                 }
                 #expect(done, "\(child.text)")
-                let status = try String(contentsOfFile: "/proc/\(child.process.processIdentifier)/status", encoding: .utf8)
-                let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") })
-                return try #require(line.split(separator: " ").dropFirst().first.flatMap { Int($0) }) / 1024
+                return try #require(DialerProcesses.residentBytes(pid: child.process.processIdentifier)) / 1_048_576
             }
             let afterFirst = try await drain(15_000)
             let afterSecond = try await drain(30_000)

@@ -100,8 +100,13 @@ final class DialerProcesses: Sendable {
 
     /// The process's resident memory, from /proc (Linux), in bytes; nil when it is not running.
     func residentBytes(_ name: String) -> Int? {
-        guard let process = running.withLock({ $0[name] }), process.isRunning,
-              let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+        guard let process = running.withLock({ $0[name] }), process.isRunning else { return nil }
+        return Self.residentBytes(pid: process.processIdentifier)
+    }
+
+    /// Any process's resident memory (VmRSS in /proc/PID/status), in bytes.
+    static func residentBytes(pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
         else { return nil }
