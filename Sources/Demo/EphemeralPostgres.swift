@@ -77,13 +77,21 @@ public struct EphemeralPostgres: Sendable {
 
     /// Runs a command to its end, its output in a file shown only when it fails. Spawned
     /// directly rather than through Foundation's Process, whose exit watch is inherited by the
-    /// server pg_ctl starts and would wait for the server, not for pg_ctl.
+    /// server pg_ctl starts and would wait for the server, not for pg_ctl; and with every
+    /// descriptor above 2 closed, so the server inherits nothing of ours.
     static func run(_ executable: String, _ arguments: [String]) throws {
         let log = "/tmp/dialer-demo-\(UUID().uuidString).log"
         defer { unlink(log) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        // Nothing of this process's beyond the standard three: a server pg_ctl starts would
+        // otherwise hold our sockets open for its whole life (a port stays bound after we close
+        // it, a peer never sees our close), and the pipes Foundation's Process watches for its
+        // children's exits.
+        // (posix_spawn_file_actions_addclosefrom_np is not in Swift's Glibc module.)
+        let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.compactMap { Int32($0) } ?? []
+        for descriptor in open where descriptor > 2 { posix_spawn_file_actions_addclose(&actions, descriptor) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)

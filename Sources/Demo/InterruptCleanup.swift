@@ -28,6 +28,14 @@ public final class InterruptCleanup: Sendable {
         actions.withLock { $0.removeAll { $0.id == id } }
     }
 
+    /// Undoes everything registered, then exits: for an interrupt, and for a command that
+    /// gives up on itself (a watchdog).
+    public func undoAllAndExit(_ status: Int32) -> Never {
+        // Last registered, first undone: children before the cluster they use.
+        for action in actions.withLock({ $0 }).reversed() { action.run() }
+        exit(status)
+    }
+
     private func installOnce() {
         let first = installed.withLock { installed -> Bool in
             defer { installed = true }
@@ -39,9 +47,7 @@ public final class InterruptCleanup: Sendable {
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
                 FileHandle.standardError.write(Data("\ninterrupted: cleaning up\n".utf8))
-                // Last registered, first undone: children before the cluster they use.
-                for action in actions.withLock({ $0 }).reversed() { action.run() }
-                exit(128 + signalNumber)
+                undoAllAndExit(128 + signalNumber)
             }
             source.resume()
             Self.sources.append(source)

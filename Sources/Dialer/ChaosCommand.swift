@@ -1,6 +1,8 @@
 import ArgumentParser
+import Demo
 import Foundation
 import Logging
+import Synchronization
 
 /// `dialer chaos`: the invariants under fire.
 struct ChaosCommand: AsyncParsableCommand {
@@ -30,6 +32,8 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "Calls per second.") var rate = 20.0
     @Flag(help: "The long mode, for manual runs.") var long = false
     @Option(help: "Log level of this process.") var logLevel: String?
+    @Option(help: "Give up (exit 3, children killed, cluster removed) after this many seconds; by default the faults, the settling time and 300 s more.")
+    var giveUpAfter: Double?
 
     func run() async throws {
         LogSetup.bootstrap(level: logLevel ?? "error")
@@ -41,9 +45,34 @@ struct ChaosCommand: AsyncParsableCommand {
         settings.settleSeconds = 300 + Double(settings.contacts) * 2 / rate
         settings.rate = rate
         let started = ContinuousClock.now
-        let report = try await ChaosRun(settings: settings, logger: Logger(label: "dialer.chaos")).run { say($0) }
+        let lastStep = LastStep()
+        Self.watchdog(after: giveUpAfter ?? (settings.chaosSeconds + settings.settleSeconds + 300), lastStep: lastStep)
+        defer { lastStep.finished.withLock { $0 = true } }
+        let report = try await ChaosRun(settings: settings, logger: Logger(label: "dialer.chaos")).run { line in
+            lastStep.line.withLock { $0 = line }
+            say(line)
+        }
         say(report.text)
         say(String(format: "chaos run took %.0f s", (ContinuousClock.now - started).seconds))
         if !report.violations.isEmpty || !report.settled { throw ExitCode.failure }
     }
+
+    /// A run that outlives every bound it sets itself is stuck somewhere: it says where, kills
+    /// its children, stops its cluster and exits, rather than hold CI until its timeout. On a
+    /// thread of its own, so that it fires even when the concurrency pool is blocked.
+    static func watchdog(after seconds: Double, lastStep: LastStep) {
+        Thread.detachNewThread {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline, !lastStep.finished.withLock({ $0 }) { Thread.sleep(forTimeInterval: 1) }
+            guard !lastStep.finished.withLock({ $0 }) else { return }
+            say("chaos: still running after \(Int(seconds)) s, last step \"\(lastStep.line.withLock { $0 })\": giving up")
+            InterruptCleanup.shared.undoAllAndExit(3)
+        }
+    }
+}
+
+/// The last progress line, for the watchdog to say where a run stuck, and whether it ended.
+final class LastStep: Sendable {
+    let line = Mutex("starting")
+    let finished = Mutex(false)
 }

@@ -36,6 +36,15 @@ public final class SalesforceClient: Sendable {
     /// `/services/data/vNN.0`
     var dataPath: String { "/services/data/v\(configuration.apiVersion)" }
 
+    /// The longest a create may be in flight once it is started: one request, a new login
+    /// after a 401 (every retry with its backoff), and the request once more. A create is
+    /// never retried otherwise (see `send`), so after this it has been saved or never will be.
+    public var longestCreate: Duration {
+        let timeout = configuration.requestTimeout
+        let login = timeout * (configuration.maxRetries + 1) + .seconds(backoff.cap) * configuration.maxRetries
+        return timeout * 2 + login
+    }
+
     /// Logs in if needed and returns the current session.
     public func session() async throws -> SalesforceSession {
         try await tokens.session()

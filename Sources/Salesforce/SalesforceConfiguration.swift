@@ -7,8 +7,9 @@ import NIOCore
 /// From the environment: `SALESFORCE_CLIENT_ID` (the Connected App's consumer key),
 /// `SALESFORCE_USERNAME`, `SALESFORCE_LOGIN_URL` (default https://login.salesforce.com; use
 /// https://test.salesforce.com for a sandbox org, or the org's My Domain URL), the private key
-/// as PEM in `SALESFORCE_PRIVATE_KEY` or in the file `SALESFORCE_PRIVATE_KEY_FILE`, and
-/// `SALESFORCE_API_VERSION` (default 62.0).
+/// as PEM in `SALESFORCE_PRIVATE_KEY` or in the file `SALESFORCE_PRIVATE_KEY_FILE`,
+/// `SALESFORCE_API_VERSION` (default 62.0), `SALESFORCE_REQUEST_TIMEOUT` (seconds, default 30)
+/// and `SALESFORCE_MAX_RETRIES` (default 4).
 public struct SalesforceConfiguration: Sendable {
     public var clientID: String
     public var username: String
@@ -55,12 +56,21 @@ public struct SalesforceConfiguration: Sendable {
         } else {
             throw SalesforceConfigurationError.missing("SALESFORCE_PRIVATE_KEY or SALESFORCE_PRIVATE_KEY_FILE")
         }
+        func number(_ name: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
+            guard let text = environment[name], !text.isEmpty else { return value }
+            guard let number = Double(text), range.contains(number) else {
+                throw SalesforceConfigurationError.outOfRange(name, text, range)
+            }
+            return number
+        }
         return SalesforceConfiguration(
             clientID: try required("SALESFORCE_CLIENT_ID"),
             username: try required("SALESFORCE_USERNAME"),
             loginURL: environment["SALESFORCE_LOGIN_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.salesforce.com",
             privateKeyPEM: key,
-            apiVersion: environment["SALESFORCE_API_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "62.0"
+            apiVersion: environment["SALESFORCE_API_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "62.0",
+            requestTimeout: .milliseconds(Int64(try number("SALESFORCE_REQUEST_TIMEOUT", default: 30, in: 0.1...600) * 1000)),
+            maxRetries: Int(try number("SALESFORCE_MAX_RETRIES", default: 4, in: 0...10).rounded(.down))
         )
     }
 }
@@ -70,12 +80,15 @@ public enum SalesforceConfigurationError: Error, Equatable, CustomStringConverti
     case missing(String)
     case unreadable(String, path: String)
     case invalidPrivateKey(String)
+    case outOfRange(String, String, ClosedRange<Double>)
 
     public var description: String {
         switch self {
         case .missing(let name): "\(name) is not set"
         case let .unreadable(name, path): "\(name): cannot read \(path)"
         case .invalidPrivateKey(let source): "\(source) is not an RSA private key in PEM form"
+        case let .outOfRange(name, value, range):
+            "\(name) must be a number from \(range.lowerBound.formatted()) to \(range.upperBound.formatted()), not \(value)"
         }
     }
 }

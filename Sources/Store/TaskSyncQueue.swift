@@ -120,16 +120,25 @@ public struct TaskSyncQueue: Sendable {
         return records.map { byCall[$0.callSID] ?? $0 }
     }
 
-    /// Commits, before the write to Salesforce, that these syncs are being sent: from now
-    /// on a retry looks their Tasks up before creating any.
-    public func markSent(_ callSIDs: [String], owner: String) async throws {
-        try await database.client.query(
+    /// Commits, before the write to Salesforce, that these syncs are being sent: from now on
+    /// a retry looks their Tasks up before creating any. Returns the syncs still leased by
+    /// `owner`, the only ones it may write, and holds their lease for at least `inFlight`,
+    /// the longest the write may take: a look-up cannot see a create still in flight, so no
+    /// other run may take them before this write has been saved or never will be.
+    public func markSent(_ callSIDs: [String], owner: String, inFlight: Duration) async throws -> Set<String> {
+        let rows = try await database.client.query(
             """
-            UPDATE dialer.task_syncs SET sent_at = now(), attempts = attempts + 1, updated_at = now()
+            UPDATE dialer.task_syncs
+            SET sent_at = now(), attempts = attempts + 1, updated_at = now(),
+                lease_expires_at = greatest(lease_expires_at, now() + make_interval(secs => \(inFlight.seconds)))
             WHERE call_sid = ANY(\(callSIDs)) AND lease_owner = \(owner) AND state = 'pending'
+            RETURNING call_sid
             """,
             logger: database.logger
         )
+        var marked: Set<String> = []
+        for try await sid in rows.decode(String.self) { marked.insert(sid) }
+        return marked
     }
 
     /// Records the Tasks written (or found) for leased syncs.

@@ -11,7 +11,11 @@ import Testing
         ChildProcess(
             Products.path("dialer"), arguments: ["worker", "--lease", "2"],
             environment: CampaignCommandTests.salesforceEnvironment(configuration)
-                .merging(["DATABASE_URL": url.connectionString, "DIALER_TASK_SYNC_LEASE": "1"]) { a, _ in a }
+                .merging([
+                    "DATABASE_URL": url.connectionString, "DIALER_TASK_SYNC_LEASE": "1",
+                    // A create holds its syncs for as long as it may be in flight: 6 s with these.
+                    "SALESFORCE_REQUEST_TIMEOUT": "2", "SALESFORCE_MAX_RETRIES": "0",
+                ]) { a, _ in a }
                 .merging(environment) { _, b in b }
         )
     }

@@ -37,7 +37,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(200))  // past its exec
         let bytes = try #require(processes.residentBytes("sleeper"))
         #expect(bytes > 0 && bytes < 100_000_000)
-        #expect(processes.kill("sleeper"))
+        #expect(await processes.kill("sleeper"))
         #expect(processes.residentBytes("sleeper") == nil)
         #expect(processes.residentBytes("nobody") == nil)
     }

@@ -183,5 +183,23 @@ import Testing
         ])
         #expect(configuration?.loginURL == "https://test.salesforce.com")
         #expect(configuration?.privateKeyPEM == "a\nb")
+        #expect(configuration?.requestTimeout == .seconds(30) && configuration?.maxRetries == 4)
+    }
+
+    @Test func theRequestTimeoutAndRetriesComeFromTheEnvironmentAndBoundTheLongestCreate() throws {
+        let base = ["SALESFORCE_CLIENT_ID": "id", "SALESFORCE_USERNAME": "u", "SALESFORCE_PRIVATE_KEY": "pem"]
+        let configuration = try SalesforceConfiguration.fromEnvironment(base.merging(["SALESFORCE_REQUEST_TIMEOUT": "2.5", "SALESFORCE_MAX_RETRIES": "1"]) { $1 })
+        #expect(configuration.requestTimeout == .milliseconds(2500) && configuration.maxRetries == 1)
+        // A create, a login after its 401 (one retry with a backoff of at most 10 s), the create again.
+        let client = SalesforceClient(configuration: configuration, logger: Logger(label: "test"))
+        #expect(client.longestCreate == .milliseconds(2500 * 2 + 2500 * 2 + 10_000))
+        #expect(throws: SalesforceConfigurationError.outOfRange("SALESFORCE_REQUEST_TIMEOUT", "soon", 0.1...600)) {
+            try SalesforceConfiguration.fromEnvironment(base.merging(["SALESFORCE_REQUEST_TIMEOUT": "soon"]) { $1 })
+        }
+        #expect(throws: SalesforceConfigurationError.outOfRange("SALESFORCE_MAX_RETRIES", "-1", 0...10)) {
+            try SalesforceConfiguration.fromEnvironment(base.merging(["SALESFORCE_MAX_RETRIES": "-1"]) { $1 })
+        }
+        #expect(SalesforceConfigurationError.outOfRange("SALESFORCE_MAX_RETRIES", "-1", 0...10).description
+            == "SALESFORCE_MAX_RETRIES must be a number from 0 to 10, not -1")
     }
 }

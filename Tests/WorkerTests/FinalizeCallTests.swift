@@ -70,12 +70,45 @@ import Worker
             await #expect(throws: Died.self) { try await dying.run(job) }
             #expect(f.tasksByCall().count == 5, "Salesforce has the Tasks")
             #expect(try await f.syncStates() == ["pending": 5], "but nothing was recorded")
+            if externalID == nil {
+                // A create holds its syncs for as long as it may be in flight, not the 300 ms lease.
+                let held = try await f.db.scalar(
+                    "SELECT min(extract(epoch FROM lease_expires_at - sent_at))::float8 FROM dialer.task_syncs", as: Double.self
+                )
+                #expect(held >= f.client().longestCreate.seconds - 1, "held for \(held) s")
+            }
 
-            try await Task.sleep(for: .milliseconds(350))
+            // The dead run's lease runs out.
+            try await f.db.execute("UPDATE dialer.task_syncs SET lease_expires_at = now() - interval '1 second'")
             #expect(try await f.finalize([f.handler(configuration)]))
             #expect(try await f.syncStates() == ["synced": 5])
             #expect(f.tasksByCall() == Dictionary(uniqueKeysWithValues: sids.map { ($0, 1) }))
             if let externalID { #expect(try f.task(sids[0])[externalID] == .string(sids[0])) }
+        }
+    }
+
+    /// A run's 500 ms lease runs out while its create is still in flight at Salesforce. A
+    /// second run must not take the syncs: its look-up cannot see that create, and it would
+    /// make a second Task for every call.
+    @Test func aCreateStillInFlightKeepsItsSyncsFromAnotherRunPastTheLease() async throws {
+        try await Finalizing.with { f in
+            let sids = try await f.endCalls(3)
+            var configuration = FinalizeConfiguration()
+            configuration.lease = .milliseconds(500)
+            f.sandbox.faults.writeLatency = .seconds(2)
+            let job = try #require(try await JobQueue(database: f.db).claim(kinds: [CallStore.finalizeKind], limit: 1, owner: "t", lease: .seconds(60)).first)
+            async let first = f.handler(configuration).run(job)
+            let sent = try await eventually(timeout: .seconds(10), every: .milliseconds(20)) {
+                try await f.db.scalar("SELECT count(*)::int FROM dialer.task_syncs WHERE sent_at IS NOT NULL", as: Int.self) == 3
+            }
+            #expect(sent)
+            try await Task.sleep(for: .seconds(1))  // past the 500 ms lease; the create is still in flight
+            let second = try await f.handler(configuration).run(job)
+            #expect(second == .snoozed(.seconds(1)), "another run holds them")
+            #expect(try await first == .completed)
+            #expect(try await f.syncStates() == ["synced": 3])
+            #expect(f.tasksByCall() == Dictionary(uniqueKeysWithValues: sids.map { ($0, 1) }))
+            #expect(f.sandbox.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/composite/sobjects") }.count == 1)
         }
     }
 

@@ -32,9 +32,11 @@ struct ChaosRun: Sendable {
         let sandboxed = SandboxedDialer.Settings(
             contacts: settings.contacts, rate: settings.rate, seed: settings.seed,
             environment: [
-                // The Task sync lease outlasts a Salesforce write (30 s timeout): a write still
-                // in flight when its lease ran out could meet a second one for the same call.
-                "DIALER_RECONCILE_CALLS_AFTER": "8", "DIALER_FINALIZE_STREAM_WAIT": "5", "DIALER_TASK_SYNC_LEASE": "45",
+                // A Task create holds its syncs for as long as it may be in flight, 45 s with a
+                // 5 s timeout and 2 retries (SalesforceClient.longestCreate): a worker killed
+                // mid-write holds them that long, not the 250 s of the defaults.
+                "DIALER_RECONCILE_CALLS_AFTER": "8", "DIALER_FINALIZE_STREAM_WAIT": "5", "DIALER_TASK_SYNC_LEASE": "15",
+                "SALESFORCE_REQUEST_TIMEOUT": "5", "SALESFORCE_MAX_RETRIES": "2",
                 "DIALER_RECONCILE_AFTER": "60",
                 // Calls are judged by when the Sandbox, in this busy process, logged them. Three
                 // dialer processes, Postgres, both Sandboxes and the callees share two cores
@@ -47,6 +49,7 @@ struct ChaosRun: Sendable {
             let processes = stack.processes([SandboxedDialer.worker("worker-1"), SandboxedDialer.worker("worker-2"), stack.serve()])
             var report = firstReport
             report.logDirectory = stack.directory
+            progress("throwaway cluster at \(cluster.directory); process logs in \(stack.directory)")
             try processes.startAll()
             let campaignID = try await SandboxedDialer.createCampaign(url: url, name: "chaos", rate: settings.rate, logger: logger)
             progress("campaign of \(settings.contacts) contacts at \(settings.rate) calls/s; faults for \(Int(settings.chaosSeconds)) s")
@@ -55,11 +58,17 @@ struct ChaosRun: Sendable {
             stack.twilio.faults = .init()
             progress("faults over; waiting for the campaign to settle (at most \(Int(settings.settleSeconds)) s)")
             report.settled = try await settle(url: url, campaignID: campaignID, processes: processes, progress: progress)
+            progress("stopping the workers and the webhook server")
             await processes.stopAll()
-            await stack.twilio.settle()
             report.starts = processes.startCounts
+            // Each step after the campaign is bounded, so a run always ends with its report.
+            progress("waiting for the Sandbox Twilio's last callbacks")
+            let unfinished = await stack.twilio.settle(within: .seconds(60))
+            progress("checking the invariants")
             report.violations = try await ChaosInvariants(url: url, campaignID: campaignID, rate: settings.rate, logger: logger)
                 .check(salesforce: stack.salesforce, twilio: stack.twilio, into: &report)
+            report.violations += unfinished.map { "the Sandbox Twilio's call \($0.sid) (\($0.status)) was still making its callbacks after 60 s" }
+            progress("stopping the Sandboxes and the cluster")
             return report
         }
     }
@@ -88,7 +97,7 @@ struct ChaosRun: Sendable {
             step += 1
             guard step % 2 == 0 else {
                 let name = processes.names.randomElement(using: &random)!
-                if processes.kill(name) { report.kills[name, default: 0] += 1 }
+                if await processes.kill(name) { report.kills[name, default: 0] += 1 }
                 try await Task.sleep(for: .milliseconds(Int.random(in: 300...1_500, using: &random)))
                 try processes.start(name)
                 continue

@@ -70,11 +70,14 @@ final class DialerProcesses: Sendable {
         running.withLock { $0[name] = process }
     }
 
-    /// SIGKILLs one process; true when it was running.
-    func kill(_ name: String) -> Bool {
+    /// SIGKILLs one process and waits (5 s at most) to see it gone; true when it was running.
+    /// Polled rather than `waitUntilExit()`, which would block a thread of the concurrency
+    /// pool (two on these machines) for as long as the exit takes to be noticed.
+    func kill(_ name: String) async -> Bool {
         guard let process = running.withLock({ $0[name] }), process.isRunning else { return false }
         Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         return true
     }
 

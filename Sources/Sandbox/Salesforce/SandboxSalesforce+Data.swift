@@ -140,6 +140,9 @@ extension SandboxSalesforce {
         }
         let serverError = Self.apiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567-89 (-1)")
         if failNow { return serverError }
+        if faults.writeLatency > .zero, request.method == .post || request.method == .patch {
+            try await Task.sleep(for: faults.writeLatency)
+        }
         let response = try await handler(context.parameters.get("version") ?? "v62.0")
         if faults.lostAnswerFraction > 0 && Double.random(in: 0..<1) < faults.lostAnswerFraction { return serverError }
         return response

@@ -44,6 +44,9 @@ public final class SandboxSalesforce: Sendable {
         public var lostAnswerFraction = 0.0
         /// Added before every answer.
         public var latency: Duration = .zero
+        /// Added before a Task or Contact write is carried out, after the other checks: a write
+        /// still in flight, which no query sees yet.
+        public var writeLatency: Duration = .zero
         /// Expire every session after this many data requests (0: never), as a token timing out mid-import.
         public var expireSessionsEvery = 0
         /// Refuse Task writes whose Subject contains this, with FIELD_CUSTOM_VALIDATION_EXCEPTION.

@@ -186,6 +186,18 @@ public final class SandboxTwilio: Sendable {
         }
     }
 
+    /// As `settle()`, for at most `limit`: the calls still simulating then (a callback or a
+    /// media stream that never ends), by SID and status; empty when all ended in time.
+    public func settle(within limit: Duration) async -> [(sid: String, status: String)] {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline, state.withLock({ !$0.simulations.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return state.withLock { state in
+            state.simulations.keys.sorted().map { ($0, state.calls[$0]?.status ?? "?") }
+        }
+    }
+
     /// Stops simulating: calls in progress end where they are, without callbacks.
     public func shutdown() {
         for task in state.withLock({ $0.simulations.values }) { task.cancel() }

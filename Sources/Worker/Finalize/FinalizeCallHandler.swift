@@ -10,7 +10,8 @@ import Store
 /// `batchSize` ready syncs at once, its own and any other call's, in one composite request
 /// (10,000 ended calls take about 50 requests), and finishes when its own sync is settled.
 /// A sync whose call still has its media stream open waits for it, at most `streamWait`.
-/// A run leases the syncs it writes; each later write is fenced by that lease.
+/// A run leases the syncs it writes; each later write is fenced by that lease, which a create
+/// holds for as long as it may be in flight (`SalesforceClient.longestCreate`).
 ///
 /// Exactly one Task per CallSid: with an external-ID field, Tasks are upserted on it. Without
 /// one, `sent_at` is committed before each write; a sync that has it (its last write may have
@@ -82,7 +83,8 @@ public struct FinalizeCallHandler: JobHandler {
                 pending.removeAll { synced[$0.callSID] != nil }
             }
             pending = try await setDoNotCall(pending, owner: owner)
-            try await queue.markSent(pending.map(\.callSID), owner: owner)
+            let marked = try await queue.markSent(pending.map(\.callSID), owner: owner, inFlight: writeTime)
+            pending.removeAll { !marked.contains($0.callSID) }  // another run has taken them
             let tasks = pending.map { CallTask.make($0, configuration: configuration) }
             let results = try await writeTasks(tasks)
             try await afterWrite?(pending.map(\.callSID))
@@ -109,6 +111,12 @@ public struct FinalizeCallHandler: JobHandler {
         }
     }
 
+    /// How long a write's syncs stay leased once it is started. An upsert is safe to repeat;
+    /// a create is not, and may be in flight for as long as the client allows it.
+    var writeTime: Duration {
+        configuration.externalIDField == nil ? max(configuration.lease, salesforce.longestCreate) : configuration.lease
+    }
+
     /// Composite create or upsert, by configuration.
     func writeTasks(_ tasks: [SalesforceTask]) async throws -> [SalesforceSaveResult] {
         if let field = configuration.externalIDField { return try await salesforce.upsertTasks(tasks, externalIDField: field) }
@@ -125,6 +133,7 @@ public struct FinalizeCallHandler: JobHandler {
             } else if let found = try await salesforce.findTasks(callObjects: [sync.callSID])[sync.callSID] {
                 id = found
             } else {
+                guard try await queue.markSent([sync.callSID], owner: owner, inFlight: writeTime).contains(sync.callSID) else { return }
                 id = try await salesforce.createTask(task)
             }
             try await queue.recordSynced([sync.callSID: id], owner: owner)
