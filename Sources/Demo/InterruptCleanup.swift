@@ -2,9 +2,10 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// What to undo when the operator interrupts a command that started things of its own (Ctrl-C
-/// or SIGTERM): child processes killed, the throwaway cluster stopped and removed. Without it
-/// an interrupted `dialer chaos` left its workers, its webhook server and its cluster running.
+/// What to undo when the operator interrupts a command that started things of its own (Ctrl-C,
+/// SIGTERM, or SIGHUP when its terminal goes away): child processes killed, the throwaway
+/// cluster stopped and removed. Without it an interrupted `dialer chaos` left its workers, its
+/// webhook server and its cluster running.
 /// The handlers are installed on the first registration, so commands that register nothing
 /// keep the default signal behaviour.
 public final class InterruptCleanup: Sendable {
@@ -42,7 +43,7 @@ public final class InterruptCleanup: Sendable {
             return !installed
         }
         guard first else { return }
-        for signalNumber in [SIGINT, SIGTERM] {
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
             source.setEventHandler { [self] in
