@@ -17,7 +17,10 @@ import Testing
         let cluster = try #require(line.split(separator: " ").dropFirst(3).first.map { String($0.dropLast()) })
         #expect(!FileManager.default.fileExists(atPath: cluster), "the cluster \(cluster) was not removed")
         // The run's children have the cluster in their environment, its servers in their arguments.
-        #expect(Self.processes(mentioning: cluster).isEmpty, "processes left running")
+        let left = Self.processes(mentioning: cluster).map { pid in
+            FileManager.default.contents(atPath: "/proc/\(pid)/cmdline").map { String(decoding: $0, as: UTF8.self) } ?? "\(pid)"
+        }
+        #expect(left.isEmpty, "processes left running: \(left)")
     }
 
     static func processes(mentioning text: String) -> [Int32] {

@@ -15,7 +15,13 @@ final class DialerProcesses: Sendable {
     private let environment: [String: String]
     private let directory: String
     private let specs: [Spec]
-    private let running = Mutex<[String: Process]>([:])
+    /// The children by name; once `closed` (an interrupt), none is started again.
+    private struct Children {
+        var running: [String: Process] = [:]
+        var closed = false
+    }
+
+    private let children = Mutex(Children())
     private let starts = Mutex<[String: Int]>([:])
     private let cleanup = Mutex<UUID?>(nil)
 
@@ -30,17 +36,25 @@ final class DialerProcesses: Sendable {
         if let id = cleanup.withLock({ $0 }) { InterruptCleanup.shared.remove(id) }
     }
 
-    /// Children must not outlive an interrupted run.
+    /// Children must not outlive an interrupted run, nor be started while it ends: the run
+    /// may be between a kill and the start that follows when the interrupt comes.
     private func killAllOnInterrupt() {
         cleanup.withLock { id in
             guard id == nil else { return }
             id = InterruptCleanup.shared.add { [weak self] in
-                for process in self?.running.withLock({ Array($0.values) }) ?? [] where process.isRunning {
-                    Foundation.kill(process.processIdentifier, SIGKILL)
-                }
+                let processes: [Process] = self?.children.withLock { children in
+                    children.closed = true
+                    return Array(children.running.values)
+                } ?? []
+                for process in processes where process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+                // Gone before this process exits, not still tearing down.
+                let deadline = Date().addingTimeInterval(5)
+                while processes.contains(where: \.isRunning), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
             }
         }
     }
+
+    private var running: [String: Process] { children.withLock { $0.running } }
 
     var names: [String] { specs.map(\.name) }
 
@@ -65,16 +79,19 @@ final class DialerProcesses: Sendable {
         process.standardOutput = handle
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
-        try process.run()
-        try? handle.close()
-        running.withLock { $0[name] = process }
+        defer { try? handle.close() }
+        try children.withLock { children in
+            guard !children.closed else { return }
+            try process.run()
+            children.running[name] = process
+        }
     }
 
     /// SIGKILLs one process and waits (5 s at most) to see it gone; true when it was running.
     /// Polled rather than `waitUntilExit()`, which would block a thread of the concurrency
     /// pool (two on these machines) for as long as the exit takes to be noticed.
     func kill(_ name: String) async -> Bool {
-        guard let process = running.withLock({ $0[name] }), process.isRunning else { return false }
+        guard let process = running[name], process.isRunning else { return false }
         Foundation.kill(process.processIdentifier, SIGKILL)
         let deadline = ContinuousClock.now + .seconds(5)
         while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
@@ -83,14 +100,14 @@ final class DialerProcesses: Sendable {
 
     /// Processes that died without being killed (a crash), which are started again.
     func restartDead() throws -> [String] {
-        let dead = running.withLock { $0.filter { !$0.value.isRunning }.map(\.key) }
+        let dead = running.filter { !$0.value.isRunning }.map(\.key)
         for name in dead { try start(name) }
         return dead
     }
 
     /// SIGTERM to every process, then SIGKILL to any still running after `grace`.
     func stopAll(grace: Duration = .seconds(10)) async {
-        let processes = running.withLock { Array($0.values) }
+        let processes = Array(running.values)
         for process in processes where process.isRunning { process.terminate() }
         let deadline = ContinuousClock.now + grace
         while processes.contains(where: \.isRunning), ContinuousClock.now < deadline {
@@ -103,7 +120,7 @@ final class DialerProcesses: Sendable {
 
     /// The process's resident memory, from /proc (Linux), in bytes; nil when it is not running.
     func residentBytes(_ name: String) -> Int? {
-        guard let process = running.withLock({ $0[name] }), process.isRunning else { return nil }
+        guard let process = running[name], process.isRunning else { return nil }
         return Self.residentBytes(pid: process.processIdentifier)
     }
 
