@@ -28,6 +28,17 @@ import Testing
         #expect(Self.report(serve: [40, 100, 140], worker: [30, 80, 80]).text.contains("dialer serve 100.0 -> 140.0 MB, dialer worker 80.0 -> 80.0 MB: GROWING"))
     }
 
+    /// The Sandbox logs creates in the process that also sends the callbacks: the report says
+    /// so, beside the dialer's own slots and attempts.
+    @Test func theReportGivesTheBusiestSecondOfSlotsAttemptsAndSandboxCreates() {
+        var report = Self.report(serve: [40, 100], worker: [30, 80])
+        report.callsPlaced = 2_414
+        (report.busiestSlotSecond, report.busiestAttemptSecond, report.busiestDialingSecond) = (9, 10, 13)
+        #expect(report.text.contains(
+            "dialing: 2414 calls placed at 10/s; busiest second: 9 rate slots reserved, 10 attempts committed (each just before its POST), 13 creates logged by the Sandbox Twilio"
+        ), "\(report.text)")
+    }
+
     @Test func residentMemoryIsReadFromProcWhileTheChildRuns() async throws {
         let processes = DialerProcesses(
             executable: URL(fileURLWithPath: "/bin/sleep"), environment: [:], directory: NSTemporaryDirectory(),
