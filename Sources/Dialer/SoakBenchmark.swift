@@ -91,22 +91,18 @@ struct SoakBenchmark: Sendable {
             report.callsPlaced = stack.twilio.calls.count
             report.busiestDialingSecond = RateWindow.busiest(stack.twilio.callCreateInstants)
             report.restarts = processes.startCounts.values.reduce(0) { $0 + $1 - 1 }
-            let (events, slots, commits) = try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
+            let (events, slots) = try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
                 let events = try await db.client.query("SELECT count(*)::int FROM dialer.call_events", logger: logger)
                     .decode(Int.self).first { _ in true } ?? 0
-                var slots: [Double] = [], commits: [Double] = []
-                for try await (slot, commit) in try await db.client.query(
-                    "SELECT extract(epoch FROM slot_at)::float8, extract(epoch FROM created_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL",
+                var slots: [Double] = []
+                for try await slot in try await db.client.query(
+                    "SELECT extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL AND call_sid IS NOT NULL",
                     logger: logger
-                ).decode((Double, Double).self) {
-                    slots.append(slot)
-                    commits.append(commit)
-                }
-                return (events, slots, commits)
+                ).decode(Double.self) { slots.append(slot) }
+                return (events, slots)
             }
             report.events = events
             report.busiestSlotSecond = RateWindow.busiest(slots)
-            report.busiestAttemptSecond = RateWindow.busiest(commits)
             return report
         }
     }

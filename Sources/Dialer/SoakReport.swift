@@ -37,12 +37,11 @@ struct SoakReport: Sendable {
     /// The same callbacks before the worker started.
     var baseline = Window(index: 0)
     var callsPlaced = 0
-    /// The busiest second of creates as the Sandbox Twilio logged them, in the process that
-    /// also sends the callbacks; of the rate slots the dialer reserved; and of its attempts'
-    /// commits, each just before its POST.
-    var busiestDialingSecond = 0
+    /// The busiest second of the rate slots the dialer reserved (each POST leaves at its slot,
+    /// or the slot is given up), and of creates as the Sandbox Twilio logged them, in the
+    /// process that also sends the callbacks.
     var busiestSlotSecond = 0
-    var busiestAttemptSecond = 0
+    var busiestDialingSecond = 0
     var restarts = 0
     var events = 0
 
@@ -79,9 +78,9 @@ struct SoakReport: Sendable {
                 format: "callbacks: %d answered in %.0f s (%.0f/s of the %.0f/s sent for), p99 %.2f ms, errors %d (%.4f %%)",
                 callbacks, settings.seconds, Double(callbacks) / settings.seconds, settings.callbacksPerSecond, p99, errors, callbacks > 0 ? Double(errors) * 100 / Double(callbacks) : 0
             ),
-"dialing: \(callsPlaced) calls placed at \(settings.dialRate.formatted())/s; busiest second: \(busiestSlotSecond) rate slots reserved, "
-                + "\(busiestAttemptSecond) attempts committed (each just before its POST), \(busiestDialingSecond) creates logged by the Sandbox Twilio "
-                + "(in this process, under the callbacks' load); call_events rows \(events)",
+"dialing: \(callsPlaced) calls placed at \(settings.dialRate.formatted())/s; busiest second: \(busiestSlotSecond) rate slots (each POST "
+                + "leaves at its slot or not at all), \(busiestDialingSecond) creates as the Sandbox Twilio logged them (in this process, under the "
+                + "callbacks' load); call_events rows \(events)",
             String(format: "memory (median RSS, second window -> last): dialer serve %.1f -> %.1f MB, dialer worker %.1f -> %.1f MB: %@",
                    serve.from, serve.to, worker.from, worker.to, memoryFlat ? "flat" : "GROWING"),
             "processes restarted after dying: \(restarts); logs: \(logDirectory)",
