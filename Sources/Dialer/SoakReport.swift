@@ -78,7 +78,7 @@ struct SoakReport: Sendable {
                 format: "callbacks: %d answered in %.0f s (%.0f/s of the %.0f/s sent for), p99 %.2f ms, errors %d (%.4f %%)",
                 callbacks, settings.seconds, Double(callbacks) / settings.seconds, settings.callbacksPerSecond, p99, errors, callbacks > 0 ? Double(errors) * 100 / Double(callbacks) : 0
             ),
-"dialing: \(callsPlaced) calls placed at \(settings.dialRate.formatted())/s; busiest second: \(busiestSlotSecond) rate slots (each POST "
+            "dialing: \(callsPlaced) calls placed at \(settings.dialRate.formatted())/s; busiest second: \(busiestSlotSecond) rate slots (each POST "
                 + "leaves at its slot or not at all), \(busiestDialingSecond) creates as the Sandbox Twilio logged them (in this process, under the "
                 + "callbacks' load); call_events rows \(events)",
             String(format: "memory (median RSS, second window -> last): dialer serve %.1f -> %.1f MB, dialer worker %.1f -> %.1f MB: %@",
