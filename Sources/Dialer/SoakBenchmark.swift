@@ -96,7 +96,7 @@ struct SoakBenchmark: Sendable {
                     .decode(Int.self).first { _ in true } ?? 0
                 var slots: [Double] = []
                 for try await slot in try await db.client.query(
-                    "SELECT extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL AND call_sid IS NOT NULL",
+                    "SELECT extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL",
                     logger: logger
                 ).decode(Double.self) { slots.append(slot) }
                 return (events, slots)

@@ -13,6 +13,7 @@ struct ChaosReport: Sendable {
     var endedCalls = 0
     var tasks = 0
     var busiestSecond = 0
+    var busiestSlotSecond = 0
     var discardedJobs: [String: Int] = [:]
     var violations: [String] = []
     var logDirectory = ""
@@ -28,7 +29,8 @@ struct ChaosReport: Sendable {
             "Postgres restarts (fast shutdown, then start): \(postgresRestarts)",
             "faults injected: \(list(faults))",
             "campaign settled: \(settled ? "yes" : "NO, not within \(Int(settings.settleSeconds)) s")",
-            "calls placed: \(callsPlaced); ended: \(endedCalls); Tasks in Salesforce: \(tasks); busiest second at Twilio: \(busiestSecond) calls",
+            "calls placed: \(callsPlaced); ended: \(endedCalls); Tasks in Salesforce: \(tasks); busiest second at Twilio: \(busiestSecond) calls "
+                + "(\(busiestSlotSecond) of the dialer's rate slots)",
             "jobs discarded (a permanent error, kept with it): \(list(discardedJobs))",
             "process logs: \(logDirectory)",
             "violations: \(violations.count)",

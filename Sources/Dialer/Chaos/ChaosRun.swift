@@ -41,8 +41,9 @@ struct ChaosRun: Sendable {
                 // Calls are judged by when the Sandbox, in this busy process, logged them. Three
                 // dialer processes, Postgres, both Sandboxes and the callees share two cores
                 // here, and a create the Sandbox handles 50 ms late puts 21 in a second at 5 %
-                // headroom (seen once in four runs): 10 % covers the receiver's own jitter.
-                "DIALER_RATE_HEADROOM": "0.1",
+                // headroom (seen once in four runs), and 20 at 10 % (once in CI). 15 % leaves
+                // the receiver's own jitter two calls, and still fails a pacing burst.
+                "DIALER_RATE_HEADROOM": "0.15",
             ]
         )
         return try await SandboxedDialer.with(sandboxed, url: url, logger: logger) { stack in
