@@ -46,7 +46,7 @@ import Webhooks
             let parameters = ["attempt": attempt.uuidString.lowercased(), "campaign": String(dialing.campaignID), "contact": String(contact)]
             try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
                 // Garbage before and after the start, then a proper end.
-                try await Self.connect(publicURL, token: token) { _, outbound in
+                try await Self.connect(publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.text("not json"))
                     try await outbound.write(.binary(ByteBuffer(bytes: [0, 1, 2])))
                     try await outbound.write(.text(#"{"event":"media","media":{"payload":"!!"}}"#))
@@ -58,6 +58,11 @@ import Webhooks
                         ))
                         try await outbound.write(.text(frame.json))
                         if n == 50 { try await outbound.write(.text(#"{"event":"#)) }
+                    }
+                    // The opening has begun (its first audio is here) before the stop: on a loaded
+                    // machine the stop could otherwise come before anything was said.
+                    for try await message in inbound.messages(maxSize: 1 << 16) {
+                        if case .text(let text) = message, text.contains(#""event":"media""#) { break }
                     }
                     try await outbound.write(.text(MediaStreamMessage.stop(.init(sequenceNumber: 200, streamSid: "MZrobust1", accountSid: "ACtest", callSid: "CArobust1")).json))
                 }
