@@ -91,18 +91,13 @@ struct SoakBenchmark: Sendable {
             report.callsPlaced = stack.twilio.calls.count
             report.busiestDialingSecond = RateWindow.busiest(stack.twilio.callCreateInstants)
             report.restarts = processes.startCounts.values.reduce(0) { $0 + $1 - 1 }
-            let (events, slots) = try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
+            let (events, busiestSlots) = try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
                 let events = try await db.client.query("SELECT count(*)::int FROM dialer.call_events", logger: logger)
                     .decode(Int.self).first { _ in true } ?? 0
-                var slots: [Double] = []
-                for try await slot in try await db.client.query(
-                    "SELECT extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL",
-                    logger: logger
-                ).decode(Double.self) { slots.append(slot) }
-                return (events, slots)
+                return (events, try await SandboxedDialer.busiestSlotSecond(db, logger: logger))
             }
             report.events = events
-            report.busiestSlotSecond = RateWindow.busiest(slots)
+            report.busiestSlotSecond = busiestSlots
             return report
         }
     }

@@ -29,8 +29,8 @@ import Testing
     }
 
     /// The Sandbox logs creates in the process that also sends the callbacks: the report says
-    /// so, beside the dialer's own slots and attempts.
-    @Test func theReportGivesTheBusiestSecondOfSlotsAttemptsAndSandboxCreates() {
+    /// so, beside the dialer's own slots.
+    @Test func theReportGivesTheBusiestSecondOfSlotsAndSandboxCreates() {
         var report = Self.report(serve: [40, 100], worker: [30, 80])
         report.callsPlaced = 2_414
         (report.busiestSlotSecond, report.busiestDialingSecond) = (10, 13)

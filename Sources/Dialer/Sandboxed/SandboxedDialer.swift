@@ -91,6 +91,17 @@ struct SandboxedDialer: Sendable {
 
     func serve() -> DialerProcesses.Spec { .init(name: "serve", arguments: ["serve", "--port", "\(servePort)"]) }
 
+    /// The most rate slots the dialer's attempts took in any one second: each POST leaves at
+    /// its slot or not at all (a slot given up deletes its attempt), so this is the rate as the
+    /// dialer sent it, whatever the receiving Sandbox's own timing.
+    static func busiestSlotSecond(_ db: Database, logger: Logger) async throws -> Int {
+        var slots: [Double] = []
+        for try await slot in try await db.client.query(
+            "SELECT extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL", logger: logger
+        ).decode(Double.self) { slots.append(slot) }
+        return RateWindow.busiest(slots)
+    }
+
     /// The campaign of every seeded contact, created as `dialer campaign create` would.
     static func createCampaign(url: DatabaseURL, name: String, rate: Double, logger: Logger) async throws -> Int64 {
         try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
