@@ -33,6 +33,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
+                "Redaction",
                 "Backoff",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -43,6 +44,8 @@ let package = Package(
         ),
         // Retry delays, shared by the job queue and the HTTP clients.
         .target(name: "Backoff"),
+        // How phone numbers are masked in logs and in every stored error message.
+        .target(name: "Redaction"),
         // RS256 signing of a JWT bearer assertion from a PEM key, shared by the two OAuth
         // flows that need one: Salesforce's Connected App login and Google's service accounts.
         .target(name: "JWTBearer", dependencies: [.product(name: "JWTKit", package: "jwt-kit")]),
@@ -58,7 +61,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Store", "Backoff", "Salesforce", "Twilio",
+                "Store", "Backoff", "Salesforce", "Twilio", "Redaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -67,6 +70,7 @@ let package = Package(
             name: "Webhooks",
             dependencies: [
                 "Store", "Twilio", "Voice",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -64,7 +64,7 @@ public struct DemoStack: Sendable {
                 )
                 let port = try LoopbackPort.unused()
                 let publicURL = "http://127.0.0.1:\(port)"
-                let webhooks = TwilioWebhookConfiguration(publicURL: publicURL, authToken: authToken)
+                let webhooks = TwilioWebhookConfiguration(publicURL: publicURL, authToken: authToken, accountSID: accountSID)
                 let metrics = WebhookMetrics()
                 let voice = VoiceComponents(
                     speechToText: PocketSphinxSpeechToText(), agent: try ScriptedAgent(script: .default), textToSpeech: EspeakTextToSpeech()

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Salesforce
 import Store
+import Voice
 import Worker
 
 /// `dialer campaign create`: checks everything, then creates the campaign and its import.
@@ -84,6 +85,13 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         if let agentScript {
             guard let text = try? String(contentsOfFile: agentScript, encoding: .utf8) else {
                 throw ValidationError("--agent-script: cannot read \(agentScript)")
+            }
+            // Checked now, as `dialer serve` checks DIALER_AGENT_SCRIPT: a script every call
+            // would have to fall back from is refused before the campaign exists.
+            do {
+                _ = try AgentScript(json: text)
+            } catch {
+                throw ValidationError("--agent-script \(agentScript): \(error)")
             }
             campaign.agentScript = text
         }

@@ -112,6 +112,10 @@ struct MediaBenchmark: Sendable {
                         let stream = SandboxMediaStream(
                             stream: ConnectStream(url: "ws://127.0.0.1:\(port)/twilio/media", parameters: [
                                 "attempt": calls[n].attemptID, "campaign": String(campaign), "contact": String(calls[n].contactID),
+                                // What the voice webhook's TwiML would have carried.
+                                MediaStreamCredential.parameter: UUID(uuidString: calls[n].attemptID).map {
+                                    MediaStreamCredential(authToken: token).token(attemptID: $0, callSID: calls[n].callSID)
+                                } ?? "",
                             ]),
                             accountSID: "ACbench00000000000000000000000000", authToken: token, callSID: calls[n].callSID, script: script,
                             signedURL: TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token).mediaStreamURL, logger: logger

@@ -84,7 +84,10 @@ struct ServeCommand: AsyncParsableCommand {
         } catch {
             logger.warning("answering machines will be recorded, not hung up on: \(error)")
         }
-        let configuration = TwilioWebhookConfiguration(publicURL: publicURL, authToken: token)
+        // With the account known, a media stream's start must name it.
+        let configuration = TwilioWebhookConfiguration(
+            publicURL: publicURL, authToken: token, accountSID: environment["TWILIO_ACCOUNT_SID"].flatMap { $0.isEmpty ? nil : $0 }
+        )
         let metrics = WebhookMetrics()
         let voice = try await VoiceComponents.make(voiceConfiguration, http: .shared, logger: logger)
         let router = WebhookRouter.make(database: db, configuration: configuration, control: control, metrics: metrics, statusWriters: statusWriters)

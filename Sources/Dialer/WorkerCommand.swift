@@ -65,6 +65,9 @@ struct WorkerCommand: AsyncParsableCommand {
                             if handlers.contains(where: { $0.kind == CallStore.reconcileKind }) {
                                 try await ReconcileCallsHandler.schedule(JobQueue(database: db))
                             }
+                            if handlers.contains(where: { $0.kind == CampaignStore.completeKind }) {
+                                try await CompleteCampaignsHandler.schedule(JobQueue(database: db))
+                            }
                         },
                         successTerminationBehavior: .gracefullyShutdownGroup
                     ),

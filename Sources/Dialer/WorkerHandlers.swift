@@ -10,7 +10,14 @@ enum WorkerHandlers {
     static func production(
         database: Database, environment: [String: String], observer: any DialingObserver = NoDialingObserver(), logger: Logger
     ) throws -> [any JobHandler] {
-        var handlers: [any JobHandler] = []
+        // Needs nothing but the database: every worker can complete finished campaigns.
+        let completionInterval = try environment["DIALER_CAMPAIGN_CHECK_INTERVAL"].map { text in
+            guard let seconds = Double(text), seconds > 0 else {
+                throw CommandFailure("DIALER_CAMPAIGN_CHECK_INTERVAL must be a number of seconds above 0, not \(text)")
+            }
+            return Duration.milliseconds(Int64(seconds * 1000))
+        } ?? .seconds(30)
+        var handlers: [any JobHandler] = [CompleteCampaignsHandler(database: database, interval: completionInterval, logger: logger)]
         let classifier: ContactClassifier
         switch environment["DIALER_PHONE_FIELD"]?.lowercased() ?? "mobilephone" {
         case "mobilephone", "mobile": classifier = ContactClassifier(preferMobile: true)
@@ -24,10 +31,11 @@ enum WorkerHandlers {
                 database: database, salesforce: salesforce, configuration: try FinalizeOptions.configuration(environment), logger: logger,
                 afterWrite: FinalizeOptions.afterWrite(environment)
             ))
+            handlers.append(RecordConversationHandler(database: database, salesforce: salesforce, logger: logger))
         } catch let error as CommandFailure {
             throw error
         } catch {
-            logger.warning("not running \(CampaignStore.importKind) or \(CallStore.finalizeKind) jobs: \(error)")
+            logger.warning("not running \(CampaignStore.importKind), \(CallStore.finalizeKind) or \(MediaStreamStore.recordConversationKind) jobs: \(error)")
         }
         let windowClock = try DialingOptions.windowClock(environment)
         do {

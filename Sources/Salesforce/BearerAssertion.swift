@@ -14,7 +14,9 @@ public struct BearerAssertion: JWTPayload, Equatable {
         self.iss = IssuerClaim(value: clientID)
         self.sub = SubjectClaim(value: username)
         self.aud = AudienceClaim(value: audience)
-        self.exp = ExpirationClaim(value: expires)
+        // A NumericDate in whole seconds, as Salesforce's examples write it: JWTKit writes a
+        // Date's fraction, which strict servers refuse.
+        self.exp = ExpirationClaim(value: Date(timeIntervalSince1970: expires.timeIntervalSince1970.rounded(.down)))
     }
 
     public func verify(using algorithm: some JWTAlgorithm) async throws {
@@ -35,4 +37,5 @@ public struct BearerAssertion: JWTPayload, Equatable {
         )
         return try await signer.sign(assertion)
     }
+
 }

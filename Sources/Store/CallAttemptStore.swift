@@ -1,3 +1,4 @@
+import Redaction
 import Foundation
 import PostgresNIO
 
@@ -118,7 +119,7 @@ public struct CallAttemptStore: Sendable {
             """
             WITH settled AS (
                 UPDATE dialer.call_attempts
-                SET state = \(state.rawValue), call_sid = \(callSID), twilio_error_code = \(code), error_message = \(message), updated_at = now()
+                SET state = \(state.rawValue), call_sid = \(callSID), twilio_error_code = \(code), error_message = \(message.map(PhoneNumberRedaction.redacting)), updated_at = now()
                 WHERE id = \(id) AND state IN ('dialing', 'unknown')
                 RETURNING contact_id, state
             ), counted AS (

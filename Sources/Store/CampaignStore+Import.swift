@@ -1,3 +1,4 @@
+import Redaction
 import Foundation
 import PostgresNIO
 
@@ -8,7 +9,7 @@ extension CampaignStore {
         try await database.client.query(
             """
             UPDATE dialer.campaigns SET records_seen = 0, import_error = NULL, updated_at = now()
-            WHERE id = \(campaignID) AND status = 'importing'
+            WHERE id = \(campaignID) AND status IN ('importing', 'paused') AND imported_at IS NULL
             """,
             logger: logger
         )
@@ -81,12 +82,14 @@ extension CampaignStore {
         return ImportPageResult(contactsAdded: 0, callsQueued: 0)
     }
 
-    /// The import read every page: the campaign starts dialing.
+    /// The import read every page: the campaign starts dialing, unless an operator paused it
+    /// meanwhile (it stays paused, imported).
     public func finishImport(campaignID: Int64) async throws {
         try await database.client.query(
             """
-            UPDATE dialer.campaigns SET status = 'active', imported_at = now(), updated_at = now()
-            WHERE id = \(campaignID) AND status = 'importing'
+            UPDATE dialer.campaigns
+            SET status = CASE status WHEN 'importing' THEN 'active' ELSE status END, imported_at = now(), updated_at = now()
+            WHERE id = \(campaignID) AND status IN ('importing', 'paused') AND imported_at IS NULL
             """,
             logger: logger
         )
@@ -97,8 +100,8 @@ extension CampaignStore {
     public func failImport(campaignID: Int64, reason: String) async throws {
         try await database.client.query(
             """
-            UPDATE dialer.campaigns SET status = 'failed', import_error = \(reason), updated_at = now()
-            WHERE id = \(campaignID) AND status = 'importing'
+            UPDATE dialer.campaigns SET status = 'failed', import_error = \(PhoneNumberRedaction.redacting(reason)), updated_at = now()
+            WHERE id = \(campaignID) AND status IN ('importing', 'paused') AND imported_at IS NULL
             """,
             logger: logger
         )

@@ -61,12 +61,13 @@ public struct CampaignStore: Sendable {
     }
 
     /// The campaign's name, status and query, by id.
-    public func campaign(id: Int64) async throws -> (name: String, status: CampaignStatus, soql: String)? {
+    /// `imported`: the import read every page (a paused campaign may still be importing).
+    public func campaign(id: Int64) async throws -> (name: String, status: CampaignStatus, soql: String, imported: Bool)? {
         let rows = try await database.client.query(
-            "SELECT name, status, soql FROM dialer.campaigns WHERE id = \(id)", logger: logger
+            "SELECT name, status, soql, imported_at IS NOT NULL FROM dialer.campaigns WHERE id = \(id)", logger: logger
         )
-        for try await (name, status, soql) in rows.decode((String, String, String).self) {
-            return (name, CampaignStatus(rawValue: status) ?? .failed, soql)
+        for try await (name, status, soql, imported) in rows.decode((String, String, String, Bool).self) {
+            return (name, CampaignStatus(rawValue: status) ?? .failed, soql, imported)
         }
         return nil
     }
@@ -105,6 +106,10 @@ public struct CampaignStore: Sendable {
     }
 
     /// Moves a campaign by name from one of `from` to `to`; cancelling also cancels its queued jobs.
+    ///
+    /// Pausing stops dialing, never importing: a campaign paused while importing goes on
+    /// importing, and resuming it before its import has finished takes it back to `importing`
+    /// (the import makes it `active` when it ends), not to an `active` with half its contacts.
     public func transition(name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws {
         let fromStates = from.map(\.rawValue)
         try await database.client.withTransaction(logger: logger) { connection in
@@ -118,7 +123,14 @@ public struct CampaignStore: Sendable {
                 throw CampaignError.invalidTransition(name: name, from: CampaignStatus(rawValue: status) ?? .failed, to: to)
             }
             try await connection.query(
-                "UPDATE dialer.campaigns SET status = \(to.rawValue), updated_at = now() WHERE id = \(id)", logger: logger
+                """
+                UPDATE dialer.campaigns
+                SET status = CASE WHEN \(to.rawValue) = 'active' AND imported_at IS NULL THEN 'importing' ELSE \(to.rawValue) END,
+                    completed_at = CASE WHEN \(to.rawValue) = 'completed' THEN coalesce(completed_at, now()) END,
+                    updated_at = now()
+                WHERE id = \(id)
+                """,
+                logger: logger
             )
             if to == .cancelled {
                 try await connection.query(
@@ -130,5 +142,15 @@ public struct CampaignStore: Sendable {
                 )
             }
         }
+    }
+}
+
+extension CampaignStore {
+    /// The agent script stored with a campaign (`campaign create --agent-script`), as JSON text;
+    /// nil when it has none.
+    public func agentScript(campaignID: Int64) async throws -> String? {
+        let rows = try await database.client.query("SELECT agent_script FROM dialer.campaigns WHERE id = \(campaignID)", logger: logger)
+        for try await text in rows.decode(String?.self) { return text }
+        return nil
     }
 }

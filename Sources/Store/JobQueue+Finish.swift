@@ -1,3 +1,4 @@
+import Redaction
 import Backoff
 import PostgresNIO
 
@@ -25,7 +26,7 @@ extension JobQueue {
         guard !failures.isEmpty else { return [:] }
         var update = FencedUpdate(failures.map(\.lease))
         update.column("error_type", "text[]", failures.map(\.errorType))
-        update.column("message", "text[]", failures.map(\.message))
+        update.column("message", "text[]", failures.map { PhoneNumberRedaction.redacting($0.message) })
         update.column("permanent", "bool[]", failures.map(\.permanent))
         update.column("delay", "float8[]", failures.map(\.retryDelay))
         let gives_up = "(target.permanent OR j.attempt >= j.max_attempts)"
@@ -63,7 +64,7 @@ extension JobQueue {
     public func cancel(_ leases: [JobLease], reason: String) async throws -> Set<JobLease> {
         guard !leases.isEmpty else { return [] }
         var update = FencedUpdate(leases)
-        let message = update.bind(reason)
+        let message = update.bind(PhoneNumberRedaction.redacting(reason))
         return try await Self.leases(client.query(
             update.query(set: """
                 state = 'cancelled', finalized_at = now(), lease_owner = NULL, lease_expires_at = NULL,
@@ -91,7 +92,7 @@ extension JobQueue {
         let errors = note.map { message in
             """
             , errors = j.errors || jsonb_build_array(jsonb_build_object(
-                'at', now(), 'attempt', j.attempt, 'kind', 'released', 'message', \(update.bind(message))::text, 'owner', j.lease_owner))
+                'at', now(), 'attempt', j.attempt, 'kind', 'released', 'message', \(update.bind(PhoneNumberRedaction.redacting(message)))::text, 'owner', j.lease_owner))
             """
         } ?? ""
         let rows = try await client.query(

@@ -67,9 +67,9 @@ public struct MediaStreamStore: Sendable {
             """
             INSERT INTO dialer.transcript_entries (call_sid, seq, attempt_id, speaker, text, start_ms, end_ms, interrupted, confidence, intent)
             SELECT \(callSID), e.seq, \(attemptID), e.speaker, e.text, e.start_ms, e.end_ms, e.interrupted, nullif(e.confidence, -1), nullif(e.intent, '')
-            FROM unnest(\(entries.map(\.seq))::integer[], \(entries.map(\.speaker)), \(entries.map(\.text)),
+            FROM unnest(\(entries.map(\.seq))::integer[], \(entries.map(\.speaker)), \(entries.map { Self.storable($0.text) }),
                         \(entries.map(\.startMs))::integer[], \(entries.map(\.endMs))::integer[], \(entries.map(\.interrupted)),
-                        \(entries.map { $0.confidence.map(Float.init) ?? -1 })::real[], \(entries.map { $0.intent ?? "" }))
+                        \(entries.map { $0.confidence.map(Float.init) ?? -1 })::real[], \(entries.map { Self.storable($0.intent ?? "") }))
                  AS e(seq, speaker, text, start_ms, end_ms, interrupted, confidence, intent)
             ON CONFLICT (call_sid, seq) DO NOTHING
             """,
@@ -102,7 +102,7 @@ public struct MediaStreamStore: Sendable {
 }
 
 /// One transcript entry as stored: who spoke, what, and when in the stream.
-public struct TranscriptEntryRecord: Sendable, Equatable {
+public struct TranscriptEntryRecord: Sendable, Equatable, Codable {
     public var seq: Int
     /// `callee` or `agent`.
     public var speaker: String

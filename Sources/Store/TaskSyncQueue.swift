@@ -1,3 +1,4 @@
+import Redaction
 import Foundation
 import Logging
 import PostgresNIO
@@ -178,7 +179,7 @@ public struct TaskSyncQueue: Sendable {
             """
             UPDATE dialer.task_syncs AS s SET state = 'failed', last_error_code = r.code, last_error = r.message,
                 lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
-            FROM unnest(\(refusals.map(\.callSID))::text[], \(refusals.map(\.code))::text[], \(refusals.map(\.message))::text[])
+            FROM unnest(\(refusals.map(\.callSID))::text[], \(refusals.map(\.code))::text[], \(refusals.map { PhoneNumberRedaction.redacting($0.message) })::text[])
                 AS r(call_sid, code, message)
             WHERE s.call_sid = r.call_sid AND s.lease_owner = \(owner) AND s.state = 'pending'
             """,
@@ -191,7 +192,7 @@ public struct TaskSyncQueue: Sendable {
         try await database.client.query(
             """
             UPDATE dialer.task_syncs SET ready_at = now() + make_interval(secs => \(delay.seconds)),
-                last_error_code = coalesce(\(code), last_error_code), last_error = coalesce(\(message), last_error),
+                last_error_code = coalesce(\(code), last_error_code), last_error = coalesce(\(message.map(PhoneNumberRedaction.redacting)), last_error),
                 lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
             WHERE call_sid = ANY(\(callSIDs)) AND lease_owner = \(owner) AND state = 'pending'
             """,
@@ -259,4 +260,25 @@ public struct TaskSyncRecord: Sendable, Equatable {
     /// The callee opted out and the Contact's DoNotCall is not set yet.
     public var optOutToSync: Bool
     public var transcript: [Line] = []
+}
+
+extension TaskSyncQueue {
+    /// For an opt-out recorded after its call's Task was already synced: the Contact's
+    /// Salesforce id, when its DoNotCall is still to be set. nil when the finalizer will do it
+    /// (the sync is pending), has done it, or the call has no sync.
+    public func doNotCallStillToSync(callSID: String) async throws -> String? {
+        let rows = try await database.client.query(
+            """
+            SELECT k.salesforce_id
+            FROM dialer.task_syncs AS s
+            JOIN dialer.call_attempts AS a ON a.id = s.attempt_id
+            JOIN dialer.contacts AS k ON k.id = a.contact_id
+            WHERE s.call_sid = \(callSID) AND s.state <> 'pending' AND s.do_not_call_synced_at IS NULL
+              AND k.opted_out_at IS NOT NULL
+            """,
+            logger: database.logger
+        )
+        for try await id in rows.decode(String.self) { return id }
+        return nil
+    }
 }

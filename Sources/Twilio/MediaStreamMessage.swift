@@ -161,6 +161,10 @@ public enum MediaStreamMessage: Sendable, Equatable {
         }
     }
 
+    /// What every integer of the protocol may be: counts and milliseconds of one stream.
+    /// Int32's range is over 24 days of 20 ms frames; beyond it, or below zero, no Twilio sends.
+    public static let integerRange = 0...Int(Int32.max)
+
     /// Per connection, not per event type, so a gap means a lost message of any kind.
     public var sequenceNumber: Int? {
         switch self {
@@ -186,6 +190,7 @@ public enum MediaStreamCodecError: Error, Sendable, Equatable, CustomStringConve
     case wrongType(field: String, expected: String)
     /// A counter that should be a string of digits (Twilio sends `"42"`), but was not.
     case invalidNumber(field: String, value: String)
+    case outOfRange(field: String, value: Int)
     case invalidBase64(field: String)
     /// Only for ``MediaStreamCommand``: the server side has no reason to accept events
     /// Twilio does not document, so there this is an error rather than a skip.
@@ -198,6 +203,7 @@ public enum MediaStreamCodecError: Error, Sendable, Equatable, CustomStringConve
         case let .missingField(field): "Media Streams message lacks required field '\(field)'"
         case let .wrongType(field, expected): "Media Streams field '\(field)' must be \(expected)"
         case let .invalidNumber(field, value): "Media Streams field '\(field)' is not an integer: \"\(value)\""
+        case let .outOfRange(field, value): "Media Streams field '\(field)' is out of range: \(value)"
         case let .invalidBase64(field): "Media Streams field '\(field)' is not valid base64"
         case let .unknownEvent(event): "Media Streams command has unknown event '\(event)'"
         }
@@ -283,22 +289,31 @@ extension KeyedDecodingContainer where K == StreamJSONKey {
     /// Twilio sends counters as strings (`"sequenceNumber": "1"`) and format fields as numbers
     /// (`"sampleRate": 8000`). Both spellings are accepted for every integer so neither a
     /// documentation slip nor a future change on Twilio's side breaks decoding.
+    ///
+    /// Every integer of the protocol is a count or milliseconds since the stream began, so it
+    /// must lie in ``MediaStreamMessage/integerRange``: a peer's `"timestamp": "9223372036854775000"`
+    /// is refused here rather than overflow the arithmetic done on it later.
     func integer(_ key: String) throws -> Int {
         let codingKey = StreamJSONKey(key)
         guard contains(codingKey), !((try? decodeNil(forKey: codingKey)) ?? false) else {
             throw MediaStreamCodecError.missingField(StreamJSONKey.path(codingPath + [codingKey]))
         }
+        let value: Int
         if let text = try? decode(String.self, forKey: codingKey) {
-            guard let value = Int(text) else {
+            guard let number = Int(text) else {
                 throw MediaStreamCodecError.invalidNumber(field: StreamJSONKey.path(codingPath + [codingKey]), value: text)
             }
-            return value
+            value = number
+        } else if let number = try? decode(Int.self, forKey: codingKey) {
+            value = number
+        } else {
+            throw MediaStreamCodecError.wrongType(
+                field: StreamJSONKey.path(codingPath + [codingKey]), expected: "an integer or a string of digits")
         }
-        if let value = try? decode(Int.self, forKey: codingKey) {
-            return value
+        guard MediaStreamMessage.integerRange.contains(value) else {
+            throw MediaStreamCodecError.outOfRange(field: StreamJSONKey.path(codingPath + [codingKey]), value: value)
         }
-        throw MediaStreamCodecError.wrongType(
-            field: StreamJSONKey.path(codingPath + [codingKey]), expected: "an integer or a string of digits")
+        return value
     }
 
     /// Strict base64 (padding required), as Twilio sends it.

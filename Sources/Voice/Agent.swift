@@ -19,6 +19,16 @@ public protocol AgentConversation: Sendable {
     func reply(to callee: Transcription?) async throws -> AgentReply
     /// What the callee is expected to say next, for the speech-to-text of the next turn.
     func recognitionHints() async -> RecognitionHints
+    /// The callee pressed a key (`0`–`9`, `*`, `#`): the reply to it, or nil to carry on as if
+    /// nothing happened. The opt-out key must answer with an opt-out.
+    func reply(toDigit digit: String) async -> AgentReply?
+}
+
+extension AgentConversation {
+    /// The standard opt-out key (``OptOutPolicy/digit``) and nothing else.
+    public func reply(toDigit digit: String) async -> AgentReply? {
+        OptOutPolicy.standard.reply(toDigit: digit)
+    }
 }
 
 /// What the agent knows about the call when it starts.

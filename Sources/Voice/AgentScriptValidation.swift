@@ -9,6 +9,7 @@ public enum AgentScriptError: Error, Sendable, Equatable, CustomStringConvertibl
     case missingOptOutOffer
     /// The offer contains no hinted opt-out phrase, so the callee is not told what works.
     case optOutOfferNamesNoPhrase(String)
+    case invalidOptOutDigit(String)
     case greetingWithNameLacksPlaceholder
     case noSteps
     case unnamedStep(index: Int)
@@ -52,6 +53,7 @@ public enum AgentScriptError: Error, Sendable, Equatable, CustomStringConvertibl
         case let .confidenceOutOfRange(field, value): "agent script: \(field) is \(value); it must be between 0 and 1"
         case .negativeMaxFallbacks(let value): "agent script: maxFallbacks is \(value); it must be 0 or more"
         case .missingOptOutLine(let field): "agent script: optOut.\(field) is empty"
+        case .invalidOptOutDigit(let digit): "agent script: optOut.digit \"\(digit)\" is not a telephone key (0-9, * or #)"
         }
     }
 }
@@ -73,6 +75,7 @@ extension AgentScript {
             throw .confidenceOutOfRange(field: field, value: value)
         }
         if maxFallbacks < 0 { throw .negativeMaxFallbacks(maxFallbacks) }
+        if let digit = optOut.digit, !OptOutPolicy.telephoneKeys.contains(digit) { throw .invalidOptOutDigit(digit) }
         for (field, value) in [("confirmation", optOut.confirmation), ("check", optOut.check)] where blank(value) {
             throw .missingOptOutLine(field: field)
         }

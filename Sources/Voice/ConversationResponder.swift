@@ -31,6 +31,7 @@ struct ConversationResponder {
             switch job {
             case .opening: await speakOpening()
             case .turn(let turn): await answer(turn)
+            case let .digit(digit, slot, atMs): await pressed(digit, slot: slot, atMs: atMs)
             }
         }
     }
@@ -102,6 +103,20 @@ struct ConversationResponder {
         }
         unanswered = nil
         await reply(to: said, for: turn, entry: entry, conversation)
+    }
+
+    /// A key: kept in the transcript as what the callee did, and answered when the agent
+    /// has an answer for it (its opt-out key: the confirmation, then hang up). An opt-out is
+    /// reported even after the call is over, like a late spoken one.
+    private mutating func pressed(_ digit: String, slot: Int, atMs: Int) async {
+        let reply = await startedConversation()?.reply(toDigit: digit)
+        let entry = TranscriptEntry(
+            seq: 0, speaker: .callee, text: "[key \(digit)]", startMs: atMs, endMs: atMs, confidence: 1, intent: reply?.intent
+        )
+        core.withState { $0.resolve(slot, with: entry) }
+        guard let reply else { return }
+        if reply.optOut { core.withState { $0.optOut() } }
+        await speak(reply, interruptible: false, answering: nil)
     }
 
     /// A short turn nothing was recognized in: no transcript entry and no reply of its own.

@@ -88,6 +88,13 @@ public final class ConversationSession: Sendable {
         core.withState { $0.receiveMedia(payload, timestampMs: timestampMs, now: now) }
     }
 
+    /// A `dtmf` message: the callee pressed `digit`. The agent's opt-out key opts out as the
+    /// spoken words do (``OptOutPolicy/digit``).
+    public func receiveDigit(_ digit: String) {
+        let now = core.now()
+        core.withState { $0.receiveDigit(digit, now: now) }
+    }
+
     /// A `mark` message: Twilio has played everything sent before the mark called `name`.
     public func receiveMark(name: String) {
         core.withState { $0.receiveMark(name) }

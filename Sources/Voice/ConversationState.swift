@@ -90,6 +90,10 @@ struct ConversationState {
     /// over the agent.
     mutating func receiveMedia(_ payload: [UInt8], timestampMs: Int, now: Duration) {
         guard !stopped, !payload.isEmpty else { return }
+        // The peer's number, clamped: stream arithmetic on Int.max would trap and take every
+        // call of the process down with it (the codec refuses such values; this is whoever
+        // else feeds a session).
+        let timestampMs = min(max(timestampMs, 0), Int(Int32.max))
         capture.append(payload)
         let frameEndMs = timestampMs + payload.count / samplesPerMs
         streamOffsetMs = max(streamOffsetMs, frameEndMs - now.wholeMilliseconds)
@@ -101,6 +105,14 @@ struct ConversationState {
                 endTurn(startMs: startMs, endMs: endMs)
             }
         }
+    }
+
+    /// A `dtmf` message: the key goes to the responder, in turn order, with a place in the
+    /// transcript. Keys after the stream stopped are too late to act on.
+    mutating func receiveDigit(_ digit: String, now: Duration) {
+        // Only what a keypad sends: a peer's 10 KB "digit" is not a transcript entry.
+        guard started, !stopped, OptOutPolicy.telephoneKeys.contains(digit) else { return }
+        jobs.yield(.digit(digit, slot: transcript.reserve(), atMs: max(0, now.wholeMilliseconds + streamOffsetMs)))
     }
 
     private mutating func beginTurn(atMs: Int, frameEndMs: Int, now: Duration) {
@@ -177,6 +189,8 @@ struct ConversationState {
 enum ConversationJob: Sendable {
     case opening
     case turn(CalleeTurn)
+    /// A key the callee pressed, with the transcript slot it keeps and its stream time.
+    case digit(String, slot: Int, atMs: Int)
 }
 
 /// A callee turn the detector has ended, with its audio.

@@ -37,6 +37,9 @@ public struct OptOutPolicy: Sendable, Equatable, Codable {
     public var noPhrases: [String]
     /// The confidence from which a heard opt-out, or a "no" to ``check``, is believed.
     public var minimumConfidence: Double
+    /// The telephone key that opts out as surely as the words do (`0`–`9`, `*`, `#`); nil
+    /// when the script turns keys off. Default `9`.
+    public var digit: String?
 
     /// The phrases every agent honours, whatever its script says.
     public static let defaultPhrases = [
@@ -58,7 +61,8 @@ public struct OptOutPolicy: Sendable, Equatable, Codable {
         resume: String = "Thank you.",
         yesPhrases: [String] = ["yes", "yeah", "yep", "please", "correct", "that's right", "sure"],
         noPhrases: [String] = ["no", "nope", "not at all"],
-        minimumConfidence: Double = 0.5
+        minimumConfidence: Double = 0.5,
+        digit: String? = "9"
     ) {
         let added = phrases.filter { !PhraseMatcher(Self.defaultPhrases).phrases.contains($0) }
         let hinted = PhraseMatcher(hintPhrases ?? (Self.defaultHintPhrases + added)).phrases
@@ -71,6 +75,7 @@ public struct OptOutPolicy: Sendable, Equatable, Codable {
         self.yesPhrases = yesPhrases
         self.noPhrases = noPhrases
         self.minimumConfidence = minimumConfidence
+        self.digit = digit
     }
 
     /// The defaults.
@@ -107,6 +112,16 @@ public struct OptOutPolicy: Sendable, Equatable, Codable {
         AgentReply(text: confirmation, optOut: true, hangUp: true, intent: Self.intent)
     }
 
+    /// What a telephone keypad sends.
+    static let telephoneKeys: Set<String> = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#"]
+
+    /// A key the callee pressed: the opt-out reply when it is ``digit``, nil otherwise. A
+    /// key is never unsure, so it is honoured without ``check``.
+    public func reply(toDigit pressed: String) -> AgentReply? {
+        guard let digit, pressed == digit else { return nil }
+        return optOutReply
+    }
+
     /// The reply asking whether the callee meant to opt out.
     public var checkReply: AgentReply {
         AgentReply(text: check)
@@ -118,7 +133,7 @@ public struct OptOutPolicy: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case phrases, hintPhrases, confirmation, check, resume, yesPhrases, noPhrases, minimumConfidence
+        case phrases, hintPhrases, confirmation, check, resume, yesPhrases, noPhrases, minimumConfidence, digit
     }
 
     /// Every field is optional in a script; a missing one takes its default.
@@ -133,7 +148,9 @@ public struct OptOutPolicy: Sendable, Equatable, Codable {
             resume: try container.decodeIfPresent(String.self, forKey: .resume) ?? standard.resume,
             yesPhrases: try container.decodeIfPresent([String].self, forKey: .yesPhrases) ?? standard.yesPhrases,
             noPhrases: try container.decodeIfPresent([String].self, forKey: .noPhrases) ?? standard.noPhrases,
-            minimumConfidence: try container.decodeIfPresent(Double.self, forKey: .minimumConfidence) ?? standard.minimumConfidence
+            minimumConfidence: try container.decodeIfPresent(Double.self, forKey: .minimumConfidence) ?? standard.minimumConfidence,
+            // `"digit": null` turns keys off; no `digit` at all keeps the default.
+            digit: container.contains(.digit) ? try container.decodeIfPresent(String.self, forKey: .digit) : standard.digit
         )
     }
 }

@@ -79,6 +79,12 @@ actor ScriptedConversation: AgentConversation {
         return AgentReply(text: AgentScript.sentences(intent.reply, currentStep.question), intent: intent.name)
     }
 
+    /// The script's opt-out key ends the call like a spoken opt-out; other keys change nothing.
+    func reply(toDigit digit: String) -> AgentReply? {
+        guard let reply = script.optOut.reply(toDigit: digit) else { return nil }
+        return end(reply)
+    }
+
     func recognitionHints() -> RecognitionHints {
         switch state {
         case .asking:

@@ -17,6 +17,8 @@ struct MediaStreamConnection: Sendable {
     let streams: MediaStreamStore
     let voice: VoiceComponents
     let conversation: ConversationConfiguration
+    /// The account and the per-call token a start must carry.
+    let webhooks: TwilioWebhookConfiguration
     let metrics: WebhookMetrics
     let logger: Logger
 
@@ -48,6 +50,8 @@ struct MediaStreamConnection: Sendable {
                     metrics.mediaFrame(ContinuousClock.now - started)
                 case .mark(let mark):
                     call?.session.receiveMark(name: mark.name)
+                case .dtmf(let dtmf):
+                    call?.session.receiveDigit(dtmf.digit)
                 case .start(let start):
                     guard call == nil else { continue }
                     guard let opened = await open(start, outbound: outbound) else {
@@ -57,7 +61,7 @@ struct MediaStreamConnection: Sendable {
                     call = (opened.session, opened.sender, start.streamSid)
                 case .stop:
                     break
-                case .connected, .dtmf, .unknown:
+                case .connected, .unknown:
                     continue
                 }
                 if case .stop = decoded { break }
@@ -88,11 +92,22 @@ struct MediaStreamConnection: Sendable {
             return nil
         }
         let parameters = start.customParameters
+        // The token proves the start came from the TwiML of this very call: ids alone are
+        // known to whoever reads the logs. A start for another account is not ours either.
+        let attemptID = parameters["attempt"].flatMap(UUID.init(uuidString:))
+        let ours = webhooks.accountSID.map { $0 == start.accountSid } ?? true
+        guard ours, let attemptID, webhooks.streamCredential.isValid(parameters[MediaStreamCredential.parameter], attemptID: attemptID, callSID: start.callSid) else {
+            metrics.signatureFailure(route: "/twilio/media start")
+            logger.warning("media stream start without this call's token or account: closing it", metadata: ["call_sid": "\(start.callSid)"])
+            // Recorded unbound, like any refused start, so the stream id is never bound later.
+            _ = try? await streams.streamStarted(streamSID: start.streamSid, callSID: start.callSid, attemptID: nil, contactID: nil, campaignID: nil)
+            return nil
+        }
         let binding: MediaStreamStore.Binding?
         do {
             binding = try await metrics.database("media_stream_start") {
                 try await streams.streamStarted(
-                    streamSID: start.streamSid, callSID: start.callSid, attemptID: parameters["attempt"].flatMap(UUID.init(uuidString:)),
+                    streamSID: start.streamSid, callSID: start.callSid, attemptID: attemptID,
                     contactID: parameters["contact"].flatMap { Int64($0) }, campaignID: parameters["campaign"].flatMap { Int64($0) }
                 )
             }

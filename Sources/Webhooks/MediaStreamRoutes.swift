@@ -48,7 +48,7 @@ public struct MediaStreamRoutes: Sendable {
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let connection = MediaStreamConnection(
-                streams: streams, voice: voice, conversation: conversation, metrics: metrics, logger: context.logger
+                streams: streams, voice: voice, conversation: conversation, webhooks: configuration, metrics: metrics, logger: context.logger
             )
             await connection.run(inbound: inbound, outbound: outbound)
         }

@@ -8,7 +8,9 @@ import Twilio
 /// when they move a call forward (`CallStore`).
 ///
 /// A refused signature is a 403 and a body over the limit a 413, both before anything is
-/// written; a callback without a CallSid or with an unknown CallStatus is a 400. A validly
+/// written; a callback without a CallSid, with an unknown CallStatus, or with a counter
+/// (SequenceNumber, CallDuration, SipResponseCode) that is not a whole number an `integer`
+/// column holds is a 400. A validly
 /// signed callback for no attempt we know is kept as an orphan and answered 204, so Twilio
 /// does not retry it forever. Nothing in an answer or a log line says more than the status.
 public struct StatusCallbackRoutes: Sendable {
@@ -50,21 +52,28 @@ public struct StatusCallbackRoutes: Sendable {
         guard let sid = signed.callSID, let status = signed.value("CallStatus"),
               CallStatusEvent.statuses.contains(status)
         else { return nil }
-        let sequence: Int
-        if let text = signed.value("SequenceNumber") {
-            guard let number = Int(text), number >= 0 else { return nil }
-            sequence = number
-        } else {
-            sequence = -1
-        }
+        // Counters go to Postgres integer columns: a value no Twilio sends (3000000000) is
+        // refused here as a 400, never left to fail the write as a 500.
+        guard let sequence = Self.counter(signed.value("SequenceNumber")),
+              let duration = Self.counter(signed.value("CallDuration")),
+              let sipResponseCode = Self.counter(signed.value("SipResponseCode"))
+        else { return nil }
         var event = CallStatusEvent(
-            callSID: sid, attemptID: attempt.flatMap { UUID(uuidString: $0) }, sequenceNumber: sequence, status: status,
+            callSID: sid, attemptID: attempt.flatMap { UUID(uuidString: $0) }, sequenceNumber: sequence ?? -1, status: status,
             parameters: Dictionary(signed.parameters, uniquingKeysWith: { first, _ in first })
         )
         event.answeredBy = signed.value("AnsweredBy")
-        event.durationSeconds = signed.value("CallDuration").flatMap { Int($0) }
-        event.sipResponseCode = signed.value("SipResponseCode").flatMap { Int($0) }
+        event.durationSeconds = duration
+        event.sipResponseCode = sipResponseCode
         event.timestamp = signed.value("Timestamp").flatMap(TwilioDate.date(from:))
         return event
+    }
+
+    /// An optional counter: `.some(nil)` when absent, nil when it is not a whole number in
+    /// `0...Int32.max` (what a Postgres `integer` holds).
+    static func counter(_ text: String?) -> Int?? {
+        guard let text else { return .some(nil) }
+        guard let value = Int(text), (0...Int(Int32.max)).contains(value) else { return nil }
+        return .some(value)
     }
 }

@@ -9,6 +9,11 @@ public struct TwilioWebhookConfiguration: Sendable {
     /// Checks requests with the account's Auth Token, which signs them; built once, since
     /// every callback is checked with it.
     public let signer: TwilioSignature
+    /// Derives the per-call token that binds a media stream to its call.
+    public let streamCredential: MediaStreamCredential
+    /// The account whose calls these are; when set, a media stream's `start.accountSid` must
+    /// name it.
+    public var accountSID: String?
     /// Twilio's callbacks are a few hundred bytes; anything far larger is refused unread.
     public var bodyLimit: Int = 64 * 1024
 
@@ -20,8 +25,10 @@ public struct TwilioWebhookConfiguration: Sendable {
         return publicURL + "/twilio/media"
     }
 
-    public init(publicURL: String, authToken: String) {
+    public init(publicURL: String, authToken: String, accountSID: String? = nil) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         signer = TwilioSignature(authToken: authToken)
+        streamCredential = MediaStreamCredential(authToken: authToken)
+        self.accountSID = accountSID
     }
 }

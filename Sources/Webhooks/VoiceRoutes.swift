@@ -9,8 +9,9 @@ import Twilio
 /// The campaign's disclosure is said first, then `<Connect><Stream>` opens the two-way media
 /// WebSocket (a `<Start><Stream>` is one-way: the agent could not be heard). The stream URL is
 /// built from the configured public URL, never the Host header; the attempt, campaign and
-/// contact ids travel as `<Parameter>`s, since Twilio drops a query string on stream URLs. An
-/// attempt we do not know (or that belongs to another call) is hung up on at once.
+/// contact ids travel as `<Parameter>`s, since Twilio drops a query string on stream URLs, with
+/// the call's ``MediaStreamCredential`` token, which only Twilio sees. An attempt we do not
+/// know (or that belongs to another call) is hung up on at once.
 public struct VoiceRoutes: Sendable {
     public let configuration: TwilioWebhookConfiguration
     public let attempts: CallAttemptStore
@@ -41,6 +42,7 @@ public struct VoiceRoutes: Sendable {
             url: configuration.mediaStreamURL,
             parameters: [
                 "attempt": answered.attemptID.uuidString.lowercased(), "campaign": String(answered.campaignID), "contact": String(answered.contactID),
+                MediaStreamCredential.parameter: configuration.streamCredential.token(attemptID: answered.attemptID, callSID: callSID),
             ],
             disclosure: answered.disclosure
         ))

@@ -40,6 +40,9 @@ extension WebhookRouter {
         conversation: ConversationConfiguration = ConversationConfiguration(), metrics: WebhookMetrics
     ) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
+        // Each call speaks its campaign's script, when the campaign has one.
+        var voice = voice
+        voice.agent = CampaignAgent(fallback: voice.agent, campaigns: CampaignStore(database: database), logger: database.logger)
         MediaStreamRoutes(
             configuration: configuration, streams: MediaStreamStore(database: database), voice: voice,
             conversation: conversation, metrics: metrics

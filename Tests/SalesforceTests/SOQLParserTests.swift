@@ -97,6 +97,39 @@ import Testing
         }
     }
 
+    /// Non-ASCII scalars spelled out, so a combining mark shows in a comparison.
+    static func visible(_ text: String) -> String {
+        text.unicodeScalars.map { $0.isASCII ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined()
+    }
+
+    /// Salesforce ends a literal at a quote scalar; a quote followed by a combining mark is one
+    /// Swift `Character`, which must not hide it.
+    @Test func aQuoteFollowedByACombiningMarkEndsTheLiteralAndIsEscapedWhenRendered() throws {
+        // Read as Salesforce would: the literal is 'x', then a stray mark and a second clause.
+        #expect(throws: SOQLSyntaxError.self) { try SOQLParser.parseCondition("LastName = 'x'\u{301} OR Id != null") }
+        let smuggled = SOQLCondition.comparison(field: "LastName", .equal, .string("x'\u{301} OR Id != null"))
+        let rendered = smuggled.soql
+        // Every quote scalar but the two delimiters is escaped.
+        let scalars = Array(rendered.unicodeScalars)
+        let bareQuotes = scalars.indices.filter { scalars[$0] == "'" && ($0 == 0 || scalars[$0 - 1] != "\\") }
+        #expect(bareQuotes.count == 2, "\(Self.visible(rendered))")
+        #expect(try SOQLParser.parseCondition(rendered) == smuggled)
+        let like = SOQLCondition.like(field: "LastName", pattern: "x'\u{301}%")
+        #expect(Array(like.soql.unicodeScalars).filter { $0 == "'" }.count == 3)
+        #expect(Self.visible(like.soql) == #"LastName LIKE 'x\'\u{301}%'"#)
+    }
+
+    /// `\%` in a LIKE pattern is a literal percent; rendering it as `%` would make it a wildcard.
+    @Test func anEscapedPercentOrUnderscoreInALikePatternStaysEscaped() throws {
+        let condition = try SOQLParser.parseCondition(#"Name LIKE 'ab\%' AND Code__c LIKE 'a\_b%' AND Path__c LIKE 'c:\\%'"#)
+        #expect(condition.soql == #"Name LIKE 'ab\%' AND Code__c LIKE 'a\_b%' AND Path__c LIKE 'c:\\%'"#)
+        #expect(try SOQLParser.parseCondition(condition.soql) == condition)
+        // Outside LIKE the same escapes are plain characters.
+        #expect(try SOQLParser.parseCondition(#"Name = 'ab\%'"#) == .comparison(field: "Name", .equal, .string("ab%")))
+        // A pattern built in code with a lone backslash cannot escape the closing quote.
+        #expect(SOQLCondition.like(field: "Name", pattern: #"ab\"#).soql == #"Name LIKE 'ab\\'"#)
+    }
+
     @Test func requiredFieldsAreAddedOnceWhateverTheirCase() throws {
         var query = try SOQLParser.parseQuery("SELECT id, phone FROM Contact")
         query.addFields(["Id", "Phone", "MobilePhone", "DoNotCall"])

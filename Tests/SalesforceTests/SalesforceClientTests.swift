@@ -43,6 +43,25 @@ import Testing
         }
     }
 
+    /// Salesforce's examples write `exp` as an integer; JWTKit writes a Date's fraction unless
+    /// the date is whole seconds, and strict servers refuse `"exp":1765000180.4321`.
+    @Test func theAssertionsExpIsAWholeNumberOfSeconds() async throws {
+        try await withSandboxSalesforce { sandbox, configuration in
+            _ = try await Self.client(configuration).query("SELECT Id FROM Contact", as: SalesforceContact.self)
+            let body = try #require(sandbox.requests.first { $0.path == "/services/oauth2/token" }?.body)
+            let assertion = try #require(body.components(separatedBy: "assertion=").last)
+            var payload = String(assertion.split(separator: ".")[1])
+                .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            payload += String(repeating: "=", count: (4 - payload.count % 4) % 4)
+            let data = try #require(Data(base64Encoded: payload))
+            let json = try #require(String(data: data, encoding: .utf8))
+            let exp = try #require(json.range(of: #""exp":[0-9.eE+-]+"#, options: .regularExpression).map { json[$0].dropFirst(6) })
+            #expect(Int(exp) != nil, "exp is \(exp)")
+            let seconds = try #require(Int(exp))
+            #expect(abs(Double(seconds) - Date().timeIntervalSince1970 - 180) < 10)
+        }
+    }
+
     @Test func refusesAssertionsSignedWithAnotherKeyOrForAnotherApp() async throws {
         try await withSandboxSalesforce { _, configuration in
             var wrongKey = configuration

@@ -105,6 +105,11 @@ import Testing
         let dotted = [Self.record("D", "Contact", ["Email": .string("a.b@x.io")]), Self.record("E", "Contact", ["Email": .string("axb@x.io")])]
         #expect(try matching("Email LIKE 'a.b@%'", dotted) == ["D"])  // other characters stand for themselves
         #expect(try matching("Email LIKE '%b@x.io'", dotted) == ["D", "E"])
+        let percent = [Self.record("F", "Contact", ["Code__c": .string("50%")]), Self.record("G", "Contact", ["Code__c": .string("500")]),
+                       Self.record("H", "Contact", ["Code__c": .string("5_0")])]
+        #expect(try matching(#"Code__c LIKE '50\%'"#, percent) == ["F"])  // an escaped % is itself
+        #expect(try matching("Code__c LIKE '50%'", percent) == ["F", "G"])
+        #expect(try matching(#"Code__c LIKE '5\_0'"#, percent) == ["H"])
     }
 
     @Test func inAndNotInTreatNullAsAValue() throws {

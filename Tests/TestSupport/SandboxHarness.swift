@@ -27,6 +27,12 @@ public func withSandboxSalesforce<Result: Sendable>(
     }
 }
 
+/// The Sandbox Twilio's account in tests, as the webhooks must know it.
+public enum SandboxHarness {
+    public static let accountSID = "ACdialer0000000000000000000000test"
+    public static let authToken = "sandbox-auth-token"
+}
+
 /// Runs a Sandbox Twilio on a loopback port for `body`, with a client configuration for it.
 /// Its simulated calls are stopped when `body` returns.
 public func withSandboxTwilio<Result: Sendable>(
@@ -34,7 +40,7 @@ public func withSandboxTwilio<Result: Sendable>(
     _ body: @Sendable (SandboxTwilio, TwilioConfiguration) async throws -> Result
 ) async throws -> Result {
     var sandboxConfiguration = SandboxTwilio.Configuration(
-        accountSID: "ACdialer0000000000000000000000test", authToken: "sandbox-auth-token", ownedNumbers: ["+14155550100"]
+        accountSID: SandboxHarness.accountSID, authToken: SandboxHarness.authToken, ownedNumbers: ["+14155550100"]
     )
     configure(&sandboxConfiguration)
     let sandbox = SandboxTwilio(configuration: sandboxConfiguration)

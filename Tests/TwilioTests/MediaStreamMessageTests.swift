@@ -234,6 +234,19 @@ extension MediaStreamCodecError {
         #expect(decodeError(timestamp) == .wrongType(field: "media.timestamp", expected: "an integer or a string of digits"))
     }
 
+    /// Counters are counts and milliseconds of one stream: a value near Int.max (which
+    /// overflowed the session's arithmetic) or below zero is refused by name.
+    @Test func countersOutsideAStreamsRangeAreRefused() {
+        func media(timestamp: String) -> String {
+            #"{"event":"media","sequenceNumber":"1","streamSid":"s","media":{"track":"inbound","chunk":"1","timestamp":\#(timestamp),"payload":""}}"#
+        }
+        #expect(decodeError(media(timestamp: #""9223372036854775000""#)) == .outOfRange(field: "media.timestamp", value: 9_223_372_036_854_775_000))
+        #expect(decodeError(media(timestamp: "-40")) == .outOfRange(field: "media.timestamp", value: -40))
+        #expect(decodeError(media(timestamp: #""2147483648""#)) == .outOfRange(field: "media.timestamp", value: 2_147_483_648))
+        #expect(decodeError(Self.mark(sequenceNumber: "-1")) == .outOfRange(field: "sequenceNumber", value: -1))
+        #expect((try? MediaStreamMessage(json: media(timestamp: #""2147483647""#))) != nil)
+    }
+
     // MARK: Malformed and unknown
 
     static let start = #"{"event":"start","sequenceNumber":"1","streamSid":"MZ1","start":{"accountSid":"AC1","callSid":"CA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}"#

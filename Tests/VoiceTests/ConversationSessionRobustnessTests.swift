@@ -175,4 +175,18 @@ import Voice
         let entry = try #require(call.log.entry(.agent, "bye"))
         #expect(entry.interrupted && entry.endMs == entry.startMs)
     }
+
+    /// A stream's `media` with a timestamp near Int.max and a 160-byte payload trapped on
+    /// overflow (every live call of the process with it); whatever a peer's numbers, the
+    /// session goes on and ends as usual.
+    @Test func aTimestampNearIntMaxOrBelowZeroIsClampedNotATrap() async throws {
+        let call = simulateCall(textToSpeech: StubTextToSpeech(durationsMs: ["opening": 300]))
+        call.session.start()
+        for timestampMs in [Int.max, Int.max - 20, Int.max - 1, Int.min, -20, Int(Int32.max)] {
+            call.session.receiveMedia(payload: [UInt8](repeating: 0x7F, count: 160), timestampMs: timestampMs)
+        }
+        _ = try await call.waitFor("the opening") { $0.entry(.agent, "opening") }
+        await call.stop()
+        #expect(call.log.entries.map(\.text).first == "opening")
+    }
 }

@@ -134,7 +134,11 @@ import Webhooks
                     switch n % 6 {
                     case 0: parameters.removeAll { $0.0 == "CallSid" }
                     case 1: parameters = parameters.map { $0.0 == "CallStatus" ? ("CallStatus", random.pick(["", "exploded", "RINGING", "ringing\u{0}"])) : $0 }
-                    case 2: parameters = parameters.map { $0.0 == "SequenceNumber" ? ("SequenceNumber", random.pick(["", "-1", "x", "1e3", "99999999999999999999"])) : $0 }
+                    case 2:
+                        // Beyond what an integer column holds (3000000000 was a 500), or no number at all.
+                        let counter = random.pick(["SequenceNumber", "SequenceNumber", "CallDuration", "SipResponseCode"])
+                        let value = random.pick(["", "-1", "x", "1e3", "99999999999999999999", "3000000000", "2147483648"])
+                        parameters = parameters.filter { $0.0 != counter } + [(counter, value)]
                     case 3: parameters = parameters.map { $0.0 == "CallSid" ? ("CallSid", random.pick(["", String(repeating: "C", count: 300)])) : $0 }
                     case 4: parameters.removeAll { $0.0 == "CallStatus" }
                     default: parameters = [(random.pick(["", "=", "%"]), String(decoding: random.bytes(8), as: UTF8.self))]
@@ -144,6 +148,28 @@ import Webhooks
                 }
             }
             #expect(try await Self.written(db) == before)
+        }
+    }
+
+    /// A validly signed `SequenceNumber=3000000000` answered 500 (the integer column refused
+    /// it): it is a 400 with nothing written, and the largest value the column holds is kept.
+    @Test func aCounterBeyondWhatTheColumnHoldsIsA400AndTheLargestIsRecorded() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let uri = "/twilio/status?attempt=\(try await StatusCallbackTests.attempt(db).uuidString.lowercased())"
+            try await StatusCallbackTests.app(db).test(.router) { client in
+                for (name, value) in [("SequenceNumber", "3000000000"), ("CallDuration", "3000000000"), ("SipResponseCode", "2147483648")] {
+                    let parameters = StatusCallbackTests.callback(1, "completed").filter { $0.0 != name } + [(name, value)]
+                    let status = try await StatusCallbackTests.post(client, uri, parameters)
+                    #expect(status == .badRequest, "\(name)=\(value)")
+                }
+                let refusedEvents = try await db.scalar("SELECT count(*)::int FROM dialer.call_events", as: Int.self)
+                #expect(refusedEvents == 0)
+                let largest = StatusCallbackTests.callback(1, "ringing").map { $0.0 == "SequenceNumber" ? ($0.0, "2147483647") : $0 }
+                let status = try await StatusCallbackTests.post(client, uri, largest)
+                #expect(status == .noContent)
+                let kept = try await db.scalar("SELECT max(sequence_number)::bigint FROM dialer.call_events", as: Int.self)
+                #expect(kept == 2_147_483_647)
+            }
         }
     }
 

@@ -24,6 +24,8 @@ import Webhooks
                 try await db.scalar("SELECT contact_id FROM dialer.call_attempts", as: Int64.self)
             )
             let id = attempt.uuidString.lowercased()
+            let credential = StatusCallbackTests.configuration.streamCredential
+            let token = credential.token(attemptID: attempt, callSID: "CA1")
             try await Self.app(db).test(.router) { client in
                 let (status, body) = try await StatusCallbackTests.send(client, "/twilio/voice?attempt=\(id)", Self.answered)
                 #expect(status == .ok)
@@ -31,8 +33,13 @@ import Webhooks
                     <?xml version="1.0" encoding="UTF-8"?><Response><Say>This is an automated call from Acme &amp; Sons, using an AI voice.</Say>\
                     <Connect><Stream url="wss://dialer.example.com/twilio/media">\
                     <Parameter name="attempt" value="\(id)" /><Parameter name="campaign" value="\(campaign)" /><Parameter name="contact" value="\(contact)" />\
+                    <Parameter name="token" value="\(token)" />\
                     </Stream></Connect></Response>
                     """)
+                // The call's own secret: keyed by the Auth Token, for this attempt and CallSid only.
+                #expect(token.count == 43 && token != credential.token(attemptID: attempt, callSID: "CA2"))
+                #expect(credential.isValid(token, attemptID: attempt, callSID: "CA1"))
+                #expect(!MediaStreamCredential(authToken: "another").isValid(token, attemptID: attempt, callSID: "CA1"))
                 #expect(!body.contains("<Start>"))
             }
         }

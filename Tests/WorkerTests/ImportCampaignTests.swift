@@ -189,4 +189,36 @@ import Worker
         let fallback = ContactClassifier(preferMobile: false).classify([SalesforceContact(Id: "003SB0000000002AAA", Phone: "555-01", MobilePhone: "415 555 0199", MailingState: "CA")])[0]
         #expect(fallback.phoneE164 == "+14155550199" && fallback.phoneField == "MobilePhone" && fallback.skipReason == nil)
     }
+
+    /// Pausing stops dialing, never importing: the import of a paused campaign still brings
+    /// every contact, the campaign stays paused, and a resume makes it active with them all. A
+    /// resume before the import ended goes back to importing, not to an active campaign with
+    /// no contacts.
+    @Test func aCampaignPausedWhileImportingKeepsItsImport() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            try await withSandboxSalesforce(pageSize: 5) { sandbox, configuration in
+                ImportCampaignTests.seed(sandbox)
+                try await db.execute("INSERT INTO dialer.dnc (phone_e164, reason, source) VALUES ('+13125550106', 'opted out', 'call CA0001')")
+                let store = CampaignStore(database: db)
+                let id = try await ImportCampaignTests.createCampaign(db)
+                func status() async throws -> String { try await db.scalar("SELECT status FROM dialer.campaigns WHERE id = \(id)", as: String.self) }
+                try await store.transition(name: "spring-renewals", from: [.active, .importing], to: .paused)
+                try await store.transition(name: "spring-renewals", from: [.paused], to: .active)
+                #expect(try await status() == "importing", "resumed before the import ran: still importing")
+                try await store.transition(name: "spring-renewals", from: [.active, .importing], to: .paused)
+                try await withRunners([runner(db, [ImportCampaignTests.handler(db, configuration)])]) {
+                    let imported = try await eventually(timeout: .seconds(30)) {
+                        try await db.scalar("SELECT imported_at IS NOT NULL FROM dialer.campaigns WHERE id = \(id)", as: Bool.self)
+                    }
+                    #expect(imported)
+                }
+                #expect(try await status() == "paused")
+                #expect(try await ImportCampaignTests.skipCounts(db, id)["callable"] == 5)
+                #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND campaign_id = \(id)", as: Int.self) == 5)
+                #expect(try await db.scalar("SELECT state FROM dialer.jobs WHERE kind = 'import_campaign'", as: String.self) == "completed")
+                try await store.transition(name: "spring-renewals", from: [.paused], to: .active)
+                #expect(try await status() == "active")
+            }
+        }
+    }
 }

@@ -22,7 +22,9 @@ import Worker
     ) async throws {
         let port = try LoopbackPort.unused()
         let publicURL = "http://127.0.0.1:\(port)"
-        let configuration = TwilioWebhookConfiguration(publicURL: publicURL, authToken: dialing.sandbox.configuration.authToken)
+        let configuration = TwilioWebhookConfiguration(
+            publicURL: publicURL, authToken: dialing.sandbox.configuration.authToken, accountSID: dialing.sandbox.configuration.accountSID
+        )
         let metrics = WebhookMetrics()
         let router = WebhookRouter.make(database: dialing.db, configuration: configuration, control: nil, metrics: metrics)
         // Not HummingbirdTesting's live mode: it binds a port of its own choosing, and the

@@ -25,9 +25,20 @@ import Webhooks
         }
     }
 
-    static func start(streamSID: String, callSID: String, parameters: [String: String]) -> String {
-        MediaStreamMessage.start(.init(
-            sequenceNumber: 1, streamSid: streamSID, accountSid: "ACtest", callSid: callSID, tracks: ["inbound"],
+    /// The Sandbox harness's account: what a start must name.
+    static let accountSID = SandboxHarness.accountSID
+
+    /// A start as Twilio sends it for the TwiML of the call: with the call's token (computed
+    /// with `token`, the Auth Token) unless `parameters` name one already.
+    static func start(
+        streamSID: String, callSID: String, parameters: [String: String], token: String? = SandboxHarness.authToken, accountSID: String = accountSID
+    ) -> String {
+        var parameters = parameters
+        if let token, parameters[MediaStreamCredential.parameter] == nil, let attempt = parameters["attempt"].flatMap(UUID.init(uuidString:)) {
+            parameters[MediaStreamCredential.parameter] = MediaStreamCredential(authToken: token).token(attemptID: attempt, callSID: callSID)
+        }
+        return MediaStreamMessage.start(.init(
+            sequenceNumber: 1, streamSid: streamSID, accountSid: accountSID, callSid: callSID, tracks: ["inbound"],
             customParameters: parameters, mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
         )).json
     }

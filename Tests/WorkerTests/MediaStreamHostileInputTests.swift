@@ -159,6 +159,29 @@ import Webhooks
                     }
                     #expect(close?.closeCode == .policyViolation, "forged start \(n)")
                 }
+                // The true ids, as the logs show them, with a captured handshake: without this
+                // call's token (none, another call's, made up) or from another account, refused.
+                let trueIDs = parameters(liveAttempt, live)
+                let anotherCallsToken = MediaStreamCredential(authToken: token).token(attemptID: liveAttempt, callSID: "CAfuzz3")
+                let stolen: [(sid: String, start: String)] = [
+                    ("MZstolen0", MediaRouteRobustnessTests.start(streamSID: "MZstolen0", callSID: "CAfuzz1", parameters: trueIDs, token: nil)),
+                    ("MZstolen1", MediaRouteRobustnessTests.start(
+                        streamSID: "MZstolen1", callSID: "CAfuzz1", parameters: trueIDs.merging([MediaStreamCredential.parameter: anotherCallsToken]) { $1 })),
+                    ("MZstolen2", MediaRouteRobustnessTests.start(
+                        streamSID: "MZstolen2", callSID: "CAfuzz1", parameters: trueIDs.merging([MediaStreamCredential.parameter: "AAAA"]) { $1 })),
+                    ("MZstolen3", MediaRouteRobustnessTests.start(
+                        streamSID: "MZstolen3", callSID: "CAfuzz1", parameters: trueIDs, token: token + "x")),
+                    ("MZstolen4", MediaRouteRobustnessTests.start(
+                        streamSID: "MZstolen4", callSID: "CAfuzz1", parameters: trueIDs, accountSID: "ACsomeoneelse00000000000000000000")),
+                ]
+                for (sid, start) in stolen {
+                    let close = try await Self.connect(sid, publicURL, token: token) { inbound, outbound in
+                        try await outbound.write(.text(start))
+                        try await outbound.write(.text(media))
+                        for try await _ in inbound.messages(maxSize: 1 << 16) {}
+                    }
+                    #expect(close?.closeCode == .policyViolation, "\(sid)")
+                }
                 // Garbage made from a forged start (one made from the true start could bind the
                 // call before its test): a message that still decodes as a start is closed.
                 let forgedStart = MediaRouteRobustnessTests.start(streamSID: "MZgarbage", callSID: "CAfuzz1", parameters: forgedStarts[2])
@@ -184,6 +207,13 @@ import Webhooks
                 // 3. The true stream, with garbage and out-of-range values between its frames.
                 let hostile = Self.garbage(from: [media], seed: 47, count: 40) + [
                     MediaStreamMessage.media(.init(sequenceNumber: 3, streamSid: "MZfuzz1", track: "inbound", chunk: 2, timestamp: Int.max, payload: [0xFF])).json,
+                    // A whole frame near Int.max trapped the session's arithmetic: the process died.
+                    MediaStreamMessage.media(.init(
+                        sequenceNumber: 3, streamSid: "MZfuzz1", track: "inbound", chunk: 2, timestamp: Int.max - 1, payload: [UInt8](repeating: 0x7F, count: 160)
+                    )).json,
+                    MediaStreamMessage.media(.init(
+                        sequenceNumber: Int.max, streamSid: "MZfuzz1", track: "inbound", chunk: Int.max, timestamp: 40, payload: [UInt8](repeating: 0x7F, count: 160)
+                    )).json,
                     MediaStreamMessage.media(.init(sequenceNumber: 4, streamSid: "MZfuzz1", track: "inbound", chunk: 3, timestamp: -40, payload: [])).json,
                     MediaStreamMessage.media(.init(sequenceNumber: 5, streamSid: "MZfuzz1", track: "inbound", chunk: 4, timestamp: 0, payload: [UInt8](repeating: 0x7F, count: 11_000))).json,
                     #"{"event":"mark","streamSid":"MZfuzz1","mark":{"name":"\#(String(repeating: "m", count: 10_000))"}}"#,
@@ -194,7 +224,7 @@ import Webhooks
                 let decodedFrames = hostile.filter {
                     if case .media(let frame)? = try? MediaStreamMessage(json: $0) { frame.track == "inbound" || frame.track.isEmpty } else { false }
                 }.count
-                try await Self.connect("the true stream", publicURL, token: token) { _, outbound in
+                try await Self.connect("the true stream", publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.text(trueStart))
                     for (n, text) in hostile.enumerated() {
                         try await outbound.write(.text(text))
@@ -207,6 +237,11 @@ import Webhooks
                             }
                             #expect(replay?.closeCode == .policyViolation)
                         }
+                    }
+                    // The opening has begun (its first audio is here) before the stop: on a loaded
+                    // machine the stop could otherwise come before anything was said.
+                    for try await message in inbound.messages(maxSize: 1 << 16) {
+                        if case .text(let text) = message, text.contains(#""event":"media""#) { break }
                     }
                     try await outbound.write(.text(MediaStreamMessage.stop(.init(sequenceNumber: 999, streamSid: "MZfuzz1", accountSid: "ACtest", callSid: "CAfuzz1")).json))
                 }
@@ -233,7 +268,7 @@ import Webhooks
                 let refused = Set(try await dialing.db.scalar(
                     "SELECT string_agg(stream_sid, ' ') FROM dialer.media_streams WHERE attempt_id IS NULL AND ended_at IS NOT NULL", as: String.self
                 ).split(separator: " ").map(String.init))
-                let expected = Set(forgedStarts.indices.map { "MZforged\($0)" } + ["MZreplay1"])
+                let expected = Set(forgedStarts.indices.map { "MZforged\($0)" } + stolen.map(\.sid) + ["MZreplay1"])
                 #expect(refused.isSuperset(of: expected), "every forged start and the replay during the call, recorded refused and closed")
                 #expect(refused.subtracting(expected).isSubset(of: ["MZgarbage"]), "the late replay reused a stream id: no row")
                 #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.media_streams WHERE attempt_id IS NULL AND ended_at IS NULL", as: Int.self) == 0)

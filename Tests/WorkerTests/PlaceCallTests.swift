@@ -1,4 +1,5 @@
 import Foundation
+import PostgresNIO
 import Sandbox
 import Store
 import TestSupport
@@ -81,6 +82,46 @@ import Worker
             #expect(attempts.map(\.state) == [.failed] && attempts.first?.twilioErrorCode == code)
             #expect(try await dialing.db.scalar("SELECT outcome FROM dialer.contacts WHERE id = \(contact)", as: String?.self) == "failed")
             #expect(dialing.sandbox.requests.filter { $0.path.hasSuffix("/Calls.json") }.count == 1)
+        }
+    }
+
+    /// Twilio's refusals quote the To number whole; what the dialer stores of them is masked
+    /// as the logs mask it, so no view `dialer_monitor` reads shows the number.
+    @Test(arguments: [21211, 21215])
+    func aRefusalQuotingTheNumberIsStoredMaskedAndTheMonitorSeesNoNumber(code: Int) async throws {
+        try await Dialing.with { dialing in
+            let contact = dialing.contacts[0]
+            let number = Dialing.number(0)
+            dialing.sandbox.script(number, .refused(status: 400, code: code))
+            try await dialing.enqueue(contact)
+            try await withRunners([runner(dialing.db, [dialing.handler()])]) {
+                let discarded = try await eventually { try await dialing.jobState(contact) == "discarded" }
+                #expect(discarded)
+            }
+            let message = try await dialing.db.scalar("SELECT error_message FROM dialer.call_attempts WHERE contact_id = \(contact)", as: String.self)
+            #expect(message.contains("+1212*****00") && !message.contains(number.dropFirst()), "\(message)")
+            let visible = try await dialing.db.client.withConnection { connection in
+                try await connection.query("SET ROLE dialer_monitor", logger: TestDatabase.testLogger)
+                var text = ""
+                let views = try await connection.query(
+                    """
+                    SELECT c.relname::text FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+                    WHERE n.nspname = 'dialer' AND c.relkind IN ('r', 'v', 'm') AND has_table_privilege(c.oid, 'SELECT')
+                    """,
+                    logger: TestDatabase.testLogger
+                )
+                var names: [String] = []
+                for try await name in views.decode(String.self) { names.append(name) }
+                #expect(names.contains("discarded_jobs") && names.contains("call_outcomes"), "\(names)")
+                for name in names {
+                    let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT row_to_json(v)::text FROM dialer.\(name) v"), logger: TestDatabase.testLogger)
+                    for try await row in rows.decode(String.self) { text += row + "\n" }
+                }
+                try await connection.query("RESET ROLE", logger: TestDatabase.testLogger)
+                return text
+            }
+            #expect(visible.contains("+1212*****00"), "the discarded job's error, masked")
+            #expect(!visible.contains(number.dropFirst(2)), "\(visible)")
         }
     }
 

@@ -12,6 +12,8 @@ struct SOQLToken: Equatable {
 
     let kind: Kind
     let offset: Int
+    /// For a string literal, its text as a LIKE pattern (`SOQLCondition.like`).
+    var likePattern: String? = nil
 
     /// How the token reads in an error message.
     var display: String {
@@ -33,24 +35,33 @@ struct SOQLToken: Equatable {
 }
 
 /// Splits SOQL text into tokens.
+///
+/// Reads Unicode scalars, not Swift `Character`s: Salesforce ends a string literal at the quote
+/// scalar, so a quote followed by a combining mark (one grapheme, `'\u{301}`) must end it here
+/// too, or the dialer would send a query whose literal Salesforce reads differently.
 enum SOQLLexer {
     static func tokens(_ text: String) throws(SOQLSyntaxError) -> [SOQLToken] {
-        let chars = Array(text)
+        let chars = Array(text.unicodeScalars)
         var tokens: [SOQLToken] = []
         var index = 0
+        func isDigit(_ c: Unicode.Scalar) -> Bool { c.isASCII && ("0"..."9").contains(c) }
+        func isNameStart(_ c: Unicode.Scalar) -> Bool { c.properties.isAlphabetic || c == "_" }
         while index < chars.count {
             let c = chars[index]
             let start = index
-            if c.isWhitespace {
+            if c.properties.isWhitespace {
                 index += 1
-            } else if c.isLetter || c == "_" {
-                while index < chars.count, chars[index].isLetter || chars[index].isNumber || chars[index] == "_" || chars[index] == "." {
+            } else if isNameStart(c) {
+                while index < chars.count, isNameStart(chars[index]) || isDigit(chars[index]) || chars[index] == "." {
                     index += 1
                 }
-                tokens.append(SOQLToken(kind: .identifier(String(chars[start..<index])), offset: start))
+                tokens.append(SOQLToken(kind: .identifier(scalars(chars[start..<index])), offset: start))
             } else if c == "'" {
                 index += 1
-                var value = ""
+                // The value, unescaped, and the same literal as a LIKE pattern, where `\%` and
+                // `\_` stay escaped (a literal percent is not a wildcard) and so does `\\`.
+                var value = String.UnicodeScalarView()
+                var pattern = String.UnicodeScalarView()
                 var closed = false
                 while index < chars.count {
                     let d = chars[index]
@@ -58,10 +69,16 @@ enum SOQLLexer {
                         guard index + 1 < chars.count else { break }
                         let escaped = chars[index + 1]
                         switch escaped {
-                        case "n": value.append("\n")
-                        case "r": value.append("\r")
-                        case "t": value.append("\t")
-                        case "'", "\"", "\\", "%", "_": value.append(escaped)
+                        case "n": value.append("\n"); pattern.append("\n")
+                        case "r": value.append("\r"); pattern.append("\r")
+                        case "t": value.append("\t"); pattern.append("\t")
+                        case "'", "\"":
+                            value.append(escaped)
+                            pattern.append(escaped)
+                        case "\\", "%", "_":
+                            value.append(escaped)
+                            pattern.append("\\")
+                            pattern.append(escaped)
                         default: throw SOQLSyntaxError("invalid escape sequence '\\\(escaped)'", at: index)
                         }
                         index += 2
@@ -71,32 +88,39 @@ enum SOQLLexer {
                         break
                     } else {
                         value.append(d)
+                        pattern.append(d)
                         index += 1
                     }
                 }
                 guard closed else { throw SOQLSyntaxError("unterminated string literal", at: start) }
-                tokens.append(SOQLToken(kind: .string(value), offset: start))
-            } else if c.isNumber || (c == "-" && index + 1 < chars.count && chars[index + 1].isNumber) {
+                tokens.append(SOQLToken(kind: .string(String(value)), offset: start, likePattern: String(pattern)))
+            } else if isDigit(c) || (c == "-" && index + 1 < chars.count && isDigit(chars[index + 1])) {
                 index += 1
-                while index < chars.count, chars[index].isNumber || ".-:TZ+".contains(chars[index]) {
+                while index < chars.count, isDigit(chars[index]) || ".-:TZ+".unicodeScalars.contains(chars[index]) {
                     index += 1
                 }
-                tokens.append(SOQLToken(kind: try literal(String(chars[start..<index]), at: start), offset: start))
+                tokens.append(SOQLToken(kind: try literal(scalars(chars[start..<index]), at: start), offset: start))
             } else {
-                let two = index + 1 < chars.count ? String(chars[index...index + 1]) : ""
+                let two = index + 1 < chars.count ? scalars(chars[index...index + 1]) : ""
                 if ["!=", "<>", "<=", ">="].contains(two) {
                     tokens.append(SOQLToken(kind: .symbol(two == "<>" ? "!=" : two), offset: start))
                     index += 2
-                } else if "(),=<>".contains(c) {
+                } else if "(),=<>".unicodeScalars.contains(c) {
                     tokens.append(SOQLToken(kind: .symbol(String(c)), offset: start))
                     index += 1
                 } else {
-                    throw SOQLSyntaxError("unexpected character '\(c)'", at: start)
+                    throw SOQLSyntaxError("unexpected character '\(c.escaped(asASCII: true))'", at: start)
                 }
             }
         }
         tokens.append(SOQLToken(kind: .end, offset: chars.count))
         return tokens
+    }
+
+    private static func scalars(_ slice: ArraySlice<Unicode.Scalar>) -> String {
+        var view = String.UnicodeScalarView()
+        view.append(contentsOf: slice)
+        return String(view)
     }
 
     /// A number, a date (`2026-11-24`) or a dateTime (`2026-11-24T08:00:00Z`, or with an

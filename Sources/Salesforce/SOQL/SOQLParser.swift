@@ -127,7 +127,7 @@ public enum SOQLParser {
         mutating func predicate() throws(SOQLSyntaxError) -> SOQLCondition {
             let field = try name("a field name")
             if keyword("LIKE") {
-                guard case .string(let pattern) = current.kind else { throw unexpected("a string after LIKE") }
+                guard case .string = current.kind, let pattern = current.likePattern else { throw unexpected("a string after LIKE") }
                 advance()
                 return .like(field: field, pattern: pattern)
             }

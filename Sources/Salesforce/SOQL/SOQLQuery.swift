@@ -49,6 +49,8 @@ public indirect enum SOQLCondition: Sendable, Equatable {
     case not(SOQLCondition)
     case comparison(field: String, SOQLComparison, SOQLValue)
     case valueIn(field: String, [SOQLValue], negated: Bool)
+    /// `pattern` is in LIKE form: `%` and `_` are wildcards, `\%`, `\_` and `\\` a literal
+    /// percent, underscore and backslash.
     case like(field: String, pattern: String)
 
     /// The condition as SOQL text; compound terms are parenthesised so precedence never changes.
@@ -60,7 +62,7 @@ public indirect enum SOQLCondition: Sendable, Equatable {
         case let .comparison(field, op, value): "\(field) \(op.rawValue) \(value.soql)"
         case let .valueIn(field, values, negated):
             "\(field) \(negated ? "NOT IN" : "IN") (\(values.map(\.soql).joined(separator: ", ")))"
-        case let .like(field, pattern): "\(field) LIKE \(SOQLValue.string(pattern).soql)"
+        case let .like(field, pattern): "\(field) LIKE \(SOQLValue.quoted(pattern, keepingBackslashes: true))"
         }
     }
 
@@ -97,19 +99,7 @@ public enum SOQLValue: Sendable, Equatable {
 
     public var soql: String {
         switch self {
-        case .string(let text):
-            var escaped = ""
-            for character in text {
-                switch character {
-                case "'": escaped += "\\'"
-                case "\\": escaped += "\\\\"
-                case "\n": escaped += "\\n"
-                case "\r": escaped += "\\r"
-                case "\t": escaped += "\\t"
-                default: escaped.append(character)
-                }
-            }
-            return "'\(escaped)'"
+        case .string(let text): return Self.quoted(text, keepingBackslashes: false)
         case .number(let value):
             return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
         case .boolean(let value): return value ? "true" : "false"
@@ -118,6 +108,39 @@ public enum SOQLValue: Sendable, Equatable {
             return "\(year)-\(month < 10 ? "0" : "")\(month)-\(day < 10 ? "0" : "")\(day)"
         case .dateTime(let text): return text
         }
+    }
+}
+
+extension SOQLValue {
+    /// `text` as a quoted literal. Scalar by scalar, not by `Character`: a quote followed by a
+    /// combining mark is one grapheme, yet Salesforce ends the literal at its quote unless it
+    /// is escaped. A LIKE pattern keeps its backslashes, which already escape `%`, `_` and `\`.
+    static func quoted(_ text: String, keepingBackslashes: Bool) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var escaped = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            index += 1
+            switch scalar {
+            case "'": escaped.append(contentsOf: "\\'".unicodeScalars)
+            case "\\":
+                // A pattern's own escape passes through; any other backslash (a lone one would
+                // escape the closing quote) is a literal backslash.
+                if keepingBackslashes, index < scalars.count, "%_\\".unicodeScalars.contains(scalars[index]) {
+                    escaped.append(scalar)
+                    escaped.append(scalars[index])
+                    index += 1
+                } else {
+                    escaped.append(contentsOf: "\\\\".unicodeScalars)
+                }
+            case "\n": escaped.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": escaped.append(contentsOf: "\\r".unicodeScalars)
+            case "\t": escaped.append(contentsOf: "\\t".unicodeScalars)
+            default: escaped.append(scalar)
+            }
+        }
+        return "'" + String(escaped) + "'"
     }
 }
 

@@ -185,23 +185,31 @@ public enum SOQLEvaluator {
 
     // MARK: - LIKE
 
-    /// SOQL LIKE: `%` matches any run of characters, `_` exactly one, everything else itself,
-    /// case-insensitively. The pattern must match the whole text.
-    ///
-    /// The parsed pattern no longer tells an escaped `\%` from a wildcard `%` (the lexer unescapes
-    /// both), so every `%` and `_` is a wildcard here.
+    /// SOQL LIKE: `%` matches any run of characters, `_` exactly one, `\%`, `\_` and `\\` the
+    /// character itself, everything else itself, case-insensitively. The pattern must match
+    /// the whole text.
     static func like(_ text: String, _ pattern: String) -> Bool {
-        let text = text.map { $0.lowercased() }
-        let pattern = pattern.map { $0 == "%" || $0 == "_" ? String($0) : $0.lowercased() }
+        enum Element: Equatable { case anyRun, anyOne, literal(String) }
+        var elements: [Element] = []
+        var scalars = pattern.unicodeScalars.makeIterator()
+        while let scalar = scalars.next() {
+            switch scalar {
+            case "%": elements.append(.anyRun)
+            case "_": elements.append(.anyOne)
+            case "\\": elements.append(.literal(String(scalars.next() ?? "\\")))
+            default: elements.append(.literal(String(scalar).lowercased()))
+            }
+        }
+        let text = text.unicodeScalars.map { String($0).lowercased() }
         var (t, p) = (0, 0)
         // The last % seen and the text position it is currently taken to end at: on a mismatch
         // the % swallows one more character and matching resumes after it.
         var star: (pattern: Int, text: Int)?
         while t < text.count {
-            if p < pattern.count, pattern[p] == "%" {
+            if p < elements.count, elements[p] == .anyRun {
                 star = (p, t)
                 p += 1
-            } else if p < pattern.count, pattern[p] == "_" || pattern[p] == text[t] {
+            } else if p < elements.count, elements[p] == .anyOne || elements[p] == .literal(text[t]) {
                 t += 1
                 p += 1
             } else if let last = star {
@@ -211,8 +219,8 @@ public enum SOQLEvaluator {
                 return false
             }
         }
-        while p < pattern.count, pattern[p] == "%" { p += 1 }
-        return p == pattern.count
+        while p < elements.count, elements[p] == .anyRun { p += 1 }
+        return p == elements.count
     }
 
     // MARK: - Helpers

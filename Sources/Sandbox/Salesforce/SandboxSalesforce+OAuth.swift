@@ -62,6 +62,11 @@ extension SandboxSalesforce {
         guard claims.aud.value == [configuration.audience ?? baseURL] else {
             return .failure(Refusal(error: "invalid_grant", description: "audience is invalid"))
         }
+        // exp is a whole number of seconds, as Salesforce's examples write it: a strict server
+        // refuses a fraction.
+        guard Self.expiresInWholeSeconds(assertion) else {
+            return .failure(Refusal(error: "invalid_grant", description: "invalid assertion: exp must be an integer"))
+        }
         // exp is in seconds and at most a few minutes ahead; milliseconds land in the far future.
         guard claims.exp.value.timeIntervalSinceNow <= 300 else {
             return .failure(Refusal(error: "invalid_grant", description: "expiration time is too far in the future"))
@@ -111,5 +116,18 @@ extension SandboxSalesforce {
         json(status, [SandboxJSON.object([
             "errorCode": .string(errorCode), "message": .string(message), "fields": .array(fields.map { .string($0) }),
         ])])
+    }
+}
+
+extension SandboxSalesforce {
+    /// Whether the compact JWT's payload writes `exp` as a JSON integer (no fraction, no
+    /// exponent): what Salesforce's own examples send and strict servers insist on.
+    static func expiresInWholeSeconds(_ compactJWT: String) -> Bool {
+        let parts = compactJWT.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return false }
+        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let payload = Data(base64Encoded: base64), let text = String(data: payload, encoding: .utf8) else { return false }
+        return text.range(of: #""exp"\s*:\s*[0-9]+\s*[,}]"#, options: .regularExpression) != nil
     }
 }

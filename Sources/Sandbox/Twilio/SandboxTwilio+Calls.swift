@@ -57,7 +57,7 @@ extension SandboxTwilio {
         }
         guard form["Url"]?.first?.isEmpty == false else { return Self.error(400, 21205, "Url parameter is required.") }
         let outcome = outcome(for: to)
-        if case let .refused(status, code) = outcome { return Self.error(status, code, SimulatedOutcome.message(code: code)) }
+        if case let .refused(status, code) = outcome { return Self.error(status, code, SimulatedOutcome.message(code: code, to: to)) }
         let (call, failAfterCreating) = state.withLock { state -> (Call, Bool) in
             let sid = "CA" + String(format: "%032x", state.nextNumber)
             state.nextNumber += 1

@@ -22,12 +22,13 @@ public enum SimulatedOutcome: Sendable, Equatable, Hashable {
         }
     }
 
-    /// Twilio's messages for the errors tests script most.
-    static func message(code: Int) -> String {
+    /// Twilio's messages for the errors tests script most. Like Twilio's, some quote the To
+    /// number whole: what the dialer stores of them must not.
+    static func message(code: Int, to: String) -> String {
         switch code {
-        case 21211: "The 'To' number is not a valid phone number."
+        case 21211: "The 'To' number \(to) is not a valid phone number."
         case 21214: "'To' phone number cannot be reached."
-        case 21215: "Account not authorized to call this number (geographic permissions)."
+        case 21215: "Account not authorized to call \(to). Perhaps you need to enable some international permissions."
         case 21217: "Phone number does not appear to be valid."
         case 13227: "No international permissions to dial this number."
         case 32205: "The destination number is blocked."

@@ -64,6 +64,12 @@ actor OpenAIChatConversation: AgentConversation {
         return AgentReply(text: text)
     }
 
+    /// The opt-out key is decided here, like a spoken opt-out, never by the model.
+    func reply(toDigit digit: String) -> AgentReply? {
+        guard let reply = configuration.optOut.reply(toDigit: digit) else { return nil }
+        return end(reply)
+    }
+
     func reply(to callee: Transcription?) async -> AgentReply {
         let optOut = configuration.optOut
         switch state {

@@ -43,7 +43,8 @@ public struct ImportCampaignHandler: JobHandler {
         guard let campaign = try await campaigns.campaign(id: campaignID) else {
             throw PermanentFailure("campaign \(campaignID) does not exist")
         }
-        guard campaign.status == .importing else {
+        // A pause stops dialing, not the import: a paused campaign still gets its contacts.
+        guard campaign.status == .importing || (campaign.status == .paused && !campaign.imported) else {
             return .cancelled(reason: "campaign \(campaign.name) is \(campaign.status.rawValue), not importing")
         }
         try await campaigns.beginImport(campaignID: campaignID)

@@ -1,4 +1,5 @@
 import Foundation
+import Redaction
 
 /// A dialable phone number in E.164 form, such as `+14155550134`.
 ///
@@ -27,19 +28,8 @@ public struct PhoneNumber: Sendable, Hashable {
         return String(e164.dropFirst(2).prefix(3))
     }
 
-    /// The number with its middle hidden, for logs: the country code, the first three and
-    /// last two digits of the national number (`+1415*****34`). Short national numbers
-    /// show fewer digits, so that at least four stay hidden.
-    public var masked: String {
-        let digits = Array(e164.dropFirst())
-        let countryCode = digits.prefix(Self.countryCodeLength(of: digits))
-        let national = digits.dropFirst(countryCode.count)
-        let tail = min(2, max(0, national.count - 4))
-        let head = min(3, max(0, national.count - tail - 4))
-        return "+" + String(countryCode) + String(national.prefix(head))
-            + String(repeating: "*", count: national.count - head - tail)
-            + String(national.suffix(tail))
-    }
+    /// The number with its middle hidden, for logs (`+1415*****34`): see ``PhoneNumberRedaction``.
+    public var masked: String { PhoneNumberRedaction.masked(e164) }
 }
 
 /// The outcome of `PhoneNumber.normalize(_:)`: a number, or the reason an operator sees.
@@ -60,15 +50,8 @@ public enum PhoneNumberNormalization: Sendable, Hashable {
 }
 
 extension PhoneNumber {
-    /// `text` with every run of 8 to 15 digits (an optional `+` before it) masked as `masked`
-    /// masks a number: for messages from elsewhere, such as Twilio's errors, which quote the
-    /// number they refuse, on their way to a log.
-    public static func redacting(_ text: String) -> String {
-        text.replacing(/\+?[0-9]{8,15}/) { match in
-            let digits = match.output.filter(\.isNumber)
-            return PhoneNumber(unchecked: "+" + digits).masked
-        }
-    }
+    /// `text` with every number masked as ``masked`` masks one (``PhoneNumberRedaction``).
+    public static func redacting(_ text: String) -> String { PhoneNumberRedaction.redacting(text) }
 }
 
 extension PhoneNumber: CustomStringConvertible, CustomDebugStringConvertible {
@@ -224,19 +207,5 @@ extension PhoneNumber {
 
     private static func digitString(_ digits: ArraySlice<UInt8>) -> String {
         String(decoding: digits.map { $0 + 0x30 }, as: UTF8.self)
-    }
-
-    /// Two-digit E.164 country codes; "1" and "7" are the one-digit ones, all others have three.
-    private static let twoDigitCountryCodes: Set<String> = [
-        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46",
-        "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63",
-        "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
-    ]
-
-    /// Country codes are a prefix code, so the first digits alone tell how long it is.
-    private static func countryCodeLength(of digits: [Character]) -> Int {
-        guard let first = digits.first else { return 0 }
-        if first == "1" || first == "7" { return 1 }
-        return twoDigitCountryCodes.contains(String(digits.prefix(2))) ? 2 : 3
     }
 }
