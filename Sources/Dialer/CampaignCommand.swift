@@ -47,7 +47,7 @@ struct CampaignCommand: AsyncParsableCommand {
                 guard let progress = try await store.progress(name: name).first,
                       let campaign = try await store.campaign(id: progress.id)
                 else { throw CampaignError.notFound(name) }
-                print(CampaignSummary(progress: progress, soql: campaign.soql).text)
+                print(CampaignSummary(progress: progress, soql: campaign.soql, pauseReason: campaign.pauseReason).text)
             }
         }
     }
@@ -88,6 +88,7 @@ struct CampaignCommand: AsyncParsableCommand {
 struct CampaignSummary {
     let progress: CampaignProgress
     let soql: String
+    var pauseReason: String? = nil
 
     var text: String {
         var lines = [
@@ -100,6 +101,7 @@ struct CampaignSummary {
             lines.append("skipped: " + skipped.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         if let error = progress.importError { lines.append("import failed: \(error)") }
+        if let pauseReason { lines.append("paused by the dialer: \(pauseReason) (fix it, then dialer campaign resume \(progress.name))") }
         return lines.joined(separator: "\n")
     }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Salesforce
 import Store
+import Logging
+import Twilio
 import Voice
 import Worker
 
@@ -110,6 +112,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let campaign = try validatedCampaign()
+        try await Self.checkCallerID(campaign.fromNumber, environment: ProcessInfo.processInfo.environment)
         let wait = wait
         try await Database.run(url: try database.url(), maxConnections: 2, logger: database.logger("dialer.campaign")) { db in
             let store = CampaignStore(database: db)
@@ -119,6 +122,24 @@ struct CampaignCreateCommand: AsyncParsableCommand {
             let progress = try await ImportProgressDisplay(store: store, name: campaign.name).follow()
             print(CampaignSummary(progress: progress, soql: campaign.soql).text)
             if progress.status == .failed { throw ExitCode.failure }
+        }
+    }
+}
+
+extension CampaignCreateCommand {
+    /// With Twilio credentials in the environment, `from` must be one of the account's numbers
+    /// or a verified caller ID: every call from another would be refused, and the campaign
+    /// paused at its first call. Without credentials nothing can be checked here.
+    static func checkCallerID(_ from: String, environment: [String: String]) async throws {
+        guard let configuration = try? TwilioConfiguration.fromEnvironment(environment) else { return }
+        let standing: CallerIDStanding
+        do {
+            standing = try await TwilioClient(configuration: configuration, logger: Logger(label: "dialer.campaign")).callerID(from)
+        } catch {
+            throw ValidationError("--from \(from) could not be checked with Twilio: \(error) (dialer check twilio --from \(from))")
+        }
+        guard standing != .unknown else {
+            throw ValidationError("--from \(from) is neither one of the Twilio account's numbers nor a verified caller ID: Twilio would refuse every call")
         }
     }
 }

@@ -53,12 +53,18 @@ struct CheckCommand: AsyncParsableCommand {
             abstract: "Verify the Twilio credentials against the account and print its name and status.",
             discussion: """
                 Reads TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and \
-                TWILIO_API_SECRET; TWILIO_BASE_URL points it at another endpoint.
+                TWILIO_API_SECRET; TWILIO_BASE_URL points it at another endpoint. With --from, \
+                also checks that the number may be a campaign's caller ID: one of the account's \
+                numbers or a verified caller ID.
 
-                Example:
+                Examples:
                   TWILIO_ACCOUNT_SID=AC... TWILIO_API_KEY=SK... TWILIO_API_SECRET=... dialer check twilio
+                  dialer check twilio --from +14155550100
                 """
         )
+
+        @Option(help: "A caller ID to check: one of the account's numbers, or a verified caller ID (E.164).")
+        var from: String?
 
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (or $LOG_LEVEL).")
         var logLevel: String?
@@ -67,10 +73,21 @@ struct CheckCommand: AsyncParsableCommand {
             LogSetup.bootstrap(level: logLevel ?? "warning")
             do {
                 let configuration = try TwilioConfiguration.fromEnvironment()
-                let account = try await TwilioClient(configuration: configuration, logger: Logger(label: "dialer.check")).account()
+                let client = TwilioClient(configuration: configuration, logger: Logger(label: "dialer.check"))
+                let account = try await client.account()
                 print("account: \(account.friendly_name) (\(account.sid))")
                 print("status: \(account.status)")
                 if account.status != "active" { throw ExitCode.failure }
+                if let from {
+                    let standing = try await client.callerID(from)
+                    switch standing {
+                    case .owned: print("from: \(from) is one of the account's numbers")
+                    case .verified: print("from: \(from) is a verified caller ID")
+                    case .unknown:
+                        print("from: \(from) is neither one of the account's numbers nor a verified caller ID: Twilio would refuse every call")
+                        throw ExitCode.failure
+                    }
+                }
             } catch let exit as ExitCode {
                 throw exit
             } catch {

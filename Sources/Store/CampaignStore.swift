@@ -61,13 +61,14 @@ public struct CampaignStore: Sendable {
     }
 
     /// The campaign's name, status and query, by id.
-    /// `imported`: the import read every page (a paused campaign may still be importing).
-    public func campaign(id: Int64) async throws -> (name: String, status: CampaignStatus, soql: String, imported: Bool)? {
+    /// `imported`: the import read every page (a paused campaign may still be importing);
+    /// `pauseReason`: why the dialer paused it, when it did.
+    public func campaign(id: Int64) async throws -> (name: String, status: CampaignStatus, soql: String, imported: Bool, pauseReason: String?)? {
         let rows = try await database.client.query(
-            "SELECT name, status, soql, imported_at IS NOT NULL FROM dialer.campaigns WHERE id = \(id)", logger: logger
+            "SELECT name, status, soql, imported_at IS NOT NULL, pause_reason FROM dialer.campaigns WHERE id = \(id)", logger: logger
         )
-        for try await (name, status, soql, imported) in rows.decode((String, String, String, Bool).self) {
-            return (name, CampaignStatus(rawValue: status) ?? .failed, soql, imported)
+        for try await (name, status, soql, imported, reason) in rows.decode((String, String, String, Bool, String?).self) {
+            return (name, CampaignStatus(rawValue: status) ?? .failed, soql, imported, reason)
         }
         return nil
     }
@@ -108,7 +109,7 @@ public struct CampaignStore: Sendable {
     /// Moves a campaign by name from one of `from` to `to`; cancelling also cancels its queued jobs.
     ///
     /// Pausing stops dialing, never importing: a campaign paused while importing goes on
-    /// importing, and resuming it before its import has finished takes it back to `importing`
+    /// importing, and resuming it while its import job is still open takes it back to `importing`
     /// (the import makes it `active` when it ends), not to an `active` with half its contacts.
     public func transition(name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws {
         let fromStates = from.map(\.rawValue)
@@ -125,8 +126,12 @@ public struct CampaignStore: Sendable {
             try await connection.query(
                 """
                 UPDATE dialer.campaigns
-                SET status = CASE WHEN \(to.rawValue) = 'active' AND imported_at IS NULL THEN 'importing' ELSE \(to.rawValue) END,
+                SET status = CASE WHEN \(to.rawValue) = 'active' AND imported_at IS NULL AND EXISTS (
+                                      SELECT 1 FROM dialer.jobs AS j WHERE j.campaign_id = \(id) AND j.kind = \(Self.importKind)
+                                        AND j.state IN ('available', 'running', 'retryable'))
+                                  THEN 'importing' ELSE \(to.rawValue) END,
                     completed_at = CASE WHEN \(to.rawValue) = 'completed' THEN coalesce(completed_at, now()) END,
+                    pause_reason = CASE WHEN \(to.rawValue) = 'paused' THEN pause_reason END,
                     updated_at = now()
                 WHERE id = \(id)
                 """,

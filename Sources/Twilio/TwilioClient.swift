@@ -75,6 +75,22 @@ public final class TwilioClient: Sendable {
         _ = try? await account()
     }
 
+    /// How `number` stands as a From for this account: one of its phone numbers, a caller ID
+    /// it verified, or neither (calls from it are refused with 21210 or 21212).
+    public func callerID(_ number: String) async throws -> CallerIDStanding {
+        struct Listed: Decodable { let phone_number: String }
+        struct Page: Decodable {
+            let incoming_phone_numbers: [Listed]?
+            let outgoing_caller_ids: [Listed]?
+        }
+        let query = "PhoneNumber=\(FormEncoding.percentEncode(number))"
+        let owned = try await send(.GET, "\(accountPath)/IncomingPhoneNumbers.json?\(query)", idempotent: true).decode(Page.self)
+        if owned.incoming_phone_numbers?.contains(where: { $0.phone_number == number }) == true { return .owned }
+        let verified = try await send(.GET, "\(accountPath)/OutgoingCallerIds.json?\(query)", idempotent: true).decode(Page.self)
+        if verified.outgoing_caller_ids?.contains(where: { $0.phone_number == number }) == true { return .verified }
+        return .unknown
+    }
+
     /// The account the credentials belong to.
     public func account() async throws -> TwilioAccount {
         try await send(.GET, "\(accountPath).json", idempotent: true).decode(TwilioAccount.self)
@@ -158,4 +174,14 @@ public final class TwilioClient: Sendable {
     static func redacted(_ path: String) -> String {
         path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
     }
+}
+
+/// Whether a number may be the From of the account's calls.
+public enum CallerIDStanding: String, Sendable, Equatable {
+    /// One of the account's phone numbers.
+    case owned
+    /// A caller ID the account verified.
+    case verified
+    /// Neither: Twilio refuses calls from it.
+    case unknown
 }

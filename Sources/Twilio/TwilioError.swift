@@ -14,6 +14,18 @@ public enum TwilioError: Error, Equatable, CustomStringConvertible {
     /// numbers, a From that is not ours, blocked destinations.
     public static let permanentCodes: Set<Int> = [21211, 21214, 21215, 21217, 13227, 32205]
 
+    /// Errors that are the campaign's or the account's, not the callee's: a From that is not
+    /// the account's (21210 unverified, 21212 invalid, 21603 missing), the account suspended
+    /// or closed (10001, 20005), credentials refused (20003), no voice URL (21205). Every call
+    /// of the campaign would fail the same way: pause it, and leave its contacts alone.
+    public static let campaignFaultCodes: Set<Int> = [21210, 21212, 21603, 10001, 20005, 20003, 21205]
+
+    /// True when the campaign (its From, the account), not the number called, is at fault.
+    public var isCampaignFault: Bool {
+        guard case let .api(status, code, _, _, _) = self else { return false }
+        return Self.campaignFaultCodes.contains(code) || status == 401
+    }
+
     /// True when retrying cannot help: the call's parameters are wrong.
     public var isPermanent: Bool {
         guard case let .api(status, code, _, _, _) = self else { return false }

@@ -125,6 +125,39 @@ import Worker
         }
     }
 
+    /// A From Twilio refuses is the campaign's fault, not the contacts': the campaign pauses
+    /// with Twilio's reason, no contact gets an outcome or loses an attempt, and once the From
+    /// is fixed and the campaign resumed, every contact is called.
+    @Test func aRefusedCallerIDPausesTheCampaignAndLeavesItsContactsAlone() async throws {
+        try await Dialing.with(contacts: 3) { dialing in
+            try await dialing.db.execute("UPDATE dialer.campaigns SET from_number = '+14155550199' WHERE id = \(dialing.campaignID)")
+            for contact in dialing.contacts { try await dialing.enqueue(contact) }
+            try await withRunners([runner(dialing.db, [dialing.handler()])]) {
+                let paused = try await eventually {
+                    try await dialing.db.scalar("SELECT status FROM dialer.campaigns WHERE id = \(dialing.campaignID)", as: String.self) == "paused"
+                }
+                #expect(paused)
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            let reason = try await dialing.db.scalar("SELECT pause_reason FROM dialer.campaigns WHERE id = \(dialing.campaignID)", as: String?.self)
+            #expect(reason?.contains("Twilio error 21210") == true && reason?.contains("+14155550199") == false, "\(String(describing: reason))")
+            #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.contacts WHERE outcome IS NOT NULL OR attempts > 0", as: Int.self) == 0)
+            #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.call_attempts", as: Int.self) == 0)
+            #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND state IN ('discarded', 'cancelled', 'completed')", as: Int.self) == 0)
+
+            try await dialing.db.execute("UPDATE dialer.campaigns SET from_number = \(Dialing.from) WHERE id = \(dialing.campaignID)")
+            try await CampaignStore(database: dialing.db).transition(name: "dialing test", from: [.paused], to: .active)
+            #expect(try await dialing.db.scalar("SELECT pause_reason IS NULL FROM dialer.campaigns WHERE id = \(dialing.campaignID)", as: Bool.self))
+            try await withRunners([runner(dialing.db, [dialing.handler()])]) {
+                try await dialing.makeJobsDue()
+                let placed = try await eventually {
+                    try await dialing.db.scalar("SELECT count(*)::int FROM dialer.call_attempts WHERE state = 'placed'", as: Int.self) == 3
+                }
+                #expect(placed)
+            }
+        }
+    }
+
     @Test func tooManyRequestsRetriesTheJobOnANewSlotNeverTheSamePostLate() async throws {
         try await Dialing.with { dialing in
             let contact = dialing.contacts[0]

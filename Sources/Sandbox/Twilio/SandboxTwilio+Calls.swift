@@ -47,13 +47,22 @@ extension SandboxTwilio {
         }
     }
 
+    /// A list resource's page of `numbers`, filtered by `PhoneNumber` as Twilio filters it.
+    func numbers(_ numbers: Set<String>, matching filter: String?, key: String) -> Answer {
+        let listed = numbers.filter { filter == nil || $0 == filter }.sorted()
+        return (200, .object([key: .array(listed.map { .object(["phone_number": .string($0), "sid": .string("PN" + String($0.dropFirst()))]) })]))
+    }
+
     func create(_ form: [String: [String]]) -> Answer {
         let to = form["To"]?.first ?? "", from = form["From"]?.first ?? ""
         guard to.range(of: #"^\+[1-9][0-9]{7,14}$"#, options: .regularExpression) != nil else {
             return Self.error(400, 21211, "The 'To' number \(to) is not a valid phone number.")
         }
-        guard configuration.ownedNumbers.contains(from) else {
-            return Self.error(400, 21212, "The 'From' number \(from) is not a valid phone number, shortcode, or alphanumeric sender ID.")
+        guard configuration.ownedNumbers.contains(from) || configuration.verifiedCallerIDs.contains(from) else {
+            guard from.range(of: #"^\+[1-9][0-9]{7,14}$"#, options: .regularExpression) != nil else {
+                return Self.error(400, 21212, "The 'From' number \(from) is not a valid phone number, shortcode, or alphanumeric sender ID.")
+            }
+            return Self.error(400, 21210, "The source phone number provided, \(from), is not yet verified for your account.")
         }
         guard form["Url"]?.first?.isEmpty == false else { return Self.error(400, 21205, "Url parameter is required.") }
         let outcome = outcome(for: to)

@@ -15,8 +15,10 @@ public final class SandboxTwilio: Sendable {
     public struct Configuration: Sendable {
         public var accountSID: String
         public var authToken: String
-        /// Numbers the account owns: a From outside them is error 21212.
+        /// Numbers the account owns, and caller IDs it verified: a From that is neither is
+        /// error 21210 (a number not verified) or 21212 (not a number at all), as on Twilio.
         public var ownedNumbers: Set<String>
+        public var verifiedCallerIDs: Set<String> = []
         /// The account's CPS: calls created faster than this are queued (status `queued`) and
         /// leave the queue 1/CPS apart, as Twilio does; creates are never refused for it.
         public var callsPerSecond: Double = 100
@@ -219,6 +221,16 @@ public final class SandboxTwilio: Sendable {
         account.get("/Calls.json") { request, context in
             try await self.handle(request, context) { _ in
                 self.list(to: request.uri.queryParameters["To"].map { String($0) }, since: request.uri.queryParameters["StartTime>"].map { String($0) })
+            }
+        }
+        account.get("/IncomingPhoneNumbers.json") { request, context in
+            try await self.handle(request, context) { _ in
+                self.numbers(self.configuration.ownedNumbers, matching: request.uri.queryParameters["PhoneNumber"].map { String($0) }, key: "incoming_phone_numbers")
+            }
+        }
+        account.get("/OutgoingCallerIds.json") { request, context in
+            try await self.handle(request, context) { _ in
+                self.numbers(self.configuration.verifiedCallerIDs, matching: request.uri.queryParameters["PhoneNumber"].map { String($0) }, key: "outgoing_caller_ids")
             }
         }
         account.get("/Calls/{sid}") { request, context in

@@ -188,6 +188,16 @@ public struct PlaceCallHandler: JobHandler {
         let call: TwilioCall
         do {
             call = try await twilio.createCall(request, retrying: false)
+        } catch let error as TwilioError where error.isCampaignFault {
+            // Nothing rang, and every call of the campaign would fail the same way: the attempt
+            // is withdrawn, the contact left as it was, and the campaign paused with the reason.
+            _ = try await attempts.abandon(attempt.id)
+            if try await campaigns.pauseForFault(campaignID: context.campaignID, reason: error.description) {
+                logger.error("campaign paused: Twilio refused its calls", metadata: [
+                    "campaign": "\(context.campaignName)", "error": "\(PhoneNumber.redacting(error.description))",
+                ])
+            }
+            return .snoozed(configuration.pausedRecheck)
         } catch let error as TwilioError where error.isPermanent {
             try await attempts.markFailed(attempt.id, code: error.code, message: error.description)
             try await campaigns.recordOutcome(contactID: context.contactID, "failed")

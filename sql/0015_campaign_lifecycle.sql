@@ -1,3 +1,5 @@
+-- A campaign's life after its import: it completes by itself, and pauses itself for faults that are its own.
+
 -- A campaign ends by itself: once its import has read every page, every callable contact
 -- has an outcome, and nothing of it is left to do (no attempt dialing or call on the line, no
 -- queued, retrying or running job, no Task sync pending), an active campaign becomes
@@ -28,3 +30,7 @@ LANGUAGE sql AS $$
           SELECT 1 FROM dialer.task_syncs AS s WHERE s.campaign_id = c.id AND s.state = 'pending')
     RETURNING c.name
 $$;
+
+-- Why the dialer itself paused a campaign (Twilio refused its From, the account is
+-- suspended): shown by `dialer campaign show`, cleared when an operator resumes it.
+ALTER TABLE dialer.campaigns ADD COLUMN pause_reason text;
