@@ -29,11 +29,15 @@ struct MediaStreamConnection: Sendable {
         var malformed = 0
     }
 
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// Returns what ended the inbound stream when it was an error (a message over the limit
+    /// once its fragments were assembled), for the route to close the socket with its code.
+    @discardableResult
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async -> (any Error)? {
         metrics.mediaStreamsOpen(1)
         defer { metrics.mediaStreamsOpen(-1) }
         var counters = Counters()
         var call: (session: ConversationSession, sender: Task<Int, Never>, streamSID: String)?
+        var inboundError: (any Error)?
         do {
             for try await message in inbound.messages(maxSize: MediaStreamRoutes.maxMessageSize) {
                 let started = ContinuousClock.now
@@ -56,7 +60,7 @@ struct MediaStreamConnection: Sendable {
                     guard call == nil else { continue }
                     guard let opened = await open(start, outbound: outbound) else {
                         try? await outbound.close(.policyViolation, reason: "unknown stream")
-                        return
+                        return nil
                     }
                     call = (opened.session, opened.sender, start.streamSid)
                 case .stop:
@@ -68,8 +72,9 @@ struct MediaStreamConnection: Sendable {
             }
         } catch {
             logger.info("media stream closed", metadata: ["reason": "\(error)"])
+            inboundError = error
         }
-        guard let call else { return }
+        guard let call else { return inboundError }
         // Twilio's stop, or the socket's end: what is pending is transcribed and written.
         await call.session.stop()
         counters.framesSent = await call.sender.value
@@ -80,6 +85,7 @@ struct MediaStreamConnection: Sendable {
         } catch {
             logger.error("media stream end not recorded", metadata: ["stream_sid": "\(call.streamSID)", "error": "\(String(reflecting: error))"])
         }
+        return inboundError
     }
 
     /// Binds the stream and starts its conversation; nil when the ids are not an attempt's.

@@ -50,7 +50,9 @@ public struct MediaStreamRoutes: Sendable {
             let connection = MediaStreamConnection(
                 streams: streams, voice: voice, conversation: conversation, webhooks: configuration, metrics: metrics, logger: context.logger
             )
-            await connection.run(inbound: inbound, outbound: outbound)
+            // Rethrown so that the socket closes with the error's code (1009 for fragments
+            // adding up past the limit), once the call's record is safe.
+            if let error = await connection.run(inbound: inbound, outbound: outbound) { throw error }
         }
     }
 }

@@ -278,4 +278,51 @@ import Webhooks
             }
         }
     }
+
+    /// A message may come in fragments (continuation frames): they are assembled, so a start
+    /// sent in three binds its call, and limited as a whole, so fragments adding up past
+    /// 16 KiB close the stream with 1009 however small each one is.
+    @Test func fragmentedMessagesAreAssembledAndLimitedAsAWhole() async throws {
+        try await Dialing.with(contacts: 1) { dialing in
+            let contact = dialing.contacts[0]
+            let attempt = try await dialing.db.scalar(
+                """
+                INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, state, to_e164, from_e164, call_sid)
+                VALUES (\(contact), \(dialing.campaignID), 1, 'placed', \(Dialing.number(0)), \(Dialing.from), 'CAfrag1') RETURNING id
+                """,
+                as: UUID.self
+            )
+            let parameters = ["attempt": attempt.uuidString.lowercased(), "campaign": String(dialing.campaignID), "contact": String(contact)]
+            let token = dialing.sandbox.configuration.authToken
+            try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
+                let start = Array(MediaRouteRobustnessTests.start(streamSID: "MZfrag1", callSID: "CAfrag1", parameters: parameters).utf8)
+                let third = start.count / 3
+                let bound = try await Self.connect("a fragmented start", publicURL, token: token) { inbound, outbound in
+                    try await outbound.write(.custom(.init(fin: false, opcode: .text, data: ByteBuffer(bytes: start[..<third]))))
+                    try await outbound.write(.custom(.init(fin: false, opcode: .continuation, data: ByteBuffer(bytes: start[third..<(2 * third)]))))
+                    try await outbound.write(.custom(.init(fin: true, opcode: .continuation, data: ByteBuffer(bytes: start[(2 * third)...]))))
+                    // The agent speaks: the start was read whole and bound the call.
+                    for try await message in inbound.messages(maxSize: 1 << 16) {
+                        if case .text(let text) = message, text.contains(#""event":"media""#) { break }
+                    }
+                    try await outbound.write(.text(MediaStreamMessage.stop(.init(sequenceNumber: 9, streamSid: "MZfrag1", accountSid: SandboxHarness.accountSID, callSid: "CAfrag1")).json))
+                }
+                #expect(bound?.closeCode != .messageTooLarge)
+                let tooBig = try await Self.connect("fragments past the limit", publicURL, token: token) { inbound, outbound in
+                    do {
+                        try await outbound.write(.custom(.init(fin: false, opcode: .text, data: ByteBuffer(string: #"{"event":""#))))
+                        for _ in 0..<20 {
+                            try await outbound.write(.custom(.init(fin: false, opcode: .continuation, data: ByteBuffer(repeating: 0x61, count: 1024))))
+                        }
+                    } catch {}  // closed by the server
+                    for try await _ in inbound.messages(maxSize: 1 << 16) {}
+                }
+                #expect(tooBig?.closeCode == .messageTooLarge)
+                let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: publicURL + "/healthz"), timeout: .seconds(5))
+                #expect(health.status == .ok)
+            }
+            let streams = try await dialing.db.rows("SELECT stream_sid FROM dialer.media_streams WHERE attempt_id IS NOT NULL", as: String.self)
+            #expect(streams == ["MZfrag1"])
+        }
+    }
 }
