@@ -18,7 +18,8 @@ struct RulesCommand: AsyncParsableCommand {
 
             Examples:
               dialer rules list
-              dialer rules set --state TX --hours 09:00-21:00 --no-sunday --note "per counsel, 2026-11"
+              dialer rules set --state TX --hours 09:00-20:00 --no-sunday
+              dialer rules set --state FL --hours 08:00-20:00 --note "per counsel"
               dialer rules set --state '*' --days mon-sat
               dialer rules remove --state TX
               dialer rules holiday add 2026-12-25 2027-01-01
