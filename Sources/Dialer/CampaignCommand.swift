@@ -36,7 +36,7 @@ struct CampaignCommand: AsyncParsableCommand {
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One campaign: status, query, import progress, skip reasons.", discussion: "Example:\n  dialer campaign show ca-renewals")
+        static let configuration = CommandConfiguration(abstract: "One campaign: status, query, import progress, skip reasons, contacts with several time zones.", discussion: "Example:\n  dialer campaign show ca-renewals")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The campaign's name.") var name: String
 
@@ -99,6 +99,9 @@ struct CampaignSummary {
         let skipped = progress.skipped.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         if !skipped.isEmpty {
             lines.append("skipped: " + skipped.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+        }
+        if progress.callable > 0 {
+            lines.append("time zones: \(progress.multiZoneContacts) of \(progress.callable) callable contacts have more than one candidate zone (called only when every one is inside the window)")
         }
         if let error = progress.importError { lines.append("import failed: \(error)") }
         if let pauseReason { lines.append("paused by the dialer: \(pauseReason) (fix it, then dialer campaign resume \(progress.name))") }

@@ -15,7 +15,7 @@ struct Dialer: AsyncParsableCommand {
               dialer migrate && dialer worker
             """,
         subcommands: [
-            MigrateCommand.self, CampaignCommand.self, WorkerCommand.self, ServeCommand.self, StatusCommand.self, JobsCommand.self,
+            MigrateCommand.self, CampaignCommand.self, RulesCommand.self, WorkerCommand.self, ServeCommand.self, StatusCommand.self, JobsCommand.self,
             TasksCommand.self, DemoCommand.self, ChaosCommand.self, CheckCommand.self, BenchCommand.self,
         ]
     )

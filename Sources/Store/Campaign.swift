@@ -54,6 +54,9 @@ public struct CampaignProgress: Sendable, Equatable {
     public var tasksSynced = 0
     public var tasksFailed = 0
     public var tasksPending = 0
+    /// Callable contacts with more than one candidate time zone: called only when every one
+    /// is inside the window.
+    public var multiZoneContacts = 0
 }
 
 /// A contact read from Salesforce, classified by the import: its number in E.164 and its
@@ -67,8 +70,14 @@ public struct ImportedContact: Sendable {
     public var phoneE164: String?
     public var phoneField: String?
     public var mailingState: String?
+    /// The primary zone: the one Tasks date calls by.
     public var timeZone: String?
     public var timeZoneSource: String?
+    /// Every zone the contact may be in, `timeZone` first: calls start only when all are
+    /// inside the window.
+    public var timeZones: [String] = []
+    /// Every US state the contact may be in (two-letter codes), whose calling rules apply.
+    public var callingStates: [String] = []
     public var skipReason: String?
     public var skipDetail: String?
 

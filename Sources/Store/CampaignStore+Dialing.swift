@@ -9,6 +9,10 @@ public struct DialContext: Sendable, Equatable {
     public let campaignStatus: CampaignStatus
     public let phoneE164: String?
     public let timeZone: String?
+    /// Every zone the contact may be in (`timeZone` alone for rows imported without them).
+    public let timeZones: [String]
+    /// The calling rules that apply: `*` and those of every state the contact may be in.
+    public let callingRules: [CallingRule]
     public let skipReason: String?
     public let outcome: String?
     /// Calls placed to the contact so far.
@@ -36,18 +40,25 @@ extension CampaignStore {
                    EXISTS (SELECT 1 FROM dialer.dnc AS d WHERE d.phone_e164 = k.phone_e164),
                    (SELECT count(*)::int FROM dialer.call_attempts AS a
                     WHERE a.campaign_id = c.id AND a.ended_at IS NULL AND a.state <> 'failed'
-                      AND a.created_at > now() - \(CallAttemptStore.longestCall)::interval)
+                      AND a.created_at > now() - \(CallAttemptStore.longestCall)::interval),
+                   CASE WHEN cardinality(k.time_zones) > 0 THEN k.time_zones ELSE array_remove(ARRAY[k.time_zone], NULL) END,
+                   (SELECT coalesce(json_agg(\(unescaped: CallingRuleStore.ruleJSON)), '[]')::text
+                    FROM dialer.calling_rules AS r
+                    WHERE r.state = '*' OR r.state = ANY(k.calling_states)
+                       OR (cardinality(k.calling_states) = 0 AND r.state = upper(btrim(k.mailing_state))))
             FROM dialer.contacts AS k JOIN dialer.campaigns AS c ON c.id = k.campaign_id
             WHERE k.id = \(contactID)
             """,
             logger: logger
         )
         for try await row in rows.decode(
-            (Int64, Int64, String, String, String?, String?, String?, String?, Int, Int, String, Double, Int, String, String, Bool, Int).self
+            (Int64, Int64, String, String, String?, String?, String?, String?, Int, Int, String, Double, Int, String, String, Bool, Int,
+             [String], String).self
         ) {
             return DialContext(
                 contactID: row.0, campaignID: row.1, campaignName: row.2, campaignStatus: CampaignStatus(rawValue: row.3) ?? .failed,
-                phoneE164: row.4, timeZone: row.5, skipReason: row.6, outcome: row.7, attempts: row.8, maxAttempts: row.9,
+                phoneE164: row.4, timeZone: row.5, timeZones: row.17, callingRules: try CallingRule.decode(json: row.18),
+                skipReason: row.6, outcome: row.7, attempts: row.8, maxAttempts: row.9,
                 fromNumber: row.10, ratePerSecond: row.11, maxConcurrentCalls: row.12, windowStart: row.13, windowEnd: row.14,
                 onDoNotCallList: row.15, callsInFlight: row.16
             )

@@ -32,9 +32,10 @@ extension CampaignStore {
                     \(column { $0.salesforceID })::text[], \(column(\.accountID))::text[], \(column(\.firstName))::text[],
                     \(column(\.lastName))::text[], \(column(\.phoneE164))::text[], \(column(\.phoneField))::text[],
                     \(column(\.mailingState))::text[], \(column(\.timeZone))::text[], \(column(\.timeZoneSource))::text[],
-                    \(column(\.skipReason))::text[], \(column(\.skipDetail))::text[]
+                    \(column(\.skipReason))::text[], \(column(\.skipDetail))::text[],
+                    \(column { $0.timeZones.joined(separator: ",") })::text[], \(column { $0.callingStates.joined(separator: ",") })::text[]
                 ) WITH ORDINALITY AS t(salesforce_id, account_id, first_name, last_name, phone, phone_field, mailing_state,
-                                       time_zone, time_zone_source, skip_reason, skip_detail, ord)
+                                       time_zone, time_zone_source, skip_reason, skip_detail, time_zones, calling_states, ord)
             ), classified AS (
                 SELECT i.*,
                        CASE
@@ -47,7 +48,8 @@ extension CampaignStore {
                 FROM input AS i
             ), inserted AS (
                 INSERT INTO dialer.contacts (campaign_id, salesforce_id, account_id, first_name, last_name, phone_e164, phone_field,
-                                             mailing_state, time_zone, time_zone_source, skip_reason, skip_detail)
+                                             mailing_state, time_zone, time_zone_source, skip_reason, skip_detail,
+                                             time_zones, calling_states)
                 SELECT \(campaignID), salesforce_id, NULLIF(account_id, ''), NULLIF(first_name, ''), NULLIF(last_name, ''),
                        NULLIF(phone, ''), NULLIF(phone_field, ''), NULLIF(mailing_state, ''), NULLIF(time_zone, ''),
                        NULLIF(time_zone_source, ''), reason,
@@ -55,7 +57,10 @@ extension CampaignStore {
                            WHEN 'internal_dnc' THEN 'on the internal do-not-call list'
                            WHEN 'duplicate_phone' THEN coalesce(NULLIF(skip_detail, ''), 'number already held by another contact of this campaign')
                            ELSE NULLIF(skip_detail, '')
-                       END
+                       END,
+                       -- Zone and state names hold no commas.
+                       coalesce(string_to_array(NULLIF(time_zones, ''), ','), '{}'),
+                       coalesce(string_to_array(NULLIF(calling_states, ''), ','), '{}')
                 FROM classified
                 ORDER BY ord
                 ON CONFLICT (campaign_id, salesforce_id) DO NOTHING

@@ -83,15 +83,17 @@ public struct CampaignStore: Sendable {
                    ARRAY[pending, in_progress, done, done_answered, done_voicemail_left, done_machine, done_busy,
                          done_no_answer, done_failed, done_other, calls_placed, calls_answered,
                          tasks_synced, tasks_failed, tasks_pending]::int[],
-                   avg_duration_seconds::float8
-            FROM dialer.campaign_progress
+                   avg_duration_seconds::float8,
+                   (SELECT count(*)::int FROM dialer.contacts AS k
+                    WHERE k.campaign_id = p.id AND k.skip_reason IS NULL AND cardinality(k.time_zones) > 1)
+            FROM dialer.campaign_progress AS p
             WHERE \(name)::text IS NULL OR name = \(name)::text
             ORDER BY id DESC
             """,
             logger: logger
         )
         var result: [CampaignProgress] = []
-        for try await row in rows.decode((Int64, String, String, Int?, Int, Int, Int, Int, Int, Int, Int, Int, String?, [Int], Double?).self) {
+        for try await row in rows.decode((Int64, String, String, Int?, Int, Int, Int, Int, Int, Int, Int, Int, String?, [Int], Double?, Int).self) {
             let n = row.13
             result.append(CampaignProgress(
                 id: row.0, name: row.1, status: CampaignStatus(rawValue: row.2) ?? .failed, salesforceTotal: row.3,
@@ -100,7 +102,7 @@ public struct CampaignStore: Sendable {
                 importError: row.12, pending: n[0], inProgress: n[1], done: n[2],
                 outcomes: ["answered": n[3], "voicemail_left": n[4], "machine": n[5], "busy": n[6], "no_answer": n[7], "failed": n[8], "other": n[9]],
                 callsPlaced: n[10], callsAnswered: n[11], averageDurationSeconds: row.14,
-                tasksSynced: n[12], tasksFailed: n[13], tasksPending: n[14]
+                tasksSynced: n[12], tasksFailed: n[13], tasksPending: n[14], multiZoneContacts: row.15
             ))
         }
         return result

@@ -101,6 +101,44 @@ import Worker
         }
     }
 
+    @Test func everyCandidateZoneAndStateIsStoredWithTheContact() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            try await withSandboxSalesforce(pageSize: 5) { sandbox, configuration in
+                func contact(_ name: String, _ phone: String, state: String?, postalCode: String? = nil) -> SandboxRecord {
+                    var fields: [String: SOQLValue] = ["FirstName": .string(name), "LastName": .string("Zone"), "MobilePhone": .string(phone)]
+                    if let state { fields["MailingState"] = .string(state) }
+                    if let postalCode { fields["MailingPostalCode"] = .string(postalCode) }
+                    return SandboxRecord(type: "Contact", fields: fields)
+                }
+                sandbox.insert([
+                    contact("a-panhandle", "(850) 555-0201", state: "FL"),
+                    contact("b-moved", "(212) 555-0202", state: "CA"),
+                    contact("c-el-paso", "(915) 555-0203", state: "Texas", postalCode: "79901"),
+                    contact("d-pensacola", "(305) 555-0204", state: "FL", postalCode: "32501-4410"),
+                    contact("e-idaho", "(208) 555-0205", state: nil),
+                    contact("f-one-zone", "(415) 555-0206", state: "CA", postalCode: "94110"),
+                ])
+                let id = try await Self.createCampaign(db)
+                try await withRunners([runner(db, [Self.handler(db, configuration)])]) {
+                    let status = try await Self.waitForImport(db, id)
+                    #expect(status == "active")
+                }
+                let rows = try await db.rows(
+                    "SELECT first_name, time_zone, time_zone_source, time_zones, calling_states FROM dialer.contacts ORDER BY first_name",
+                    as: (String, String, String, [String], [String]).self
+                )
+                let byName = Dictionary(uniqueKeysWithValues: rows.map { ($0.0, ($0.1, $0.2, $0.3, $0.4)) })
+                #expect(byName["a-panhandle"]! == ("America/New_York", "mailing_state", ["America/New_York", "America/Chicago"], ["FL"]))
+                #expect(byName["b-moved"]! == ("America/Los_Angeles", "mailing_state", ["America/Los_Angeles", "America/New_York"], ["CA", "NY"]))
+                #expect(byName["c-el-paso"]! == ("America/Denver", "postal_code", ["America/Denver"], ["TX"]))
+                #expect(byName["d-pensacola"]! == ("America/Chicago", "postal_code", ["America/Chicago", "America/New_York"], ["FL"]))
+                #expect(byName["e-idaho"]! == ("America/Boise", "area_code", ["America/Boise", "America/Los_Angeles"], ["ID"]))
+                #expect(byName["f-one-zone"]! == ("America/Los_Angeles", "mailing_state", ["America/Los_Angeles"], ["CA"]))
+                #expect(try await CampaignStore(database: db).progress(name: "spring-renewals").first?.multiZoneContacts == 4)
+            }
+        }
+    }
+
     @Test func expiringSessionsRateLimitsAndOutagesAreRiddenOutAndTheImportLandsOnce() async throws {
         try await TestDatabase.withFresh { db, _ in
             try await withSandboxSalesforce(pageSize: 2) { sandbox, configuration in

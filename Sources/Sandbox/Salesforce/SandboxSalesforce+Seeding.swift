@@ -12,14 +12,18 @@ extension SandboxSalesforce {
         public var noState = 0
     }
 
-    /// States with one of their area codes, weighted roughly by population, across every US zone.
-    static let seedStates: [(state: String, areaCodes: [String], weight: Int)] = [
-        ("CA", ["415", "213", "619", "916"], 12), ("TX", ["512", "713", "214"], 9), ("FL", ["305", "407", "813"], 7),
-        ("NY", ["212", "718", "516"], 6), ("PA", ["215", "412"], 4), ("IL", ["312", "773"], 4), ("OH", ["614", "216"], 4),
-        ("GA", ["404", "678"], 3), ("NC", ["704", "919"], 3), ("MI", ["313", "616"], 3), ("WA", ["206", "509"], 2),
-        ("AZ", ["602", "520"], 2), ("CO", ["303", "719"], 2), ("MA", ["617", "508"], 2), ("TN", ["615", "901"], 2),
-        ("MN", ["612", "651"], 2), ("OR", ["503", "541"], 1), ("NV", ["702", "775"], 1), ("UT", ["801", "435"], 1),
-        ("HI", ["808"], 1), ("AK", ["907"], 1), ("NM", ["505"], 1), ("ID", ["208"], 1), ("MT", ["406"], 1),
+    /// States with one of their area codes, weighted roughly by population, across every US
+    /// zone, and three-digit ZIP prefixes of their cities (split states' on the majority side).
+    static let seedStates: [(state: String, areaCodes: [String], weight: Int, postalPrefixes: [String])] = [
+        ("CA", ["415", "213", "619", "916"], 12, ["941", "900", "921", "958"]), ("TX", ["512", "713", "214"], 9, ["787", "770", "752"]),
+        ("FL", ["305", "407", "813"], 7, ["331", "328", "336"]), ("NY", ["212", "718", "516"], 6, ["100", "112", "115"]),
+        ("PA", ["215", "412"], 4, ["191", "152"]), ("IL", ["312", "773"], 4, ["606"]), ("OH", ["614", "216"], 4, ["432", "441"]),
+        ("GA", ["404", "678"], 3, ["303"]), ("NC", ["704", "919"], 3, ["282", "276"]), ("MI", ["313", "616"], 3, ["482", "495"]),
+        ("WA", ["206", "509"], 2, ["981", "992"]), ("AZ", ["602", "520"], 2, ["850", "857"]), ("CO", ["303", "719"], 2, ["802", "809"]),
+        ("MA", ["617", "508"], 2, ["021", "016"]), ("TN", ["615", "901"], 2, ["372", "381"]), ("MN", ["612", "651"], 2, ["554", "551"]),
+        ("OR", ["503", "541"], 1, ["972", "977"]), ("NV", ["702", "775"], 1, ["891", "895"]), ("UT", ["801", "435"], 1, ["841", "847"]),
+        ("HI", ["808"], 1, ["968"]), ("AK", ["907"], 1, ["995"]), ("NM", ["505"], 1, ["871"]), ("ID", ["208"], 1, ["837"]),
+        ("MT", ["406"], 1, ["591"]),
     ]
 
     /// Adds `count` Contacts. Deterministic for a given `seed`.
@@ -54,7 +58,7 @@ extension SandboxSalesforce {
                 "LastName": .string(lastNames[Int(random.next() % UInt64(lastNames.count))]),
                 "AccountId": .string("001SB" + String(repeating: "0", count: 10 - String(index % 500).count) + String(index % 500) + "AAA"),
                 "DoNotCall": .boolean(random.next() % 100 < 5),
-                "MailingPostalCode": .string(String(10_000 + Int(random.next() % 89_999))),
+                "MailingPostalCode": .string(Self.postalCode(place.postalPrefixes, random.next())),
             ]
             if fields["DoNotCall"] == .boolean(true) { summary.doNotCall += 1 }
             // Most contacts have a mobile number; some only an office Phone.
@@ -70,6 +74,12 @@ extension SandboxSalesforce {
         insert(records)
         summary.contacts = count
         return summary
+    }
+
+    /// A ZIP code of one of the prefixes, from one random draw.
+    static func postalCode(_ prefixes: [String], _ draw: UInt64) -> String {
+        let suffix = Int((draw / UInt64(prefixes.count)) % 100)
+        return prefixes[Int(draw % UInt64(prefixes.count))] + (suffix < 10 ? "0" : "") + String(suffix)
     }
 
     static func format(_ digits: String, style: Int) -> String {

@@ -9,8 +9,9 @@ import Twilio
 ///
 /// 1. a rescued job first settles what it did before it died (reconciliation);
 /// 2. the campaign is still active, the contact still callable;
-/// 3. compliance at dial time: not on the DNC list now, the contact's local time inside the
-///    campaign's window and 08:00–21:00 (else snooze to the next allowed instant);
+/// 3. compliance at dial time: not on the DNC list now, the local time inside the campaign's
+///    window, 08:00–21:00 and the calling rules in every zone the contact may be in (else
+///    snooze to the next instant all allow);
 /// 4. the campaign's cap on calls in flight;
 /// 5. one rate slot that keeps both the campaign's pace and the account's (global) one;
 /// 6. the attempt row, committed; then the POST, with the attempt id in every callback URL;
@@ -84,7 +85,8 @@ public struct PlaceCallHandler: JobHandler {
         if let skip = context.skipReason { return .cancelled(reason: "the contact is not callable: \(skip)") }
         if let outcome = context.outcome { return .cancelled(reason: "the contact has its outcome already: \(outcome)") }
         if context.attempts >= context.maxAttempts { return .cancelled(reason: "the contact had its \(context.maxAttempts) calls") }
-        guard context.phoneE164 != nil, let zoneID = context.timeZone, let zone = TimeZone(identifier: zoneID) else {
+        let zones = context.timeZones.compactMap(TimeZone.init(identifier:))
+        guard context.phoneE164 != nil, !zones.isEmpty, zones.count == context.timeZones.count else {
             throw PermanentFailure("contact \(context.contactID) has no number or no known time zone")
         }
         if context.onDoNotCallList {
@@ -96,9 +98,20 @@ public struct PlaceCallHandler: JobHandler {
             return .cancelled(reason: "campaign \(context.campaignName) has no calling hours inside 08:00–21:00")
         }
         let now = now()
-        // The call may start up to maxSlotWait from now, and must finish ringing in the window.
-        if let next = window.nextStart(after: now, in: zone, ring: .seconds(configuration.ringTimeout) + configuration.maxSlotWait) {
-            return .snoozed(.milliseconds(Int64(next.timeIntervalSince(now) * 1000)))
+        // The call may start up to maxSlotWait from now, and must finish ringing in the window
+        // of every zone the contact may be in, on a day every calling rule allows.
+        let ring = Duration.seconds(configuration.ringTimeout) + configuration.maxSlotWait
+        switch CallingSchedule(window: window, rules: context.callingRules, zones: zones).next(after: now, ring: ring) {
+        case .now: break
+        case .at(let next): return .snoozed(.milliseconds(Int64(next.timeIntervalSince(now) * 1000)))
+        case .none:
+            // Zones that never share calling hours will not start to; rules may change.
+            guard CallingSchedule(window: window, zones: zones).next(after: now, ring: ring) != .none else {
+                return .cancelled(reason: "the contact's time zones (\(context.timeZones.joined(separator: ", "))) share no calling hours")
+            }
+            logger.info("no day in the next \(CallingSchedule.horizonDays) the calling rules allow; looking again tomorrow",
+                        metadata: ["contact": "\(context.contactID)"])
+            return .snoozed(.seconds(86_400))
         }
         if context.callsInFlight >= context.maxConcurrentCalls { return .snoozed(configuration.capacityRecheck) }
         return nil

@@ -2,10 +2,11 @@ import Foundation
 
 /// Geographic NANP area codes and the time zone each is called in.
 ///
-/// Overlays share their parent's zone. Where an area code straddles a zone line it takes
-/// the zone most of its population lives in, which is not always its state's zone: the
+/// Overlays share their parent's zone. Where an area code straddles a zone line its row
+/// holds the zone most of its population lives in, which is not always its state's zone: the
 /// Florida panhandle (850, 448), western Kentucky (270, 364) and northwest Indiana (219)
-/// are Central, east Tennessee (423, 865) is Eastern, El Paso (915) is Mountain.
+/// are Central, east Tennessee (423, 865) is Eastern, El Paso (915) is Mountain; and
+/// `otherZonesByAreaCode` adds the zones on the other side of the line.
 /// Non-geographic codes (toll-free 8XX, 500s, 600, 700, 900) are absent on purpose.
 enum AreaCodeTimeZones {
     /// Area code to IANA zone, built from `rows`.
@@ -19,6 +20,57 @@ enum AreaCodeTimeZones {
         }
         return table
     }()
+
+    /// Area code to every zone it may be dialed in, its own (`zonesByAreaCode`) first.
+    static func allZones(_ areaCode: String) -> [String] {
+        guard let zone = zonesByAreaCode[areaCode] else { return [] }
+        return [zone] + (otherZonesByAreaCode[areaCode] ?? [])
+    }
+
+    /// Area code to the US state (or DC, or territory) it was handed out in; nil for Canada
+    /// and the rest of the NANP. Its calling rules apply to the number's holder.
+    static let stateByAreaCode: [String: String] = {
+        var table: [String: String] = [:]
+        for row in rows where CallingTimeZone.zonesByState[row.region] != nil {
+            for code in row.codes.split(separator: " ") { table[String(code)] = row.region }
+        }
+        return table
+    }()
+
+    /// Area codes whose territory crosses a zone line, with the zones on the other side: a
+    /// number there may ring in any of them, so each one's window must be open. Overlays
+    /// cover what their parent covers.
+    static let otherZonesByAreaCode: [String: [String]] = [
+        // Florida panhandle: Tallahassee is Eastern, Pensacola and Panama City Central.
+        "850": ["America/New_York"], "448": ["America/New_York"],
+        // Kentucky: the west and south-central are Central, the rest Eastern.
+        "270": ["America/New_York"], "364": ["America/New_York"], "606": ["America/Chicago"],
+        // Indiana: the southwest (Evansville) and Starke County are Central.
+        "812": ["America/Chicago"], "930": ["America/Chicago"], "574": ["America/Chicago"],
+        // Tennessee: Marion, Sequatchie and Bledsoe counties are Central inside 423.
+        "423": ["America/Chicago"],
+        // Michigan's Upper Peninsula: four counties on the Wisconsin line are Central.
+        "906": ["America/Menominee"],
+        // The Dakotas, Nebraska and Kansas: their western edges are Mountain.
+        "701": ["America/Denver"], "605": ["America/Denver"], "308": ["America/Denver"],
+        "785": ["America/Denver"], "620": ["America/Denver"],
+        // Oregon: most of Malheur County is Mountain.
+        "541": ["America/Boise"], "458": ["America/Boise"],
+        // Idaho: the panhandle, north of the Salmon River, is Pacific.
+        "208": ["America/Los_Angeles"], "986": ["America/Los_Angeles"],
+        // Nevada: West Wendover and Jackpot keep Mountain time.
+        "775": ["America/Denver"],
+        // Arizona: the Navajo Nation keeps daylight-saving time.
+        "928": ["America/Denver"],
+        // Alaska: the Aleutians west of 169°30′ W are on Hawaii–Aleutian time.
+        "907": ["America/Adak"],
+        // Canada: northwestern Ontario, the territories, Lloydminster, eastern British Columbia.
+        "807": ["America/Winnipeg"],
+        "867": ["America/Whitehorse", "America/Winnipeg", "America/Toronto"],
+        "306": ["America/Edmonton"], "639": ["America/Edmonton"], "474": ["America/Edmonton"],
+        "250": ["America/Edmonton"], "236": ["America/Edmonton"], "257": ["America/Edmonton"],
+        "672": ["America/Edmonton"], "778": ["America/Edmonton"],
+    ]
 
     /// One row per state, province or country and zone: the region is there for the
     /// reader, and so a split state shows up as two rows.

@@ -2,7 +2,7 @@ import Salesforce
 import Store
 
 /// Turns one page of Salesforce Contacts into import rows: the number in E.164 (MobilePhone
-/// preferred over Phone, or the other way round), the callee's time zone, or the reason the
+/// preferred over Phone, or the other way round), every time zone the callee may be in, or the reason the
 /// contact will not be called. Internal-DNC and cross-page duplicates are the database's to find.
 public struct ContactClassifier: Sendable {
     public var preferMobile: Bool
@@ -26,9 +26,11 @@ public struct ContactClassifier: Sendable {
                 let mobile = record.MobilePhone.flatMap { PhoneNumber.normalize($0).number }
                 contact.phoneField = number == mobile ? "MobilePhone" : "Phone"
             }
-            let zone = CallingTimeZone.resolve(mailingState: record.MailingState, phone: number)
-            contact.timeZone = zone?.zone
+            let zone = CallingTimeZone.candidates(mailingState: record.MailingState, postalCode: record.MailingPostalCode, phone: number)
+            contact.timeZone = zone?.primary
             contact.timeZoneSource = zone?.source.rawValue
+            contact.timeZones = zone?.zones ?? []
+            contact.callingStates = zone?.states ?? []
 
             if record.DoNotCall == true {
                 contact.skipReason = "do_not_call"
