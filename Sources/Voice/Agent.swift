@@ -19,6 +19,16 @@ public protocol AgentConversation: Sendable {
     func reply(to callee: Transcription?) async throws -> AgentReply
     /// What the callee is expected to say next, for the speech-to-text of the next turn.
     func recognitionHints() async -> RecognitionHints
+    /// The agent's last words when the dialer must end the call itself (the service is
+    /// shutting down and the call outlived its drain): the script's goodbye, ending the call.
+    func closing() async -> AgentReply
+}
+
+extension AgentConversation {
+    /// A plain goodbye, for agents without a closing line of their own.
+    public func closing() async -> AgentReply {
+        AgentReply(text: "Goodbye.", hangUp: true)
+    }
 }
 
 /// What the agent knows about the call when it starts.

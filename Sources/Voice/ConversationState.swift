@@ -177,6 +177,8 @@ struct ConversationState {
 enum ConversationJob: Sendable {
     case opening
     case turn(CalleeTurn)
+    /// The dialer ends the call: the agent's closing, then hang up (`ConversationState+Goodbye`).
+    case goodbye
 }
 
 /// A callee turn the detector has ended, with its audio.

@@ -79,6 +79,11 @@ actor ScriptedConversation: AgentConversation {
         return AgentReply(text: AgentScript.sentences(intent.reply, currentStep.question), intent: intent.name)
     }
 
+    /// The script's closing line: the call ends without finishing the script.
+    func closing() -> AgentReply {
+        end(AgentReply(text: script.closing, hangUp: true))
+    }
+
     func recognitionHints() -> RecognitionHints {
         switch state {
         case .asking:

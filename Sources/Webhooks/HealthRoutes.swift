@@ -7,14 +7,19 @@ import Store
 /// Liveness says only that the process answers. Readiness says the process can do its work:
 /// Postgres answers within the timeout and its schema is exactly the one this binary carries
 /// (no pending migrations, no changed ones). Answers are small JSON bodies with no error
-/// details, so nothing about the database or its credentials leaks to the caller.
+/// details, so nothing about the database or its credentials leaks to the caller. A service
+/// that is draining for a shutdown (``LiveConversations/isDraining``) is not ready, whatever
+/// the database says: the load balancer must send new calls elsewhere while its live
+/// calls finish.
 public struct HealthRoutes: Sendable {
     public let database: Database
     public let timeout: Duration
+    public let conversations: LiveConversations?
 
-    public init(database: Database, timeout: Duration = .seconds(2)) {
+    public init(database: Database, timeout: Duration = .seconds(2), conversations: LiveConversations? = nil) {
         self.database = database
         self.timeout = timeout
+        self.conversations = conversations
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {
@@ -39,6 +44,9 @@ public struct HealthRoutes: Sendable {
     }
 
     public func check() async -> Readiness {
+        if conversations?.isDraining == true {
+            return Readiness(ready: false, schemaVersion: 0, reason: "draining for shutdown")
+        }
         let migrator = Migrator(database: database)
         let outcome: Result<Migrator.Status, any Error>? = await withTaskGroup(of: Result<Migrator.Status, any Error>?.self) { group in
             group.addTask {

@@ -19,6 +19,8 @@ struct MediaStreamConnection: Sendable {
     let conversation: ConversationConfiguration
     let metrics: WebhookMetrics
     let logger: Logger
+    var limits = MediaStreamLimits()
+    var conversations = LiveConversations()
 
     /// What the stream has been, for the media_streams row.
     struct Counters {
@@ -32,9 +34,18 @@ struct MediaStreamConnection: Sendable {
         defer { metrics.mediaStreamsOpen(-1) }
         var counters = Counters()
         var call: (session: ConversationSession, sender: Task<Int, Never>, streamSID: String)?
+        let slot = conversations.opened()
+        defer { conversations.closed(slot) }
+        let gate = MediaStreamStartGate(limits: limits, outbound: outbound, logger: logger)
+        defer { gate.cancel() }
         do {
             for try await message in inbound.messages(maxSize: MediaStreamRoutes.maxMessageSize) {
                 let started = ContinuousClock.now
+                if call == nil, !gate.admitUnbound() {
+                    logger.warning("media stream sent too much before its start: closing it")
+                    try? await outbound.close(.policyViolation, reason: MediaStreamStartGate.tooMuchBeforeStart)
+                    return
+                }
                 guard case .text(let text) = message, let decoded = try? MediaStreamMessage(json: text) else {
                     counters.malformed += 1
                     metrics.malformedMediaMessage()
@@ -50,11 +61,12 @@ struct MediaStreamConnection: Sendable {
                     call?.session.receiveMark(name: mark.name)
                 case .start(let start):
                     guard call == nil else { continue }
-                    guard let opened = await open(start, outbound: outbound) else {
+                    guard gate.bound(), let opened = await open(start, outbound: outbound) else {
                         try? await outbound.close(.policyViolation, reason: "unknown stream")
                         return
                     }
                     call = (opened.session, opened.sender, start.streamSid)
+                    conversations.bind(slot, to: opened.session)
                 case .stop:
                     break
                 case .connected, .dtmf, .unknown:
