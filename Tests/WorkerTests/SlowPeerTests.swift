@@ -76,7 +76,8 @@ import Glibc
                 let metrics = try await LiveCallbackTests.scrape(service)
                 #expect(Self.sample(metrics, #"dialer_http_connection_timeouts_total{waiting_for="header"}"#) == 1, "\(metrics)")
                 #expect(Self.sample(metrics, #"dialer_http_connection_timeouts_total{waiting_for="body"}"#) == 2)
-                #expect(Self.sample(metrics, #"dialer_http_connection_timeouts_total{waiting_for="idle"}"#) == 1)
+                // The test's own HTTP client keeps its connections alive too: at least ours.
+                #expect((Self.sample(metrics, #"dialer_http_connection_timeouts_total{waiting_for="idle"}"#) ?? 0) >= 1)
             }
         }
     }
