@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
     var bodyTimeout = 10.0
 
     @Option(help: "Seconds a kept-alive connection may wait between requests (the next head included).")
-    var idleTimeout = 60.0
+    var idleTimeout = 75.0
 
     @Option(help: "Seconds a media socket has, after its upgrade, to send Twilio's start.")
     var startTimeout = 5.0

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Store
 
 /// `GET /healthz` and `GET /readyz`, for load balancers and orchestrators.
@@ -31,7 +32,9 @@ public struct HealthRoutes: Sendable {
             if readiness.ready {
                 return Self.json(.ok, ["status": "ready", "schema_version": "\(readiness.schemaVersion)"])
             }
-            context.logger.warning("not ready", metadata: ["reason": "\(readiness.reason)"])
+            // Draining is expected, and a balancer asks every few seconds: not a warning.
+            let level: Logger.Level = conversations?.isDraining == true ? .info : .warning
+            context.logger.log(level: level, "not ready", metadata: ["reason": "\(readiness.reason)"])
             return Self.json(.serviceUnavailable, ["status": "not ready", "reason": readiness.reason])
         }
     }
