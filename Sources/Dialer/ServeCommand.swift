@@ -11,7 +11,8 @@ import Twilio
 import Voice
 import Webhooks
 
-/// `dialer serve`: Twilio's webhooks and the health checks.
+/// `dialer serve`: Twilio's webhooks, the media streams and the health checks on the public
+/// listener, the metrics on the admin one, and a drain on SIGTERM that lets live calls end.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -22,14 +23,25 @@ struct ServeCommand: AsyncParsableCommand {
             ($TWILIO_AUTH_TOKEN: Twilio signs with it, not with an API key). With the REST \
             settings too ($TWILIO_ACCOUNT_SID, and the token or an API key), a machine that \
             answers under a campaign's hang_up policy is hung up on. Run as many as you \
-            like behind a load balancer; they share nothing but Postgres. SIGTERM or SIGINT \
-            stops accepting and finishes requests in flight.
+            like behind a load balancer; they share nothing but Postgres.
 
-            Routes: POST /twilio/voice, POST /twilio/status, POST /twilio/amd, WS /twilio/media \
-            (the answered call's media stream: live transcript and the agent's voice), GET \
-            /healthz (the process answers), GET /readyz (the database answers and its schema is \
-            this binary's), GET /metrics (Prometheus: requests by route and status, signature \
-            failures, callback lag, database latency, media frame cost, turn latency).
+            Public routes (--hostname, --port): POST /twilio/voice, POST /twilio/status, POST \
+            /twilio/amd, WS /twilio/media (the answered call's media stream: live transcript and \
+            the agent's voice), GET /healthz (the process answers), GET /readyz (the database \
+            answers, its schema is this binary's, and the service is not draining). A peer that \
+            takes longer than --header-timeout to send a request head, --body-timeout to send \
+            its body, or --idle-timeout to start its next request is disconnected; a media \
+            socket that sends no start within --start-timeout, or too much before it, is closed \
+            (1008).
+
+            Admin routes (--admin-hostname, --admin-port; keep them off the internet): GET \
+            /metrics (Prometheus: requests by route and status, signature failures, callback \
+            lag, database latency, media frame cost, turn latency, slow peers cut off).
+
+            SIGTERM or SIGINT drains: /readyz answers 503 so the load balancer sends new calls \
+            elsewhere, live calls and their callbacks are served until they end, and calls \
+            still going after --drain-timeout hear the agent's goodbye and are hung up; then the \
+            service stops. Give the process manager --drain-timeout plus a minute to wait.
 
             The voice is embedded by default (PocketSphinx, the scripted agent, espeak-ng); \
             DIALER_STT=google, DIALER_AGENT=openai and DIALER_TTS=google choose cloud adapters, \
@@ -38,7 +50,8 @@ struct ServeCommand: AsyncParsableCommand {
 
             Example:
               DATABASE_URL=postgres://dialer@db/dialer TWILIO_AUTH_TOKEN=… \\
-                dialer serve --hostname 0.0.0.0 --port 8080 --public-url https://dialer.example.com
+                dialer serve --hostname 0.0.0.0 --port 8080 --public-url https://dialer.example.com \\
+                  --admin-port 9464 --drain-timeout 300
             """
     )
 
@@ -59,11 +72,38 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Apply pending migrations at start instead of refusing to run.")
     var migrate = false
 
+    @Option(help: "Address of the admin listener (GET /metrics); keep it internal.")
+    var adminHostname = "127.0.0.1"
+
+    @Option(help: "Port of the admin listener (GET /metrics).")
+    var adminPort = 9464
+
+    @Option(help: "Seconds a new connection has to send a whole request head.")
+    var headerTimeout = 10.0
+
+    @Option(help: "Seconds a request has, after its head, to send its whole body.")
+    var bodyTimeout = 10.0
+
+    @Option(help: "Seconds a kept-alive connection may wait between requests (the next head included).")
+    var idleTimeout = 75.0
+
+    @Option(help: "Seconds a media socket has, after its upgrade, to send Twilio's start.")
+    var startTimeout = 5.0
+
+    @Option(help: "Seconds live calls are given to end after SIGTERM before the agent says goodbye.")
+    var drainTimeout = 300.0
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let publicURL = publicURL ?? environment["DIALER_PUBLIC_URL"], let url = URL(string: publicURL),
               url.scheme == "https" || url.scheme == "http", url.host != nil
         else { throw CommandFailure("--public-url (or DIALER_PUBLIC_URL) must be the http(s) URL Twilio calls") }
+        for (name, seconds) in [
+            ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout),
+            ("--start-timeout", startTimeout), ("--drain-timeout", drainTimeout),
+        ] where !(seconds >= 0 && seconds <= 86_400) {
+            throw CommandFailure("\(name) must be a number of seconds from 0 to 86400")
+        }
         guard let token = environment["TWILIO_AUTH_TOKEN"], !token.isEmpty else {
             throw CommandFailure("TWILIO_AUTH_TOKEN is not set: Twilio signs its webhooks with the account's Auth Token")
         }
@@ -90,22 +130,42 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let metrics = WebhookMetrics()
         let voice = try await VoiceComponents.make(voiceConfiguration, http: .shared, logger: logger)
-        let router = WebhookRouter.make(database: db, configuration: configuration, control: control, metrics: metrics, statusWriters: statusWriters)
-        let media = WebhookRouter.makeMedia(database: db, configuration: configuration, voice: voice, metrics: metrics)
+        let conversations = LiveConversations()
+        let router = WebhookRouter.make(
+            database: db, configuration: configuration, control: control, metrics: metrics, statusWriters: statusWriters,
+            conversations: conversations
+        )
+        let media = WebhookRouter.makeMedia(
+            database: db, configuration: configuration, voice: voice, metrics: metrics,
+            limits: MediaStreamLimits(startTimeout: Self.duration(startTimeout)), conversations: conversations
+        )
+        let timeouts = ServerTimeouts(header: Self.duration(headerTimeout), body: Self.duration(bodyTimeout), idle: Self.duration(idleTimeout))
         let app = Application(
-            router: router, server: WebhookRouter.server(media: media),
+            router: router, server: WebhookRouter.server(media: media, timeouts: timeouts, metrics: metrics),
             configuration: .init(address: .hostname(hostname, port: port)), logger: logger
         )
+        let admin = Application(
+            router: WebhookRouter.makeAdmin(metrics: metrics),
+            configuration: .init(address: .hostname(adminHostname, port: adminPort)), logger: logger
+        )
+        // Shut down in reverse: the drain first (while both listeners still serve), then the
+        // admin listener, the public one, and the database pool last.
         let group = ServiceGroup(
             configuration: .init(
                 services: [
                     .init(service: client),
                     .init(service: SchemaCheckedService(database: db, migrate: migrate, service: app), successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(service: admin),
+                    .init(service: ConversationDrainService(conversations: conversations, drainTimeout: Self.duration(drainTimeout), logger: logger)),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )
         )
         try await group.run()
+    }
+
+    static func duration(_ seconds: Double) -> Duration {
+        .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

@@ -22,12 +22,20 @@ public protocol AgentConversation: Sendable {
     /// The callee pressed a key (`0`–`9`, `*`, `#`): the reply to it, or nil to carry on as if
     /// nothing happened. The opt-out key must answer with an opt-out.
     func reply(toDigit digit: String) async -> AgentReply?
+    /// The agent's last words when the dialer must end the call itself (the service is
+    /// shutting down and the call outlived its drain): the script's goodbye, ending the call.
+    func closing() async -> AgentReply
 }
 
 extension AgentConversation {
     /// The standard opt-out key (``OptOutPolicy/digit``) and nothing else.
     public func reply(toDigit digit: String) async -> AgentReply? {
         OptOutPolicy.standard.reply(toDigit: digit)
+    }
+
+    /// A plain goodbye, for agents without a closing line of their own.
+    public func closing() async -> AgentReply {
+        AgentReply(text: "Goodbye.", hangUp: true)
     }
 }
 

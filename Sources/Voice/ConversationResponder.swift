@@ -32,6 +32,7 @@ struct ConversationResponder {
             case .opening: await speakOpening()
             case .turn(let turn): await answer(turn)
             case let .digit(digit, slot, atMs): await pressed(digit, slot: slot, atMs: atMs)
+            case .goodbye: await sayGoodbye()
             }
         }
     }
@@ -191,6 +192,15 @@ struct ConversationResponder {
             speech.answersTurnEndingAtMs = nil
             held = speech
         }
+    }
+
+    /// The dialer is ending the call (the service is draining): the agent's closing line,
+    /// played to the end, then the hang-up. Turns already queued were answered first.
+    private mutating func sayGoodbye() async {
+        guard !core.withState({ $0.isOver }) else { return }
+        guard let conversation = await startedConversation() else { return }
+        let reply = await conversation.closing()
+        await speak(AgentReply(text: reply.text, optOut: false, hangUp: true, intent: reply.intent), interruptible: false, answering: nil)
     }
 
     /// There is no reply to give (the agent or the speech failed): say the configured

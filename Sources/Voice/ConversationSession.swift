@@ -81,6 +81,13 @@ public final class ConversationSession: Sendable {
         core.withState { $0.start() }
     }
 
+    /// Ends the call from the dialer's side: once what is queued has been answered and
+    /// played, the agent says its closing line (``AgentConversation/closing()``) and the
+    /// session asks to hang up. Nothing happens if the conversation is already over.
+    public func sayGoodbye() {
+        core.withState { $0.requestGoodbye() }
+    }
+
     /// One inbound `media` message: `payload` is its mu-law audio (normally 160 bytes,
     /// 20 ms) and `timestampMs` its `media.timestamp`, milliseconds since the stream began.
     public func receiveMedia(payload: [UInt8], timestampMs: Int) {

@@ -191,6 +191,8 @@ enum ConversationJob: Sendable {
     case turn(CalleeTurn)
     /// A key the callee pressed, with the transcript slot it keeps and its stream time.
     case digit(String, slot: Int, atMs: Int)
+    /// The dialer ends the call: the agent's closing, then hang up (`ConversationState+Goodbye`).
+    case goodbye
 }
 
 /// A callee turn the detector has ended, with its audio.

@@ -85,6 +85,11 @@ actor ScriptedConversation: AgentConversation {
         return end(reply)
     }
 
+    /// The script's closing line: the call ends without finishing the script.
+    func closing() -> AgentReply {
+        end(AgentReply(text: script.closing, hangUp: true))
+    }
+
     func recognitionHints() -> RecognitionHints {
         switch state {
         case .asking:

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import Store
 
 /// `GET /healthz` and `GET /readyz`, for load balancers and orchestrators.
@@ -7,14 +8,19 @@ import Store
 /// Liveness says only that the process answers. Readiness says the process can do its work:
 /// Postgres answers within the timeout and its schema is exactly the one this binary carries
 /// (no pending migrations, no changed ones). Answers are small JSON bodies with no error
-/// details, so nothing about the database or its credentials leaks to the caller.
+/// details, so nothing about the database or its credentials leaks to the caller. A service
+/// that is draining for a shutdown (``LiveConversations/isDraining``) is not ready, whatever
+/// the database says: the load balancer must send new calls elsewhere while its live
+/// calls finish.
 public struct HealthRoutes: Sendable {
     public let database: Database
     public let timeout: Duration
+    public let conversations: LiveConversations?
 
-    public init(database: Database, timeout: Duration = .seconds(2)) {
+    public init(database: Database, timeout: Duration = .seconds(2), conversations: LiveConversations? = nil) {
         self.database = database
         self.timeout = timeout
+        self.conversations = conversations
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {
@@ -26,7 +32,9 @@ public struct HealthRoutes: Sendable {
             if readiness.ready {
                 return Self.json(.ok, ["status": "ready", "schema_version": "\(readiness.schemaVersion)"])
             }
-            context.logger.warning("not ready", metadata: ["reason": "\(readiness.reason)"])
+            // Draining is expected, and a balancer asks every few seconds: not a warning.
+            let level: Logger.Level = conversations?.isDraining == true ? .info : .warning
+            context.logger.log(level: level, "not ready", metadata: ["reason": "\(readiness.reason)"])
             return Self.json(.serviceUnavailable, ["status": "not ready", "reason": readiness.reason])
         }
     }
@@ -39,6 +47,9 @@ public struct HealthRoutes: Sendable {
     }
 
     public func check() async -> Readiness {
+        if conversations?.isDraining == true {
+            return Readiness(ready: false, schemaVersion: 0, reason: "draining for shutdown")
+        }
         let migrator = Migrator(database: database)
         let outcome: Result<Migrator.Status, any Error>? = await withTaskGroup(of: Result<Migrator.Status, any Error>?.self) { group in
             group.addTask {

@@ -21,6 +21,8 @@ struct MediaStreamConnection: Sendable {
     let webhooks: TwilioWebhookConfiguration
     let metrics: WebhookMetrics
     let logger: Logger
+    var limits = MediaStreamLimits()
+    var conversations = LiveConversations()
 
     /// What the stream has been, for the media_streams row.
     struct Counters {
@@ -38,9 +40,18 @@ struct MediaStreamConnection: Sendable {
         var counters = Counters()
         var call: (session: ConversationSession, sender: Task<Int, Never>, streamSID: String)?
         var inboundError: (any Error)?
+        let slot = conversations.opened()
+        defer { conversations.closed(slot) }
+        let gate = MediaStreamStartGate(limits: limits, outbound: outbound, logger: logger)
+        defer { gate.cancel() }
         do {
             for try await message in inbound.messages(maxSize: MediaStreamRoutes.maxMessageSize) {
                 let started = ContinuousClock.now
+                if call == nil, !gate.admitUnbound() {
+                    logger.warning("media stream sent too much before its start: closing it")
+                    try? await outbound.close(.policyViolation, reason: MediaStreamStartGate.tooMuchBeforeStart)
+                    return nil
+                }
                 guard case .text(let text) = message, let decoded = try? MediaStreamMessage(json: text) else {
                     counters.malformed += 1
                     metrics.malformedMediaMessage()
@@ -58,11 +69,12 @@ struct MediaStreamConnection: Sendable {
                     call?.session.receiveDigit(dtmf.digit)
                 case .start(let start):
                     guard call == nil else { continue }
-                    guard let opened = await open(start, outbound: outbound) else {
+                    guard gate.bound(), let opened = await open(start, outbound: outbound) else {
                         try? await outbound.close(.policyViolation, reason: "unknown stream")
                         return nil
                     }
                     call = (opened.session, opened.sender, start.streamSid)
+                    conversations.bind(slot, to: opened.session)
                 case .stop:
                     break
                 case .connected, .unknown:

@@ -10,23 +10,31 @@ import Voice
 /// (Twilio signs it like a webhook, with no parameters); anything else never becomes a
 /// WebSocket. The client sees 400 Bad Request, not 403: Hummingbird answers every refused
 /// upgrade that way, before our router could. The refusal is counted as a signature failure.
-/// Each connection then runs one ``MediaStreamConnection``.
+/// Each connection then runs one ``MediaStreamConnection``, which must send its `start`
+/// within ``MediaStreamLimits`` and is counted in ``LiveConversations`` until it ends.
 public struct MediaStreamRoutes: Sendable {
     let configuration: TwilioWebhookConfiguration
     let streams: MediaStreamStore
     let voice: VoiceComponents
     let conversation: ConversationConfiguration
     let metrics: WebhookMetrics
+    let limits: MediaStreamLimits
+    let conversations: LiveConversations
 
+    /// `conversations` is the service's registry of open streams, which its drain and
+    /// `/readyz` share; `limits` bound a socket that has not sent its `start`.
     public init(
         configuration: TwilioWebhookConfiguration, streams: MediaStreamStore, voice: VoiceComponents,
-        conversation: ConversationConfiguration = ConversationConfiguration(), metrics: WebhookMetrics
+        conversation: ConversationConfiguration = ConversationConfiguration(), metrics: WebhookMetrics,
+        limits: MediaStreamLimits = MediaStreamLimits(), conversations: LiveConversations = LiveConversations()
     ) {
         self.configuration = configuration
         self.streams = streams
         self.voice = voice
         self.conversation = conversation
         self.metrics = metrics
+        self.limits = limits
+        self.conversations = conversations
     }
 
     /// A media message is 20 ms of audio in base64 (about 300 bytes) and a start, with its
@@ -48,7 +56,8 @@ public struct MediaStreamRoutes: Sendable {
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let connection = MediaStreamConnection(
-                streams: streams, voice: voice, conversation: conversation, webhooks: configuration, metrics: metrics, logger: context.logger
+                streams: streams, voice: voice, conversation: conversation, webhooks: configuration, metrics: metrics, logger: context.logger,
+                limits: limits, conversations: conversations
             )
             // Rethrown so that the socket closes with the error's code (1009 for fragments
             // adding up past the limit), once the call's record is safe.

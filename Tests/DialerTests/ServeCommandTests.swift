@@ -10,10 +10,11 @@ import Twilio
 @Suite struct ServeCommandTests {
     @Test func servesHealthAndSignedStatusCallbacksAndStopsOnSigterm() async throws {
         try await TestDatabase.withFresh { db, url in
-            let port = Int.random(in: 30_000..<60_000)
+            let port = try LoopbackPort.unused()
+            let adminPort = try LoopbackPort.unused()
             let publicURL = "https://dialer.example.com"
             let serve = ChildProcess(
-                Products.path("dialer"), arguments: ["serve", "--port", "\(port)", "--public-url", publicURL],
+                Products.path("dialer"), arguments: ["serve", "--port", "\(port)", "--admin-port", "\(adminPort)", "--public-url", publicURL],
                 environment: ["DATABASE_URL": url.connectionString, "TWILIO_AUTH_TOKEN": "serve-test-token"]
             )
             try serve.start()
@@ -43,6 +44,14 @@ import Twilio
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.call_events WHERE orphan", as: Int.self) == 1)
             let voice = try await post([("CallSid", "CA1"), ("CallStatus", "in-progress")], token: "serve-test-token", path: "/twilio/voice?attempt=\(UUID())")
             #expect(voice == 200)  // a polite <Hangup/> for an attempt it does not know
+
+            // /metrics is on the admin listener, and only there.
+            let scraped = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(adminPort)/metrics"), timeout: .seconds(5))
+            let metrics = String(buffer: try await scraped.body.collect(upTo: 1 << 20))
+            #expect(scraped.status == .ok)
+            #expect(metrics.contains(#"dialer_http_requests_total{route="/twilio/status",status="204"} 1"#), "\(metrics)")
+            let onThePublicPort = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/metrics"), timeout: .seconds(5))
+            #expect(onThePublicPort.status == .notFound)
 
             serve.signal(SIGTERM)
             #expect(await serve.wait(timeout: .seconds(15)) == 0, "\(serve.text)")

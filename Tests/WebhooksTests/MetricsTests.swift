@@ -7,7 +7,8 @@ import Testing
 import Twilio
 import Webhooks
 
-/// `GET /metrics` as Prometheus scrapes it, after the requests a day brings.
+/// `GET /metrics` as Prometheus scrapes it from the admin listener, after the requests a day
+/// brings.
 @Suite struct MetricsTests {
     /// The value of one sample line (`name{labels} value`), nil when the series is absent.
     static func sample(_ text: String, _ series: String) -> Double? {
@@ -33,9 +34,14 @@ import Webhooks
                 let missing = try await client.execute(uri: "/wp-login.php", method: .get) { $0.status }
                 #expect(missing == .notFound)
 
-                let (status, contentType, text) = try await client.execute(uri: "/metrics", method: .get) {
-                    ($0.status, $0.headers[.contentType], String(buffer: $0.body))
+                // Scraped on the admin listener's router; the public one has no /metrics.
+                let (status, contentType, text) = try await Application(router: WebhookRouter.makeAdmin(metrics: metrics)).test(.router) { admin in
+                    try await admin.execute(uri: "/metrics", method: .get) {
+                        ($0.status, $0.headers[.contentType], String(buffer: $0.body))
+                    }
                 }
+                let onThePublicPort = try await client.execute(uri: "/metrics", method: .get) { $0.status }
+                #expect(onThePublicPort == .notFound)
                 #expect(status == .ok)
                 #expect(contentType?.hasPrefix("text/plain; version=0.0.4") == true)
                 #expect(Self.sample(text, #"dialer_http_requests_total{route="/twilio/status",status="204"}"#) == 1)

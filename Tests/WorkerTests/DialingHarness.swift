@@ -10,6 +10,8 @@ import Worker
 /// clock says `now` (noon in New York unless told otherwise).
 struct Dialing {
     let db: Database
+    /// The database's URL, for child processes; nil in a harness made by hand.
+    var url: DatabaseURL?
     let sandbox: SandboxTwilio
     let twilio: TwilioConfiguration
     let campaignID: Int64
@@ -25,7 +27,7 @@ struct Dialing {
         contacts: Int = 1, maxConcurrentCalls: Int = 10, configure: @escaping @Sendable (inout SandboxTwilio.Configuration) -> Void = { _ in },
         _ body: @Sendable (Dialing) async throws -> Void
     ) async throws {
-        try await TestDatabase.withFresh(maxConnections: 12) { db, _ in
+        try await TestDatabase.withFresh(maxConnections: 12) { db, url in
             try await withSandboxTwilio(configure: configure) { sandbox, twilio in
                 let campaign = try await db.scalar(
                     """
@@ -45,7 +47,7 @@ struct Dialing {
                         as: Int64.self
                     ))
                 }
-                try await body(Dialing(db: db, sandbox: sandbox, twilio: twilio, campaignID: campaign, contacts: ids))
+                try await body(Dialing(db: db, url: url, sandbox: sandbox, twilio: twilio, campaignID: campaign, contacts: ids))
             }
         }
     }

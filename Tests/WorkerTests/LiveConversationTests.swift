@@ -103,7 +103,8 @@ import Webhooks
     /// and is counted; the same handshake signed opens one.
     @Test func onlyASignedHandshakeOpensTheStream() async throws {
         try await Dialing.with(contacts: 0) { dialing in
-            try await LiveCallbackTests.withWebhooks(dialing, voice: try Self.embeddedVoice()) { publicURL in
+            try await LiveCallbackTests.withWebhookService(dialing, voice: try Self.embeddedVoice()) { service in
+                let publicURL = service.publicURL
                 let url = "ws" + publicURL.dropFirst("http".count) + "/twilio/media"
                 let signed = TwilioSignature(authToken: dialing.sandbox.configuration.authToken).signature(url: url)
                 let forged = TwilioSignature(authToken: "not the auth token").signature(url: url)
@@ -122,8 +123,10 @@ import Webhooks
                 #expect(await opens(nil) == false)
                 #expect(await opens(forged) == false)
                 #expect(await opens(signed) == true)
-                let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: publicURL + "/metrics"), timeout: .seconds(5))
-                let text = String(buffer: try await metrics.body.collect(upTo: 1 << 20))
+                // The metrics are on the admin listener only.
+                let text = try await LiveCallbackTests.scrape(service)
+                let publicMetrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: publicURL + "/metrics"), timeout: .seconds(5))
+                #expect(publicMetrics.status == .notFound)
                 #expect(text.contains(#"dialer_twilio_signature_failures_total{route="/twilio/media"} 2"#))
             }
             let streams = try await dialing.db.scalar("SELECT count(*)::int FROM dialer.media_streams", as: Int.self)

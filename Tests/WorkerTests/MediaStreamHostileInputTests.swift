@@ -124,15 +124,15 @@ import Webhooks
             )).json
             let token = dialing.sandbox.configuration.authToken
 
-            try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
+            try await LiveCallbackTests.withWebhookService(dialing, voice: ConversationBenchmark.standIns) { service in
+                let publicURL = service.publicURL
                 // 1. Forged handshakes: refused and counted, no socket; other methods and a
                 // signature 8 KB long, 4xx.
                 let forged = Self.forgedSignatures(publicURL: publicURL, token: token, seed: 41, count: 48)
                 for (what, signature) in forged {
                     #expect(try await Self.handshake(publicURL, signature: signature) == 400, "\(what)")
                 }
-                let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: publicURL + "/metrics"), timeout: .seconds(5))
-                let scraped = String(buffer: try await metrics.body.collect(upTo: 1 << 20))
+                let scraped = try await LiveCallbackTests.scrape(service)
                 #expect(scraped.contains(#"dialer_twilio_signature_failures_total{route="/twilio/media"} \#(forged.count)"#))
                 let huge = String(repeating: "A", count: 8_192)
                 #expect((400..<500).contains(try await Self.handshake(publicURL, signature: huge)))

@@ -23,6 +23,9 @@ struct SandboxedDialer: Sendable {
     let environment: [String: String]
     /// The port `dialer serve` is to listen on (the public URL's).
     let servePort: Int
+    /// Its admin listener's (`/metrics`): a port of its own, not the default, which another
+    /// `dialer serve` on this host may hold.
+    let adminPort: Int
     /// Where the children's logs go.
     let directory: String
 
@@ -59,6 +62,7 @@ struct SandboxedDialer: Sendable {
             salesforce.baseURL = "http://127.0.0.1:\(salesforcePort)"
             return try await withLoopbackServer(twilio.router(), logger: logger) { twilioPort in
                 let port = try LoopbackPort.unused()
+                let adminPort = try LoopbackPort.unused()
                 let environment = [
                     "DATABASE_URL": url.connectionString, "LOG_LEVEL": "warning",
                     "SALESFORCE_CLIENT_ID": "3MVG9dialerSandboxedConsumerKey", "SALESFORCE_USERNAME": "sandboxed@dialer.test",
@@ -71,7 +75,8 @@ struct SandboxedDialer: Sendable {
                     "DIALER_WINDOW_CLOCK_START": ISO8601DateFormatter().string(from: DemoClock(factor: 1, easternHour: 15, minute: 0).now()),
                 ].merging(settings.environment) { _, new in new }
                 return try await body(SandboxedDialer(
-                    salesforce: salesforce, twilio: twilio, environment: environment, servePort: port, directory: directory
+                    salesforce: salesforce, twilio: twilio, environment: environment, servePort: port, adminPort: adminPort,
+                    directory: directory
                 ))
             }
         }
@@ -89,7 +94,11 @@ struct SandboxedDialer: Sendable {
         .init(name: name, arguments: ["worker", "--lease", "5", "--concurrency", "60"])
     }
 
-    func serve() -> DialerProcesses.Spec { .init(name: "serve", arguments: ["serve", "--port", "\(servePort)"]) }
+    /// A short drain: the runs stop their children with 10 s of grace, and a call still open
+    /// then has the agent's goodbye instead of being cut off.
+    func serve() -> DialerProcesses.Spec {
+        .init(name: "serve", arguments: ["serve", "--port", "\(servePort)", "--admin-port", "\(adminPort)", "--drain-timeout", "3"])
+    }
 
     /// The most rate slots the dialer's attempts took in any one second: each POST leaves at
     /// its slot or not at all (a slot given up deletes its attempt), so this is the rate as the

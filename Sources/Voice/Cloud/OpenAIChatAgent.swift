@@ -122,6 +122,13 @@ actor OpenAIChatConversation: AgentConversation {
         }
     }
 
+    /// The configured closing, without asking the model: the call is being ended for the
+    /// service's sake, and a goodbye must not wait on (or fail with) a model request.
+    func closing() -> AgentReply {
+        messages.append(.assistant(configuration.closing))
+        return end(AgentReply(text: configuration.closing, hangUp: true))
+    }
+
     /// The model's message as a reply: markers found and stripped, the rest spoken.
     private func answer(_ content: String) -> AgentReply {
         var text = content

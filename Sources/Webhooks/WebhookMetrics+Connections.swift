@@ -1,0 +1,17 @@
+import Prometheus
+
+/// What the listener measures below the routes: connections closed for a slow peer.
+extension WebhookMetrics {
+    /// A connection closed because its peer did not send a request head (`header`), a body
+    /// (`body`), or a next request (`idle`) in time.
+    public func connectionTimeout(waiting: String) {
+        registry.makeCounter(descriptor: Self.connectionTimeouts, labels: [("waiting_for", waiting)]).increment()
+    }
+
+    static var connectionTimeouts: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "dialer", metricName: "http_connection_timeouts", unitName: "total",
+            helpText: "Connections closed because the peer was too slow, by what the server was waiting for."
+        )
+    }
+}
