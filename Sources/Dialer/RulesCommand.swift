@@ -115,6 +115,18 @@ struct RulesCommand: AsyncParsableCommand {
             subcommands: [Add.self, Remove.self]
         )
 
+        /// Adds or removes no-call dates of one rule, and prints the rule as it now stands.
+        static func change(
+            _ database: DatabaseOptions, _ dates: [String], state: String,
+            _ apply: @escaping @Sendable (CallingRuleStore, [String], String) async throws -> CallingRule
+        ) async throws {
+            let state = try RuleArguments.state(state)
+            try await Database.run(url: try database.url(), maxConnections: 1, logger: database.logger("dialer.rules")) { db in
+                let rule = try await apply(CallingRuleStore(database: db), dates, state)
+                print("rule \(rule.state): \(RuleText.line(rule))")
+            }
+        }
+
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add no-call dates.", discussion: "Example:\n  dialer rules holiday add 2026-12-25")
             @OptionGroup var database: DatabaseOptions
@@ -124,11 +136,7 @@ struct RulesCommand: AsyncParsableCommand {
             func validate() throws { try RuleArguments.checkDates(dates, state: state) }
 
             func run() async throws {
-                let state = try RuleArguments.state(state), dates = dates
-                try await Database.run(url: try database.url(), maxConnections: 1, logger: database.logger("dialer.rules")) { db in
-                    let rule = try await CallingRuleStore(database: db).addNoCallDates(dates, state: state)
-                    print("rule \(rule.state): \(RuleText.line(rule))")
-                }
+                try await Holiday.change(database, dates, state: state) { try await $0.addNoCallDates($1, state: $2) }
             }
         }
 
@@ -141,11 +149,7 @@ struct RulesCommand: AsyncParsableCommand {
             func validate() throws { try RuleArguments.checkDates(dates, state: state) }
 
             func run() async throws {
-                let state = try RuleArguments.state(state), dates = dates
-                try await Database.run(url: try database.url(), maxConnections: 1, logger: database.logger("dialer.rules")) { db in
-                    let rule = try await CallingRuleStore(database: db).removeNoCallDates(dates, state: state)
-                    print("rule \(rule.state): \(RuleText.line(rule))")
-                }
+                try await Holiday.change(database, dates, state: state) { try await $0.removeNoCallDates($1, state: $2) }
             }
         }
     }

@@ -148,3 +148,13 @@ public struct JobQueue: Sendable {
         return held
     }
 }
+
+extension JobQueue {
+    /// Makes sure the one job of `kind` exists: a job that never ends and snoozes between runs
+    /// (`reconcile_calls`, `complete_campaigns`). Any number of workers may call this at once:
+    /// the kind is its unique key.
+    public func ensureRecurring(kind: String) async throws {
+        struct Nothing: Encodable {}
+        try await enqueue(NewJob(kind: kind, args: Nothing(), priority: 1, uniqueKey: kind))
+    }
+}

@@ -91,6 +91,20 @@ struct Dialing {
 
     /// Makes every unfinished job runnable now, as if its snooze or backoff had passed (or,
     /// for a running one, its worker had died and its lease had been rescued).
+    /// A placed attempt for the first contact as `callSID`, and the `start` custom parameters
+    /// that name it (the voice webhook's, less the token `MediaRouteRobustnessTests.start` adds).
+    func placedAttempt(callSID: String) async throws -> (attempt: UUID, parameters: [String: String]) {
+        let contact = contacts[0]
+        let attempt = try await db.scalar(
+            """
+            INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, state, to_e164, from_e164, call_sid)
+            VALUES (\(contact), \(campaignID), 1, 'placed', \(Dialing.number(0)), \(Dialing.from), \(callSID)) RETURNING id
+            """,
+            as: UUID.self
+        )
+        return (attempt, ["attempt": attempt.uuidString.lowercased(), "campaign": String(campaignID), "contact": String(contact)])
+    }
+
     func makeJobsDue() async throws {
         try await db.execute(
             """

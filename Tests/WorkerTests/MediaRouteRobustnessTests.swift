@@ -46,15 +46,8 @@ import Webhooks
     @Test func malformedMessagesAreCountedAndSkippedAndUnknownStreamsClosed() async throws {
         try await Dialing.with(contacts: 1) { dialing in
             let contact = dialing.contacts[0]
-            let attempt = try await dialing.db.scalar(
-                """
-                INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, state, to_e164, from_e164, call_sid)
-                VALUES (\(contact), \(dialing.campaignID), 1, 'placed', \(Dialing.number(0)), \(Dialing.from), 'CArobust1') RETURNING id
-                """,
-                as: UUID.self
-            )
+            let (attempt, parameters) = try await dialing.placedAttempt(callSID: "CArobust1")
             let token = dialing.sandbox.configuration.authToken
-            let parameters = ["attempt": attempt.uuidString.lowercased(), "campaign": String(dialing.campaignID), "contact": String(contact)]
             try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
                 // Garbage before and after the start, then a proper end.
                 try await Self.connect(publicURL, token: token) { inbound, outbound in

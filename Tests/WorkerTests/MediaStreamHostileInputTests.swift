@@ -284,15 +284,7 @@ import Webhooks
     /// 16 KiB close the stream with 1009 however small each one is.
     @Test func fragmentedMessagesAreAssembledAndLimitedAsAWhole() async throws {
         try await Dialing.with(contacts: 1) { dialing in
-            let contact = dialing.contacts[0]
-            let attempt = try await dialing.db.scalar(
-                """
-                INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, state, to_e164, from_e164, call_sid)
-                VALUES (\(contact), \(dialing.campaignID), 1, 'placed', \(Dialing.number(0)), \(Dialing.from), 'CAfrag1') RETURNING id
-                """,
-                as: UUID.self
-            )
-            let parameters = ["attempt": attempt.uuidString.lowercased(), "campaign": String(dialing.campaignID), "contact": String(contact)]
+            let (_, parameters) = try await dialing.placedAttempt(callSID: "CAfrag1")
             let token = dialing.sandbox.configuration.authToken
             try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
                 let start = Array(MediaRouteRobustnessTests.start(streamSID: "MZfrag1", callSID: "CAfrag1", parameters: parameters).utf8)

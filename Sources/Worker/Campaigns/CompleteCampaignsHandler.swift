@@ -21,8 +21,7 @@ public struct CompleteCampaignsHandler: JobHandler {
 
     /// The job every worker makes sure exists (one, by its unique key).
     public static func schedule(_ queue: JobQueue) async throws {
-        struct Nothing: Encodable {}
-        try await queue.enqueue(NewJob(kind: CampaignStore.completeKind, args: Nothing(), priority: 1, uniqueKey: CampaignStore.completeKind))
+        try await queue.ensureRecurring(kind: CampaignStore.completeKind)
     }
 
     public func run(_ job: Job) async throws -> JobOutcome {

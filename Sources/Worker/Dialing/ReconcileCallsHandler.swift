@@ -33,8 +33,7 @@ public struct ReconcileCallsHandler: JobHandler {
 
     /// The job every worker that dials makes sure exists (one, by its unique key).
     public static func schedule(_ queue: JobQueue) async throws {
-        struct Nothing: Encodable {}
-        try await queue.enqueue(NewJob(kind: CallStore.reconcileKind, args: Nothing(), priority: 1, uniqueKey: CallStore.reconcileKind))
+        try await queue.ensureRecurring(kind: CallStore.reconcileKind)
     }
 
     public func run(_ job: Job) async throws -> JobOutcome {
