@@ -6,12 +6,14 @@ import Twilio
 import Voice
 
 /// One Media Streams WebSocket, from `connected` to `stop` or the socket's end: binds the
-/// stream to its attempt through `start.customParameters` (checked against the database),
+/// stream to its attempt through `start.customParameters` (the call's token and our account
+/// first, ``MediaStreamCredential``, then the ids against the database),
 /// feeds the call's ``ConversationSession``, sends what it asks for, and records the call's
 /// transcript entries and opt-out as they happen.
 ///
 /// Nothing a stream sends can take the server down: a message that does not decode is
-/// counted and skipped, a failing database write is logged and retried by the next entry's,
+/// counted and skipped, a failing database write is retried and then handed to a job
+/// (``ConversationRecorder``), a number no Twilio sends is refused by the codec,
 /// and a stream whose ids do not match an attempt is closed before any conversation starts.
 struct MediaStreamConnection: Sendable {
     let streams: MediaStreamStore
