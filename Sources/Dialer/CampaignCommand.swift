@@ -56,8 +56,8 @@ struct CampaignCommand: AsyncParsableCommand {
     struct Transition {
         static func run(_ database: DatabaseOptions, _ name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws {
             try await Database.run(url: try database.url(), maxConnections: 2, logger: database.logger("dialer.campaign")) { db in
-                try await CampaignStore(database: db).transition(name: name, from: from, to: to)
-                print("campaign \(name) is \(to.rawValue)")
+                let now = try await CampaignStore(database: db).transition(name: name, from: from, to: to)
+                print(now == to ? "campaign \(name) is \(now.rawValue)" : "campaign \(name) is \(now.rawValue): its import goes on, then it dials")
             }
         }
     }

@@ -113,9 +113,11 @@ public struct CampaignStore: Sendable {
     /// Pausing stops dialing, never importing: a campaign paused while importing goes on
     /// importing, and resuming it while its import job is still open takes it back to `importing`
     /// (the import makes it `active` when it ends), not to an `active` with half its contacts.
-    public func transition(name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws {
+    /// Returns the status the campaign is in now.
+    @discardableResult
+    public func transition(name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws -> CampaignStatus {
         let fromStates = from.map(\.rawValue)
-        try await database.client.withTransaction(logger: logger) { connection in
+        return try await database.client.withTransaction(logger: logger) { connection in
             let rows = try await connection.query(
                 "SELECT id, status FROM dialer.campaigns WHERE name = \(name) FOR UPDATE", logger: logger
             )
@@ -125,7 +127,7 @@ public struct CampaignStore: Sendable {
             guard fromStates.contains(status) else {
                 throw CampaignError.invalidTransition(name: name, from: CampaignStatus(rawValue: status) ?? .failed, to: to)
             }
-            try await connection.query(
+            let updated = try await connection.query(
                 """
                 UPDATE dialer.campaigns
                 SET status = CASE WHEN \(to.rawValue) = 'active' AND imported_at IS NULL AND EXISTS (
@@ -136,9 +138,12 @@ public struct CampaignStore: Sendable {
                     pause_reason = CASE WHEN \(to.rawValue) = 'paused' THEN pause_reason END,
                     updated_at = now()
                 WHERE id = \(id)
+                RETURNING status
                 """,
                 logger: logger
             )
+            var now = to
+            for try await status in updated.decode(String.self) { now = CampaignStatus(rawValue: status) ?? to }
             if to == .cancelled {
                 try await connection.query(
                     """
@@ -148,6 +153,7 @@ public struct CampaignStore: Sendable {
                     logger: logger
                 )
             }
+            return now
         }
     }
 }

@@ -67,7 +67,13 @@ import Testing
             _ = try await Self.dialer(url, ["campaign", "create", "--name", "c1", "--from", "+14155550100", "--where", "A = 1"])
             #expect(try await Self.dialer(url, ["campaign", "resume", "c1"]).output.contains("campaign c1 is importing; it cannot become active"))
             #expect(try await Self.dialer(url, ["campaign", "pause", "c1"]).status == 0)
-            #expect(try await Self.dialer(url, ["campaign", "resume", "c1"]).status == 0)
+            // Resumed while its import job is still queued: importing again, not active.
+            let resumed = try await Self.dialer(url, ["campaign", "resume", "c1"])
+            #expect(resumed.status == 0 && resumed.output.contains("campaign c1 is importing: its import goes on"), "\(resumed.output)")
+            // A campaign the dialer paused says why.
+            try await db.execute("UPDATE dialer.campaigns SET status = 'paused', pause_reason = 'Twilio error 21210: The source phone number provided, +1415*****99, is not yet verified'")
+            let show = try await Self.dialer(url, ["campaign", "show", "c1"])
+            #expect(show.output.contains("paused by the dialer: Twilio error 21210") && show.output.contains("dialer campaign resume c1"), "\(show.output)")
             #expect(try await Self.dialer(url, ["campaign", "cancel", "c1"]).status == 0)
             #expect(try await db.scalar("SELECT status FROM dialer.campaigns", as: String.self) == "cancelled")
             #expect(try await db.scalar("SELECT state FROM dialer.jobs", as: String.self) == "cancelled")
