@@ -75,6 +75,7 @@ public struct DemoStack: Sendable {
                     let salesforceClient = SalesforceClient(
                         configuration: SalesforceConfiguration(
                             clientID: "3MVG9dialerDemoConsumerKey", username: "demo@dialer.test", loginURL: salesforce.baseURL,
+                            audience: salesforce.configuration.audience,
                             privateKeyPEM: keys.privateKeyPEM
                         ),
                         logger: logger

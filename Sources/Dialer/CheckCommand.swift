@@ -17,8 +17,10 @@ struct CheckCommand: AsyncParsableCommand {
             commandName: "salesforce",
             abstract: "Log in with the JWT bearer flow and print the instance URL and the user.",
             discussion: """
-                Reads SALESFORCE_CLIENT_ID, SALESFORCE_USERNAME, SALESFORCE_LOGIN_URL, and \
-                SALESFORCE_PRIVATE_KEY or SALESFORCE_PRIVATE_KEY_FILE.
+                Reads SALESFORCE_CLIENT_ID, SALESFORCE_USERNAME, SALESFORCE_LOGIN_URL, \
+                SALESFORCE_AUDIENCE (default from the login URL), and SALESFORCE_PRIVATE_KEY or \
+                SALESFORCE_PRIVATE_KEY_FILE. The user is read with a query on User, so the \
+                Connected App's `api` scope is all it needs, as for the worker.
 
                 Example:
                   SALESFORCE_CLIENT_ID=3MVG9... SALESFORCE_USERNAME=integration@example.com \\
@@ -37,9 +39,9 @@ struct CheckCommand: AsyncParsableCommand {
                 let environment = salesforce.environment(ProcessInfo.processInfo.environment)
                 let client = SalesforceClient(configuration: try SalesforceConfiguration.fromEnvironment(environment), logger: Logger(label: "dialer.check"))
                 let session = try await client.session()
-                let identity = try await client.identity()
+                let user = try await client.integrationUser()
                 print("instance: \(session.instanceURL)")
-                print("user: \(identity.username) (\(identity.user_id), organization \(identity.organization_id))")
+                print("user: \(user.Username) (\(user.Id)\(user.Name.map { ", \($0)" } ?? ""))")
             } catch {
                 print("cannot use Salesforce: \(error)")
                 throw ExitCode.failure

@@ -57,7 +57,8 @@ struct ImportBenchmark: Sendable {
             worker.environment = ProcessInfo.processInfo.environment.merging([
                 "DATABASE_URL": url.connectionString, "LOG_LEVEL": "warning",
                 "SALESFORCE_CLIENT_ID": "3MVG9benchConsumerKey", "SALESFORCE_USERNAME": "bench@dialer.test",
-                "SALESFORCE_LOGIN_URL": sandbox.baseURL, "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
+                "SALESFORCE_LOGIN_URL": sandbox.baseURL, "SALESFORCE_AUDIENCE": sandbox.configuration.audience,
+                "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
             ]) { _, new in new }
             try worker.run()
             defer { if worker.isRunning { worker.terminate() } }
@@ -89,7 +90,8 @@ struct ImportBenchmark: Sendable {
             try await db.removeBenchmarkCampaign(id)
 
             let client = SalesforceClient(configuration: SalesforceConfiguration(
-                clientID: "3MVG9benchConsumerKey", username: "bench@dialer.test", loginURL: sandbox.baseURL, privateKeyPEM: keys.privateKeyPEM
+                clientID: "3MVG9benchConsumerKey", username: "bench@dialer.test", loginURL: sandbox.baseURL,
+                audience: sandbox.configuration.audience, privateKeyPEM: keys.privateKeyPEM
             ), logger: logger)
             let fetchStart = ContinuousClock.now
             for try await _ in client.queryPages(campaign.soql, as: SalesforceContact.self) {}

@@ -10,8 +10,11 @@ struct SalesforceOptions: ParsableArguments {
     @Option(name: .customLong("salesforce-username"), help: "The integration user ($SALESFORCE_USERNAME).")
     var username: String?
 
-    @Option(name: .customLong("salesforce-login-url"), help: "Login, test or My Domain URL ($SALESFORCE_LOGIN_URL).")
+    @Option(name: .customLong("salesforce-login-url"), help: "Where to ask for the token: login, test or My Domain URL ($SALESFORCE_LOGIN_URL).")
     var loginURL: String?
+
+    @Option(name: .customLong("salesforce-audience"), help: "The JWT aud: https://login.salesforce.com, https://test.salesforce.com or an Experience Cloud site; default from the login URL ($SALESFORCE_AUDIENCE).")
+    var audience: String?
 
     @Option(name: .customLong("salesforce-private-key-file"), help: "PEM file of the Connected App's private key ($SALESFORCE_PRIVATE_KEY_FILE).")
     var privateKeyFile: String?
@@ -25,6 +28,7 @@ struct SalesforceOptions: ParsableArguments {
         if let clientID { merged["SALESFORCE_CLIENT_ID"] = clientID }
         if let username { merged["SALESFORCE_USERNAME"] = username }
         if let loginURL { merged["SALESFORCE_LOGIN_URL"] = loginURL }
+        if let audience { merged["SALESFORCE_AUDIENCE"] = audience }
         if let apiVersion { merged["SALESFORCE_API_VERSION"] = apiVersion }
         if let privateKeyFile {
             merged["SALESFORCE_PRIVATE_KEY_FILE"] = privateKeyFile

@@ -3,7 +3,7 @@ import JWTBearer
 import JWTKit
 
 /// The JWT the bearer flow posts: RS256-signed, iss = consumer key, sub = username,
-/// aud = login URL, exp in seconds a few minutes ahead.
+/// aud = the audience (login or test, not the My Domain login URL), exp in seconds a few minutes ahead.
 public struct BearerAssertion: JWTPayload, Equatable {
     public var iss: IssuerClaim
     public var sub: SubjectClaim
@@ -33,7 +33,7 @@ public struct BearerAssertion: JWTPayload, Equatable {
         }
         let assertion = BearerAssertion(
             clientID: configuration.clientID, username: configuration.username,
-            audience: configuration.loginURL, expires: Date().addingTimeInterval(lifetime)
+            audience: configuration.audience, expires: Date().addingTimeInterval(lifetime)
         )
         return try await signer.sign(assertion)
     }

@@ -29,8 +29,22 @@ extension SalesforceClient {
     /// Creates or updates up to 200 Tasks in one `composite/sobjects/Task/{field}` request, each
     /// keyed by its own value of the external-ID field `field` (which each Task must carry in
     /// `customFields`): idempotent by construction. Not all-or-none; results in request order.
+    ///
+    /// Each Task goes with its create-only fields (TaskSubtype), so a Task the upsert creates
+    /// is a Call. Salesforce refuses those fields when the upsert finds the Task (a write
+    /// repeated after a lost answer): the Tasks refused so are sent once more without them, in
+    /// one more request, and update what they found.
     public func upsertTasks(_ tasks: [SalesforceTask], externalIDField field: String) async throws -> [SalesforceSaveResult] {
         precondition(tasks.count <= 200, "composite/sobjects takes at most 200 records")
+        var results = try await upsertBatch(tasks, externalIDField: field)
+        let existing = results.indices.filter { !results[$0].success && results[$0].errors.contains(where: \.refusesTaskCreateOnlyField) }
+        guard !existing.isEmpty else { return results }
+        let updates = try await upsertBatch(existing.map { tasks[$0].withoutCreateOnlyFields }, externalIDField: field)
+        for (index, result) in zip(existing, updates) { results[index] = result }
+        return results
+    }
+
+    func upsertBatch(_ tasks: [SalesforceTask], externalIDField field: String) async throws -> [SalesforceSaveResult] {
         guard !tasks.isEmpty else { return [] }
         let body = try JSONEncoder().encode(CompositeBody(records: tasks.map(TypedTask.init)))
         let results = try await send(.PATCH, "\(dataPath)/composite/sobjects/Task/\(Self.pathComponent(field))", json: body)
@@ -58,8 +72,17 @@ extension SalesforceClient {
     }
 
     /// Creates or updates the Task whose external-ID field `field` is `value`: idempotent by
-    /// construction. Returns the Task id and whether it was created.
+    /// construction. Returns the Task id and whether it was created. As `upsertTasks`, it goes
+    /// with TaskSubtype, and again without when Salesforce refuses it on the Task it found.
     public func upsertTask(_ task: SalesforceTask, externalIDField field: String, value: String) async throws -> (id: String, created: Bool) {
+        do {
+            return try await upsertOne(task, externalIDField: field, value: value)
+        } catch let SalesforceError.api(_, code, message, fields) where SalesforceTask.refusesCreateOnlyField(code: code, message: message, fields: fields) {
+            return try await upsertOne(task.withoutCreateOnlyFields, externalIDField: field, value: value)
+        }
+    }
+
+    func upsertOne(_ task: SalesforceTask, externalIDField field: String, value: String) async throws -> (id: String, created: Bool) {
         var body = task
         body.customFields.removeValue(forKey: field)  // the key goes in the URL, not the body
         let path = "\(dataPath)/sobjects/Task/\(Self.pathComponent(field))/\(Self.pathComponent(value))"
@@ -135,21 +158,6 @@ extension SalesforceClient {
 
     static func pathComponent(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
-    }
-}
-
-/// Who the session belongs to, from the identity URL the login returned.
-public struct SalesforceIdentity: Decodable, Sendable, Equatable {
-    public let username: String
-    public let display_name: String?
-    public let organization_id: String
-    public let user_id: String
-}
-
-extension SalesforceClient {
-    /// The logged-in user: proves the credentials work end to end.
-    public func identity() async throws -> SalesforceIdentity {
-        try await send(.GET, try await session().identityURL).decode(SalesforceIdentity.self)
     }
 }
 

@@ -5,15 +5,22 @@ import NIOCore
 /// How to reach and authenticate to Salesforce with the OAuth 2.0 JWT bearer flow.
 ///
 /// From the environment: `SALESFORCE_CLIENT_ID` (the Connected App's consumer key),
-/// `SALESFORCE_USERNAME`, `SALESFORCE_LOGIN_URL` (default https://login.salesforce.com; use
-/// https://test.salesforce.com for a sandbox org, or the org's My Domain URL), the private key
+/// `SALESFORCE_USERNAME`, `SALESFORCE_LOGIN_URL` (where the token is asked for; default
+/// https://login.salesforce.com; use https://test.salesforce.com for a sandbox org, or the
+/// org's My Domain URL), `SALESFORCE_AUDIENCE` (the JWT's `aud`; default derived from the login
+/// URL, see `defaultAudience(forLoginURL:)`), the private key
 /// as PEM in `SALESFORCE_PRIVATE_KEY` or in the file `SALESFORCE_PRIVATE_KEY_FILE`,
 /// `SALESFORCE_API_VERSION` (default 62.0), `SALESFORCE_REQUEST_TIMEOUT` (seconds, default 30)
 /// and `SALESFORCE_MAX_RETRIES` (default 4).
 public struct SalesforceConfiguration: Sendable {
     public var clientID: String
     public var username: String
+    /// Where the token is asked for: login, test or the org's My Domain.
     public var loginURL: String
+    /// The assertion's `aud`. Salesforce takes only https://login.salesforce.com,
+    /// https://test.salesforce.com or an Experience Cloud site URL here, never a My Domain URL,
+    /// so it is kept apart from `loginURL`.
+    public var audience: String
     public var privateKeyPEM: String
     public var apiVersion: String
     /// One HTTP request's time limit.
@@ -22,16 +29,31 @@ public struct SalesforceConfiguration: Sendable {
     public var maxRetries: Int
 
     public init(
-        clientID: String, username: String, loginURL: String = "https://login.salesforce.com",
+        clientID: String, username: String, loginURL: String = "https://login.salesforce.com", audience: String? = nil,
         privateKeyPEM: String, apiVersion: String = "62.0", requestTimeout: Duration = .seconds(30), maxRetries: Int = 4
     ) {
         self.clientID = clientID
         self.username = username
         self.loginURL = loginURL.hasSuffix("/") ? String(loginURL.dropLast()) : loginURL
+        let audience = audience.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.audience = audience ?? Self.defaultAudience(forLoginURL: self.loginURL)
         self.privateKeyPEM = privateKeyPEM
         self.apiVersion = apiVersion
         self.requestTimeout = requestTimeout
         self.maxRetries = maxRetries
+    }
+
+    public static let productionAudience = "https://login.salesforce.com"
+    public static let sandboxAudience = "https://test.salesforce.com"
+
+    /// The `aud` for a login URL, as Salesforce's own CLI maps it: a sandbox org's login
+    /// (test.salesforce.com, or a My Domain under `.sandbox.my.salesforce.com`) takes
+    /// https://test.salesforce.com; everything else, My Domains included,
+    /// https://login.salesforce.com. An Experience Cloud site sets `SALESFORCE_AUDIENCE`.
+    public static func defaultAudience(forLoginURL loginURL: String) -> String {
+        let host = URL(string: loginURL)?.host?.lowercased() ?? ""
+        let sandbox = host == "test.salesforce.com" || host.hasSuffix(".sandbox.my.salesforce.com")
+        return sandbox ? sandboxAudience : productionAudience
     }
 
     var requestTimeoutAmount: TimeAmount { .nanoseconds(Int64(requestTimeout.seconds * 1e9)) }
@@ -67,6 +89,7 @@ public struct SalesforceConfiguration: Sendable {
             clientID: try required("SALESFORCE_CLIENT_ID"),
             username: try required("SALESFORCE_USERNAME"),
             loginURL: environment["SALESFORCE_LOGIN_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://login.salesforce.com",
+            audience: environment["SALESFORCE_AUDIENCE"].flatMap { $0.isEmpty ? nil : $0 },
             privateKeyPEM: key,
             apiVersion: environment["SALESFORCE_API_VERSION"].flatMap { $0.isEmpty ? nil : $0 } ?? "62.0",
             requestTimeout: .milliseconds(Int64(try number("SALESFORCE_REQUEST_TIMEOUT", default: 30, in: 0.1...600) * 1000)),

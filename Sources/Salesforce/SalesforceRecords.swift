@@ -36,7 +36,9 @@ public struct SalesforceTask: Sendable, Equatable, Encodable {
     public var WhatId: String?
     public var Subject: String
     public var Status: String
-    public var TaskSubtype: String = "Call"
+    /// Create-only in Salesforce (createable, not updateable): left out of updates
+    /// (`withoutCreateOnlyFields`), so a Task keeps what it was created with.
+    public var TaskSubtype: String? = "Call"
     public var CallType: String = "Outbound"
     public var CallDisposition: String?
     public var CallObject: String
@@ -62,6 +64,17 @@ public struct SalesforceTask: Sendable, Equatable, Encodable {
         self.customFields = customFields
     }
 
+    /// The Task's fields Salesforce takes on create and refuses on update
+    /// (INVALID_FIELD_FOR_INSERT_UPDATE), even unchanged.
+    public static let createOnlyFields = ["TaskSubtype"]
+
+    /// This Task as an update of an existing one may carry it.
+    public var withoutCreateOnlyFields: SalesforceTask {
+        var task = self
+        task.TaskSubtype = nil
+        return task
+    }
+
     struct Key: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
@@ -76,7 +89,7 @@ public struct SalesforceTask: Sendable, Equatable, Encodable {
         try container.encodeIfPresent(WhatId, forKey: Key("WhatId"))
         try container.encode(Subject, forKey: Key("Subject"))
         try container.encode(Status, forKey: Key("Status"))
-        try container.encode(TaskSubtype, forKey: Key("TaskSubtype"))
+        try container.encodeIfPresent(TaskSubtype, forKey: Key("TaskSubtype"))
         try container.encode(CallType, forKey: Key("CallType"))
         try container.encodeIfPresent(CallDisposition, forKey: Key("CallDisposition"))
         try container.encode(CallObject, forKey: Key("CallObject"))
@@ -103,4 +116,17 @@ public struct SalesforceRecordError: Decodable, Sendable, Equatable {
     public let statusCode: String
     public let message: String
     public let fields: [String]?
+
+    /// Salesforce refused a Task's create-only field: the upsert found the Task and was an update.
+    var refusesTaskCreateOnlyField: Bool {
+        SalesforceTask.refusesCreateOnlyField(code: statusCode, message: message, fields: fields ?? [])
+    }
+}
+
+extension SalesforceTask {
+    /// Whether an error is Salesforce refusing one of the Task's create-only fields in an update.
+    static func refusesCreateOnlyField(code: String, message: String, fields: [String]) -> Bool {
+        code == "INVALID_FIELD_FOR_INSERT_UPDATE"
+            && createOnlyFields.contains { name in fields.contains(name) || message.contains(name) }
+    }
 }

@@ -16,7 +16,8 @@ import Testing
     static func salesforceEnvironment(_ configuration: SalesforceConfiguration) -> [String: String] {
         [
             "SALESFORCE_CLIENT_ID": configuration.clientID, "SALESFORCE_USERNAME": configuration.username,
-            "SALESFORCE_LOGIN_URL": configuration.loginURL, "SALESFORCE_PRIVATE_KEY": configuration.privateKeyPEM,
+            "SALESFORCE_LOGIN_URL": configuration.loginURL, "SALESFORCE_AUDIENCE": configuration.audience,
+            "SALESFORCE_PRIVATE_KEY": configuration.privateKeyPEM,
         ]
     }
 
@@ -114,9 +115,11 @@ import Testing
 
     @Test func checkSalesforcePrintsTheInstanceAndUserOrExactlyWhyNot() async throws {
         try await TestDatabase.withFresh { _, url in
-            try await withSandboxSalesforce { _, configuration in
+            try await withSandboxSalesforce { sandbox, configuration in
                 let good = try await Self.dialer(url, ["check", "salesforce"], environment: Self.salesforceEnvironment(configuration))
                 #expect(good.status == 0, "\(good.output)")
+                // The Connected App has the `api` scope only: the identity URL is not asked.
+                #expect(!sandbox.requests.contains { $0.path.hasPrefix("/id/") })
                 #expect(good.output.contains("instance: \(configuration.loginURL)"))
                 #expect(good.output.contains("user: integration@dialer.test"))
 

@@ -6,22 +6,27 @@ import Sandbox
 import Twilio
 
 /// Runs a Sandbox Salesforce on a loopback port for `body`, with a client configuration that
-/// logs in to it with the test Connected App key.
+/// logs in to it with the test Connected App key. The Sandbox is the token endpoint, as a My
+/// Domain would be, and the audience is its own (https://login.salesforce.com unless
+/// `configure` says otherwise), which the client configuration carries.
 public func withSandboxSalesforce<Result: Sendable>(
     pageSize: Int = 2000,
+    configure: (inout SandboxSalesforce.Configuration) -> Void = { _ in },
     _ body: @Sendable (SandboxSalesforce, SalesforceConfiguration) async throws -> Result
 ) async throws -> Result {
-    let sandbox = SandboxSalesforce(configuration: .init(
+    var sandboxConfiguration = SandboxSalesforce.Configuration(
         clientID: "3MVG9dialerTestConsumerKey", username: "integration@dialer.test",
         publicKeyPEM: TestKeys.connectedAppPublicKey, pageSize: pageSize
-    ))
+    )
+    configure(&sandboxConfiguration)
+    let sandbox = SandboxSalesforce(configuration: sandboxConfiguration)
     let app = Application(router: sandbox.router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.testLogger)
     return try await app.test(.live) { client in
         guard let port = client.port else { throw TestSetupError("the Sandbox did not report its port") }
         sandbox.baseURL = "http://127.0.0.1:\(port)"
         let configuration = SalesforceConfiguration(
             clientID: "3MVG9dialerTestConsumerKey", username: "integration@dialer.test", loginURL: sandbox.baseURL,
-            privateKeyPEM: TestKeys.connectedAppPrivateKey, requestTimeout: .seconds(5), maxRetries: 3
+            audience: sandbox.configuration.audience, privateKeyPEM: TestKeys.connectedAppPrivateKey, requestTimeout: .seconds(5), maxRetries: 3
         )
         return try await body(sandbox, configuration)
     }

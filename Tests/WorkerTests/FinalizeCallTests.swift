@@ -84,6 +84,9 @@ import Worker
             #expect(try await f.syncStates() == ["synced": 5])
             #expect(f.tasksByCall() == Dictionary(uniqueKeysWithValues: sids.map { ($0, 1) }))
             if let externalID { #expect(try f.task(sids[0])[externalID] == .string(sids[0])) }
+            // Upserted again, the Tasks were updates: TaskSubtype (create-only) stayed out of
+            // them, and stays what the Tasks were created with.
+            #expect(f.sandbox.records(ofType: "Task").allSatisfy { $0["TaskSubtype"] == .string("Call") })
         }
     }
 

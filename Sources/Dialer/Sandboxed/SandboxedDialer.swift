@@ -66,7 +66,8 @@ struct SandboxedDialer: Sendable {
                 let environment = [
                     "DATABASE_URL": url.connectionString, "LOG_LEVEL": "warning",
                     "SALESFORCE_CLIENT_ID": "3MVG9dialerSandboxedConsumerKey", "SALESFORCE_USERNAME": "sandboxed@dialer.test",
-                    "SALESFORCE_LOGIN_URL": salesforce.baseURL, "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
+                    "SALESFORCE_LOGIN_URL": salesforce.baseURL, "SALESFORCE_AUDIENCE": salesforce.configuration.audience,
+                    "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
                     "TWILIO_ACCOUNT_SID": accountSID, "TWILIO_AUTH_TOKEN": authToken,
                     "TWILIO_BASE_URL": "http://127.0.0.1:\(twilioPort)", "DIALER_PUBLIC_URL": "http://127.0.0.1:\(port)",
                     "TWILIO_CALLS_PER_SECOND": "\(settings.rate)",

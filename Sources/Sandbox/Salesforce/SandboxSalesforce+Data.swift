@@ -9,6 +9,7 @@ extension SandboxSalesforce {
                     "mailingpostalcode", "email", "ownerid", "createddate", "lastmodifieddate"],
         "task": ["id", "whoid", "whatid", "subject", "status", "tasksubtype", "calltype", "calldisposition", "callobject",
                  "calldurationinseconds", "activitydate", "description", "ownerid", "createddate", "lastmodifieddate", "callsid__c"],
+        "user": ["id", "username", "name", "email", "isactive", "createddate", "lastmodifieddate"],
     ]
 
     func addDataRoutes(to router: Router<BasicRequestContext>) {
@@ -91,10 +92,8 @@ extension SandboxSalesforce {
                           case .string(let type)? = attributes["type"], case .string(let id)? = fields["id"] ?? fields["Id"]
                     else { return SaveResult(id: nil, errors: [("MISSING_ARGUMENT", "attributes.type and id are required", [])]) }
                     fields["attributes"] = nil
-                    let answer = self.update(id: id, type: type, fields: fields)
-                    return answer.status == .noContent
-                        ? SaveResult(id: id, errors: [])
-                        : SaveResult(id: id, errors: [("ENTITY_IS_DELETED", "entity is deleted or not found: \(id)", [])])
+                    return self.updateRecord(id: id, type: type, fields: fields)
+                        ?? SaveResult(id: id, errors: [("ENTITY_IS_DELETED", "entity is deleted or not found: \(id)", [])])
                 }
                 return Self.json(200, results.map(\.json))
             }

@@ -29,7 +29,15 @@ extension SandboxSalesforce {
     func addIdentityRoute(to router: Router<BasicRequestContext>) {
         router.get("/id/{org}/{user}") { request, context in
             try await self.guarded(request, context) { _ in
-                Self.json(200, [
+                // The identity service wants the `id` scope (`full` includes it); a token
+                // with `api` alone is refused, as Salesforce refuses it.
+                guard !Set(self.configuration.scopes).isDisjoint(with: ["id", "full"]) else {
+                    return Response(
+                        status: .forbidden, headers: [.contentType: "text/plain;charset=UTF-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: "Bad_OAuth_Token"))
+                    )
+                }
+                return Self.json(200, [
                     "username": self.configuration.username, "display_name": "Dialer Integration",
                     "organization_id": context.parameters.get("org") ?? "", "user_id": context.parameters.get("user") ?? "",
                 ])
@@ -59,7 +67,7 @@ extension SandboxSalesforce {
         guard claims.sub.value == configuration.username else {
             return .failure(Refusal(error: "invalid_grant", description: "user hasn't approved this consumer"))
         }
-        guard claims.aud.value == [configuration.audience ?? baseURL] else {
+        guard claims.aud.value == [configuration.audience] else {
             return .failure(Refusal(error: "invalid_grant", description: "audience is invalid"))
         }
         // exp is a whole number of seconds, as Salesforce's examples write it: a strict server
@@ -83,10 +91,10 @@ extension SandboxSalesforce {
         return Self.json(200, [
             "access_token": token,
             "instance_url": base,
-            "id": "\(base)/id/00DSB0000000001AAA/005SB0000000001AAA",
+            "id": "\(base)/id/\(Self.organizationID)/\(Self.integrationUserID)",
             "token_type": "Bearer",
             "issued_at": String(Int(Date().timeIntervalSince1970 * 1000)),
-            "scope": "api",
+            "scope": configuration.scopes.joined(separator: " "),
         ])
     }
 

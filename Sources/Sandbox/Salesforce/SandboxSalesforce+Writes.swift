@@ -70,14 +70,43 @@ extension SandboxSalesforce {
         return nil
     }
 
-    func update(id: String, type: String, fields: [String: SandboxJSON]) -> Response {
+    /// Fields Salesforce sets on create only (createable, not updateable), by object: an update
+    /// that carries one is refused, even when the value is unchanged.
+    static let createOnlyFields: [String: [String]] = ["task": ["TaskSubtype"]]
+
+    /// The create-only field an update may not carry, refused as Salesforce refuses it.
+    func createOnlyProblem(type: String, fields: [String: SandboxJSON]) -> SaveResult? {
+        let named = (Self.createOnlyFields[type.lowercased()] ?? []).filter { name in fields.keys.contains { $0.lowercased() == name.lowercased() } }
+        guard !named.isEmpty else { return nil }
+        let list = named.joined(separator: ", ")
+        return SaveResult(id: nil, errors: [(
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            "Unable to create/update fields: \(list). Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+            named
+        )])
+    }
+
+    /// Updates the record `id`: nil when there is none of `type`, else its outcome.
+    func updateRecord(id: String, type: String, fields: [String: SandboxJSON]) -> SaveResult? {
+        if let problem = createOnlyProblem(type: type, fields: fields) {
+            guard record(id: id)?.type.lowercased() == type.lowercased() else { return nil }
+            return SaveResult(id: id, errors: problem.errors)
+        }
         let found = state.withLock { state -> Bool in
             guard var record = state.records[id], record.type.lowercased() == type.lowercased() else { return false }
             for (name, value) in fields where name.lowercased() != "id" { record[name] = value.soqlValue }
             state.records[id] = record
             return true
         }
-        return found ? Response(status: .noContent) : Self.apiError(404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(id)")
+        return found ? SaveResult(id: id, errors: []) : nil
+    }
+
+    func update(id: String, type: String, fields: [String: SandboxJSON]) -> Response {
+        switch updateRecord(id: id, type: type, fields: fields) {
+        case .some(let result) where result.success: Response(status: .noContent)
+        case .some(let result): Self.json(400, result.restErrors)
+        case .none: Self.apiError(404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: \(id)")
+        }
     }
 
     func upsert(type: String, field: String, value: String, fields: [String: SandboxJSON]) -> Response {
@@ -107,10 +136,12 @@ extension SandboxSalesforce {
                 if result.success { result.created = true }
                 return .saved(result)
             case 1:
+                // An upsert that finds its record is an update: a create-only field refuses it.
                 let id = matches[0].id ?? ""
                 if let problem = validate(type: type, fields: fields) { return .saved(problem) }
-                _ = update(id: id, type: type, fields: fields)
-                return .saved(SaveResult(id: id, errors: [], created: false))
+                guard var result = updateRecord(id: id, type: type, fields: fields) else { return .saved(SaveResult(id: nil, errors: [("NOT_FOUND", "not found: \(id)", [])])) }
+                if result.success { result.created = false } else { result.id = nil }
+                return .saved(result)
             default:
                 return .multiple(matches.compactMap(\.id))
             }

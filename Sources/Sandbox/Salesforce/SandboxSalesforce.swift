@@ -15,17 +15,26 @@ public final class SandboxSalesforce: Sendable {
     public struct Configuration: Sendable {
         public var clientID: String
         public var username: String
-        /// The `aud` an assertion must carry: the login URL the client is configured with;
-        /// nil means this Sandbox's own base URL (it is the login server too).
-        public var audience: String?
+        /// The `aud` an assertion must carry. Salesforce checks it against its own login
+        /// audiences (https://login.salesforce.com for production, https://test.salesforce.com
+        /// for sandbox orgs), whichever host the token request reached, so this is not the
+        /// Sandbox's base URL.
+        public var audience: String
+        /// The Connected App's OAuth scopes, as the token answer reports them: without `id`
+        /// (or `full`) the identity URL is refused, as Salesforce refuses it.
+        public var scopes: [String]
         /// The Connected App's certificate key, to verify assertions with.
         public var publicKeyPEM: String
         public var pageSize: Int
 
-        public init(clientID: String, username: String, audience: String? = nil, publicKeyPEM: String, pageSize: Int = 2000) {
+        public init(
+            clientID: String, username: String, audience: String = "https://login.salesforce.com", scopes: [String] = ["api"],
+            publicKeyPEM: String, pageSize: Int = 2000
+        ) {
             self.clientID = clientID
             self.username = username
             self.audience = audience
+            self.scopes = scopes
             self.publicKeyPEM = publicKeyPEM
             self.pageSize = pageSize
         }
@@ -89,7 +98,14 @@ public final class SandboxSalesforce: Sendable {
 
     public init(configuration: Configuration) {
         self.configuration = configuration
+        // The integration user, the one the identity URL names, for queries on User.
+        insert([SandboxRecord(type: "User", fields: [
+            "Id": .string(Self.integrationUserID), "Username": .string(configuration.username), "Name": .string("Dialer Integration"),
+        ])])
     }
+
+    static let organizationID = "00DSB0000000001AAA"
+    static let integrationUserID = "005SB0000000001AAA"
 
     /// Where clients reach this Sandbox: the `instance_url` it hands out. Set it once the
     /// server's port is known.
@@ -145,6 +161,7 @@ public final class SandboxSalesforce: Sendable {
         case "contact": "003"
         case "task": "00T"
         case "account": "001"
+        case "user": "005"
         default: "a00"
         }
         defer { number += 1 }
