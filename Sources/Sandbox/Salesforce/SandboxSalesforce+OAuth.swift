@@ -50,12 +50,12 @@ extension SandboxSalesforce {
         let description: String
     }
 
-    func check(_ assertion: String) async -> Result<BearerAssertion, Refusal> {
-        let claims: BearerAssertion
+    func check(_ assertion: String) async -> Result<AssertionClaims, Refusal> {
+        let claims: AssertionClaims
         do {
             let key = try Insecure.RSA.PublicKey(pem: configuration.publicKeyPEM)
             let keys = await JWTKeyCollection().add(rsa: key, digestAlgorithm: .sha256)
-            claims = try await keys.verify(assertion, as: BearerAssertion.self)
+            claims = try await keys.verify(assertion, as: AssertionClaims.self)
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {
             return .failure(Refusal(error: "invalid_grant", description: "expired authorization code"))
         } catch {
@@ -76,7 +76,7 @@ extension SandboxSalesforce {
             return .failure(Refusal(error: "invalid_grant", description: "invalid assertion: exp must be an integer"))
         }
         // exp is in seconds and at most a few minutes ahead; milliseconds land in the far future.
-        guard claims.exp.value.timeIntervalSinceNow <= 300 else {
+        guard claims.exp.timeIntervalSinceNow <= 300 else {
             return .failure(Refusal(error: "invalid_grant", description: "expiration time is too far in the future"))
         }
         return .success(claims)
@@ -136,6 +136,45 @@ extension SandboxSalesforce {
         var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         guard let payload = Data(base64Encoded: base64), let text = String(data: payload, encoding: .utf8) else { return false }
-        return text.range(of: #""exp"\s*:\s*[0-9]+\s*[,}]"#, options: .regularExpression) != nil
+        // A JSON integer, or a string of digits as simple-salesforce sends it; never a fraction.
+        return text.range(of: #""exp"\s*:\s*("[0-9]+"|[0-9]+)\s*[,}]"#, options: .regularExpression) != nil
+    }
+}
+
+/// The bearer assertion's claims as Salesforce reads them: `exp` a NumericDate written as a
+/// JSON number or as a string of digits (simple-salesforce, which Salesforce accepts, sends
+/// `"exp": "1765000180"`), and the token refused once it has expired.
+struct AssertionClaims: JWTPayload {
+    var iss: IssuerClaim
+    var sub: SubjectClaim
+    var aud: AudienceClaim
+    var exp: Date
+
+    private enum CodingKeys: String, CodingKey { case iss, sub, aud, exp }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        iss = try container.decode(IssuerClaim.self, forKey: .iss)
+        sub = try container.decode(SubjectClaim.self, forKey: .sub)
+        aud = try container.decode(AudienceClaim.self, forKey: .aud)
+        if let seconds = try? container.decode(Double.self, forKey: .exp) {
+            exp = Date(timeIntervalSince1970: seconds)
+        } else if let text = try? container.decode(String.self, forKey: .exp), let seconds = Double(text) {
+            exp = Date(timeIntervalSince1970: seconds)
+        } else {
+            throw DecodingError.dataCorruptedError(forKey: .exp, in: container, debugDescription: "exp is not a NumericDate")
+        }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(iss, forKey: .iss)
+        try container.encode(sub, forKey: .sub)
+        try container.encode(aud, forKey: .aud)
+        try container.encode(exp.timeIntervalSince1970, forKey: .exp)
+    }
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        guard exp > Date() else { throw JWTError.claimVerificationFailure(failedClaim: nil, reason: "expired") }
     }
 }
