@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import NIOCore
 import Sandbox
 import TestSupport
@@ -89,6 +91,30 @@ import Twilio
             #expect(ended.status == "busy" && ended.end_time == nil && ended.duration == nil && ended.start_time != nil)
             let completed = try await client.call(sid: answered.sid)
             #expect(completed.status == "completed" && completed.end_time != nil && completed.duration != nil)
+        }
+    }
+
+    /// `initiated` is a status callback event, never a REST status: a call that left the
+    /// queue but is not ringing yet still shows `queued`.
+    @Test func theRESTStatusIsNeverInitiated() async throws {
+        let router = Router()
+        // The `initiated` callback is answered slowly: the call stays in that phase meanwhile.
+        router.post("/status") { _, _ -> HTTPResponse.Status in
+            try await Task.sleep(for: .milliseconds(600))
+            return .noContent
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: TestDatabase.testLogger)
+        try await app.test(.live) { receiver in
+            let port = try #require(receiver.port)
+            try await withSandboxTwilio { sandbox, configuration in
+                var request = Self.request(to: "+14155550123")
+                request.statusCallback = "http://127.0.0.1:\(port)/status"
+                let call = try await Self.client(configuration).createCall(request)
+                let initiated = try await eventually(timeout: .seconds(5)) { sandbox.calls.first?.status == "initiated" }
+                #expect(initiated)
+                #expect(try await Self.client(configuration).call(sid: call.sid).status == "queued")
+                sandbox.shutdown()
+            }
         }
     }
 
