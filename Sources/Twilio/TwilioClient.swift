@@ -12,7 +12,7 @@ import Synchronization
 /// (429 with its Retry-After, a refused connection); any other failure after the request may
 /// have arrived (a timeout, a 5xx, a dropped connection) is `TwilioError.ambiguous`, because a
 /// blind retry could ring a person twice. The caller reconciles instead (the Calls list by To
-/// and start time).
+/// and creation time).
 public final class TwilioClient: Sendable {
     public let configuration: TwilioConfiguration
     let http: HTTPClient
@@ -44,15 +44,40 @@ public final class TwilioClient: Sendable {
         try await send(.GET, "\(accountPath)/Calls/\(sid).json", idempotent: true).decode(TwilioCall.self)
     }
 
-    /// Calls to `to` started on or after `day` (Twilio filters by date), newest first.
-    public func calls(to: String, startedOnOrAfter day: Date) async throws -> [TwilioCall] {
-        let date = ISO8601DateFormatter.string(from: day, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-        var path: String? = "\(accountPath)/Calls.json?To=\(FormEncoding.percentEncode(to))&StartTime%3E=\(date)&PageSize=100"
+    /// Every call the account made to `to` created on or after `since`, queued ones included,
+    /// newest first: what reconciliation needs to know whether an attempt became a call.
+    ///
+    /// Not filtered by `StartTime`: a call waiting in Twilio's queue (above the account's calls
+    /// per second, for as long as 24 hours) has no start time yet, so a `StartTime>=` list
+    /// misses exactly the call that must not be placed twice. Twilio lists calls newest first
+    /// by `date_created`, so paging stops at the first page that reaches back before `since`;
+    /// the queued calls are also asked for on their own (`Status=queued`), whatever their age.
+    public func calls(to: String, createdOnOrAfter since: Date) async throws -> [TwilioCall] {
+        let number = FormEncoding.percentEncode(to)
+        let recent = try await listCalls("To=\(number)&PageSize=\(Self.listPageSize)") { page in
+            page.contains { call in call.dateCreated.map { $0 < since } ?? false }
+        }
+        let queued = try await listCalls("To=\(number)&Status=queued&PageSize=\(Self.listPageSize)") { _ in false }
+        var seen = Set<String>()
+        let all = (recent + queued).filter { call in
+            // A call without a readable date_created is kept: better reconciled than redialed.
+            seen.insert(call.sid).inserted && (call.dateCreated.map { $0 >= since } ?? true)
+        }
+        return all.sorted { ($0.dateCreated ?? .distantFuture) > ($1.dateCreated ?? .distantFuture) }
+    }
+
+    /// Twilio's largest page: few round trips for a number's calls.
+    static let listPageSize = 1000
+
+    /// The Calls list for `query`, following `next_page_uri` until the last page or until
+    /// `enough` says the page just read makes later ones useless.
+    func listCalls(_ query: String, enough: ([TwilioCall]) -> Bool) async throws -> [TwilioCall] {
+        var path: String? = "\(accountPath)/Calls.json?\(query)"
         var calls: [TwilioCall] = []
         while let next = path {
             let page = try await send(.GET, next, idempotent: true).decode(TwilioCallPage.self)
             calls += page.calls
-            path = page.next_page_uri
+            path = enough(page.calls) || page.calls.isEmpty ? nil : page.next_page_uri
         }
         return calls
     }

@@ -55,10 +55,13 @@ import Twilio
 
     /// One contact, dialed by a worker that SIGKILLs itself at `fault`; then `body`.
     static func afterAWorkerDies(
-        at fault: String, _ body: @Sendable (Database, DatabaseURL, SandboxTwilio, TwilioConfiguration) async throws -> Void
+        at fault: String, queueDelay: Duration? = nil,
+        _ body: @Sendable (Database, DatabaseURL, SandboxTwilio, TwilioConfiguration) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { db, url in
-            try await withSandboxTwilio(configure: { $0.simulatesCalls = false }) { sandbox, twilio in
+            // Without a queue delay, calls are never simulated: they stay queued.
+            try await withSandboxTwilio(configure: { $0.simulatesCalls = queueDelay != nil }) { sandbox, twilio in
+                if let queueDelay { sandbox.faults.queueDelay = queueDelay }
                 _ = try await db.seedDialableCampaign(name: "crash", contacts: 1, ratePerSecond: 10)
                 let doomed = Self.worker(url, twilio, rate: 10, environment: ["DIALER_FAULT": fault])
                 try doomed.start()
@@ -96,6 +99,24 @@ import Twilio
             #expect(sid == sandbox.calls.first?.sid)
             #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts") == 1)
             #expect(try await db.scalar("SELECT errors->0->>'kind' FROM dialer.jobs WHERE kind = 'place_call'", as: String.self) == "rescued")
+        }
+    }
+
+    /// The call waits in Twilio's queue (the account's calls per second are taken) far longer
+    /// than the survivor waits before it calls an attempt never placed: it has no start time
+    /// yet, and must still be found.
+    @Test func aCallQueuedLongerThanTheReconcileWaitIsFoundAndTheContactIsCalledOnce() async throws {
+        try await Self.afterAWorkerDies(at: "kill-after-call-post", queueDelay: .seconds(120)) { db, url, sandbox, twilio in
+            #expect(sandbox.calls.count == 1)
+            let expired = try await eventually(timeout: .seconds(10)) {
+                try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND lease_expires_at < now()") == 1
+            }
+            #expect(expired)
+            try await Self.survivorCompletesTheJob(db, url, twilio, environment: ["DIALER_RECONCILE_AFTER": "1"])
+            #expect(sandbox.calls.count == 1 && sandbox.calls.first?.status == "queued" && sandbox.calls.first?.startTime == nil)
+            #expect(sandbox.requests.filter { $0.method == "POST" && $0.path.hasSuffix("/Calls.json") }.count == 1)
+            let states = try await db.scalar("SELECT string_agg(state || ' ' || call_sid, ',') FROM dialer.call_attempts", as: String.self)
+            #expect(states == "placed \(sandbox.calls.first?.sid ?? "?")")
         }
     }
 

@@ -28,11 +28,59 @@ import Twilio
             #expect(form["MachineDetection"] == ["Enable"] && form["AsyncAmd"] == ["true"])
 
             #expect(try await client.call(sid: call.sid) == call)
-            let listed = try await client.calls(to: "+14155550123", startedOnOrAfter: Date().addingTimeInterval(-3600))
+            let listed = try await client.calls(to: "+14155550123", createdOnOrAfter: Date().addingTimeInterval(-3600))
             #expect(listed.map(\.sid) == [call.sid])
-            #expect(try await client.calls(to: "+14155550999", startedOnOrAfter: Date()).isEmpty)
+            #expect(try await client.calls(to: "+14155550999", createdOnOrAfter: Date().addingTimeInterval(-3600)).isEmpty)
             #expect(try await client.hangUp(sid: call.sid).status == "canceled")
             #expect(try await client.account().status == "active")
+        }
+    }
+
+    /// Reconciliation's question: which calls did the account create to this number? Calls
+    /// still in Twilio's queue have no start time and must be among them, on every page.
+    @Test func theCallsListFindsQueuedCallsAndFollowsEveryPage() async throws {
+        try await withSandboxTwilio(configure: { $0.largestPageSize = 2 }) { sandbox, configuration in
+            sandbox.faults.queueDelay = .seconds(60)
+            let client = Self.client(configuration)
+            let before = Date().addingTimeInterval(-5)
+            var created: [String] = []
+            for _ in 0..<5 { created.append(try await client.createCall(Self.request()).sid) }
+            _ = try await client.createCall(Self.request(to: "+14155550999"))
+            #expect(try await client.call(sid: created[0]).start_time == nil, "a queued call has not started")
+
+            let listed = try await client.calls(to: "+14155550123", createdOnOrAfter: before)
+            #expect(listed.map(\.sid) == created.reversed(), "newest first, all five, none to another number")
+            let lists = sandbox.requests.filter { $0.method == "GET" && $0.path.hasSuffix("/Calls.json") }
+            #expect(lists.count >= 3, "five calls at two a page take three pages")
+            #expect(try await client.calls(to: "+14155550123", createdOnOrAfter: Date().addingTimeInterval(60)).isEmpty)
+        }
+    }
+
+    @Test func anAPIKeyOfTheAccountIsAcceptedOnThatAccountOnly() async throws {
+        try await withSandboxTwilio(configure: { $0.apiKeys = ["SKdialer00000000000000000000000key": "key-secret"] }) { sandbox, configuration in
+            var key = configuration
+            key.username = "SKdialer00000000000000000000000key"
+            key.secret = "key-secret"
+            let call = try await Self.client(key).createCall(Self.request())
+            #expect(sandbox.calls.map(\.sid) == [call.sid])
+            #expect(try await Self.client(key).account().sid == configuration.accountSID)
+
+            var wrongSecret = key
+            wrongSecret.secret = "sandbox-auth-token"
+            await #expect(throws: TwilioError.api(status: 401, code: 20003, message: "Authenticate", moreInfo: "https://www.twilio.com/docs/errors/20003", retryAfter: nil)) {
+                _ = try await Self.client(wrongSecret).account()
+            }
+            // The key belongs to its account: on another account's URL it finds nothing.
+            var elsewhere = key
+            elsewhere.accountSID = "ACsomeoneelse000000000000000000000"
+            do {
+                _ = try await Self.client(elsewhere).createCall(Self.request())
+                Issue.record("a key placed a call on another account")
+            } catch let error as TwilioError {
+                guard case let .api(status, _, _, _, _) = error else { Issue.record("\(error)"); return }
+                #expect(status == 404)
+            }
+            #expect(sandbox.calls.count == 1)
         }
     }
 
@@ -61,7 +109,7 @@ import Twilio
             }
             // One POST only: the call exists, and reconciliation finds it.
             #expect(sandbox.requests.filter { $0.method == "POST" }.count == 1)
-            #expect(try await client.calls(to: "+14155550123", startedOnOrAfter: Date().addingTimeInterval(-60)).count == 1)
+            #expect(try await client.calls(to: "+14155550123", createdOnOrAfter: Date().addingTimeInterval(-60)).count == 1)
         }
     }
 

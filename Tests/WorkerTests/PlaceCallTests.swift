@@ -206,6 +206,29 @@ import Worker
         }
     }
 
+    /// Twilio holds creates above the account's calls per second in a queue, for as long as
+    /// 24 hours, and a queued call has no start time: reconciliation must still find it,
+    /// however long after the attempt it asks.
+    @Test func aCallStillInTwiliosQueueIsReconciledAndNeverDialedTwice() async throws {
+        try await Dialing.with { dialing in
+            let contact = dialing.contacts[0]
+            var faults = SandboxTwilio.Faults()
+            faults.serverErrorsAfterCreating = 1
+            faults.queueDelay = .seconds(600)
+            dialing.sandbox.faults = faults
+            try await dialing.enqueue(contact)
+            // Past reconcileAfter at once: only finding the queued call keeps it from a redial.
+            try await withRunners([runner(dialing.db, [dialing.handler(reconcileAfter: .zero)])]) {
+                let done = try await eventually { try await dialing.jobState(contact) == "completed" }
+                #expect(done)
+            }
+            #expect(dialing.sandbox.calls.map(\.status) == ["queued"] && dialing.sandbox.calls.first?.startTime == nil)
+            let attempts = try await dialing.attempts(contact)
+            #expect(attempts.map(\.state) == [.placed] && attempts.first?.callSID == dialing.sandbox.calls.first?.sid)
+            #expect(dialing.creates == 1)
+        }
+    }
+
     @Test func anAttemptThatNeverReachedTwilioIsRedialedOnlyAfterTheCallsListStaysEmpty() async throws {
         try await Dialing.with { dialing in
             let contact = dialing.contacts[0]

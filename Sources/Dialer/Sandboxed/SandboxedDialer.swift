@@ -43,6 +43,10 @@ struct SandboxedDialer: Sendable {
             accountSID: "ACsandboxed00000000000000000000000", authToken: UUID().uuidString, ownedNumbers: [from]
         )
         configuration.callsPerSecond = settings.rate
+        // The REST calls use an API key, as the README advises in production; the Auth Token
+        // still signs the webhooks, as on Twilio.
+        let apiKey = (sid: "SKsandboxed00000000000000000000000", secret: UUID().uuidString)
+        configuration.apiKeys = [apiKey.sid: apiKey.secret]
         // Few conversations (each runs the embedded recognizer in dialer serve): what these
         // runs load and break is the plumbing.
         configuration.outcomeMix = [
@@ -69,6 +73,7 @@ struct SandboxedDialer: Sendable {
                     "SALESFORCE_LOGIN_URL": salesforce.baseURL, "SALESFORCE_AUDIENCE": salesforce.configuration.audience,
                     "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
                     "TWILIO_ACCOUNT_SID": accountSID, "TWILIO_AUTH_TOKEN": authToken,
+                    "TWILIO_API_KEY": apiKey.sid, "TWILIO_API_SECRET": apiKey.secret,
                     "TWILIO_BASE_URL": "http://127.0.0.1:\(twilioPort)", "DIALER_PUBLIC_URL": "http://127.0.0.1:\(port)",
                     "TWILIO_CALLS_PER_SECOND": "\(settings.rate)",
                     // 15:00 in New York is 09:00 in Honolulu: every zone's window is open for hours,

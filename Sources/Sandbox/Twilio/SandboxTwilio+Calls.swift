@@ -15,10 +15,11 @@ extension SandboxTwilio {
         if latency > .zero { try await Task.sleep(for: latency) }
         var answer: Answer
         var headers: HTTPFields = [.contentType: "application/json"]
-        if context.parameters.get("account") != configuration.accountSID + ".json" && context.parameters.get("account") != configuration.accountSID {
-            answer = Self.error(404, 20404, "The requested resource was not found")
-        } else if !authorized(request) {
+        // Twilio authenticates first; good credentials on another account's URL find nothing.
+        if !authorized(request) {
             answer = Self.error(401, 20003, "Authenticate")
+        } else if context.parameters.get("account") != configuration.accountSID + ".json" && context.parameters.get("account") != configuration.accountSID {
+            answer = Self.error(404, 20404, "The requested resource was not found")
         } else if request.method == .post && request.uri.path.hasSuffix("/Calls.json"), let retryAfter = takeTooManyRequests() {
             answer = Self.error(429, 20429, "Too Many Requests")
             headers[.retryAfter] = String(retryAfter)
@@ -36,7 +37,10 @@ extension SandboxTwilio {
         guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
               let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) })
         else { return false }
-        return decoded == "\(configuration.accountSID):\(configuration.authToken)"
+        guard let colon = decoded.firstIndex(of: ":") else { return false }
+        let (username, secret) = (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
+        if username == configuration.accountSID { return secret == configuration.authToken }
+        return username.hasPrefix("SK") && configuration.apiKeys[username].map { $0 == secret } == true
     }
 
     func takeTooManyRequests() -> Int? {
@@ -55,9 +59,11 @@ extension SandboxTwilio {
 
     func create(_ form: [String: [String]]) -> Answer {
         let to = form["To"]?.first ?? "", from = form["From"]?.first ?? ""
+        guard !to.isEmpty else { return Self.error(400, 21201, "No 'To' number is specified") }
         guard to.range(of: #"^\+[1-9][0-9]{7,14}$"#, options: .regularExpression) != nil else {
             return Self.error(400, 21211, "The 'To' number \(to) is not a valid phone number.")
         }
+        guard !from.isEmpty else { return Self.error(400, 21213, "No 'From' number is specified") }
         guard configuration.ownedNumbers.contains(from) || configuration.verifiedCallerIDs.contains(from) else {
             guard from.range(of: #"^\+[1-9][0-9]{7,14}$"#, options: .regularExpression) != nil else {
                 return Self.error(400, 21212, "The 'From' number \(from) is not a valid phone number, shortcode, or alphanumeric sender ID.")
@@ -72,7 +78,7 @@ extension SandboxTwilio {
             state.nextNumber += 1
             let now = Date()
             // Twilio's CPS queue: each call leaves it 1/CPS after the one before.
-            let dequeueAt = max(now, state.nextDequeue)
+            let dequeueAt = max(now.addingTimeInterval(state.faults.queueDelay.seconds), state.nextDequeue)
             state.nextDequeue = dequeueAt.addingTimeInterval(1 / configuration.callsPerSecond)
             let call = Call(sid: sid, to: to, from: from, status: "queued", outcome: outcome, dateCreated: now, dequeueAt: dequeueAt, request: form)
             state.calls[sid] = call
@@ -131,6 +137,7 @@ extension SandboxTwilio {
                     call.duration = 0
                 }
             }
+            call.dateUpdated = Date()
             state.calls[sid] = call
             return call
         }
@@ -138,25 +145,38 @@ extension SandboxTwilio {
         return (200, json(updated))
     }
 
-    func list(to: String?, since: String?) -> Answer {
-        let day = DateFormatter()
-        day.dateFormat = "yyyy-MM-dd"
-        day.timeZone = TimeZone(identifier: "UTC")
-        let matched = calls.filter { call in
-            (to == nil || call.to == to) && (since == nil || day.string(from: call.startTime ?? call.dateCreated) >= since!)
-        }
-        return (200, .object(["calls": .array(matched.reversed().map(json)), "next_page_uri": .null, "page": .number(0)]))
-    }
-
+    /// A call as Twilio's Calls resource shows it (every field of twilio-oai's
+    /// `api.v2010.account.call`; those the Sandbox does not model are null).
     func json(_ call: Call) -> SandboxJSON {
         func date(_ value: Date?) -> SandboxJSON { value.map { .string(TwilioDate.string(from: $0)) } ?? .null }
-        return .object([
-            "sid": .string(call.sid), "account_sid": .string(configuration.accountSID), "to": .string(call.to),
-            "from": .string(call.from), "status": .string(call.status), "date_created": date(call.dateCreated),
-            "start_time": date(call.startTime), "end_time": date(call.endTime),
-            "duration": call.duration.map { .string(String($0)) } ?? .null,
-            "answered_by": call.answeredBy.map { .string($0) } ?? .null, "direction": .string("outbound-api"),
-        ])
+        func text(_ value: String?) -> SandboxJSON { value.map { .string($0) } ?? .null }
+        let uri = "/2010-04-01/Accounts/\(configuration.accountSID)/Calls/\(call.sid)"
+        // Milliseconds in the queue: until it left, or so far.
+        let queued = (call.startTime ?? call.endTime ?? Date()).timeIntervalSince(call.dateCreated)
+        // The spec: end_time is empty unless the call completed; duration is empty for busy,
+        // failed, unanswered (and canceled) or ongoing calls. Their callbacks still say 0.
+        let completed = call.status == "completed"
+        var fields: [String: SandboxJSON] = [
+            "sid": .string(call.sid), "account_sid": .string(configuration.accountSID), "parent_call_sid": .null,
+            "to": .string(call.to), "to_formatted": .string(call.to), "from": .string(call.from), "from_formatted": .string(call.from),
+            "status": .string(Self.restStatus(call.status)), "direction": .string("outbound-api"),
+        ]
+        fields["phone_number_sid"] = configuration.ownedNumbers.contains(call.from) ? .string("PN" + String(call.from.dropFirst())) : .null
+        fields["date_created"] = date(call.dateCreated)
+        fields["date_updated"] = date(call.dateUpdated ?? call.dateCreated)
+        fields["start_time"] = date(call.startTime)
+        fields["end_time"] = date(completed ? call.endTime : nil)
+        fields["duration"] = text(completed ? call.duration.map { String($0) } : nil)
+        fields["answered_by"] = text(call.answeredBy)
+        fields["queue_time"] = .string(String(max(0, Int(queued * 1000))))
+        for unmodelled in ["price", "forwarded_from", "group_sid", "caller_name", "trunk_sid"] { fields[unmodelled] = .null }
+        fields["price_unit"] = .string("USD")
+        fields["api_version"] = .string("2010-04-01")
+        fields["uri"] = .string(uri + ".json")
+        var subresources: [String: SandboxJSON] = [:]
+        for name in ["notifications", "recordings", "events", "streams"] { subresources[name] = .string("\(uri)/\(name.capitalized).json") }
+        fields["subresource_uris"] = .object(subresources)
+        return .object(fields)
     }
 
     static func error(_ status: Int, _ code: Int, _ message: String) -> Answer {

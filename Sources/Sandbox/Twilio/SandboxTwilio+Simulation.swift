@@ -51,8 +51,11 @@ extension SandboxTwilio {
         case .busy, .noAnswer, .failed, .refused:
             advance(sid) { $0.status = outcome.terminal.status; $0.endTime = Date(); $0.duration = 0 }
         case .human, .machine:
-            let detects = created.request["MachineDetection"]?.first.map { $0 != "Disable" } ?? false
-            let answeredBy = outcome == .human ? "human" : "machine_end_beep"
+            let mode = created.request["MachineDetection"]?.first
+            let detects = mode.map { $0 != "Disable" } ?? false
+            // `Enable` reports the machine as soon as it is sure (machine_start); only
+            // `DetectMessageEnd` waits for the greeting's end (machine_end_beep).
+            let answeredBy = outcome == .human ? "human" : mode == "DetectMessageEnd" ? "machine_end_beep" : "machine_start"
             advance(sid) {
                 $0.status = "in-progress"
                 $0.answeredAt = Date()
@@ -115,6 +118,7 @@ extension SandboxTwilio {
         state.withLock { state in
             if var call = state.calls[sid] {
                 change(&call)
+                call.dateUpdated = Date()
                 state.calls[sid] = call
             }
         }

@@ -5,8 +5,9 @@ import Synchronization
 /// A loopback stand-in for Twilio's Calls REST resource and its calls, for tests, benchmarks
 /// and the demo.
 ///
-/// It answers create, fetch, list and hang-up with Twilio-shaped JSON and errors, checks Basic
-/// auth, and logs every request. Each created call is then simulated as Twilio would place it:
+/// It answers create, fetch, list and hang-up with Twilio-shaped JSON and errors (the fields,
+/// statuses, error codes and list paging of Twilio's OpenAPI description), checks Basic auth
+/// by Auth Token or API key, and logs every request. Each created call is then simulated as Twilio would place it:
 /// creates above the account's calls per second wait in a queue; the call rings, ends as
 /// scripted for its number (or by the configured mix), fetches its voice URL when answered,
 /// and reports to its StatusCallback with signed requests carrying Twilio's parameters, which
@@ -15,6 +16,9 @@ public final class SandboxTwilio: Sendable {
     public struct Configuration: Sendable {
         public var accountSID: String
         public var authToken: String
+        /// The account's API keys, SID (`SK…`) to secret: Basic auth as `SK…:secret` is
+        /// accepted as Twilio accepts it, on this account's resources only.
+        public var apiKeys: [String: String] = [:]
         /// Numbers the account owns, and caller IDs it verified: a From that is neither is
         /// error 21210 (a number not verified) or 21212 (not a number at all), as on Twilio.
         public var ownedNumbers: Set<String>
@@ -27,6 +31,9 @@ public final class SandboxTwilio: Sendable {
         public var defaultOutcome: SimulatedOutcome = .human
         /// Outcomes by share, picked by a hash of the number, so a number always ends the same.
         public var outcomeMix: [WeightedOutcome] = []
+        /// The most calls a list page holds, whatever `PageSize` asks: 1000 on Twilio; tests
+        /// lower it to make a client follow `next_page_uri`.
+        public var largestPageSize = 1000
         /// False: calls are created and stay queued; nothing is simulated or called back.
         public var simulatesCalls = true
         /// What a person says on the media stream when their number has no script of its
@@ -59,6 +66,10 @@ public final class SandboxTwilio: Sendable {
         /// (the ambiguous case: the caller cannot know the call exists).
         public var serverErrorsAfterCreating = 0
         public var latency: Duration = .zero
+        /// Extra time every create waits in the account's queue before it is dialed, as when
+        /// other traffic on the account holds its calls per second (Twilio queues for up to
+        /// 24 hours); the call is `queued`, with no start time, until then.
+        public var queueDelay: Duration = .zero
 
         public init() {}
     }
@@ -119,6 +130,8 @@ public final class SandboxTwilio: Sendable {
         public var startTime: Date?
         public var answeredAt: Date?
         public var endTime: Date?
+        /// When the Sandbox last changed the call (its `date_updated`).
+        public var dateUpdated: Date?
         public var duration: Int?
         public var answeredBy: String?
         public var request: [String: [String]]
@@ -220,7 +233,7 @@ public final class SandboxTwilio: Sendable {
         }
         account.get("/Calls.json") { request, context in
             try await self.handle(request, context) { _ in
-                self.list(to: request.uri.queryParameters["To"].map { String($0) }, since: request.uri.queryParameters["StartTime>"].map { String($0) })
+                self.list(query: request.uri.query ?? "")
             }
         }
         account.get("/IncomingPhoneNumbers.json") { request, context in

@@ -3,7 +3,8 @@ public enum SimulatedOutcome: Sendable, Equatable, Hashable {
     /// A person answers and talks until the TwiML ends the call, the talk time passes, or the
     /// call is hung up through the REST API.
     case human
-    /// An answering machine picks up (AnsweredBy machine_end_beep when AMD is on).
+    /// An answering machine picks up (AnsweredBy machine_start with MachineDetection=Enable,
+    /// machine_end_beep with DetectMessageEnd).
     case machine
     case busy
     case noAnswer

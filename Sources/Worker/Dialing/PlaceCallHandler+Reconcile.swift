@@ -24,9 +24,11 @@ extension PlaceCallHandler {
         case .dialing, .unknown: break
         }
         let since = current.createdAt.addingTimeInterval(-configuration.clockSkew.seconds)
-        let listed = try await twilio.calls(to: current.to, startedOnOrAfter: since)
+        // By creation, not start: a call still in Twilio's queue has no start time, and it is
+        // exactly the one a redial would double.
+        let listed = try await twilio.calls(to: current.to, createdOnOrAfter: since)
         let known = try await attempts.knownCallSIDs(listed.map(\.sid))
-        let candidates = listed.filter { call in !known.contains(call.sid) && (call.dateCreated.map { $0 >= since } ?? true) }
+        let candidates = listed.filter { call in !known.contains(call.sid) }
         // Newest first: the earliest call after the attempt is the one it made.
         if let call = candidates.last {
             try await attempts.markPlaced(current.id, callSID: call.sid)
