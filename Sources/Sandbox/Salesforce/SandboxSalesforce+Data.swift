@@ -8,15 +8,27 @@ extension SandboxSalesforce {
         "contact": ["id", "firstname", "lastname", "name", "phone", "mobilephone", "accountid", "donotcall", "mailingstate",
                     "mailingpostalcode", "email", "ownerid", "createddate", "lastmodifieddate"],
         "task": ["id", "whoid", "whatid", "subject", "status", "tasksubtype", "calltype", "calldisposition", "callobject",
-                 "calldurationinseconds", "activitydate", "description", "ownerid", "createddate", "lastmodifieddate", "callsid__c"],
+                 "calldurationinseconds", "activitydate", "description", "ownerid", "createddate", "lastmodifieddate", "callsid__c",
+                 "priority"],
         "user": ["id", "username", "name", "email", "isactive", "createddate", "lastmodifieddate"],
     ]
+
+    /// A query-string value as Salesforce reads it: form encoding, so `+` is a space (what
+    /// simple-salesforce and every `requests` client send) and `%2B` a plus.
+    static func queryValue(_ name: String, in query: String?) -> String? {
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name else { continue }
+            return parts[1].replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+        return nil
+    }
 
     func addDataRoutes(to router: Router<BasicRequestContext>) {
         let data = router.group("/services/data/{version}")
         data.get("/query") { request, context in
             try await self.guarded(request, context) { version in
-                guard let soql = request.uri.queryParameters["q"].map(String.init) else {
+                guard let soql = Self.queryValue("q", in: request.uri.query) else {
                     return Self.apiError(400, "MALFORMED_QUERY", "q is required")
                 }
                 return self.query(soql, version: version)

@@ -32,8 +32,14 @@ extension SandboxSalesforce {
         }
     }
 
-    /// Fields Salesforce requires on create, by object.
-    static let requiredFields: [String: [String]] = ["task": ["Subject", "Status"], "contact": ["LastName"]]
+    /// Fields Salesforce requires on create, by object (not nillable, not defaulted on create).
+    /// Task.Subject is nillable; Task.Status and Priority are required but defaulted on create,
+    /// so a create without them gets the defaults (`defaultsOnCreate`), as the object reference
+    /// describes them, and simple-salesforce's upserts rely on.
+    static let requiredFields: [String: [String]] = ["contact": ["LastName"]]
+
+    /// Values Salesforce fills in on create when the request leaves a field out.
+    static let defaultsOnCreate: [String: [String: SOQLValue]] = ["task": ["Status": .string("Not Started"), "Priority": .string("Normal")]]
 
     /// Text fields' maximum lengths, by object.
     static let lengthLimits: [String: [String: Int]] = ["task": ["Subject": 255, "Description": 32_000, "CallObject": 255]]
@@ -44,6 +50,7 @@ extension SandboxSalesforce {
         }
         if let problem = validate(type: type, fields: fields) { return problem }
         var record = SandboxRecord(type: type == type.lowercased() ? type.capitalized : type)
+        for (name, value) in Self.defaultsOnCreate[type.lowercased()] ?? [:] { record[name] = value }
         for (name, value) in fields { record[name] = value.soqlValue }
         record["CreatedDate"] = .dateTime(ISO8601DateFormatter().string(from: Date()))
         let id = insert([record])[0]
