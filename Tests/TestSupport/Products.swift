@@ -86,8 +86,10 @@ public final class ChildProcess: @unchecked Sendable {
     }
 }
 
-/// Polls `condition` until it is true or `timeout` passes; returns whether it became true.
-public func eventually(timeout: Duration = .seconds(10), every interval: Duration = .milliseconds(25), _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// Polls `condition` until it is true or `timeout` passes; returns whether it became true. The
+/// default bound is generous: a wait costs its length only when the condition never holds, and
+/// a loaded test machine (the main pass runs 80 suites at once) can take seconds to get there.
+public func eventually(timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(25), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
