@@ -8,7 +8,7 @@ struct EmbedMigrations: BuildToolPlugin {
         let sqlDirectory = context.package.directoryURL.appending(path: "sql")
         let files = try FileManager.default
             .contentsOfDirectory(at: sqlDirectory, includingPropertiesForKeys: nil)
-            .filter { $0.pathExtension == "sql" }
+            .filter { $0.pathExtension == "sql" && $0.lastPathComponent.first?.isNumber == true }  // not schema.sql
             .sorted { $0.lastPathComponent < $1.lastPathComponent }
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedMigrations.swift")
         return [
