@@ -18,7 +18,7 @@ import Testing
             let body = file.split(separator: "\n", omittingEmptySubsequences: false).drop { $0.hasPrefix("--") }.dropFirst().joined(separator: "\n")
             #expect(!body.isEmpty && body.contains("CREATE TABLE dialer.jobs"))
             let (wanted, found) = (dump.text.split(separator: "\n", omittingEmptySubsequences: false), body.split(separator: "\n", omittingEmptySubsequences: false))
-            let first = zip(wanted, found).firstIndex { $0 != $1 } ?? min(wanted.count, found.count)
+            let first = Array(zip(wanted, found)).firstIndex { $0.0 != $0.1 } ?? min(wanted.count, found.count)
             #expect(
                 body == dump.text,
                 "sql/schema.sql does not match the migrations from its line \(first + 4) (\(found.count) lines, the migrations make \(wanted.count)): run ops/schema"
