@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Twilio
 
 /// The per-call secret that binds a media stream to its call.
 ///
@@ -33,9 +34,6 @@ public struct MediaStreamCredential: Sendable {
     /// Whether `token` is the one for `attemptID` and `callSID`, compared in constant time.
     public func isValid(_ token: String?, attemptID: UUID, callSID: String) -> Bool {
         guard let token else { return false }
-        let expected = Array(self.token(attemptID: attemptID, callSID: callSID).utf8)
-        let given = Array(token.utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return TwilioSignature.constantTimeEqual(self.token(attemptID: attemptID, callSID: callSID), token)
     }
 }

@@ -72,7 +72,7 @@ extension SandboxSalesforce {
         }
         // exp is a whole number of seconds, as Salesforce's examples write it: a strict server
         // refuses a fraction.
-        guard Self.expiresInWholeSeconds(assertion) else {
+        guard claims.expInWholeSeconds else {
             return .failure(Refusal(error: "invalid_grant", description: "invalid assertion: exp must be an integer"))
         }
         // exp is in seconds and at most a few minutes ahead; milliseconds land in the far future.
@@ -127,20 +127,6 @@ extension SandboxSalesforce {
     }
 }
 
-extension SandboxSalesforce {
-    /// Whether the compact JWT's payload writes `exp` as a JSON integer (no fraction, no
-    /// exponent): what Salesforce's own examples send and strict servers insist on.
-    static func expiresInWholeSeconds(_ compactJWT: String) -> Bool {
-        let parts = compactJWT.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return false }
-        var base64 = parts[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let payload = Data(base64Encoded: base64), let text = String(data: payload, encoding: .utf8) else { return false }
-        // A JSON integer, or a string of digits as simple-salesforce sends it; never a fraction.
-        return text.range(of: #""exp"\s*:\s*("[0-9]+"|[0-9]+)\s*[,}]"#, options: .regularExpression) != nil
-    }
-}
-
 /// The bearer assertion's claims as Salesforce reads them: `exp` a NumericDate written as a
 /// JSON number or as a string of digits (simple-salesforce, which Salesforce accepts, sends
 /// `"exp": "1765000180"`), and the token refused once it has expired.
@@ -149,6 +135,8 @@ struct AssertionClaims: JWTPayload {
     var sub: SubjectClaim
     var aud: AudienceClaim
     var exp: Date
+    /// `exp` had no fraction, as Salesforce's examples write it; a strict server refuses one.
+    var expInWholeSeconds: Bool
 
     private enum CodingKeys: String, CodingKey { case iss, sub, aud, exp }
 
@@ -159,8 +147,10 @@ struct AssertionClaims: JWTPayload {
         aud = try container.decode(AudienceClaim.self, forKey: .aud)
         if let seconds = try? container.decode(Double.self, forKey: .exp) {
             exp = Date(timeIntervalSince1970: seconds)
+            expInWholeSeconds = seconds == seconds.rounded()
         } else if let text = try? container.decode(String.self, forKey: .exp), let seconds = Double(text) {
             exp = Date(timeIntervalSince1970: seconds)
+            expInWholeSeconds = Int(text) != nil
         } else {
             throw DecodingError.dataCorruptedError(forKey: .exp, in: container, debugDescription: "exp is not a NumericDate")
         }
