@@ -11,7 +11,7 @@ import Testing
 /// the media WebSocket into the webhook service (PocketSphinx, the built-in script, espeak-ng),
 /// and the finalizer's Tasks back in the Sandbox Salesforce. The final state is read from
 /// SQL and from the Sandboxes' own records.
-@Suite struct EndToEndTests {
+@Suite(.runsAlone("real time: the demo's whole stack with live conversations")) struct EndToEndTests {
     @Test func aTwentyContactCampaignEndsWithOutcomesTranscriptsAndOneTaskPerCall() async throws {
         try await TestDatabase.withFresh(maxConnections: 30) { db, _ in
             var demo = DemoSettings()

@@ -3,7 +3,7 @@ import TestSupport
 import Testing
 
 /// `dialer chaos` as CI runs it: whatever happens, it ends, and leaves nothing running.
-@Suite struct ChaosCommandTests {
+@Suite(.runsAlone("child processes: a whole chaos run with its own cluster")) struct ChaosCommandTests {
     /// A run stuck anywhere must not hold CI until its timeout (one did, after its campaign had
     /// settled): past its bound it says where it was, kills its children, removes its cluster
     /// and exits 3.

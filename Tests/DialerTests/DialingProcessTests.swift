@@ -11,7 +11,7 @@ import Twilio
 ///
 /// The pacing test measures time at the Sandbox, so `ops/test` runs this suite on its own,
 /// after the others, and its tests one at a time.
-@Suite(.serialized) struct DialingProcessTests {
+@Suite(.serialized, .runsAlone("timing: a call rate judged by when the Sandbox saw each call")) struct DialingProcessTests {
     static func worker(_ url: DatabaseURL, _ twilio: TwilioConfiguration, rate: Double, environment: [String: String] = [:], concurrency: Int = 20) -> ChildProcess {
         ChildProcess(
             Products.path("dialer"), arguments: ["worker", "--lease", "2", "--concurrency", "\(concurrency)", "--shutdown-deadline", "5"],

@@ -13,7 +13,7 @@ import Twilio
 ///
 /// The clients come from PyPI into a throwaway virtual environment (pinned versions): the
 /// only network this needs is the package index.
-@Suite struct OfficialClientsTests {
+@Suite(.runsAlone("installs Twilio's and Salesforce's Python clients into a throwaway virtual environment")) struct OfficialClientsTests {
     static let packages = ["twilio==9.13.0", "simple-salesforce==1.12.10"]
     /// An API key of the Sandbox's account: the credentials the README prefers.
     static let apiKey = "SKreferee0000000000000000000000000"

@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 import Voice
 
-@Suite struct ConversationSessionEngineTests {
+@Suite(.runsAlone("real time: 20 ms frames and paced playback")) struct ConversationSessionEngineTests {
     /// The embedded engines end to end: espeak-ng speaks the opening, the callee's
     /// synthesized "yes" comes in as 20 ms frames in real time, PocketSphinx hears it with
     /// the agent's phrases, and the agent's answer is spoken back.

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 import Voice
 
 /// The dialer ending a call itself (`dialer serve` draining for a deploy): the agent's
 /// closing line after what it is saying, then the hang-up.
-@Suite struct ConversationSessionGoodbyeTests {
+@Suite(.runsAlone("real time: 20 ms frames and paced playback")) struct ConversationSessionGoodbyeTests {
     /// Asked while the opening plays: the opening is played to the end, then the closing,
     /// uninterrupted, and the hang-up only once its last mark has come back.
     @Test func aGoodbyeFollowsTheUtteranceInProgressAndEndsTheCall() async throws {

@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import Testing
 import Voice
 
 /// What the session does when its services fail, are slow, or the callee does something
 /// awkward: it carries on, or ends the call politely, and frames never wait.
-@Suite struct ConversationSessionRobustnessTests {
+@Suite(.runsAlone("real time: 20 ms frames and paced playback")) struct ConversationSessionRobustnessTests {
     /// A recognizer error is reported and the turn counts as unrecognized: the agent is
     /// asked about nothing and answers; the next turn is heard normally.
     @Test func aSpeechToTextErrorDoesNotEndTheSession() async throws {

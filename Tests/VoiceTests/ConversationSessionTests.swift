@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Voice
 
@@ -32,7 +33,7 @@ func speech(syllables: Int) -> [Int16] {
     TestSignals.syllables(count: syllables)
 }
 
-@Suite struct ConversationSessionTests {
+@Suite(.runsAlone("real time: 20 ms frames and paced playback")) struct ConversationSessionTests {
     /// The opening goes out as 160-byte chunks at the rate it plays, never more than the
     /// lead ahead, with a mark each second and one at its end; the transcript gets it once
     /// the end mark comes back.

@@ -7,7 +7,7 @@ import Testing
 import Worker
 
 /// Exactly one Salesforce Task per ended call, whatever fails on the way (invariant 4).
-@Suite struct FinalizeCallTests {
+@Suite(.runsAlone("load: 10,000 calls' Tasks with 20% server errors keep Postgres and both cores busy")) struct FinalizeCallTests {
     @Test func everyEndedCallGetsOneTaskWithItsOutcomeAndConversation() async throws {
         try await Finalizing.with { f in
             let answered = try await f.endCalls(1, from: 0)[0]

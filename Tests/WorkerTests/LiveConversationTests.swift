@@ -14,7 +14,7 @@ import Webhooks
 /// Twilio, whose callees answer `<Connect><Stream>` by opening the media WebSocket and
 /// speaking their scripts with espeak-ng; the webhook service runs the embedded stack
 /// (PocketSphinx, the built-in script, espeak-ng) and writes what was said.
-@Suite struct LiveConversationTests {
+@Suite(.runsAlone("real time: whole calls over the media socket with the embedded recognizer")) struct LiveConversationTests {
     static func embeddedVoice() throws -> VoiceComponents {
         VoiceComponents(speechToText: PocketSphinxSpeechToText(), agent: try ScriptedAgent(script: .default), textToSpeech: EspeakTextToSpeech())
     }

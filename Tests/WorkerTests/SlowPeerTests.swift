@@ -15,7 +15,7 @@ import Glibc
 /// idle, a signed media socket that never sends `start` or sends everything but. Each is cut
 /// off within its bound, and the service answers as before. The bounds here are a second
 /// (`dialer serve` takes them as flags); the checks allow four, for a loaded machine.
-@Suite struct SlowPeerTests {
+@Suite(.runsAlone("timing: one-second cut-offs and an honest client 300 ms between halves of its head")) struct SlowPeerTests {
     static let timeouts = ServerTimeouts(header: .seconds(1), body: .seconds(1), idle: .seconds(1))
     static let limits = MediaStreamLimits(startTimeout: .seconds(1))
     static let bound = Duration.seconds(4)

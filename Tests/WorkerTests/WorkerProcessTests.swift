@@ -25,7 +25,8 @@ import Worker
     /// A worker's memory is what it runs now, not what it has run: draining another 15,000
     /// jobs leaves its resident memory where the first 15,000 left it. (The runner's task
     /// group once kept every finished job, 3–4 KB each: 50 MB here.)
-    @Test func aBusyWorkerDoesNotGrowWithTheJobsItHasRun() async throws {
+    @Test(.runsAlone("load: a worker process draining 30,000 jobs as fast as it can"))
+    func aBusyWorkerDoesNotGrowWithTheJobsItHasRun() async throws {
         try await TestDatabase.withFresh { db, url in
             try await db.execute("CREATE TABLE probe_starts (job_id bigint, attempt int, owner text, at timestamptz DEFAULT now())")
             let child = Self.probe(url, ["PROBE_KIND": "noop", "PROBE_CONCURRENCY": "50"])
