@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import ArgumentParser
+import Queue
 import Store
 
 /// `dialer bench`: measured speed, on a release build.
