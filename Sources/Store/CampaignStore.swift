@@ -44,7 +44,7 @@ public struct CampaignStore: Sendable {
                 try await connection.query(
                     """
                     SELECT dialer.enqueue_job(\(ImportCampaignArgs.kind), jsonb_build_object('campaignID', \(id)::bigint),
-                                              dialer.import_key(\(id)), \(id), \(ImportCampaignArgs.options.priority))
+                                              dialer.import_key(\(id)), \(id), \(ImportCampaignArgs.options.priority)::int)
                     """,
                     logger: logger
                 )

@@ -10,11 +10,15 @@ import Testing
 @Suite struct JobKeyFormatTests {
     @Test func theJobTypesKeysAreTheOnesSQLMakes() async throws {
         try await TestDatabase.withFresh { db, _ in
-            #expect(try await db.scalar("SELECT dialer.place_call_key(42)", as: String.self) == PlaceCallArgs(contactID: 42).uniqueKey)
-            #expect(try await db.scalar("SELECT dialer.place_call_key(42, 3)", as: String.self)
-                == PlaceCallArgs.uniqueKey(contactID: 42, callNumber: 3))
-            #expect(try await db.scalar("SELECT dialer.finalize_key('CA9')", as: String.self) == FinalizeCallArgs(callSID: "CA9").uniqueKey)
-            #expect(try await db.scalar("SELECT dialer.import_key(9)", as: String.self) == ImportCampaignArgs(campaignID: 9).uniqueKey)
+            func sql(_ query: PostgresQuery) async throws -> String? { try await db.scalar(query, as: String.self) }
+            let firstCall = try await sql("SELECT dialer.place_call_key(42)")
+            let retry = try await sql("SELECT dialer.place_call_key(42, 3)")
+            let finalize = try await sql("SELECT dialer.finalize_key('CA9')")
+            let importKey = try await sql("SELECT dialer.import_key(9)")
+            #expect(firstCall == PlaceCallArgs(contactID: 42).uniqueKey)
+            #expect(retry == PlaceCallArgs.uniqueKey(contactID: 42, callNumber: 3))
+            #expect(finalize == FinalizeCallArgs(callSID: "CA9").uniqueKey)
+            #expect(importKey == ImportCampaignArgs(campaignID: 9).uniqueKey)
             // The formats themselves: open jobs in running databases carry them.
             #expect(PlaceCallArgs(contactID: 42).uniqueKey == "place_call:42")
             #expect(PlaceCallArgs.uniqueKey(contactID: 42, callNumber: 3) == "place_call:42:3")
