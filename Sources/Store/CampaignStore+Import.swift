@@ -29,7 +29,7 @@ extension CampaignStore {
         let rows = try await database.client.query(
             """
             SELECT contacts_added, calls_queued FROM dialer.import_page(
-                \(campaignID), \(salesforceTotal), \(PlaceCallArgs.kind),
+                \(campaignID), \(salesforceTotal)::int, \(PlaceCallArgs.kind),
                 \(column { $0.salesforceID })::text[], \(column(\.accountID))::text[], \(column(\.firstName))::text[],
                 \(column(\.lastName))::text[], \(column(\.phoneE164))::text[], \(column(\.phoneField))::text[],
                 \(column(\.mailingState))::text[], \(column(\.timeZone))::text[], \(column(\.timeZoneSource))::text[],

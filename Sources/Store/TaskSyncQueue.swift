@@ -63,7 +63,7 @@ public struct TaskSyncQueue: Sendable {
             """
             SELECT call_sid, sent_before, attempts, contact_salesforce_id, account_id, disposition, duration_seconds,
                    answered, local_date, opt_out_to_sync
-            FROM dialer.lease_task_syncs(\(limit), \(owner), \(lease.seconds), \(streamWait.seconds))
+            FROM dialer.lease_task_syncs(\(limit)::int, \(owner), \(lease.seconds), \(streamWait.seconds))
             """,
             logger: database.logger
         )
