@@ -5,7 +5,8 @@ import Foundation
 public enum JobState: String, Sendable, CaseIterable, Codable {
     case available, running, retryable, completed, discarded, cancelled
 
-    /// States that hold a job's unique_key: a second enqueue returns the open job.
+    /// States that hold a job's unique_key: a second enqueue returns the open job. SQL's side is
+    /// `dialer.job_is_open(state)` (sql/0016), which QueueEntryPointTests holds to this list.
     public static let open: [JobState] = [.available, .running, .retryable]
 }
 
