@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import Synchronization
 import ArgumentParser
-import Queue
 import Store
 
 /// `dialer bench`: measured speed, on a release build.
