@@ -30,10 +30,21 @@ let package = Package(
         .executableTarget(name: "EmbedSQL", path: "Sources/EmbedSQL"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedSQL"]),
 
+        // The durable job queue and its runner (jobs, claims, leases, fencing, rescue, backoff,
+        // wake-ups, typed jobs): knows nothing of campaigns, calls or Salesforce.
+        .target(
+            name: "Queue",
+            dependencies: [
+                "Backoff", "Redaction",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "Store",
             dependencies: [
-                "Redaction",
+                "Queue", "Redaction",
                 "Backoff",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -61,7 +72,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Store", "Backoff", "Salesforce", "Twilio", "Redaction",
+                "Queue", "Store", "Backoff", "Salesforce", "Twilio", "Redaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -157,7 +168,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Store", "Salesforce", "Sandbox", "Twilio", "Demo",
+                "Queue", "Store", "Salesforce", "Sandbox", "Twilio", "Demo",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -168,11 +179,13 @@ let package = Package(
         .executableTarget(
             name: "QueueProbeWorker",
             dependencies: [
-                "Store", "Worker",
+                "Queue", "Store", "Worker",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/QueueProbeWorker"
         ),
+        // The queue's suites: enqueue, lifecycle, maintenance, the runner, the one entry point.
+        .testTarget(name: "QueueTests", dependencies: ["Queue", "Store", "Backoff", "TestSupport", "QueueProbeWorker"]),
         .testTarget(name: "SalesforceTests", dependencies: ["Salesforce", "Sandbox", "TestSupport"]),
         .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "Salesforce", "Twilio", "TestSupport"]),
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "Sandbox", "TestSupport"]),

@@ -125,7 +125,7 @@ CREATE FUNCTION dialer.complete_finished_campaigns() RETURNS SETOF text
             AND (a.state IN ('dialing', 'unknown') OR (a.state = 'placed' AND cl.ended_at IS NULL)))
       AND NOT EXISTS (
           SELECT 1 FROM dialer.jobs AS j
-          WHERE j.campaign_id = c.id AND j.state IN ('available', 'retryable', 'running'))
+          WHERE j.campaign_id = c.id AND dialer.job_is_open(j.state))
       AND NOT EXISTS (
           SELECT 1 FROM dialer.task_syncs AS s WHERE s.campaign_id = c.id AND s.state = 'pending')
     RETURNING c.name
@@ -136,29 +136,185 @@ CREATE FUNCTION dialer.end_calls(p_contacts bigint[], p_campaigns bigint[], p_ca
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
-    WITH ended AS (
-        SELECT * FROM unnest(p_contacts, p_campaigns, p_call_sids, p_next_keys, p_retry_after, p_outcomes)
-            AS e(contact, campaign, sid, next_key, retry_after, outcome)
-    ), next_call AS (
-        INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, run_at)
-        SELECT p_place_call_kind, jsonb_build_object('contactID', e.contact), e.campaign, e.next_key,
-               now() + make_interval(secs => e.retry_after)
-        FROM ended AS e WHERE e.retry_after >= 0
-        ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable') DO NOTHING
-    ), final_outcome AS (
-        UPDATE dialer.contacts AS k SET outcome = e.outcome
-        FROM ended AS e WHERE k.id = e.contact AND k.outcome IS NULL AND e.outcome <> ''
-    ), sync AS (
-        INSERT INTO dialer.task_syncs (call_sid, attempt_id, campaign_id, ready_at)
-        SELECT e.sid, c.attempt_id, e.campaign, now() + make_interval(secs => p_finalize_grace)
-        FROM ended AS e JOIN dialer.calls AS c ON c.call_sid = e.sid
-        ON CONFLICT (call_sid) DO NOTHING
+    -- The contact's next call, after the retry policy's delay (retry_after < 0: none).
+    PERFORM dialer.enqueue_jobs(
+        array_agg(p_place_call_kind ORDER BY e.ord), array_agg(jsonb_build_object('contactID', e.contact) ORDER BY e.ord),
+        array_agg(e.next_key ORDER BY e.ord), array_agg(e.campaign ORDER BY e.ord),
+        p_run_at => array_agg(now() + make_interval(secs => e.retry_after) ORDER BY e.ord))
+    FROM unnest(p_contacts, p_campaigns, p_next_keys, p_retry_after) WITH ORDINALITY AS e(contact, campaign, next_key, retry_after, ord)
+    WHERE e.retry_after >= 0
+    HAVING count(*) > 0;
+
+    UPDATE dialer.contacts AS k SET outcome = e.outcome
+    FROM unnest(p_contacts, p_outcomes) AS e(contact, outcome)
+    WHERE k.id = e.contact AND k.outcome IS NULL AND e.outcome <> '';
+
+    INSERT INTO dialer.task_syncs (call_sid, attempt_id, campaign_id, ready_at)
+    SELECT e.sid, c.attempt_id, e.campaign, now() + make_interval(secs => p_finalize_grace)
+    FROM unnest(p_call_sids, p_campaigns) AS e(sid, campaign) JOIN dialer.calls AS c ON c.call_sid = e.sid
+    ON CONFLICT (call_sid) DO NOTHING;
+
+    -- The call's finalize job, once the grace is over.
+    PERFORM dialer.enqueue_jobs(
+        array_fill(p_finalize_kind, ARRAY[cardinality(p_call_sids)]),
+        ARRAY(SELECT jsonb_build_object('callSID', sid) FROM unnest(p_call_sids) WITH ORDINALITY AS s(sid, ord) ORDER BY ord),
+        ARRAY(SELECT dialer.finalize_key(sid) FROM unnest(p_call_sids) WITH ORDINALITY AS s(sid, ord) ORDER BY ord),
+        p_campaigns,
+        p_run_at => array_fill(now() + make_interval(secs => p_finalize_grace), ARRAY[cardinality(p_call_sids)]))
+    WHERE cardinality(p_call_sids) > 0;
+END
+$$;
+
+CREATE FUNCTION dialer.enqueue_job(p_kind text, p_args jsonb DEFAULT '{}'::jsonb, p_unique_key text DEFAULT NULL::text, p_group_id bigint DEFAULT NULL::bigint, p_priority integer DEFAULT 2, p_max_attempts integer DEFAULT 25, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS bigint
+    LANGUAGE sql
+    AS $$
+    SELECT id FROM dialer.enqueue_jobs(ARRAY[p_kind], ARRAY[p_args], ARRAY[p_unique_key], ARRAY[p_group_id],
+                                       ARRAY[p_priority], ARRAY[p_max_attempts], ARRAY[p_run_at])
+$$;
+
+CREATE FUNCTION dialer.enqueue_jobs(p_kinds text[], p_args jsonb[], p_unique_keys text[] DEFAULT NULL::text[], p_group_ids bigint[] DEFAULT NULL::bigint[], p_priorities integer[] DEFAULT NULL::integer[], p_max_attempts integer[] DEFAULT NULL::integer[], p_run_at timestamp with time zone[] DEFAULT NULL::timestamp with time zone[], p_run_after double precision[] DEFAULT NULL::double precision[]) RETURNS TABLE(id bigint, inserted boolean)
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+    -- Ids are drawn in input order: jobs of one batch run in that order (claims go by
+    -- priority, run_at, id).
+    WITH numbered AS MATERIALIZED (
+        SELECT t.*, nextval('dialer.jobs_id_seq'::regclass) AS new_id
+        FROM unnest(p_kinds, p_args, p_unique_keys, p_group_ids, p_priorities, p_max_attempts, p_run_at, p_run_after)
+             WITH ORDINALITY AS t(kind, args, unique_key, group_id, priority, max_attempts, run_at, run_after, ord)
+    ), input AS MATERIALIZED (
+        -- ON CONFLICT DO UPDATE may not touch one row twice: each key is sent once.
+        SELECT n.*, n.unique_key IS NULL OR row_number() OVER (PARTITION BY n.unique_key ORDER BY n.ord) = 1 AS sent
+        FROM numbered AS n
+    ), written AS (
+        INSERT INTO dialer.jobs AS j (id, kind, args, priority, run_at, max_attempts, unique_key, campaign_id)
+        SELECT new_id, kind, coalesce(args, '{}'), coalesce(priority, 2),
+               coalesce(run_at, now() + make_interval(secs => coalesce(run_after, 0))),
+               coalesce(max_attempts, 25), unique_key, group_id
+        FROM input WHERE sent ORDER BY ord
+        -- DO UPDATE, not DO NOTHING: the open job's row comes back (and is locked), even when
+        -- it was committed after this statement began and its snapshot cannot see it.
+        ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND dialer.job_is_open(state)
+        DO UPDATE SET unique_key = EXCLUDED.unique_key
+        RETURNING j.id, j.unique_key, (j.xmax = 0) AS inserted
     )
-    INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, run_at)
-    SELECT p_finalize_kind, jsonb_build_object('callSID', e.sid), e.campaign, 'finalize:' || e.sid,
-           now() + make_interval(secs => p_finalize_grace)
-    FROM ended AS e
-    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable') DO NOTHING;
+    SELECT coalesce(by_id.id, by_key.id), coalesce(by_id.inserted, false)
+    FROM input
+    LEFT JOIN written AS by_id ON by_id.id = input.new_id
+    LEFT JOIN written AS by_key ON input.unique_key IS NOT NULL AND by_key.unique_key = input.unique_key
+    ORDER BY input.ord;
+END
+$$;
+
+CREATE FUNCTION dialer.finalize_key(call_sid text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT 'finalize:' || call_sid
+$$;
+
+CREATE FUNCTION dialer.import_key(campaign_id bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT 'import:' || campaign_id
+$$;
+
+CREATE FUNCTION dialer.import_page(p_campaign_id bigint, p_salesforce_total integer, p_place_call_kind text, p_salesforce_ids text[], p_account_ids text[], p_first_names text[], p_last_names text[], p_phones text[], p_phone_fields text[], p_mailing_states text[], p_time_zones text[], p_time_zone_sources text[], p_skip_reasons text[], p_skip_details text[], p_candidate_zones text[], p_calling_states text[], OUT contacts_added integer, OUT calls_queued integer) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+DECLARE
+    callable bigint[];
+BEGIN
+    WITH input AS (
+        SELECT * FROM unnest(
+            p_salesforce_ids, p_account_ids, p_first_names, p_last_names, p_phones, p_phone_fields, p_mailing_states,
+            p_time_zones, p_time_zone_sources, p_skip_reasons, p_skip_details, p_candidate_zones, p_calling_states
+        ) WITH ORDINALITY AS t(salesforce_id, account_id, first_name, last_name, phone, phone_field, mailing_state,
+                               time_zone, time_zone_source, skip_reason, skip_detail, time_zones, calling_states, ord)
+    ), classified AS (
+        SELECT i.*,
+               CASE
+                   WHEN i.skip_reason <> '' THEN i.skip_reason
+                   WHEN EXISTS (SELECT 1 FROM dialer.dnc AS d WHERE d.phone_e164 = i.phone) THEN 'internal_dnc'
+                   WHEN EXISTS (SELECT 1 FROM dialer.contacts AS c
+                                WHERE c.campaign_id = p_campaign_id AND c.phone_e164 = i.phone
+                                  AND c.skip_reason IS NULL AND c.salesforce_id <> i.salesforce_id) THEN 'duplicate_phone'
+               END AS reason
+        FROM input AS i
+    ), inserted AS (
+        INSERT INTO dialer.contacts (campaign_id, salesforce_id, account_id, first_name, last_name, phone_e164, phone_field,
+                                     mailing_state, time_zone, time_zone_source, skip_reason, skip_detail,
+                                     time_zones, calling_states)
+        SELECT p_campaign_id, salesforce_id, NULLIF(account_id, ''), NULLIF(first_name, ''), NULLIF(last_name, ''),
+               NULLIF(phone, ''), NULLIF(phone_field, ''), NULLIF(mailing_state, ''), NULLIF(time_zone, ''),
+               NULLIF(time_zone_source, ''), reason,
+               CASE reason
+                   WHEN 'internal_dnc' THEN 'on the internal do-not-call list'
+                   WHEN 'duplicate_phone' THEN coalesce(NULLIF(skip_detail, ''), 'number already held by another contact of this campaign')
+                   ELSE NULLIF(skip_detail, '')
+               END,
+               coalesce(string_to_array(NULLIF(time_zones, ''), ','), '{}'),
+               coalesce(string_to_array(NULLIF(calling_states, ''), ','), '{}')
+        FROM classified
+        ORDER BY ord
+        ON CONFLICT (campaign_id, salesforce_id) DO NOTHING
+        RETURNING id, skip_reason
+    )
+    SELECT count(*), coalesce(array_agg(id ORDER BY id) FILTER (WHERE skip_reason IS NULL), '{}')
+    INTO contacts_added, callable
+    FROM inserted;
+
+    -- Each callable contact's first call, in contact order (its dialing order).
+    SELECT count(*) INTO calls_queued
+    FROM dialer.enqueue_jobs(
+        array_fill(p_place_call_kind, ARRAY[cardinality(callable)]),
+        ARRAY(SELECT jsonb_build_object('contactID', c) FROM unnest(callable) WITH ORDINALITY AS u(c, ord) ORDER BY ord),
+        ARRAY(SELECT dialer.place_call_key(c) FROM unnest(callable) WITH ORDINALITY AS u(c, ord) ORDER BY ord),
+        array_fill(p_campaign_id, ARRAY[cardinality(callable)]));
+
+    UPDATE dialer.campaigns
+    SET records_seen = records_seen + cardinality(p_salesforce_ids), salesforce_total = p_salesforce_total, updated_at = now()
+    WHERE id = p_campaign_id;
+END
+$$;
+
+CREATE FUNCTION dialer.job_is_open(state text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT state IN ('available', 'running', 'retryable')
+$$;
+
+CREATE FUNCTION dialer.lease_task_syncs(p_limit integer, p_owner text, p_lease_seconds double precision, p_stream_wait double precision) RETURNS TABLE(call_sid text, sent_before boolean, attempts integer, contact_salesforce_id text, account_id text, disposition text, duration_seconds integer, answered boolean, local_date text, opt_out_to_sync boolean)
+    LANGUAGE plpgsql
+    AS $$
+#variable_conflict use_column
+BEGIN
+    PERFORM pg_advisory_xact_lock(7235421394784318315);  -- 0x6469616C7461736B, "dialtask"
+    RETURN QUERY
+    WITH ready AS (
+        SELECT s.call_sid FROM dialer.task_syncs AS s
+        WHERE s.state = 'pending' AND s.ready_at <= now() AND (s.lease_expires_at IS NULL OR s.lease_expires_at < now())
+          AND (s.ready_at <= now() - make_interval(secs => p_stream_wait)
+               OR NOT EXISTS (SELECT 1 FROM dialer.media_streams AS m
+                              WHERE m.call_sid = s.call_sid AND m.ended_at IS NULL))
+        ORDER BY s.ready_at LIMIT p_limit
+        FOR UPDATE SKIP LOCKED
+    ), leased AS (
+        UPDATE dialer.task_syncs AS s
+        SET lease_owner = p_owner, lease_expires_at = now() + make_interval(secs => p_lease_seconds), updated_at = now()
+        FROM ready WHERE s.call_sid = ready.call_sid
+        RETURNING s.call_sid, s.attempt_id, s.sent_at IS NOT NULL AS sent_before, s.attempts, s.do_not_call_synced_at IS NOT NULL AS dnc_synced
+    )
+    SELECT l.call_sid, l.sent_before, l.attempts, k.salesforce_id, k.account_id,
+           dialer.call_disposition(c.status, c.answered_by, c.answered_at IS NOT NULL), c.duration_seconds, c.answered_at IS NOT NULL,
+           to_char((coalesce(c.answered_at, a.created_at) AT TIME ZONE coalesce(k.time_zone, 'UTC'))::date, 'YYYY-MM-DD'),
+           k.opted_out_at IS NOT NULL AND NOT l.dnc_synced
+    FROM leased AS l
+    JOIN dialer.call_attempts AS a ON a.id = l.attempt_id
+    JOIN dialer.contacts AS k ON k.id = a.contact_id
+    JOIN dialer.calls AS c ON c.call_sid = l.call_sid;
 END
 $$;
 
@@ -176,6 +332,12 @@ BEGIN
     FROM (SELECT DISTINCT kind FROM inserted WHERE run_at <= now()) AS k;
     RETURN NULL;
 END
+$$;
+
+CREATE FUNCTION dialer.place_call_key(contact_id bigint, call_number integer DEFAULT NULL::integer) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT 'place_call:' || contact_id || coalesce(':' || call_number, '')
 $$;
 
 CREATE FUNCTION dialer.record_call_statuses(p_call_sids text[], p_attempt_ids text[], p_sequence_numbers integer[], p_statuses text[], p_answered_bys text[], p_durations integer[], p_sip_response_codes integer[], p_ats timestamp with time zone[], p_params text[]) RETURNS TABLE(ordinal integer, outcome text, attempt_id uuid, contact_id bigint, campaign_id bigint, answered_by text, attempts integer, retry_delays text, max_attempts integer, voicemail_policy text)
@@ -380,7 +542,8 @@ CREATE FUNCTION dialer.retry_task_sync(p_campaign_id bigint DEFAULT NULL::bigint
     LANGUAGE plpgsql
     AS $$
 DECLARE
-    requeued integer;
+    sids text[];
+    campaigns bigint[];
 BEGIN
     IF p_campaign_id IS NULL AND p_call_sid IS NULL AND p_since IS NULL AND NOT p_all_failed THEN
         RAISE EXCEPTION 'retry_task_sync: name a campaign, a CallSid or a time, or pass p_all_failed => true'
@@ -394,14 +557,16 @@ BEGIN
           AND (p_call_sid IS NULL OR s.call_sid = p_call_sid)
           AND (p_since IS NULL OR s.updated_at >= p_since)
         RETURNING s.call_sid, s.campaign_id
-    ), jobs AS (
-        INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key)
-        SELECT p_finalize_kind, jsonb_build_object('callSID', r.call_sid), r.campaign_id, 'finalize:' || r.call_sid
-        FROM requeued AS r
-        ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'running', 'retryable') DO NOTHING
     )
-    SELECT count(*) INTO requeued FROM requeued;
-    RETURN requeued;
+    SELECT coalesce(array_agg(call_sid), '{}'), coalesce(array_agg(campaign_id), '{}') INTO sids, campaigns FROM requeued;
+    IF cardinality(sids) > 0 THEN
+        PERFORM dialer.enqueue_jobs(
+            array_fill(p_finalize_kind, ARRAY[cardinality(sids)]),
+            ARRAY(SELECT jsonb_build_object('callSID', sid) FROM unnest(sids) WITH ORDINALITY AS s(sid, ord) ORDER BY ord),
+            ARRAY(SELECT dialer.finalize_key(sid) FROM unnest(sids) WITH ORDINALITY AS s(sid, ord) ORDER BY ord),
+            campaigns);
+    END IF;
+    RETURN cardinality(sids);
 END
 $$;
 

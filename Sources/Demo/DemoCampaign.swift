@@ -67,7 +67,7 @@ public struct DemoCampaign: Sendable {
                    (SELECT count(*) FROM dialer.task_syncs s WHERE s.campaign_id = c.id AND s.state = 'synced')::int,
                    (SELECT count(*) FROM dialer.task_syncs s WHERE s.campaign_id = c.id AND s.state = 'pending')::int,
                    (SELECT count(*) FROM dialer.task_syncs s WHERE s.campaign_id = c.id AND s.state = 'failed')::int,
-                   (SELECT count(*) FROM dialer.jobs j WHERE j.campaign_id = c.id AND j.state IN ('available', 'running', 'retryable'))::int
+                   (SELECT count(*) FROM dialer.jobs j WHERE j.campaign_id = c.id AND dialer.job_is_open(j.state))::int
             FROM dialer.campaigns AS c WHERE c.id = \(id)
             """,
             logger: running.db.logger

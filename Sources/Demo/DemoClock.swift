@@ -1,6 +1,7 @@
 import Backoff
 import Foundation
 import Synchronization
+import Queue
 import Store
 import Worker
 

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Salesforce
 import Sandbox
+import Queue
 import Store
 import Twilio
 import Voice

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Queue
 import Store
 
 /// `dialer jobs`: the queue at a glance, and the operator's retry.

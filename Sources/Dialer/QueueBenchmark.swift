@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Queue
 import Store
 import Synchronization
 import Worker
@@ -171,7 +172,7 @@ struct QueueBenchmark: Sendable {
 
     static func openJobs(_ db: Database) async throws -> Int {
         let rows = try await db.client.query(
-            "SELECT count(*)::int FROM dialer.jobs WHERE kind = \(drainKind) AND state IN ('available', 'running', 'retryable')",
+            "SELECT count(*)::int FROM dialer.jobs WHERE kind = \(drainKind) AND dialer.job_is_open(state)",
             logger: db.logger
         )
         return try await rows.decode(Int.self).reduce(0) { $1 }

@@ -3,6 +3,7 @@ import Backoff
 import ArgumentParser
 import Logging
 import ServiceLifecycle
+import Queue
 import Store
 import Worker
 

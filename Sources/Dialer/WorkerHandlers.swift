@@ -1,5 +1,6 @@
 import Logging
 import Salesforce
+import Queue
 import Store
 import Twilio
 import Worker

@@ -2,6 +2,7 @@ import Backoff
 import Foundation
 import Logging
 import PostgresNIO
+import Queue
 
 /// Writes a batch of status callbacks: `dialer.record_call_statuses` (sql/0010) applies them
 /// in one statement, and the calls they ended get the retry policy's decision and their Task's
@@ -96,14 +97,14 @@ struct CallStatusWriter: Sendable {
     /// For every call the batch ended, in one statement (`dialer.end_calls`): the contact's
     /// next PlaceCall after its delay or its final outcome, and the call's finalize job.
     func end(_ applied: [Applied], _ events: [CallStatusEvent], on connection: PostgresConnection) async throws {
-        var contacts: [Int64] = [], campaigns: [Int64] = [], sids: [String] = [], nextKeys: [String] = []
+        var contacts: [Int64] = [], campaigns: [Int64] = [], sids: [String] = [], nextCalls: [Int] = []
         var retryAfter: [Double] = [], outcomes: [String] = []
         for (index, result) in applied.enumerated() {
             guard case .ended(let call) = result else { continue }
             contacts.append(call.contact)
             campaigns.append(call.campaign)
             sids.append(events[index].callSID)
-            nextKeys.append("place_call:\(call.contact):\(call.attempts + 1)")
+            nextCalls.append(call.attempts + 1)
             switch call.decision {
             case .retry(let after): retryAfter.append(after.seconds); outcomes.append("")
             case .final(let outcome): retryAfter.append(-1); outcomes.append(outcome)
@@ -112,9 +113,11 @@ struct CallStatusWriter: Sendable {
         guard !contacts.isEmpty else { return }
         try await connection.query(
             """
-            SELECT dialer.end_calls(\(contacts)::bigint[], \(campaigns)::bigint[], \(sids)::text[], \(nextKeys)::text[],
-                                    \(retryAfter)::float8[], \(outcomes)::text[], \(CampaignStore.placeCallKind),
-                                    \(CallStore.finalizeKind), \(finalizeGrace.seconds))
+            SELECT dialer.end_calls(\(contacts)::bigint[], \(campaigns)::bigint[], \(sids)::text[],
+                                    ARRAY(SELECT dialer.place_call_key(c, n) FROM unnest(\(contacts)::bigint[], \(nextCalls)::int[])
+                                          WITH ORDINALITY AS u(c, n, o) ORDER BY o),
+                                    \(retryAfter)::float8[], \(outcomes)::text[], \(PlaceCallArgs.kind),
+                                    \(FinalizeCallArgs.kind), \(finalizeGrace.seconds))
             """,
             logger: logger
         )

@@ -1,9 +1,10 @@
 import Foundation
 import PostgresNIO
+import Queue
 
 extension CallStore {
     /// The job kind that asks Twilio about calls whose callbacks stopped coming.
-    public static let reconcileKind = "reconcile_calls"
+    public static var reconcileKind: String { ReconcileCallsArgs.kind }
 
     /// A placed call that has not ended and has heard nothing for a while.
     public struct StaleCall: Sendable, Equatable {

@@ -1,11 +1,13 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Queue
 
 /// Campaign rows and their contacts.
 public struct CampaignStore: Sendable {
-    public static let importKind = "import_campaign"
-    public static let placeCallKind = "place_call"
+    /// The kinds' names live with their job types (ImportCampaignArgs, PlaceCallArgs).
+    public static var importKind: String { ImportCampaignArgs.kind }
+    public static var placeCallKind: String { PlaceCallArgs.kind }
 
     public let database: Database
 
@@ -41,8 +43,8 @@ public struct CampaignStore: Sendable {
                 }
                 try await connection.query(
                     """
-                    INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key, priority)
-                    VALUES (\(Self.importKind), jsonb_build_object('campaignID', \(id)::bigint), \(id), \("import:\(id)"), 1)
+                    SELECT dialer.enqueue_job(\(ImportCampaignArgs.kind), jsonb_build_object('campaignID', \(id)::bigint),
+                                              dialer.import_key(\(id)), \(id), \(ImportCampaignArgs.options.priority)::int)
                     """,
                     logger: logger
                 )
@@ -132,7 +134,7 @@ public struct CampaignStore: Sendable {
                 UPDATE dialer.campaigns
                 SET status = CASE WHEN \(to.rawValue) = 'active' AND imported_at IS NULL AND EXISTS (
                                       SELECT 1 FROM dialer.jobs AS j WHERE j.campaign_id = \(id) AND j.kind = \(Self.importKind)
-                                        AND j.state IN ('available', 'running', 'retryable'))
+                                        AND dialer.job_is_open(j.state))
                                   THEN 'importing' ELSE \(to.rawValue) END,
                     completed_at = CASE WHEN \(to.rawValue) = 'completed' THEN coalesce(completed_at, now()) END,
                     pause_reason = CASE WHEN \(to.rawValue) = 'paused' THEN pause_reason END,

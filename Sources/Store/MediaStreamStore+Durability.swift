@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import Queue
 
 /// What keeps a conversation's record whatever fails on the way: text Postgres cannot store
 /// is cleaned, an entry Postgres refuses does not hold back the others, and what cannot be
@@ -8,7 +9,7 @@ import PostgresNIO
 extension MediaStreamStore {
     /// The job kind that writes a conversation's entries and opt-out the media service could
     /// not write itself.
-    public static let recordConversationKind = "record_conversation"
+    public static var recordConversationKind: String { RecordConversationArgs.kind }
 
     /// What a `record_conversation` job writes.
     public struct Leftovers: Codable, Sendable, Equatable {
@@ -71,9 +72,7 @@ extension MediaStreamStore {
             leftovers.entries[index].text = Self.storable(leftovers.entries[index].text)
             leftovers.entries[index].intent = leftovers.entries[index].intent.map(Self.storable)
         }
-        try await JobQueue(database: database).enqueue(NewJob(
-            kind: Self.recordConversationKind, args: leftovers, priority: 1, maxAttempts: 100
-        ))
+        try await JobQueue(database: database).enqueue(leftovers)
     }
 }
 

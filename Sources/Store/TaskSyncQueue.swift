@@ -55,55 +55,29 @@ public struct TaskSyncQueue: Sendable {
     /// and with the call's media stream closed (its last transcript rows have landed), or
     /// open for longer than `streamWait` past the sync's due time (its server died with it).
     ///
-    /// Runs lease one at a time (a transaction-level advisory lock): runs that leased at once
-    /// would each skip the rows the others are locking and write half batches, so more
-    /// requests to Salesforce for the same Tasks.
+    /// Runs lease one at a time (`dialer.lease_task_syncs`, sql/0017, takes a transaction-level
+    /// advisory lock): runs that leased at once would each skip the rows the others are locking
+    /// and write half batches, so more requests to Salesforce for the same Tasks.
     public func lease(limit: Int, owner: String, for lease: Duration, streamWait: Duration) async throws -> [TaskSyncRecord] {
-        let records = try await database.client.withTransaction(logger: database.logger) { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.leaseLock))", logger: database.logger)
-            let rows = try await connection.query(
+        let rows = try await database.client.query(
             """
-            WITH ready AS (
-                SELECT call_sid FROM dialer.task_syncs
-                WHERE state = 'pending' AND ready_at <= now() AND (lease_expires_at IS NULL OR lease_expires_at < now())
-                  AND (ready_at <= now() - make_interval(secs => \(streamWait.seconds))
-                       OR NOT EXISTS (SELECT 1 FROM dialer.media_streams AS m
-                                      WHERE m.call_sid = task_syncs.call_sid AND m.ended_at IS NULL))
-                ORDER BY ready_at LIMIT \(limit)
-                FOR UPDATE SKIP LOCKED
-            ), leased AS (
-                UPDATE dialer.task_syncs AS s
-                SET lease_owner = \(owner), lease_expires_at = now() + make_interval(secs => \(lease.seconds)), updated_at = now()
-                FROM ready WHERE s.call_sid = ready.call_sid
-                RETURNING s.call_sid, s.attempt_id, s.sent_at IS NOT NULL AS sent_before, s.attempts, s.do_not_call_synced_at IS NOT NULL AS dnc_synced
-            )
-            SELECT l.call_sid, l.sent_before, l.attempts, k.salesforce_id, k.account_id,
-                   dialer.call_disposition(c.status, c.answered_by, c.answered_at IS NOT NULL), c.duration_seconds, c.answered_at IS NOT NULL,
-                   to_char((coalesce(c.answered_at, a.created_at) AT TIME ZONE coalesce(k.time_zone, 'UTC'))::date, 'YYYY-MM-DD'),
-                   k.opted_out_at IS NOT NULL AND NOT l.dnc_synced
-            FROM leased AS l
-            JOIN dialer.call_attempts AS a ON a.id = l.attempt_id
-            JOIN dialer.contacts AS k ON k.id = a.contact_id
-            JOIN dialer.calls AS c ON c.call_sid = l.call_sid
+            SELECT call_sid, sent_before, attempts, contact_salesforce_id, account_id, disposition, duration_seconds,
+                   answered, local_date, opt_out_to_sync
+            FROM dialer.lease_task_syncs(\(limit)::int, \(owner), \(lease.seconds), \(streamWait.seconds))
             """,
             logger: database.logger
-            )
-            var records: [TaskSyncRecord] = []
-            for try await (sid, sentBefore, attempts, contact, account, disposition, duration, answered, date, optOut)
-                in rows.decode((String, Bool, Int, String, String?, String, Int?, Bool, String, Bool).self)
-            {
-                records.append(TaskSyncRecord(
-                    callSID: sid, sentBefore: sentBefore, attempts: attempts, contactSalesforceID: contact, accountID: account,
-                    disposition: disposition, durationSeconds: duration, answered: answered, localDate: date, optOutToSync: optOut
-                ))
-            }
-            return records
+        )
+        var records: [TaskSyncRecord] = []
+        for try await (sid, sentBefore, attempts, contact, account, disposition, duration, answered, date, optOut)
+            in rows.decode((String, Bool, Int, String, String?, String, Int?, Bool, String, Bool).self)
+        {
+            records.append(TaskSyncRecord(
+                callSID: sid, sentBefore: sentBefore, attempts: attempts, contactSalesforceID: contact, accountID: account,
+                disposition: disposition, durationSeconds: duration, answered: answered, localDate: date, optOutToSync: optOut
+            ))
         }
         return try await withTranscripts(records)
     }
-
-    /// The advisory lock key leases take turns on.
-    static let leaseLock: Int64 = 0x6469_616C_7461_736B  // "dialtask"
 
     private func withTranscripts(_ records: [TaskSyncRecord]) async throws -> [TaskSyncRecord] {
         guard !records.isEmpty else { return [] }

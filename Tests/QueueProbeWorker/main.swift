@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Queue
 import Store
 import Worker
 

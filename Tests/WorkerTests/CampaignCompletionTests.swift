@@ -1,4 +1,5 @@
 import Foundation
+import Queue
 import Store
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Sandbox
+import Queue
 import Store
 import TestSupport
 import Twilio
@@ -68,7 +69,7 @@ struct Dialing {
     /// Enqueues the contact's place_call job as the import does.
     @discardableResult
     func enqueue(_ contact: Int64) async throws -> Int64 {
-        try await JobQueue(database: db).enqueue(NewJob(kind: CampaignStore.placeCallKind, args: ["contactID": contact], uniqueKey: "place_call:\(contact)", campaignID: campaignID)).id
+        try await JobQueue(database: db).enqueue(PlaceCallArgs(contactID: contact), groupID: campaignID).id
     }
 
     /// Claims the next place_call job and runs it through `handler`, writing a returned
@@ -109,7 +110,7 @@ struct Dialing {
         try await db.execute(
             """
             UPDATE dialer.jobs SET state = 'available', run_at = now(), lease_owner = NULL, lease_expires_at = NULL
-            WHERE state IN ('available', 'running', 'retryable')
+            WHERE dialer.job_is_open(state)
             """
         )
     }

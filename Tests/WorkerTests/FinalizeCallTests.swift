@@ -1,6 +1,7 @@
 import Foundation
 import Salesforce
 import Sandbox
+import Queue
 import Store
 import TestSupport
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import Salesforce
 import Sandbox
+import Queue
 import Store
 import TestSupport
 import Testing

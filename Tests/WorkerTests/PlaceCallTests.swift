@@ -1,6 +1,7 @@
 import Foundation
 import PostgresNIO
 import Sandbox
+import Queue
 import Store
 import TestSupport
 import Testing

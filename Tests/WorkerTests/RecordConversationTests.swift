@@ -1,5 +1,6 @@
 import Foundation
 import Sandbox
+import Queue
 import Store
 import TestSupport
 import Testing

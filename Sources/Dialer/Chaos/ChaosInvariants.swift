@@ -86,7 +86,7 @@ struct ChaosInvariants: Sendable {
         for try await id in try await db.client.query(
             """
             SELECT k.id FROM dialer.contacts k WHERE k.campaign_id = \(campaignID) AND k.skip_reason IS NULL AND k.outcome IS NULL
-              AND NOT EXISTS (SELECT 1 FROM dialer.jobs j WHERE j.kind = 'place_call' AND j.state IN ('available', 'running', 'retryable')
+              AND NOT EXISTS (SELECT 1 FROM dialer.jobs j WHERE j.kind = 'place_call' AND dialer.job_is_open(j.state)
                               AND (j.args->>'contactID')::bigint = k.id)
             """,
             logger: logger

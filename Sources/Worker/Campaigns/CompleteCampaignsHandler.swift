@@ -1,4 +1,5 @@
 import Logging
+import Queue
 import Store
 
 /// `complete_campaigns`: one job that never ends, marking campaigns completed once every
@@ -7,8 +8,10 @@ import Store
 /// A campaign's last piece of work may end anywhere (a callback, a finalizer run, a job
 /// discarded for good), often in a transaction that cannot see the others; checking every
 /// `interval` from one place sees them all, and costs one statement.
-public struct CompleteCampaignsHandler: JobHandler {
-    public let kind = CampaignStore.completeKind
+///
+/// Leads to: nothing.
+public struct CompleteCampaignsHandler: JobWorker {
+    public typealias Args = CompleteCampaignsArgs
     let campaigns: CampaignStore
     let interval: Duration
     let logger: Logger
@@ -21,10 +24,10 @@ public struct CompleteCampaignsHandler: JobHandler {
 
     /// The job every worker makes sure exists (one, by its unique key).
     public static func schedule(_ queue: JobQueue) async throws {
-        try await queue.ensureRecurring(kind: CampaignStore.completeKind)
+        try await queue.ensureRecurring(CompleteCampaignsArgs())
     }
 
-    public func run(_ job: Job) async throws -> JobOutcome {
+    public func run(_ args: CompleteCampaignsArgs, job: Job) async throws -> JobOutcome {
         for name in try await campaigns.completeFinished() {
             logger.notice("campaign.completed", metadata: ["campaign": "\(name)"])
         }

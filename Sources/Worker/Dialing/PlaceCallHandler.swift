@@ -2,6 +2,7 @@ import Backoff
 import Foundation
 import Synchronization
 import Logging
+import Queue
 import Store
 import Twilio
 
@@ -20,8 +21,13 @@ import Twilio
 /// A permanent Twilio error discards the job; a transient one (429 included) retries it with
 /// backoff and a new slot, never the same POST late; an ambiguous one (the call may exist) is
 /// reconciled on the next run, never redialed blindly.
-public struct PlaceCallHandler: JobHandler {
-    public let kind = CampaignStore.placeCallKind
+///
+/// Leads to: nothing directly. The call's end (its status callback, or `reconcile_calls`)
+/// runs `dialer.end_calls`, which enqueues the contact's next `place_call` (PlaceCallArgs,
+/// numbered key) when the retry policy calls again, and the call's `finalize_call`
+/// (FinalizeCallArgs) a grace later.
+public struct PlaceCallHandler: JobWorker {
+    public typealias Args = PlaceCallArgs
     public let backoff: RetryBackoff
     let campaigns: CampaignStore
     let attempts: CallAttemptStore
@@ -54,12 +60,8 @@ public struct PlaceCallHandler: JobHandler {
         self.logger = logger
     }
 
-    struct Args: Codable {
-        let contactID: Int64
-    }
-
-    public func run(_ job: Job) async throws -> JobOutcome {
-        let contactID = try job.args(as: Args.self).contactID
+    public func run(_ args: PlaceCallArgs, job: Job) async throws -> JobOutcome {
+        let contactID = args.contactID
         if let previous = try await attempts.latest(jobID: job.id) {
             switch try await settle(previous) {
             case .placed: return .completed

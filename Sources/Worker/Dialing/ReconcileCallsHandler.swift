@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Queue
 import Store
 import Twilio
 
@@ -13,8 +14,12 @@ import Twilio
 /// are fetched from Twilio's Calls resource; an ended one is recorded through the same path
 /// as a callback (`CallStore.record`: retry policy, finalize job, Task sync, all once), with
 /// a SequenceNumber of its own so it never collides with one of Twilio's.
-public struct ReconcileCallsHandler: JobHandler {
-    public let kind = CallStore.reconcileKind
+///
+/// Leads to: for each call it finds ended, what a callback would have enqueued
+/// (`dialer.end_calls`): the contact's next `place_call` if the retry policy calls again, and
+/// the call's `finalize_call`.
+public struct ReconcileCallsHandler: JobWorker {
+    public typealias Args = ReconcileCallsArgs
     /// `SequenceNumber` of a reconciled status: past any real call's callbacks.
     public static let sequenceNumber = 1_000_000
     let calls: CallStore
@@ -33,10 +38,10 @@ public struct ReconcileCallsHandler: JobHandler {
 
     /// The job every worker that dials makes sure exists (one, by its unique key).
     public static func schedule(_ queue: JobQueue) async throws {
-        try await queue.ensureRecurring(kind: CallStore.reconcileKind)
+        try await queue.ensureRecurring(ReconcileCallsArgs())
     }
 
-    public func run(_ job: Job) async throws -> JobOutcome {
+    public func run(_ args: ReconcileCallsArgs, job: Job) async throws -> JobOutcome {
         let stale = try await calls.staleCalls(quiet: quietFor, limit: 200)
         var settled = 0
         for call in stale {

@@ -1,6 +1,7 @@
 import Backoff
 import Foundation
 import Logging
+import Queue
 import Salesforce
 import Store
 
@@ -19,8 +20,10 @@ import Store
 /// absent. REQUEST_LIMIT_EXCEEDED pauses every sync through one shared breaker; an outage
 /// leaves syncs pending with a backoff; a record Salesforce refuses (a validation rule) is
 /// marked failed with Salesforce's message, for `dialer tasks retry`. Nothing is dropped.
-public struct FinalizeCallHandler: JobHandler {
-    public let kind = CallStore.finalizeKind
+///
+/// Leads to: nothing; the call's work ends here.
+public struct FinalizeCallHandler: JobWorker {
+    public typealias Args = FinalizeCallArgs
     let queue: TaskSyncQueue
     let pause: TaskSyncPause
     let salesforce: SalesforceClient
@@ -45,12 +48,8 @@ public struct FinalizeCallHandler: JobHandler {
         self.afterWrite = afterWrite
     }
 
-    struct Args: Decodable {
-        let callSID: String
-    }
-
-    public func run(_ job: Job) async throws -> JobOutcome {
-        let callSID = try job.args(as: Args.self).callSID
+    public func run(_ args: FinalizeCallArgs, job: Job) async throws -> JobOutcome {
+        let callSID = args.callSID
         switch try await queue.standing(callSID: callSID) {
         case .unknownCall: throw PermanentFailure("no ended call \(callSID) to finalize")
         case .settled: return .completed

@@ -1,4 +1,5 @@
 import Logging
+import Queue
 import Salesforce
 import Store
 
@@ -7,8 +8,10 @@ import Store
 /// backoff like any job, so an opt-out heard on a call always reaches `dialer.dnc`; and since
 /// it may land after the call's Task was synced, it then sets the Contact's DoNotCall itself,
 /// as the finalizer would have.
-public struct RecordConversationHandler: JobHandler {
-    public let kind = MediaStreamStore.recordConversationKind
+///
+/// Leads to: nothing.
+public struct RecordConversationHandler: JobWorker {
+    public typealias Args = RecordConversationArgs
     let streams: MediaStreamStore
     let syncs: TaskSyncQueue
     let salesforce: SalesforceClient
@@ -21,8 +24,7 @@ public struct RecordConversationHandler: JobHandler {
         self.logger = logger
     }
 
-    public func run(_ job: Job) async throws -> JobOutcome {
-        let leftovers = try job.args(as: MediaStreamStore.Leftovers.self)
+    public func run(_ leftovers: RecordConversationArgs, job: Job) async throws -> JobOutcome {
         let refused = try await streams.appendEach(leftovers.entries, callSID: leftovers.callSID, attemptID: leftovers.attemptID)
         for entry in refused {
             logger.error("transcript entry refused by Postgres: left out", metadata: ["call_sid": "\(leftovers.callSID)", "seq": "\(entry.seq)"])

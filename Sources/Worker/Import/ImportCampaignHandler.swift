@@ -1,5 +1,6 @@
 import Backoff
 import Logging
+import Queue
 import Salesforce
 import Store
 
@@ -10,8 +11,11 @@ import Store
 /// leaves a campaign the rescued job completes with no duplicates. A query Salesforce refuses
 /// (MALFORMED_QUERY, INVALID_FIELD, INVALID_TYPE) fails the campaign with Salesforce's message;
 /// REQUEST_LIMIT_EXCEEDED, outages and expired sessions are retried.
-public struct ImportCampaignHandler: JobHandler {
-    public let kind = CampaignStore.importKind
+///
+/// Leads to: one `place_call` (PlaceCallArgs) per callable contact, enqueued with its page
+/// (`dialer.import_page`).
+public struct ImportCampaignHandler: JobWorker {
+    public typealias Args = ImportCampaignArgs
     public let campaigns: CampaignStore
     public let salesforce: SalesforceClient
     public let classifier: ContactClassifier
@@ -32,14 +36,10 @@ public struct ImportCampaignHandler: JobHandler {
         self.logger = logger
     }
 
-    struct Args: Codable {
-        let campaignID: Int64
-    }
-
     static let refusedQueryCodes: Set<String> = ["MALFORMED_QUERY", "INVALID_FIELD", "INVALID_TYPE"]
 
-    public func run(_ job: Job) async throws -> JobOutcome {
-        let campaignID = try job.args(as: Args.self).campaignID
+    public func run(_ args: ImportCampaignArgs, job: Job) async throws -> JobOutcome {
+        let campaignID = args.campaignID
         guard let campaign = try await campaigns.campaign(id: campaignID) else {
             throw PermanentFailure("campaign \(campaignID) does not exist")
         }

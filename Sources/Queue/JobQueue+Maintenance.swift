@@ -90,7 +90,7 @@ extension JobQueue {
               AND (\(id)::bigint IS NULL OR j.id = \(id)::bigint)
               AND (j.unique_key IS NULL OR NOT EXISTS (
                     SELECT 1 FROM dialer.jobs AS o
-                    WHERE o.unique_key = j.unique_key AND o.state IN ('available', 'running', 'retryable')))
+                    WHERE o.unique_key = j.unique_key AND dialer.job_is_open(o.state)))
             RETURNING j.id, j.kind
             """,
             logger: logger

@@ -1,7 +1,7 @@
 import Backoff
-import Store
 
-/// Runs the jobs of one kind. Handlers are thin: they orchestrate the Store and a client.
+/// Runs the jobs of one kind: what the runner calls. A kind with a `JobArgs` type is handled
+/// by a `JobWorker`, which is one of these; `ClosureJobHandler` runs untyped jobs (benchmarks, tests).
 ///
 /// Throwing fails the attempt: it is retried after the handler's backoff, unless the error
 /// is a `PermanentJobError` or the job is out of attempts, in which case it is discarded.
@@ -15,6 +15,25 @@ public protocol JobHandler: Sendable {
 
 extension JobHandler {
     public var backoff: RetryBackoff { RetryBackoff() }
+}
+
+/// A typed handler: runs the jobs of `Args.kind`, given their arguments decoded once (River's
+/// `Worker`). Handlers are thin: they orchestrate the Store and a client. A handler whose work
+/// enqueues other jobs (often inside a SQL function) says which in its doc comment, under
+/// "Leads to".
+public protocol JobWorker: JobHandler {
+    associatedtype Args: JobArgs
+    func run(_ args: Args, job: Job) async throws -> JobOutcome
+}
+
+extension JobWorker {
+    public var kind: String { Args.kind }
+
+    /// Decodes the arguments (a failure is thrown as it comes: retried like any error, as
+    /// handlers always did) and runs the typed `run`.
+    public func run(_ job: Job) async throws -> JobOutcome {
+        try await run(job.args(as: Args.self), job: job)
+    }
 }
 
 /// How a job that did not throw ended.

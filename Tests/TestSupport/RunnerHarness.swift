@@ -1,10 +1,9 @@
 import Logging
+import Queue
 import Store
-import TestSupport
-import Worker
 
 /// Runs runners in the background for the duration of `body`, then stops them gracefully.
-func withRunners<Result: Sendable>(_ runners: [JobRunner], _ body: () async throws -> Result) async throws -> Result {
+public func withRunners<Result: Sendable>(_ runners: [JobRunner], _ body: () async throws -> Result) async throws -> Result {
     try await withThrowingTaskGroup(of: Void.self) { group in
         for runner in runners { group.addTask { await runner.runUntilStopped() } }
         do {
@@ -21,7 +20,7 @@ func withRunners<Result: Sendable>(_ runners: [JobRunner], _ body: () async thro
 }
 
 /// A runner configuration for tests: fast polls and short intervals.
-func testConfiguration(concurrency: Int = 20, batch: Int = 20) -> JobRunnerConfiguration {
+public func testConfiguration(concurrency: Int = 20, batch: Int = 20) -> JobRunnerConfiguration {
     var configuration = JobRunnerConfiguration()
     configuration.concurrency = concurrency
     configuration.claimBatch = batch
@@ -31,6 +30,6 @@ func testConfiguration(concurrency: Int = 20, batch: Int = 20) -> JobRunnerConfi
     return configuration
 }
 
-func runner(_ db: Database, _ handlers: [any JobHandler], _ configuration: JobRunnerConfiguration = testConfiguration()) -> JobRunner {
+public func runner(_ db: Database, _ handlers: [any JobHandler], _ configuration: JobRunnerConfiguration = testConfiguration()) -> JobRunner {
     JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: configuration, logger: TestDatabase.testLogger)
 }

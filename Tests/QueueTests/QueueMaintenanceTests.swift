@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Queue
 import Store
 import TestSupport
 import Testing

@@ -5,7 +5,8 @@ import Foundation
 public enum JobState: String, Sendable, CaseIterable, Codable {
     case available, running, retryable, completed, discarded, cancelled
 
-    /// States that hold a job's unique_key: a second enqueue returns the open job.
+    /// States that hold a job's unique_key: a second enqueue returns the open job. SQL's side is
+    /// `dialer.job_is_open(state)` (sql/0016), which QueueEntryPointTests holds to this list.
     public static let open: [JobState] = [.available, .running, .retryable]
 }
 
@@ -27,7 +28,9 @@ public struct NewJob: Sendable {
     public var maxAttempts: Int
     /// While a job with this key is open, enqueueing the key again returns that job.
     public var uniqueKey: String?
-    public var campaignID: Int64?
+    /// An opaque id grouping jobs that are paused or cancelled together; the queue stores it
+    /// (in `jobs.campaign_id`) without knowing what it names. The dialer puts a campaign id there.
+    public var groupID: Int64?
 
     public init<Args: Encodable>(
         kind: String,
@@ -36,12 +39,12 @@ public struct NewJob: Sendable {
         schedule: Schedule = .now,
         maxAttempts: Int = 25,
         uniqueKey: String? = nil,
-        campaignID: Int64? = nil
+        groupID: Int64? = nil
     ) throws {
         let data = try JSONEncoder.jobArgs.encode(args)
         self.init(
             kind: kind, argsJSON: String(decoding: data, as: UTF8.self), priority: priority,
-            schedule: schedule, maxAttempts: maxAttempts, uniqueKey: uniqueKey, campaignID: campaignID
+            schedule: schedule, maxAttempts: maxAttempts, uniqueKey: uniqueKey, groupID: groupID
         )
     }
 
@@ -52,7 +55,7 @@ public struct NewJob: Sendable {
         schedule: Schedule = .now,
         maxAttempts: Int = 25,
         uniqueKey: String? = nil,
-        campaignID: Int64? = nil
+        groupID: Int64? = nil
     ) {
         self.kind = kind
         self.argsJSON = argsJSON
@@ -60,7 +63,7 @@ public struct NewJob: Sendable {
         self.schedule = schedule
         self.maxAttempts = maxAttempts
         self.uniqueKey = uniqueKey
-        self.campaignID = campaignID
+        self.groupID = groupID
     }
 }
 
@@ -96,7 +99,8 @@ public struct Job: Sendable {
     public let maxAttempts: Int
     public let priority: Int
     public let uniqueKey: String?
-    public let campaignID: Int64?
+    /// See `NewJob.groupID`.
+    public let groupID: Int64?
     public let createdAt: Date
 
     public var lease: JobLease { JobLease(id: id, attempt: attempt) }

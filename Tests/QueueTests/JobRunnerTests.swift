@@ -1,11 +1,11 @@
 import Foundation
 import PostgresNIO
 import Backoff
+import Queue
 import Store
 import Synchronization
 import TestSupport
 import Testing
-import Worker
 
 @Suite struct JobRunnerTests {
     @Test func fourRunnersDrainTenThousandJobsEachExactlyOnce() async throws {

@@ -1,7 +1,6 @@
 import Logging
 import ServiceLifecycle
 import Backoff
-import Store
 import Synchronization
 
 /// Claims jobs of its handlers' kinds and runs them, as a `Service`.

@@ -1,11 +1,11 @@
-@testable import Dialer
+
 import Foundation
 import PostgresNIO
+import Queue
 import Store
 import Synchronization
 import TestSupport
 import Testing
-import Worker
 
 /// Worker processes that die or are told to stop, run as real child processes.
 @Suite struct WorkerProcessTests {
@@ -16,6 +16,15 @@ import Worker
 
     static func probe(_ url: DatabaseURL, _ settings: [String: String]) -> ChildProcess {
         ChildProcess(Products.path("QueueProbeWorker"), environment: settings.merging(["DATABASE_URL": url.connectionString]) { a, _ in a })
+    }
+
+    /// A process's resident memory, from /proc (Linux).
+    static func residentBytes(pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+        else { return nil }
+        return kilobytes * 1024
     }
 
     static func starts(_ db: Database) async throws -> Int {
@@ -38,7 +47,7 @@ import Worker
                     try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'", as: Int.self) == total
                 }
                 #expect(done, "\(child.text)")
-                return try #require(DialerProcesses.residentBytes(pid: child.process.processIdentifier)) / 1_048_576
+                return try #require(Self.residentBytes(pid: child.process.processIdentifier)) / 1_048_576
             }
             let afterFirst = try await drain(15_000)
             let afterSecond = try await drain(30_000)

@@ -1,7 +1,6 @@
 import Backoff
 import Logging
 import PostgresNIO
-import Store
 
 /// The runner's background loops: completer, heartbeat, notifications, maintenance.
 extension JobRunner {
@@ -91,7 +90,7 @@ extension JobRunner {
         let kinds = Set(self.kinds)
         while !Task.isCancelled {
             do {
-                try await queue.database.client.withConnection { connection in
+                try await queue.client.withConnection { connection in
                     try await connection.listen(on: JobQueue.notifyChannel) { notifications in
                         // Anything enqueued while we were not listening is found by this look.
                         self.claimWake.signal()

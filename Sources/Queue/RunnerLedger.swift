@@ -1,4 +1,3 @@
-import Store
 import Synchronization
 
 /// What a runner holds: jobs whose handler is running, and finished jobs whose result is not
