@@ -111,7 +111,9 @@ import Twilio
 
     @Test func createsAboveTheAccountCPSAreQueuedAndLeaveTheQueueOneIntervalApart() async throws {
         try await withCallbackReceiver { receiver in
-            try await withSandboxTwilio(configure: { $0.callsPerSecond = 10 }) { sandbox, configuration in
+            // 2 a second: the five creates leave over 2 s, so even a loaded machine that spreads
+            // their arrival over a second still has one waiting in the queue.
+            try await withSandboxTwilio(configure: { $0.callsPerSecond = 2 }) { sandbox, configuration in
                 let client = Self.client(configuration)
                 let created = try await withThrowingTaskGroup(of: TwilioCall.self) { group in
                     for index in 0..<5 { group.addTask { try await client.createCall(Self.request(receiver, to: "+1415555013\(index)", amd: false)) } }
@@ -123,7 +125,7 @@ import Twilio
                 #expect(calls.allSatisfy { call in call.startTime.map { $0 >= call.dequeueAt } ?? false })
                 // Five creates in a burst: each leaves the queue at least 1/CPS after the one before.
                 let dequeued = calls.map(\.dequeueAt.timeIntervalSince1970).sorted()
-                for (earlier, later) in zip(dequeued, dequeued.dropFirst()) { #expect(later - earlier >= 0.1 - 1e-6) }
+                for (earlier, later) in zip(dequeued, dequeued.dropFirst()) { #expect(later - earlier >= 0.5 - 1e-6) }
                 #expect(calls.contains { $0.dequeueAt.timeIntervalSince($0.dateCreated) >= 0.2 })
             }
         }
