@@ -1,3 +1,4 @@
+import DialerServices
 import ArgumentParser
 import Store
 

@@ -2,13 +2,13 @@ import Foundation
 import TestSupport
 import Testing
 
-/// `dialer chaos` as CI runs it: whatever happens, it ends, and leaves nothing running.
+/// `dialer-lab chaos` as CI runs it: whatever happens, it ends, and leaves nothing running.
 @Suite struct ChaosCommandTests {
     /// A run stuck anywhere must not hold CI until its timeout (one did, after its campaign had
     /// settled): past its bound it says where it was, kills its children, removes its cluster
     /// and exits 3.
     @Test func aRunPastItsBoundGivesUpAndLeavesNothingRunning() async throws {
-        let chaos = ChildProcess(Products.path("dialer"), arguments: ["chaos", "--contacts", "50", "--seconds", "60", "--give-up-after", "8"])
+        let chaos = ChildProcess(Products.path("dialer-lab"), arguments: ["chaos", "--contacts", "50", "--seconds", "60", "--give-up-after", "8"])
         try chaos.start()
         defer { chaos.signal(SIGKILL) }
         #expect(await chaos.wait(timeout: .seconds(60)) == 3, "\(chaos.text)")

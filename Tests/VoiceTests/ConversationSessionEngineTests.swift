@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Voice
+import VoiceBenchmark
 
 @Suite struct ConversationSessionEngineTests {
     /// The embedded engines end to end: espeak-ng speaks the opening, the callee's

@@ -1,4 +1,3 @@
-@testable import Dialer
 import Foundation
 import PostgresNIO
 import Store
@@ -37,7 +36,7 @@ import Worker
                     try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'", as: Int.self) == total
                 }
                 #expect(done, "\(child.text)")
-                return try #require(DialerProcesses.residentBytes(pid: child.process.processIdentifier)) / 1_048_576
+                return try #require(child.residentBytes) / 1_048_576
             }
             let afterFirst = try await drain(15_000)
             let afterSecond = try await drain(30_000)

@@ -85,6 +85,9 @@ public final class SandboxSalesforce: Sendable {
         var tokens: Set<String> = []
         var cursors: [String: Cursor] = [:]
         var faults = Faults()
+        var hooks = Hooks()
+        /// Task creates and updates carried out, for `Hooks.afterTaskWrite`.
+        var taskWrites = 0
         var log: [LoggedRequest] = []
         var nextID = 1
         var dataRequests = 0

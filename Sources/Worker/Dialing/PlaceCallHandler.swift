@@ -28,7 +28,6 @@ public struct PlaceCallHandler: JobHandler {
     let limiter: CallRateLimiter
     let twilio: TwilioClient
     let configuration: DialingConfiguration
-    let faults: DialingFaults
     let observer: any DialingObserver
     /// Creates this process has sent and not yet heard back from.
     let creates = CreatesInFlight()
@@ -38,7 +37,7 @@ public struct PlaceCallHandler: JobHandler {
     let logger: Logger
 
     public init(
-        database: Database, twilio: TwilioClient, configuration: DialingConfiguration, faults: DialingFaults = .init(),
+        database: Database, twilio: TwilioClient, configuration: DialingConfiguration,
         observer: any DialingObserver = NoDialingObserver(), backoff: RetryBackoff = RetryBackoff(base: 15, factor: 2, cap: 600, jitter: 0.2),
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
@@ -47,7 +46,6 @@ public struct PlaceCallHandler: JobHandler {
         limiter = CallRateLimiter(database: database)
         self.twilio = twilio
         self.configuration = configuration
-        self.faults = faults
         self.observer = observer
         self.backoff = backoff
         self.now = now
@@ -196,7 +194,6 @@ public struct PlaceCallHandler: JobHandler {
         if configuration.machineDetection { request.asyncAmdStatusCallback = "\(base)/twilio/amd?attempt=\(id)" }
         let metadata: Logger.Metadata = ["attempt": "\(id)", "contact": "\(context.contactID)", "to": "\(Self.masked(attempt.to))"]
 
-        faults.beforeCallPost?()
         observer.callPosted(late: .microseconds(Int64(-slot.timeIntervalSinceNow * 1e6)))
         let call: TwilioCall
         do {
@@ -229,7 +226,6 @@ public struct PlaceCallHandler: JobHandler {
             _ = try await Task.detached { try await attempts.markUnknown(attempt.id, message: "\(error)") }.value
             throw error
         }
-        faults.afterCallPost?()
         try await attempts.markPlaced(attempt.id, callSID: call.sid)
         logger.info("call placed", metadata: metadata.merging(["call_sid": "\(call.sid)"]) { $1 })
         return .completed
