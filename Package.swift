@@ -235,6 +235,8 @@ let package = Package(
         .testTarget(name: "DialerTests", dependencies: ["Dialer", "DialerLab", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
         // The typed configuration: what is refused, and why.
         .testTarget(name: "DialerServicesTests", dependencies: ["DialerServices", "Voice", "TestSupport"]),
+        // "Dialer" here (and in WorkerTests) builds the binary these suites run as a child
+        // process; no test imports its code.
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
         // The end-to-end test: a whole campaign through the real code paths, as `dialer demo` runs it.
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Store", "Sandbox", "TestSupport"]),

@@ -1,9 +1,9 @@
-import DialerServices
 import ArgumentParser
+import DialerServices
 import Foundation
+import Logging
 import Salesforce
 import Store
-import Logging
 import Twilio
 import Voice
 import Worker

@@ -1,5 +1,5 @@
-import DialerServices
 import ArgumentParser
+import DialerServices
 import Store
 
 /// `dialer jobs`: the queue at a glance, and the operator's retry.

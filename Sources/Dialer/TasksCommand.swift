@@ -1,5 +1,5 @@
-import DialerServices
 import ArgumentParser
+import DialerServices
 import Foundation
 import Store
 

@@ -1,6 +1,6 @@
-import DialerServices
 import ArgumentParser
 import Demo
+import DialerServices
 import Foundation
 import Logging
 import Store

@@ -1,4 +1,5 @@
 import Logging
+import PostgresNIO
 import Salesforce
 import ServiceLifecycle
 import Store
@@ -84,5 +85,3 @@ public enum WorkerServices {
         try await group.run()
     }
 }
-
-import PostgresNIO

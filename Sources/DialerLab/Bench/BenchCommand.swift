@@ -1,9 +1,9 @@
+import ArgumentParser
 import DialerServices
 import Foundation
 import Logging
-import Synchronization
-import ArgumentParser
 import Store
+import Synchronization
 
 /// `dialer-lab bench`: measured speed, on a release build.
 struct BenchCommand: AsyncParsableCommand {

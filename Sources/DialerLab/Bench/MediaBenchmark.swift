@@ -1,6 +1,5 @@
-import DialerServices
-import VoiceBenchmark
 import Demo
+import DialerServices
 import Foundation
 import Hummingbird
 import Logging
@@ -8,6 +7,7 @@ import Sandbox
 import Store
 import Synchronization
 import Voice
+import VoiceBenchmark
 import Webhooks
 
 /// `dialer-lab bench media`: many calls' media streams at once through the service `dialer serve`

@@ -1,8 +1,8 @@
 import DialerServices
-import VoiceBenchmark
 import Foundation
 import Sandbox
 import Voice
+import VoiceBenchmark
 
 /// What `dialer-lab bench media` measured.
 struct MediaBenchmarkReport: Sendable {

@@ -1,5 +1,5 @@
-import DialerServices
 import Demo
+import DialerServices
 import Foundation
 import Logging
 import PostgresNIO

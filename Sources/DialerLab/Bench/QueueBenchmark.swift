@@ -1,5 +1,5 @@
-import DialerServices
 import Backoff
+import DialerServices
 import Foundation
 import Logging
 import PostgresNIO

@@ -1,8 +1,8 @@
 import DialerServices
 import Foundation
 import Logging
-import Sandbox
 import PostgresNIO
+import Sandbox
 import Store
 import Worker
 
