@@ -5,7 +5,10 @@ let package = Package(
     name: "dialer",
     platforms: [.macOS(.v15)],
     products: [
+        // What an operator deploys: migrate, campaign, rules, worker, serve, status, jobs, tasks, check.
         .executable(name: "dialer", targets: ["Dialer"]),
+        // Everything else (demo, bench, chaos), around the real `dialer` binary; never shipped.
+        .executable(name: "dialer-lab", targets: ["DialerLab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
@@ -125,7 +128,8 @@ let package = Package(
             pkgConfig: "pocketsphinx",
             providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
         ),
-        // Loopback Salesforce and Twilio for tests and `dialer demo`; production targets never import it.
+        // Loopback Salesforce and Twilio for tests and `dialer-lab`; `dialer` never links it
+        // (ops/test checks the binary's symbols).
         .target(
             name: "Sandbox",
             dependencies: [
@@ -137,21 +141,57 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // The whole dialer on loopback (both Sandboxes, the webhooks, a worker): `dialer demo`
-        // and the end-to-end test run it.
+        // The whole dialer on loopback (both Sandboxes, the webhooks, a worker), built by
+        // DialerServices as `dialer` builds it: `dialer-lab demo` and the end-to-end test run it.
         .target(
             name: "Demo",
             dependencies: [
-                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio", "Voice", "Backoff",
+                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio", "Voice", "Backoff", "DialerServices",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The composition root: the typed configuration (`WorkerConfiguration`,
+        // `ServeConfiguration`), read and checked once, and the factories that build the
+        // worker's handlers and the webhook service from it, with the command-line options
+        // both executables share. `dialer`, the lab, the demo and the tests build through it.
+        .target(
+            name: "DialerServices",
+            dependencies: [
+                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Twilio", "Voice",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
+        ),
+        // What an operator deploys, and nothing else: no Sandbox, no Demo, no fault switches.
         .executableTarget(
             name: "Dialer",
             dependencies: [
-                "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio", "Voice", "Demo",
+                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Twilio", "Voice", "DialerServices",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The conversation's hot path measured with instant stand-ins for the three services:
+        // `dialer-lab bench media` and the media tests use them; no production target does.
+        .target(name: "VoiceBenchmark", dependencies: ["Voice"]),
+        // `dialer-lab`: demo, bench, chaos and the sandboxed processes; it runs `dialer` as
+        // child processes and breaks them from outside.
+        .executableTarget(
+            name: "DialerLab",
+            dependencies: [
+                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "Twilio", "Voice", "Demo", "DialerServices", "VoiceBenchmark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -195,7 +235,7 @@ let package = Package(
         .testTarget(
             name: "VoiceTests",
             dependencies: [
-                "Voice", "TestSupport",
+                "Voice", "VoiceBenchmark", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -204,11 +244,16 @@ let package = Package(
             ]
         ),
         // The dialer command, run as a child process the way operators run it.
-        .testTarget(name: "DialerTests", dependencies: ["Dialer", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
+        // Both executables, run as child processes the way operators and the lab run them.
+        .testTarget(name: "DialerTests", dependencies: ["Dialer", "DialerLab", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
+        // The typed configuration: what is refused, and why.
+        .testTarget(name: "DialerServicesTests", dependencies: ["DialerServices", "Voice", "TestSupport"]),
+        // "Dialer" here (and in WorkerTests) builds the binary these suites run as a child
+        // process; no test imports its code.
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
         // The end-to-end test: a whole campaign through the real code paths, as `dialer demo` runs it.
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Store", "Sandbox", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Webhooks", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer", "Voice",
+        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Webhooks", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer", "Voice", "VoiceBenchmark",
                                                         .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                                                         .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),

@@ -1,7 +1,7 @@
 import Foundation
 import Sandbox
 
-/// What `dialer demo` runs: how many contacts, how fast, and how the Sandbox callees behave.
+/// What `dialer-lab demo` runs: how many contacts, how fast, and how the Sandbox callees behave.
 public struct DemoSettings: Sendable {
     public var contacts = 200
     /// The Twilio account's calls per second, and the campaign's.

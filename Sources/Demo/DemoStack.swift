@@ -1,3 +1,4 @@
+import DialerServices
 import Foundation
 import Hummingbird
 import Logging
@@ -13,7 +14,7 @@ import Worker
 /// The whole dialer on one machine, on loopback: the Sandbox Salesforce (seeded contacts) and
 /// Sandbox Twilio (simulated calls whose callees speak with espeak-ng over the media stream),
 /// the webhook service with the embedded voice stack, and a worker running imports, calls
-/// and Task syncs, all against one database. `dialer demo` and the end-to-end test run it.
+/// and Task syncs, all against one database. `dialer-lab demo` and the end-to-end test run it.
 public struct DemoStack: Sendable {
     /// What a running stack offers its caller.
     public struct Running: Sendable {
@@ -57,42 +58,42 @@ public struct DemoStack: Sendable {
         return try await withLoopbackServer(salesforce.router(), logger: logger) { salesforcePort in
             salesforce.baseURL = "http://127.0.0.1:\(salesforcePort)"
             return try await withLoopbackServer(twilio.router(), logger: logger) { twilioPort in
-                let twilioClient = TwilioClient(
-                    configuration: TwilioConfiguration(
-                        accountSID: accountSID, secret: authToken, baseURL: "http://127.0.0.1:\(twilioPort)"
-                    ),
-                    logger: logger
-                )
+                let twilioSettings = TwilioConfiguration(accountSID: accountSID, secret: authToken, baseURL: "http://127.0.0.1:\(twilioPort)")
                 let port = try LoopbackPort.unused()
                 let publicURL = "http://127.0.0.1:\(port)"
-                let webhooks = TwilioWebhookConfiguration(publicURL: publicURL, authToken: authToken, accountSID: accountSID)
-                let metrics = WebhookMetrics()
-                let voice = VoiceComponents(
-                    speechToText: PocketSphinxSpeechToText(), agent: try ScriptedAgent(script: .default), textToSpeech: EspeakTextToSpeech()
+                // The webhooks as `dialer serve` builds them, with the embedded voice.
+                let webhooks = try await WebhookServices.make(
+                    ServeConfiguration(
+                        webhooks: TwilioWebhookConfiguration(publicURL: publicURL, authToken: authToken, accountSID: accountSID),
+                        control: .configured(twilioSettings)
+                    ),
+                    database: db, logger: logger
                 )
-                let router = WebhookRouter.make(database: db, configuration: webhooks, control: twilioClient, metrics: metrics)
-                let media = WebhookRouter.makeMedia(database: db, configuration: webhooks, voice: voice, metrics: metrics)
-                return try await withLoopbackServer(router, webSocketRouter: media, port: port, logger: logger) { _ in
-                    let salesforceClient = SalesforceClient(
-                        configuration: SalesforceConfiguration(
-                            clientID: "3MVG9dialerDemoConsumerKey", username: "demo@dialer.test", loginURL: salesforce.baseURL,
-                            audience: salesforce.configuration.audience,
-                            privateKeyPEM: keys.privateKeyPEM
-                        ),
-                        logger: logger
+                return try await withLoopbackServer(webhooks.router, webSocketRouter: webhooks.media, port: port, logger: logger) { _ in
+                    let salesforceSettings = SalesforceConfiguration(
+                        clientID: "3MVG9dialerDemoConsumerKey", username: "demo@dialer.test", loginURL: salesforce.baseURL,
+                        audience: salesforce.configuration.audience,
+                        privateKeyPEM: keys.privateKeyPEM
                     )
                     var dialing = DialingConfiguration(publicURL: publicURL, accountSID: accountSID)
                     dialing.accountCallsPerSecond = settings.rate
-                    let windows = DemoWindowHandler(
-                        PlaceCallHandler(database: db, twilio: twilioClient, configuration: dialing, now: clock.now, logger: logger), clock: clock
+                    // The worker's handlers as `dialer worker` builds them; calling windows
+                    // are judged by the demo's fast clock, and a call waiting for its window
+                    // is snoozed in the clock's real seconds.
+                    var configuration = WorkerConfiguration(
+                        salesforce: .configured(.init(client: salesforceSettings)),
+                        twilio: .configured(.init(client: twilioSettings, dialing: dialing))
                     )
-                    let handlers: [any JobHandler] = [
-                        ImportCampaignHandler(campaigns: CampaignStore(database: db), salesforce: salesforceClient, logger: logger),
-                        windows,
-                        FinalizeCallHandler(database: db, salesforce: salesforceClient, logger: logger),
-                        ReconcileCallsHandler(database: db, twilio: twilioClient, logger: logger),
-                    ]
-                    try await ReconcileCallsHandler.schedule(JobQueue(database: db))
+                    configuration.windowClock = .given(clock.now)
+                    var windows: DemoWindowHandler?
+                    let handlers = WorkerServices.handlers(configuration, database: db, logger: logger).map { handler -> any JobHandler in
+                        guard handler.kind == CampaignStore.placeCallKind else { return handler }
+                        let wrapped = DemoWindowHandler(handler, clock: clock)
+                        windows = wrapped
+                        return wrapped
+                    }
+                    guard let windows else { throw DemoStackError.noDialing }
+                    try await WorkerServices.scheduleRecurring(handlers, database: db)
                     var runnerConfiguration = JobRunnerConfiguration()
                     runnerConfiguration.concurrency = 100
                     let runner = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: runnerConfiguration, logger: logger)
@@ -131,4 +132,9 @@ public struct DemoStack: Sendable {
             twilio.speak(number.e164, settings.calleeScripts[abs(hash) % settings.calleeScripts.count])
         }
     }
+}
+
+/// The demo configures every service itself: a worker without calls would be a bug here.
+enum DemoStackError: Error {
+    case noDialing
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A throwaway PostgreSQL cluster in a temporary directory, reachable only on a unix socket:
-/// what `dialer demo` runs on when no `DATABASE_URL` is given (as `ops/pgcluster` does for the
+/// what `dialer-lab demo` runs on when no `DATABASE_URL` is given (as `ops/pgcluster` does for the
 /// tests). initdb refuses to run as root, so as root the cluster runs as the `postgres` user.
 public struct EphemeralPostgres: Sendable {
     public let directory: String

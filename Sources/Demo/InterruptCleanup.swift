@@ -4,7 +4,7 @@ import Synchronization
 
 /// What to undo when the operator interrupts a command that started things of its own (Ctrl-C,
 /// SIGTERM, or SIGHUP when its terminal goes away): child processes killed, the throwaway
-/// cluster stopped and removed. Without it an interrupted `dialer chaos` left its workers, its
+/// cluster stopped and removed. Without it an interrupted `dialer-lab chaos` left its workers, its
 /// webhook server and its cluster running.
 /// The handlers are installed on the first registration, so commands that register nothing
 /// keep the default signal behaviour.

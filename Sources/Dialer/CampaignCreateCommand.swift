@@ -1,8 +1,9 @@
 import ArgumentParser
+import DialerServices
 import Foundation
+import Logging
 import Salesforce
 import Store
-import Logging
 import Twilio
 import Voice
 import Worker
@@ -141,36 +142,5 @@ extension CampaignCreateCommand {
         guard standing != .unknown else {
             throw ValidationError("--from \(from) is neither one of the Twilio account's numbers nor a verified caller ID: Twilio would refuse every call")
         }
-    }
-}
-
-/// Follows an import with a progress bar until it is no longer importing.
-struct ImportProgressDisplay {
-    let store: CampaignStore
-    let name: String
-
-    func follow() async throws -> CampaignProgress {
-        let interactive = isatty(STDERR_FILENO) != 0
-        var lastLine = ""
-        while true {
-            guard let progress = try await store.progress(name: name).first else { throw CampaignError.notFound(name) }
-            let line = Self.bar(progress)
-            if line != lastLine {
-                FileHandle.standardError.write(Data((interactive ? "\r\(line)" : "\(line)\n").utf8))
-                lastLine = line
-            }
-            if progress.status != .importing {
-                if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
-                return progress
-            }
-            try await Task.sleep(for: .milliseconds(interactive ? 200 : 2000))
-        }
-    }
-
-    static func bar(_ progress: CampaignProgress, width: Int = 30) -> String {
-        guard let total = progress.salesforceTotal, total > 0 else { return "importing: waiting for Salesforce…" }
-        let done = min(progress.recordsSeen, total)
-        let filled = width * done / total
-        return "importing [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) records, \(progress.callable) callable"
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DialerServices
 import Foundation
 import Store
 import Worker

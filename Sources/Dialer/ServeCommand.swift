@@ -1,14 +1,12 @@
 import ArgumentParser
+import DialerServices
 import Foundation
-import AsyncHTTPClient
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Store
-import Twilio
-import Voice
 import Webhooks
 
 /// `dialer serve`: Twilio's webhooks, the media streams and the health checks on the public
@@ -94,59 +92,28 @@ struct ServeCommand: AsyncParsableCommand {
     var drainTimeout = 300.0
 
     func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        guard let publicURL = publicURL ?? environment["DIALER_PUBLIC_URL"], let url = URL(string: publicURL),
-              url.scheme == "https" || url.scheme == "http", url.host != nil
-        else { throw CommandFailure("--public-url (or DIALER_PUBLIC_URL) must be the http(s) URL Twilio calls") }
         for (name, seconds) in [
             ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout),
             ("--start-timeout", startTimeout), ("--drain-timeout", drainTimeout),
         ] where !(seconds >= 0 && seconds <= 86_400) {
             throw CommandFailure("\(name) must be a number of seconds from 0 to 86400")
         }
-        guard let token = environment["TWILIO_AUTH_TOKEN"], !token.isEmpty else {
-            throw CommandFailure("TWILIO_AUTH_TOKEN is not set: Twilio signs its webhooks with the account's Auth Token")
-        }
-        let voiceConfiguration: VoiceConfiguration
-        do {
-            voiceConfiguration = try VoiceConfiguration.fromEnvironment(environment)
-            try voiceConfiguration.validate()
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        var environment = ProcessInfo.processInfo.environment
+        if let publicURL { environment["DIALER_PUBLIC_URL"] = publicURL }
+        let configuration = try ServeConfiguration.parse(environment)
         let logger = database.logger("dialer.serve")
         let client = PostgresClient(configuration: try database.url().clientConfiguration(maxConnections: 20), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)
-        // Hanging up on machines takes the REST credentials; without them machines are only recorded.
-        var control: (any CallControl)?
-        do {
-            control = TwilioClient(configuration: try TwilioConfiguration.fromEnvironment(environment), logger: logger)
-        } catch {
-            logger.warning("answering machines will be recorded, not hung up on: \(error)")
-        }
-        // With the account known, a media stream's start must name it.
-        let configuration = TwilioWebhookConfiguration(
-            publicURL: publicURL, authToken: token, accountSID: environment["TWILIO_ACCOUNT_SID"].flatMap { $0.isEmpty ? nil : $0 }
-        )
-        let metrics = WebhookMetrics()
-        let voice = try await VoiceComponents.make(voiceConfiguration, http: .shared, logger: logger)
-        let conversations = LiveConversations()
-        let router = WebhookRouter.make(
-            database: db, configuration: configuration, control: control, metrics: metrics, statusWriters: statusWriters,
-            conversations: conversations
-        )
-        let media = WebhookRouter.makeMedia(
-            database: db, configuration: configuration, voice: voice, metrics: metrics,
-            limits: MediaStreamLimits(startTimeout: Self.duration(startTimeout)), conversations: conversations
+        let services = try await WebhookServices.make(
+            configuration, database: db, statusWriters: statusWriters, limits: MediaStreamLimits(startTimeout: Self.duration(startTimeout)), logger: logger
         )
         let timeouts = ServerTimeouts(header: Self.duration(headerTimeout), body: Self.duration(bodyTimeout), idle: Self.duration(idleTimeout))
         let app = Application(
-            router: router, server: WebhookRouter.server(media: media, timeouts: timeouts, metrics: metrics),
+            router: services.router, server: WebhookRouter.server(media: services.media, timeouts: timeouts, metrics: services.metrics),
             configuration: .init(address: .hostname(hostname, port: port)), logger: logger
         )
         let admin = Application(
-            router: WebhookRouter.makeAdmin(metrics: metrics),
-            configuration: .init(address: .hostname(adminHostname, port: adminPort)), logger: logger
+            router: services.admin, configuration: .init(address: .hostname(adminHostname, port: adminPort)), logger: logger
         )
         // Shut down in reverse: the drain first (while both listeners still serve), then the
         // admin listener, the public one, and the database pool last.
@@ -156,7 +123,9 @@ struct ServeCommand: AsyncParsableCommand {
                     .init(service: client),
                     .init(service: SchemaCheckedService(database: db, migrate: migrate, service: app), successTerminationBehavior: .gracefullyShutdownGroup),
                     .init(service: admin),
-                    .init(service: ConversationDrainService(conversations: conversations, drainTimeout: Self.duration(drainTimeout), logger: logger)),
+                    .init(service: ConversationDrainService(
+                        conversations: services.conversations, drainTimeout: Self.duration(drainTimeout), logger: logger
+                    )),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

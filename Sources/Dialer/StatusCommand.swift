@@ -1,4 +1,5 @@
 import ArgumentParser
+import DialerServices
 import Foundation
 import Store
 
@@ -31,18 +32,5 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    static func table(_ rows: [CampaignProgress]) -> Table {
-        Table(
-            header: ["campaign", "status", "contacts", "skipped", "pending", "in_call", "done", "answered", "voicemail",
-                     "busy", "no_answer", "failed", "calls", "avg_s", "tasks_synced", "tasks_failed", "tasks_pending"],
-            rows: rows.map { p in
-                let voicemail = (p.outcomes["voicemail_left"] ?? 0) + (p.outcomes["machine"] ?? 0)
-                return [p.name, p.status.rawValue, "\(p.contacts)", "\(p.skipped.values.reduce(0, +))", "\(p.pending)", "\(p.inProgress)",
-                        "\(p.done)", "\(p.outcomes["answered"] ?? 0)", "\(voicemail)", "\(p.outcomes["busy"] ?? 0)",
-                        "\(p.outcomes["no_answer"] ?? 0)", "\(p.outcomes["failed"] ?? 0)", "\(p.callsPlaced)",
-                        p.averageDurationSeconds.map { String(format: "%.1f", $0) } ?? "-",
-                        "\(p.tasksSynced)", "\(p.tasksFailed)", "\(p.tasksPending)"]
-            }
-        )
-    }
+    static func table(_ rows: [CampaignProgress]) -> Table { .campaignProgress(rows) }
 }

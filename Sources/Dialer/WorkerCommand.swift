@@ -1,11 +1,6 @@
-import Foundation
-import Backoff
 import ArgumentParser
-import Logging
-import ServiceLifecycle
-import Queue
-import Store
-import Worker
+import DialerServices
+import Foundation
 
 /// `dialer worker`: runs jobs until SIGTERM or SIGINT.
 struct WorkerCommand: AsyncParsableCommand {
@@ -43,96 +38,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = database.logger("dialer.worker")
-        let url = try database.url()
-        let configuration = runner.configuration
-        let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
-        let db = Database(client: client, logger: logger)
         var environment = finalize.environment(dialing.environment(salesforce.environment(ProcessInfo.processInfo.environment)))
         if let phoneField { environment["DIALER_PHONE_FIELD"] = phoneField }
-        let statsFile = environment["DIALER_PACING_STATS"]
-        let recorder = PacingRecorder()
-        let handlers = try WorkerHandlers.production(
-            database: db, environment: environment, observer: statsFile == nil ? NoDialingObserver() : recorder, logger: logger
-        )
-        let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: configuration, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: [
-                    .init(service: client),
-                    .init(
-                        service: SchemaCheckedService(database: db, migrate: migrate, service: job) {
-                            // Calls whose callbacks never came are asked about by one job, made
-                            // by whichever dialing worker starts first.
-                            if handlers.contains(where: { $0.kind == CallStore.reconcileKind }) {
-                                try await ReconcileCallsHandler.schedule(JobQueue(database: db))
-                            }
-                            if handlers.contains(where: { $0.kind == CampaignStore.completeKind }) {
-                                try await CompleteCampaignsHandler.schedule(JobQueue(database: db))
-                            }
-                        },
-                        successTerminationBehavior: .gracefullyShutdownGroup
-                    ),
-                ],
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
-        )
-        try await group.run()
-        if let statsFile { try recorder.write(to: statsFile) }
+        let configuration = try WorkerConfiguration.parse(environment)
+        try await WorkerServices.run(configuration, url: try database.url(), runner: runner.configuration, migrate: migrate, logger: logger)
     }
 }
-
-/// The runner's knobs, shared by `dialer worker` and the benchmark.
-struct RunnerOptions: ParsableArguments {
-    @Option(help: "Jobs run at once by this process; a quarter of them is kept from any one job kind, so calls waiting for the rate never hold back Task syncs.")
-    var concurrency = 50
-
-    @Option(help: "Jobs claimed in one statement, at most.")
-    var claimBatch = 100
-
-    @Option(help: "Seconds a claimed job stays leased without a heartbeat.")
-    var lease = 60
-
-    @Option(help: "Seconds running jobs may take to finish after SIGTERM before they are handed back.")
-    var shutdownDeadline = 30
-
-    var configuration: JobRunnerConfiguration {
-        var configuration = JobRunnerConfiguration()
-        configuration.concurrency = concurrency
-        configuration.claimBatch = claimBatch
-        configuration.lease = .seconds(lease)
-        configuration.heartbeatInterval = .seconds(max(1, lease / 4))
-        configuration.shutdownDeadline = .seconds(shutdownDeadline)
-        return configuration
-    }
-}
-
-/// Checks (or applies) the schema, then runs the wrapped service: a worker never claims
-/// against a schema it was not built for.
-struct SchemaCheckedService: Service {
-    let database: Database
-    let migrate: Bool
-    let service: any Service
-    /// Runs once the schema is known to be right, before the service.
-    var prepare: @Sendable () async throws -> Void = {}
-
-    init(database: Database, migrate: Bool, service: any Service, prepare: @escaping @Sendable () async throws -> Void = {}) {
-        self.database = database
-        self.migrate = migrate
-        self.service = service
-        self.prepare = prepare
-    }
-
-    func run() async throws {
-        let migrator = Migrator(database: database)
-        if migrate {
-            try await migrator.migrate()
-        } else {
-            try await migrator.requireUpToDate()
-        }
-        try await prepare()
-        try await service.run()
-    }
-}
-
-import PostgresNIO

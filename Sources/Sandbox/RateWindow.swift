@@ -1,4 +1,4 @@
-/// Counting events in sliding windows: how the pacing test and `dialer bench pacing` judge a
+/// Counting events in sliding windows: how the pacing test and `dialer-lab bench pacing` judge a
 /// rate limit from what the far end saw.
 public enum RateWindow {
     /// The most events in any half-open window [t, t + width) over `instants` (seconds).

@@ -1,5 +1,5 @@
 extension AgentScript {
-    /// The built-in script, for `dialer demo` and for a service started without
+    /// The built-in script, for `dialer-lab demo` and for a service started without
     /// `DIALER_AGENT_SCRIPT`: offer a callback from a specialist, and if wanted, ask for the
     /// better half of the day.
     ///

@@ -20,32 +20,31 @@ public struct VoiceComponents: Sendable {
     public static func make(_ configuration: VoiceConfiguration, http: HTTPClient, logger: Logger) async throws -> VoiceComponents {
         try configuration.validate()
         var googleTokens: GoogleAccessTokens?
-        if let account = configuration.googleServiceAccount,
-           configuration.speechToText == .google || configuration.textToSpeech == .google {
-            googleTokens = try await GoogleAccessTokens(account: account, http: http, logger: logger)
+        func tokens(_ google: VoiceConfiguration.GoogleSettings) async throws -> GoogleAccessTokens {
+            if let googleTokens { return googleTokens }
+            let made = try await GoogleAccessTokens(account: google.account, http: http, logger: logger)
+            googleTokens = made
+            return made
         }
 
-        let speechToText: any SpeechToText = switch configuration.speechToText {
+        let speechToText: any SpeechToText
+        switch configuration.speechToText {
         case .pocketsphinx:
-            PocketSphinxSpeechToText()
-        case .google:
-            GoogleSpeechToText(
-                tokens: googleTokens!, http: http, languageCode: configuration.googleLanguage, endpoints: configuration.googleEndpoints
-            )
+            speechToText = PocketSphinxSpeechToText()
+        case .google(let google):
+            speechToText = GoogleSpeechToText(tokens: try await tokens(google), http: http, languageCode: google.language, endpoints: google.endpoints)
         }
         let agent: any Agent = switch configuration.agent {
-        case .script:
-            try ScriptedAgent(script: configuration.agentScript)
-        case .openai:
-            OpenAIChatAgent(configuration: configuration.openAI!, http: http, logger: logger)
+        case .script(let script): try ScriptedAgent(script: script)
+        case .openai(let openAI): OpenAIChatAgent(configuration: openAI, http: http, logger: logger)
         }
-        let textToSpeech: any TextToSpeech = switch configuration.textToSpeech {
+        let textToSpeech: any TextToSpeech
+        switch configuration.textToSpeech {
         case .espeak:
-            EspeakTextToSpeech()
-        case .google:
-            GoogleTextToSpeech(
-                tokens: googleTokens!, http: http, languageCode: configuration.googleLanguage,
-                voice: configuration.googleVoice, endpoints: configuration.googleEndpoints
+            textToSpeech = EspeakTextToSpeech()
+        case .google(let google):
+            textToSpeech = GoogleTextToSpeech(
+                tokens: try await tokens(google), http: http, languageCode: google.language, voice: google.voice, endpoints: google.endpoints
             )
         }
         logger.info("voice configured", metadata: ["voice": "\(configuration.summary)"])

@@ -22,39 +22,54 @@ import Foundation
 /// Files are read and checked here, so a bad script or key file stops the service at start,
 /// not at its first call.
 public struct VoiceConfiguration: Sendable, Equatable {
+    /// The names the environment chooses engines by.
     public enum SpeechToTextEngine: String, Sendable, CaseIterable { case pocketsphinx, google }
     public enum AgentEngine: String, Sendable, CaseIterable { case script, openai }
     public enum TextToSpeechEngine: String, Sendable, CaseIterable { case espeak, google }
 
-    public var speechToText: SpeechToTextEngine
-    public var agent: AgentEngine
-    public var textToSpeech: TextToSpeechEngine
-    /// The scripted agent's script (used when ``agent`` is `.script`).
-    public var agentScript: AgentScript
-    /// Required when ``agent`` is `.openai`.
-    public var openAI: OpenAIChatConfiguration?
-    /// Required when either Google adapter is chosen.
-    public var googleServiceAccount: GoogleServiceAccount?
-    public var googleLanguage: String
-    public var googleVoice: String?
-    /// Google's hosts unless a test says otherwise.
-    public var googleEndpoints: GoogleCloudEndpoints
+    /// What either Google adapter needs: the service account, the language, and for
+    /// text-to-speech the voice.
+    public struct GoogleSettings: Sendable, Equatable {
+        public var account: GoogleServiceAccount
+        public var language: String
+        /// e.g. `en-US-Neural2-F`; nil lets Google choose for the language.
+        public var voice: String?
+        /// Google's hosts unless a test says otherwise.
+        public var endpoints: GoogleCloudEndpoints
 
-    public init(
-        speechToText: SpeechToTextEngine = .pocketsphinx, agent: AgentEngine = .script, textToSpeech: TextToSpeechEngine = .espeak,
-        agentScript: AgentScript = .default, openAI: OpenAIChatConfiguration? = nil,
-        googleServiceAccount: GoogleServiceAccount? = nil, googleLanguage: String = "en-US", googleVoice: String? = nil,
-        googleEndpoints: GoogleCloudEndpoints = .google
-    ) {
+        public init(account: GoogleServiceAccount, language: String = "en-US", voice: String? = nil, endpoints: GoogleCloudEndpoints = .google) {
+            self.account = account
+            self.language = language
+            self.voice = voice
+            self.endpoints = endpoints
+        }
+    }
+
+    /// Each choice carries the settings it cannot work without, so a configuration that
+    /// names a cloud engine always has its settings.
+    public enum SpeechToTextChoice: Sendable, Equatable {
+        case pocketsphinx
+        case google(GoogleSettings)
+    }
+
+    public enum AgentChoice: Sendable, Equatable {
+        case script(AgentScript)
+        case openai(OpenAIChatConfiguration)
+    }
+
+    public enum TextToSpeechChoice: Sendable, Equatable {
+        case espeak
+        case google(GoogleSettings)
+    }
+
+    public var speechToText: SpeechToTextChoice
+    public var agent: AgentChoice
+    public var textToSpeech: TextToSpeechChoice
+
+    public init(speechToText: SpeechToTextChoice = .pocketsphinx, agent: AgentChoice = .script(.default), textToSpeech: TextToSpeechChoice = .espeak) {
         self.speechToText = speechToText
         self.agent = agent
         self.textToSpeech = textToSpeech
-        self.agentScript = agentScript
-        self.openAI = openAI
-        self.googleServiceAccount = googleServiceAccount
-        self.googleLanguage = googleLanguage
-        self.googleVoice = googleVoice
-        self.googleEndpoints = googleEndpoints
     }
 
     /// All embedded.
@@ -77,22 +92,21 @@ public struct VoiceConfiguration: Sendable, Equatable {
             return engine
         }
 
-        var configuration = VoiceConfiguration(
-            speechToText: try choice("DIALER_STT", default: SpeechToTextEngine.pocketsphinx),
-            agent: try choice("DIALER_AGENT", default: AgentEngine.script),
-            textToSpeech: try choice("DIALER_TTS", default: TextToSpeechEngine.espeak),
-            googleLanguage: value("DIALER_GOOGLE_LANGUAGE") ?? "en-US",
-            googleVoice: value("DIALER_GOOGLE_TTS_VOICE")
-        )
+        let speechEngine = try choice("DIALER_STT", default: SpeechToTextEngine.pocketsphinx)
+        let agentEngine = try choice("DIALER_AGENT", default: AgentEngine.script)
+        let voiceEngine = try choice("DIALER_TTS", default: TextToSpeechEngine.espeak)
 
-        switch configuration.agent {
+        let agent: AgentChoice
+        switch agentEngine {
         case .script:
-            if let path = value("DIALER_AGENT_SCRIPT") {
-                do {
-                    configuration.agentScript = try AgentScript.load(contentsOfFile: path)
-                } catch {
-                    throw .agentScript(path: path, error)
-                }
+            guard let path = value("DIALER_AGENT_SCRIPT") else {
+                agent = .script(.default)
+                break
+            }
+            do {
+                agent = .script(try AgentScript.load(contentsOfFile: path))
+            } catch {
+                throw .agentScript(path: path, error)
             }
         case .openai:
             let choice = "DIALER_AGENT=openai"
@@ -112,56 +126,74 @@ public struct VoiceConfiguration: Sendable, Equatable {
                 }
                 timeout = .milliseconds(Int64((seconds * 1000).rounded()))
             }
-            configuration.openAI = OpenAIChatConfiguration(
-                baseURL: baseURL, model: model, apiKey: apiKey, timeout: timeout,
-                hintOptOutPhrases: configuration.speechToText == .google
-            )
+            agent = .openai(OpenAIChatConfiguration(
+                baseURL: baseURL, model: model, apiKey: apiKey, timeout: timeout, hintOptOutPhrases: speechEngine == .google
+            ))
         }
 
-        let googleChoices = [
-            configuration.speechToText == .google ? "DIALER_STT=google" : nil,
-            configuration.textToSpeech == .google ? "DIALER_TTS=google" : nil,
-        ].compactMap { $0 }
+        var google: GoogleSettings?
+        let googleChoices = [speechEngine == .google ? "DIALER_STT=google" : nil, voiceEngine == .google ? "DIALER_TTS=google" : nil].compactMap { $0 }
         if let first = googleChoices.first {
             guard let path = value("GOOGLE_APPLICATION_CREDENTIALS") else {
                 throw .missingSetting(choice: first, needs: "GOOGLE_APPLICATION_CREDENTIALS")
             }
             do {
-                configuration.googleServiceAccount = try GoogleServiceAccount.load(contentsOfFile: path)
+                google = GoogleSettings(
+                    account: try GoogleServiceAccount.load(contentsOfFile: path),
+                    language: value("DIALER_GOOGLE_LANGUAGE") ?? "en-US", voice: value("DIALER_GOOGLE_TTS_VOICE")
+                )
             } catch {
                 throw .serviceAccount(path: path, error)
             }
         }
+        let configuration = VoiceConfiguration(
+            speechToText: google.map { speechEngine == .google ? .google($0) : .pocketsphinx } ?? .pocketsphinx,
+            agent: agent,
+            textToSpeech: google.map { voiceEngine == .google ? .google($0) : .espeak } ?? .espeak
+        )
         try configuration.validate()
         return configuration
     }
 
-    /// Checks a configuration built in code the way ``fromEnvironment(_:)`` checks the
-    /// environment: every chosen adapter has its settings.
+    /// Checks what the types cannot: a script built in code is a usable script.
     public func validate() throws(VoiceConfigurationError) {
-        if agent == .openai && openAI == nil { throw .missingSetting(choice: "DIALER_AGENT=openai", needs: "DIALER_OPENAI_MODEL") }
-        if speechToText == .google && googleServiceAccount == nil {
-            throw .missingSetting(choice: "DIALER_STT=google", needs: "GOOGLE_APPLICATION_CREDENTIALS")
-        }
-        if textToSpeech == .google && googleServiceAccount == nil {
-            throw .missingSetting(choice: "DIALER_TTS=google", needs: "GOOGLE_APPLICATION_CREDENTIALS")
-        }
-        if agent == .script {
+        if case .script(let script) = agent {
             do {
-                try agentScript.validate()
+                try script.validate()
             } catch {
                 throw .agentScript(path: "(built-in)", error)
             }
         }
     }
 
+    /// The scripted agent's script, when the agent is scripted.
+    public var agentScript: AgentScript? {
+        if case .script(let script) = agent { return script }
+        return nil
+    }
+
+    /// The chat server's settings, when the agent is `openai`.
+    public var openAI: OpenAIChatConfiguration? {
+        if case .openai(let configuration) = agent { return configuration }
+        return nil
+    }
+
+    /// Google's settings, when either adapter is Google's.
+    public var google: GoogleSettings? {
+        if case .google(let settings) = speechToText { return settings }
+        if case .google(let settings) = textToSpeech { return settings }
+        return nil
+    }
+
     /// One line for the startup log: the engines and where the cloud ones go, no secrets.
     public var summary: String {
         let agentPart = switch agent {
         case .script: "script"
-        case .openai: "openai (\(openAI?.model ?? "?") at \(openAI?.baseURL ?? "?"))"
+        case .openai(let openAI): "openai (\(openAI.model) at \(openAI.baseURL))"
         }
-        return "stt=\(speechToText.rawValue) agent=\(agentPart) tts=\(textToSpeech.rawValue)"
+        let speech = if case .google = speechToText { "google" } else { "pocketsphinx" }
+        let voice = if case .google = textToSpeech { "google" } else { "espeak" }
+        return "stt=\(speech) agent=\(agentPart) tts=\(voice)"
     }
 }
 

@@ -11,7 +11,7 @@ import Prometheus
 public struct WebhookMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     /// Sees every inbound media frame's cost and every turn's latency as measured, for
-    /// `dialer bench media`, whose percentiles need the values, not histogram buckets.
+    /// `dialer-lab bench media`, whose percentiles need the values, not histogram buckets.
     public var mediaObserver: (any MediaObserver)?
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {

@@ -6,7 +6,7 @@ import Voice
 
 /// Every route `dialer serve` answers: on the public router, Twilio's voice, status and AMD
 /// webhooks and the health checks; on the admin router (an internal listener), the metrics.
-/// `dialer serve`, the tests (through HummingbirdTesting, without a socket) and `dialer bench
+/// `dialer serve`, the tests (through HummingbirdTesting, without a socket) and `dialer-lab bench
 /// webhooks` all build the service here, so what is tested and measured is what runs.
 public enum WebhookRouter {
     /// The public router. `conversations`, when given, is the media route's registry: while

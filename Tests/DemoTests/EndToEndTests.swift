@@ -6,7 +6,7 @@ import Store
 import TestSupport
 import Testing
 
-/// A 20-contact campaign through the real code paths, as `dialer demo` runs it: the import
+/// A 20-contact campaign through the real code paths, as `dialer-lab demo` runs it: the import
 /// from the Sandbox Salesforce, PlaceCall through the Sandbox Twilio, signed callbacks and
 /// the media WebSocket into the webhook service (PocketSphinx, the built-in script, espeak-ng),
 /// and the finalizer's Tasks back in the Sandbox Salesforce. The final state is read from

@@ -4,10 +4,10 @@ import Store
 import TestSupport
 import Testing
 
-/// The throwaway cluster `dialer demo`, `dialer chaos` and `dialer bench soak` run on.
+/// The throwaway cluster `dialer-lab demo`, `dialer-lab chaos` and `dialer-lab bench soak` run on.
 @Suite struct EphemeralPostgresTests {
     /// The server pg_ctl starts must hold nothing of the process that started it. Before, it
-    /// kept every descriptor open at the time: after a restart in `dialer chaos`, the Sandboxes'
+    /// kept every descriptor open at the time: after a restart in `dialer-lab chaos`, the Sandboxes'
     /// sockets outlived their close (a peer never saw it), and a `--keep` demo's ports stayed bound.
     @Test func theServerInheritsNoneOfOurDescriptorsAndRestartsAndIsRemoved() async throws {
         var ends: [Int32] = [0, 0]

@@ -1,4 +1,4 @@
-@testable import Dialer
+@testable import DialerLab
 import Foundation
 import Sandbox
 import TestSupport

@@ -1,4 +1,4 @@
-@testable import Dialer
+@testable import DialerLab
 import Foundation
 import PostgresNIO
 import Sandbox
@@ -53,9 +53,18 @@ import Twilio
         }
     }
 
-    /// One contact, dialed by a worker that SIGKILLs itself at `fault`; then `body`.
+    /// Where, around its call create, a worker is killed.
+    enum Fault {
+        /// The create reaches Twilio, which makes no call: to the worker, it died before its POST.
+        case beforeCallPost
+        /// Twilio has made the call, and the worker dies before it hears the call's SID.
+        case afterCallPost
+    }
+
+    /// One contact, dialed by a worker that the Sandbox Twilio's hook SIGKILLs at `fault`
+    /// (from outside: the production worker has no switch for it); then `body`.
     static func afterAWorkerDies(
-        at fault: String, queueDelay: Duration? = nil,
+        at fault: Fault, queueDelay: Duration? = nil,
         _ body: @Sendable (Database, DatabaseURL, SandboxTwilio, TwilioConfiguration) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { db, url in
@@ -63,9 +72,19 @@ import Twilio
             try await withSandboxTwilio(configure: { $0.simulatesCalls = queueDelay != nil }) { sandbox, twilio in
                 if let queueDelay { sandbox.faults.queueDelay = queueDelay }
                 _ = try await db.seedDialableCampaign(name: "crash", contacts: 1, ratePerSecond: 10)
-                let doomed = Self.worker(url, twilio, rate: 10, environment: ["DIALER_FAULT": fault])
+                let doomed = Self.worker(url, twilio, rate: 10)
+                // Gone before the Sandbox answers, so no answer can reach it.
+                let kill: @Sendable () async -> Void = {
+                    doomed.signal(SIGKILL)
+                    _ = await doomed.wait(timeout: .seconds(10))
+                }
+                switch fault {
+                case .beforeCallPost: sandbox.hooks.beforeCallCreate = { _ in await kill(); return .drop }
+                case .afterCallPost: sandbox.hooks.afterCallCreate = { _ in await kill() }
+                }
                 try doomed.start()
-                #expect(await doomed.wait(timeout: .seconds(30)) != nil, "\(doomed.text)")
+                #expect(await doomed.wait(timeout: .seconds(30)) == SIGKILL, "\(doomed.text)")
+                sandbox.hooks = .init()
                 try await body(db, url, sandbox, twilio)
             }
         }
@@ -83,7 +102,7 @@ import Twilio
     }
 
     @Test func aWorkerKilledRightAfterItsPostNeverLeadsToASecondCall() async throws {
-        try await Self.afterAWorkerDies(at: "kill-after-call-post") { db, url, sandbox, twilio in
+        try await Self.afterAWorkerDies(at: .afterCallPost) { db, url, sandbox, twilio in
             #expect(sandbox.calls.count == 1)
             #expect(try await Self.count(db, "SELECT count(*)::int FROM dialer.call_attempts WHERE state = 'dialing' AND call_sid IS NULL") == 1)
 
@@ -106,7 +125,7 @@ import Twilio
     /// than the survivor waits before it calls an attempt never placed: it has no start time
     /// yet, and must still be found.
     @Test func aCallQueuedLongerThanTheReconcileWaitIsFoundAndTheContactIsCalledOnce() async throws {
-        try await Self.afterAWorkerDies(at: "kill-after-call-post", queueDelay: .seconds(120)) { db, url, sandbox, twilio in
+        try await Self.afterAWorkerDies(at: .afterCallPost, queueDelay: .seconds(120)) { db, url, sandbox, twilio in
             #expect(sandbox.calls.count == 1)
             let expired = try await eventually(timeout: .seconds(10)) {
                 try await Self.count(db, "SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND lease_expires_at < now()") == 1
@@ -121,7 +140,7 @@ import Twilio
     }
 
     @Test func aWorkerKilledBeforeItsPostDialsOnceAfterTheCallsListShowsNoCall() async throws {
-        try await Self.afterAWorkerDies(at: "kill-before-call-post") { db, url, sandbox, twilio in
+        try await Self.afterAWorkerDies(at: .beforeCallPost) { db, url, sandbox, twilio in
             #expect(sandbox.calls.isEmpty)
 
             try await Self.survivorCompletesTheJob(db, url, twilio, environment: ["DIALER_RECONCILE_AFTER": "1"])

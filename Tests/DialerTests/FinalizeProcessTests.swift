@@ -20,15 +20,21 @@ import Testing
         )
     }
 
-    /// SIGKILL between Salesforce's answer and our commit, through the worker's fault hook.
+    /// SIGKILL between Salesforce writing the Tasks and our commit: the Sandbox Salesforce's
+    /// hook kills the worker once its Tasks exist, before it hears so.
     @Test func aWorkerKilledAfterSalesforceCreatedTasksLeavesExactlyOneTaskPerCall() async throws {
         try await TestDatabase.withFresh { db, url in
             try await withSandboxSalesforce { sandbox, configuration in
                 let campaign = try await EndedCalls.campaign(db)
                 let sids = try await EndedCalls.seed(db, campaignID: campaign, 30)
-                let first = Self.worker(url, configuration, ["DIALER_FAULT": "kill-after-task-write"])
+                let first = Self.worker(url, configuration)
+                sandbox.hooks.afterTaskWrite = {
+                    first.signal(SIGKILL)
+                    _ = await first.wait(timeout: .seconds(10))
+                }
                 try first.start()
                 #expect(await first.wait(timeout: .seconds(30)) == SIGKILL, "\(first.text)")
+                sandbox.hooks = .init()
                 #expect(!EndedCalls.tasksByCall(sandbox).isEmpty, "Salesforce made Tasks before the kill")
                 #expect(try await db.scalar("SELECT count(*)::int FROM dialer.task_syncs WHERE state = 'synced'", as: Int.self) == 0)
 

@@ -1,8 +1,8 @@
-@testable import Dialer
+@testable import DialerLab
 import Foundation
 import Testing
 
-/// How `dialer bench soak` judges memory, and the processes it reads it from.
+/// How `dialer-lab bench soak` judges memory, and the processes it reads it from.
 @Suite struct SoakReportTests {
     static func report(serve: [Int], worker: [Int]) -> SoakReport {
         var report = SoakReport(settings: .init(), postgres: [], logDirectory: "/tmp")

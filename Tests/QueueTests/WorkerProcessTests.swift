@@ -1,4 +1,3 @@
-
 import Foundation
 import PostgresNIO
 import Queue
@@ -16,15 +15,6 @@ import Testing
 
     static func probe(_ url: DatabaseURL, _ settings: [String: String]) -> ChildProcess {
         ChildProcess(Products.path("QueueProbeWorker"), environment: settings.merging(["DATABASE_URL": url.connectionString]) { a, _ in a })
-    }
-
-    /// A process's resident memory, from /proc (Linux).
-    static func residentBytes(pid: Int32) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
-        else { return nil }
-        return kilobytes * 1024
     }
 
     static func starts(_ db: Database) async throws -> Int {
@@ -47,7 +37,7 @@ import Testing
                     try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'", as: Int.self) == total
                 }
                 #expect(done, "\(child.text)")
-                return try #require(Self.residentBytes(pid: child.process.processIdentifier)) / 1_048_576
+                return try #require(child.residentBytes) / 1_048_576
             }
             let afterFirst = try await drain(15_000)
             let afterSecond = try await drain(30_000)

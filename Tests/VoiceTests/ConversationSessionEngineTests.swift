@@ -2,6 +2,7 @@ import Foundation
 import TestSupport
 import Testing
 import Voice
+import VoiceBenchmark
 
 @Suite(.runsAlone("real time: 20 ms frames and paced playback")) struct ConversationSessionEngineTests {
     /// The embedded engines end to end: espeak-ng speaks the opening, the callee's

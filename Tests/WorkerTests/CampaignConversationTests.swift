@@ -7,6 +7,7 @@ import Testing
 import Twilio
 import Voice
 import Webhooks
+import VoiceBenchmark
 
 /// One `dialer serve` media route, several campaigns: each call speaks its own campaign's
 /// script (the service's agent when the campaign has none), and a key the script names opts

@@ -9,6 +9,7 @@ import Testing
 import Twilio
 import Voice
 import Webhooks
+import VoiceBenchmark
 
 /// What a media stream may send that Twilio would not: the service counts it, skips it, and
 /// keeps serving, and a stream that names no attempt of ours is closed before it converses.

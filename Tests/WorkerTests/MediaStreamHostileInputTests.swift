@@ -10,6 +10,7 @@ import Voice
 import Testing
 import Twilio
 import Webhooks
+import VoiceBenchmark
 
 /// Seeded fuzzing of the media WebSocket, the one Twilio endpoint that is not a form POST:
 /// forged handshakes are a 400 (Hummingbird's answer to any refused upgrade), counted as

@@ -8,6 +8,7 @@ import Voice
 import Webhooks
 #if canImport(Glibc)
 import Glibc
+import VoiceBenchmark
 #endif
 
 /// Peers that hold a connection without finishing what they started: half a request head,

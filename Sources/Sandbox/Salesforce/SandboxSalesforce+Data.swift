@@ -154,7 +154,9 @@ extension SandboxSalesforce {
         if faults.writeLatency > .zero, request.method == .post || request.method == .patch {
             try await Task.sleep(for: faults.writeLatency)
         }
+        let (hooks, writesBefore) = state.withLock { ($0.hooks, $0.taskWrites) }
         let response = try await handler(context.parameters.get("version") ?? "v62.0")
+        if let after = hooks.afterTaskWrite, state.withLock({ $0.taskWrites }) > writesBefore { await after() }
         if faults.lostAnswerFraction > 0 && Double.random(in: 0..<1) < faults.lostAnswerFraction { return serverError }
         return response
     }

@@ -54,6 +54,7 @@ extension SandboxSalesforce {
         for (name, value) in fields { record[name] = value.soqlValue }
         record["CreatedDate"] = .dateTime(ISO8601DateFormatter().string(from: Date()))
         let id = insert([record])[0]
+        if record.type == "Task" { state.withLock { $0.taskWrites += 1 } }
         return SaveResult(id: id, errors: [])
     }
 
@@ -103,6 +104,7 @@ extension SandboxSalesforce {
             guard var record = state.records[id], record.type.lowercased() == type.lowercased() else { return false }
             for (name, value) in fields where name.lowercased() != "id" { record[name] = value.soqlValue }
             state.records[id] = record
+            if record.type == "Task" { state.taskWrites += 1 }
             return true
         }
         return found ? SaveResult(id: id, errors: []) : nil

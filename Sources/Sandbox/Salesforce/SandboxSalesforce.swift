@@ -3,7 +3,7 @@ import Hummingbird
 import Salesforce
 import Synchronization
 
-/// A loopback stand-in for Salesforce's REST API, for the tests and `dialer demo`.
+/// A loopback stand-in for Salesforce's REST API, for the tests and `dialer-lab demo`.
 ///
 /// It verifies JWT bearer assertions like Salesforce does, answers a real subset of SOQL over
 /// its Contact and Task records with `nextRecordsUrl` paging, accepts Task and Contact writes
@@ -85,6 +85,9 @@ public final class SandboxSalesforce: Sendable {
         var tokens: Set<String> = []
         var cursors: [String: Cursor] = [:]
         var faults = Faults()
+        var hooks = Hooks()
+        /// Task creates and updates carried out, for `Hooks.afterTaskWrite`.
+        var taskWrites = 0
         var log: [LoggedRequest] = []
         var nextID = 1
         var dataRequests = 0

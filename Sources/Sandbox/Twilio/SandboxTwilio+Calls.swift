@@ -23,6 +23,14 @@ extension SandboxTwilio {
         } else if request.method == .post && request.uri.path.hasSuffix("/Calls.json"), let retryAfter = takeTooManyRequests() {
             answer = Self.error(429, 20429, "Too Many Requests")
             headers[.retryAfter] = String(retryAfter)
+        } else if request.method == .post && request.uri.path.hasSuffix("/Calls.json") {
+            let hooks = self.hooks, to = form["To"]?.first ?? ""
+            if await hooks.beforeCallCreate?(to) == .drop {
+                answer = Self.error(503, 20503, "Service Unavailable")
+            } else {
+                answer = body(form)
+                if let after = hooks.afterCallCreate, answer.status == 201 { await after(to) }
+            }
         } else {
             answer = body(form)
         }

@@ -148,6 +148,7 @@ public final class SandboxTwilio: Sendable {
         var calleeScripts: [String: CalleeScript] = [:]
         var mediaSessions: [MediaSessionLog] = []
         var faults = Faults()
+        var hooks = Hooks()
         var callbackDelivery = CallbackDelivery()
         var log: [LoggedRequest] = []
         var deliveries: [Delivery] = []

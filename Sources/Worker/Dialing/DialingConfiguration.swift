@@ -48,18 +48,7 @@ public struct DialingConfiguration: Sendable {
     }
 }
 
-/// Test hooks at the two instants a crash matters most. `dialer worker` sets them from
-/// `DIALER_FAULT` (`kill-before-call-post`, `kill-after-call-post`) for the crash tests.
-public struct DialingFaults: Sendable {
-    /// After the attempt row is committed, before the POST.
-    public var beforeCallPost: (@Sendable () -> Void)?
-    /// After Twilio accepted the call, before its CallSid is recorded.
-    public var afterCallPost: (@Sendable () -> Void)?
-
-    public init() {}
-}
-
-/// What the PlaceCall job tells about its pacing, for metrics and `dialer bench pacing`.
+/// What the PlaceCall job tells about its pacing, for metrics and `dialer-lab bench pacing`.
 public protocol DialingObserver: Sendable {
     /// A rate slot was reserved (or found full) in `latency`: one round trip to Postgres.
     func slotReserved(latency: Duration)

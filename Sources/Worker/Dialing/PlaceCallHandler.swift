@@ -34,7 +34,6 @@ public struct PlaceCallHandler: JobWorker {
     let limiter: CallRateLimiter
     let twilio: TwilioClient
     let configuration: DialingConfiguration
-    let faults: DialingFaults
     let observer: any DialingObserver
     /// Creates this process has sent and not yet heard back from.
     let creates = CreatesInFlight()
@@ -44,7 +43,7 @@ public struct PlaceCallHandler: JobWorker {
     let logger: Logger
 
     public init(
-        database: Database, twilio: TwilioClient, configuration: DialingConfiguration, faults: DialingFaults = .init(),
+        database: Database, twilio: TwilioClient, configuration: DialingConfiguration,
         observer: any DialingObserver = NoDialingObserver(), backoff: RetryBackoff = RetryBackoff(base: 15, factor: 2, cap: 600, jitter: 0.2),
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
@@ -53,7 +52,6 @@ public struct PlaceCallHandler: JobWorker {
         limiter = CallRateLimiter(database: database)
         self.twilio = twilio
         self.configuration = configuration
-        self.faults = faults
         self.observer = observer
         self.backoff = backoff
         self.now = now
@@ -198,7 +196,6 @@ public struct PlaceCallHandler: JobWorker {
         if configuration.machineDetection { request.asyncAmdStatusCallback = "\(base)/twilio/amd?attempt=\(id)" }
         let metadata: Logger.Metadata = ["attempt": "\(id)", "contact": "\(context.contactID)", "to": "\(Self.masked(attempt.to))"]
 
-        faults.beforeCallPost?()
         observer.callPosted(late: .microseconds(Int64(-slot.timeIntervalSinceNow * 1e6)))
         let call: TwilioCall
         do {
@@ -231,7 +228,6 @@ public struct PlaceCallHandler: JobWorker {
             _ = try await Task.detached { try await attempts.markUnknown(attempt.id, message: "\(error)") }.value
             throw error
         }
-        faults.afterCallPost?()
         try await attempts.markPlaced(attempt.id, callSID: call.sid)
         logger.info("call placed", metadata: metadata.merging(["call_sid": "\(call.sid)"]) { $1 })
         return .completed

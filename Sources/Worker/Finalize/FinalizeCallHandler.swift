@@ -30,8 +30,9 @@ public struct FinalizeCallHandler: JobWorker {
     let configuration: FinalizeConfiguration
     let retryBackoff: RetryBackoff
     let logger: Logger
-    /// For fault-injection tests: runs after Salesforce answered a write, before anything is
-    /// recorded. Throwing there, or killing the process, is a finalizer dying at the worst moment.
+    /// For in-process fault-injection tests: runs after Salesforce answered a write, before
+    /// anything is recorded; throwing there is a finalizer dying at the worst moment. The
+    /// production worker never sets it (process tests kill it from the Sandbox Salesforce).
     let afterWrite: (@Sendable ([String]) async throws -> Void)?
 
     public init(

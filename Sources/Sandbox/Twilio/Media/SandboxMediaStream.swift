@@ -11,7 +11,7 @@ import Twilio
 /// dialer's audio is played, its marks echoed and its `clear`s honoured; `stop` when the
 /// callee hangs up. Only loopback URLs are ever opened.
 ///
-/// `SandboxTwilio` runs one per answered call; `dialer bench media` runs hundreds at once.
+/// `SandboxTwilio` runs one per answered call; `dialer-lab bench media` runs hundreds at once.
 public struct SandboxMediaStream: Sendable {
     let stream: ConnectStream
     let accountSID: String

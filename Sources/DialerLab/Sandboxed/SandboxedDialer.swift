@@ -1,0 +1,136 @@
+import Demo
+import DialerServices
+import Foundation
+import Logging
+import Salesforce
+import Sandbox
+import Store
+
+/// Both Sandboxes on loopback ports of this process, seeded with a campaign's contacts, and
+/// the environment that points `dialer worker` and `dialer serve` child processes at them and
+/// at one database: the stack `dialer-lab chaos` breaks and `dialer-lab bench soak` loads.
+struct SandboxedDialer: Sendable {
+    struct Settings: Sendable {
+        var contacts: Int
+        var rate: Double
+        var seed: UInt64 = 11
+        /// Extra environment for the children.
+        var environment: [String: String] = [:]
+    }
+
+    let salesforce: SandboxSalesforce
+    let twilio: SandboxTwilio
+    /// For the child processes: the database, both Sandboxes, the webhooks' public URL.
+    let environment: [String: String]
+    /// The port `dialer serve` is to listen on (the public URL's).
+    let servePort: Int
+    /// Its admin listener's (`/metrics`): a port of its own, not the default, which another
+    /// `dialer serve` on this host may hold.
+    let adminPort: Int
+    /// Where the children's logs go.
+    let directory: String
+
+    static let from = "+14155550100"
+
+    static func with<Result: Sendable>(
+        _ settings: Settings, url: DatabaseURL, logger: Logger, _ body: @Sendable (SandboxedDialer) async throws -> Result
+    ) async throws -> Result {
+        let keys = try ConnectedAppKeys.generate()
+        let salesforce = SandboxSalesforce(configuration: .init(
+            clientID: "3MVG9dialerSandboxedConsumerKey", username: "sandboxed@dialer.test", publicKeyPEM: keys.publicKeyPEM, pageSize: 200
+        ))
+        salesforce.seedContacts(settings.contacts, seed: settings.seed)
+        var configuration = SandboxTwilio.Configuration(
+            accountSID: "ACsandboxed00000000000000000000000", authToken: UUID().uuidString, ownedNumbers: [from]
+        )
+        configuration.callsPerSecond = settings.rate
+        // The REST calls use an API key, as the README advises in production; the Auth Token
+        // still signs the webhooks, as on Twilio.
+        let apiKey = (sid: "SKsandboxed00000000000000000000000", secret: UUID().uuidString)
+        configuration.apiKeys = [apiKey.sid: apiKey.secret]
+        // Few conversations (each runs the embedded recognizer in dialer serve): what these
+        // runs load and break is the plumbing.
+        configuration.outcomeMix = [
+            .init(.human, weight: 8), .init(.machine, weight: 20), .init(.busy, weight: 25), .init(.noAnswer, weight: 25),
+            .init(.failed, weight: 17), .init(.refused(status: 400, code: 21217), weight: 5),
+        ]
+        configuration.defaultCalleeScript = .says("no")
+        configuration.timing.ring = .milliseconds(800)
+        configuration.timing.talk = .seconds(2)
+        let twilio = SandboxTwilio(configuration: configuration)
+        defer { twilio.shutdown() }
+        let (accountSID, authToken) = (configuration.accountSID, configuration.authToken)
+        let directory = NSTemporaryDirectory() + "dialer-sandboxed-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+
+        return try await withLoopbackServer(salesforce.router(), logger: logger) { salesforcePort in
+            salesforce.baseURL = "http://127.0.0.1:\(salesforcePort)"
+            return try await withLoopbackServer(twilio.router(), logger: logger) { twilioPort in
+                let port = try LoopbackPort.unused()
+                let adminPort = try LoopbackPort.unused()
+                let environment = [
+                    "DATABASE_URL": url.connectionString, "LOG_LEVEL": "warning",
+                    "SALESFORCE_CLIENT_ID": "3MVG9dialerSandboxedConsumerKey", "SALESFORCE_USERNAME": "sandboxed@dialer.test",
+                    "SALESFORCE_LOGIN_URL": salesforce.baseURL, "SALESFORCE_AUDIENCE": salesforce.configuration.audience,
+                    "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
+                    "TWILIO_ACCOUNT_SID": accountSID, "TWILIO_AUTH_TOKEN": authToken,
+                    "TWILIO_API_KEY": apiKey.sid, "TWILIO_API_SECRET": apiKey.secret,
+                    "TWILIO_BASE_URL": "http://127.0.0.1:\(twilioPort)", "DIALER_PUBLIC_URL": "http://127.0.0.1:\(port)",
+                    "TWILIO_CALLS_PER_SECOND": "\(settings.rate)",
+                    // 15:00 in New York is 09:00 in Honolulu: every zone's window is open for hours,
+                    // whatever the hour the run starts.
+                    "DIALER_WINDOW_CLOCK_START": ISO8601DateFormatter().string(from: DemoClock(factor: 1, easternHour: 15, minute: 0).now()),
+                ].merging(settings.environment) { _, new in new }
+                return try await body(SandboxedDialer(
+                    salesforce: salesforce, twilio: twilio, environment: environment, servePort: port, adminPort: adminPort,
+                    directory: directory
+                ))
+            }
+        }
+    }
+
+    /// The children, started from the production `dialer` binary.
+    func processes(_ specs: [DialerProcesses.Spec]) -> DialerProcesses {
+        DialerProcesses(
+            executable: DialerBinary.url, environment: environment,
+            directory: directory, specs: specs
+        )
+    }
+
+    static func worker(_ name: String) -> DialerProcesses.Spec {
+        .init(name: name, arguments: ["worker", "--lease", "5", "--concurrency", "60"])
+    }
+
+    /// A short drain: the runs stop their children with 10 s of grace, and a call still open
+    /// then has the agent's goodbye instead of being cut off.
+    func serve() -> DialerProcesses.Spec {
+        .init(name: "serve", arguments: ["serve", "--port", "\(servePort)", "--admin-port", "\(adminPort)", "--drain-timeout", "3"])
+    }
+
+    /// The most rate slots the dialer's attempts took in any one second: each POST leaves at
+    /// its slot or not at all (a slot given up deletes its attempt), so this is the rate as the
+    /// dialer sent it, whatever the receiving Sandbox's own timing.
+    static func busiestSlotSecond(_ db: Database, logger: Logger) async throws -> Int {
+        var slots: [Double] = []
+        for try await slot in try await db.client.query(
+            "SELECT extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL", logger: logger
+        ).decode(Double.self) { slots.append(slot) }
+        return RateWindow.busiest(slots)
+    }
+
+    /// The campaign of every seeded contact, created as `dialer campaign create` would.
+    static func createCampaign(url: DatabaseURL, name: String, rate: Double, logger: Logger) async throws -> Int64 {
+        try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
+            let query = SOQLQuery(fields: SalesforceContact.fields, object: "Contact", condition: try SOQLParser.parseCondition("LastName != null"))
+            var campaign = NewCampaign(name: name, soql: query.soql, fromNumber: from)
+            campaign.ratePerSecond = rate
+            campaign.maxConcurrentCalls = 100
+            campaign.maxAttempts = 2
+            campaign.retryDelays = ["busy": 3, "no-answer": 3, "machine": 3, "failed": 3]
+            // No campaign window narrower than the quiet hours: windows are the demo's concern.
+            campaign.windowStart = "00:00"
+            campaign.windowEnd = "23:59"
+            return try await CampaignStore(database: db).create(campaign)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import AsyncHTTPClient
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import Store
+import Twilio
+import Voice
+import Webhooks
+
+/// The composition root of the webhook service: the routes `dialer serve` answers Twilio on,
+/// built from a ``ServeConfiguration``. `dialer serve` and the demo build them here.
+public struct WebhookServices {
+    /// POST /twilio/voice, /status, /amd, GET /healthz, /readyz.
+    public let router: Router<BasicRequestContext>
+    /// WS /twilio/media.
+    public let media: Router<BasicWebSocketRequestContext>
+    /// GET /metrics, for the admin listener.
+    public let admin: Router<BasicRequestContext>
+    public let metrics: WebhookMetrics
+    /// The calls in progress, which a drain waits for.
+    public let conversations: LiveConversations
+
+    /// Builds the voice the configuration chooses (a cloud adapter's key is checked here, at
+    /// start) and the routes around it.
+    public static func make(
+        _ configuration: ServeConfiguration, database: Database, statusWriters: Int = CallStore.defaultStatusWriters,
+        limits: MediaStreamLimits = MediaStreamLimits(), http: HTTPClient = .shared, logger: Logger
+    ) async throws -> WebhookServices {
+        var control: (any CallControl)?
+        switch configuration.control {
+        case .configured(let twilio): control = TwilioClient(configuration: twilio, logger: logger)
+        case .notConfigured(let reason): logger.warning("answering machines will be recorded, not hung up on: \(reason)")
+        }
+        let metrics = WebhookMetrics()
+        let voice = try await VoiceComponents.make(configuration.voice, http: http, logger: logger)
+        let conversations = LiveConversations()
+        let router = WebhookRouter.make(
+            database: database, configuration: configuration.webhooks, control: control, metrics: metrics, statusWriters: statusWriters,
+            conversations: conversations
+        )
+        let media = WebhookRouter.makeMedia(
+            database: database, configuration: configuration.webhooks, voice: voice, metrics: metrics, limits: limits, conversations: conversations
+        )
+        return WebhookServices(router: router, media: media, admin: WebhookRouter.makeAdmin(metrics: metrics), metrics: metrics, conversations: conversations)
+    }
+}
