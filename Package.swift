@@ -208,7 +208,9 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Queue", "Store", "Salesforce", "Sandbox", "Twilio", "Demo",
+                "Queue", "Store", "Salesforce", "Sandbox", "Twilio", "Worker", "Webhooks", "Voice", "Demo",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -245,25 +247,36 @@ let package = Package(
         ),
         // The dialer command, run as a child process the way operators run it.
         // Both executables, run as child processes the way operators and the lab run them.
-        .testTarget(name: "DialerTests", dependencies: ["Dialer", "DialerLab", "Store", "Salesforce", "Sandbox", "Twilio", "TestSupport"]),
+        .testTarget(
+            name: "DialerTests",
+            dependencies: [
+                "Dialer", "DialerLab", "Store", "Salesforce", "Sandbox", "Twilio", "Voice", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         // The typed configuration: what is refused, and why.
         .testTarget(name: "DialerServicesTests", dependencies: ["DialerServices", "Voice", "TestSupport"]),
-        // "Dialer" here (and in WorkerTests) builds the binary these suites run as a child
-        // process; no test imports its code.
+        // "Dialer" here builds the binary MigrationTests runs as a child process (three
+        // concurrent `dialer migrate`s); no test imports its code.
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
         // The end-to-end test: a whole campaign through the real code paths, as `dialer demo` runs it.
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Store", "Sandbox", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Store", "Worker", "Webhooks", "Backoff", "Salesforce", "Sandbox", "TestSupport", "QueueProbeWorker", "Dialer", "Voice", "VoiceBenchmark",
+        .testTarget(name: "WorkerTests", dependencies: ["Queue", "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "TestSupport", "Voice",
                                                         .product(name: "AsyncHTTPClient", package: "async-http-client"),
                                                         .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                                                         .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),
         .testTarget(
             name: "WebhooksTests",
             dependencies: [
-                "Webhooks", "TestSupport", "Store", "Twilio", "Sandbox",
+                "Webhooks", "TestSupport", "Store", "Twilio", "Sandbox", "Voice", "VoiceBenchmark",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),
     ],
     swiftLanguageModes: [.v6]
 )

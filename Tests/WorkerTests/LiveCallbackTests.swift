@@ -15,78 +15,6 @@ import Worker
 /// callbacks reach the webhook service over a real loopback socket, signed as Twilio signs:
 /// the rows must tell the truth however the callbacks arrive.
 @Suite struct LiveCallbackTests {
-    /// Runs the webhook service on a loopback port, with the Sandbox's Auth Token, for `body`
-    /// (its public URL as argument).
-    static func withWebhooks(
-        _ dialing: Dialing, voice: VoiceComponents? = nil, _ body: @Sendable (String) async throws -> Void
-    ) async throws {
-        try await withWebhookService(dialing, voice: voice) { service in try await body(service.publicURL) }
-    }
-
-    /// The two listeners `dialer serve` runs: the public one (Twilio's routes, health) and
-    /// the admin one (`/metrics`).
-    struct WebhookService: Sendable {
-        let publicURL: String
-        let adminURL: String
-        let port: Int
-    }
-
-    /// Runs the webhook service as `dialer serve` builds it, on loopback ports, with the
-    /// Sandbox's Auth Token, for `body`.
-    static func withWebhookService(
-        _ dialing: Dialing, voice: VoiceComponents? = nil, timeouts: ServerTimeouts = ServerTimeouts(),
-        limits: MediaStreamLimits = MediaStreamLimits(), _ body: @Sendable (WebhookService) async throws -> Void
-    ) async throws {
-        let port = try LoopbackPort.unused()
-        let adminPort = try LoopbackPort.unused()
-        let service = WebhookService(publicURL: "http://127.0.0.1:\(port)", adminURL: "http://127.0.0.1:\(adminPort)", port: port)
-        let configuration = TwilioWebhookConfiguration(
-            publicURL: service.publicURL, authToken: dialing.sandbox.configuration.authToken, accountSID: dialing.sandbox.configuration.accountSID
-        )
-        let metrics = WebhookMetrics()
-        let router = WebhookRouter.make(database: dialing.db, configuration: configuration, control: nil, metrics: metrics)
-        // Not HummingbirdTesting's live mode: it binds a port of its own choosing, and the
-        // public URL must be known before the service starts.
-        let address = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
-        let admin = Application(
-            router: WebhookRouter.makeAdmin(metrics: metrics), configuration: .init(address: .hostname("127.0.0.1", port: adminPort)),
-            logger: TestDatabase.testLogger
-        )
-        if let voice {
-            let media = WebhookRouter.makeMedia(database: dialing.db, configuration: configuration, voice: voice, metrics: metrics, limits: limits)
-            let app = Application(
-                router: router, server: WebhookRouter.server(media: media, timeouts: timeouts, metrics: metrics), configuration: address,
-                logger: TestDatabase.testLogger
-            )
-            try await serve(app, admin: admin, service, body)
-        } else {
-            try await serve(Application(router: router, configuration: address, logger: TestDatabase.testLogger), admin: admin, service, body)
-        }
-    }
-
-    private static func serve(
-        _ app: some ApplicationProtocol, admin: some ApplicationProtocol, _ service: WebhookService, _ body: @Sendable (WebhookService) async throws -> Void
-    ) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            group.addTask { try await admin.runService() }
-            let up = try await eventually(timeout: .seconds(10)) {
-                let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: service.publicURL + "/healthz"), timeout: .seconds(1))
-                let metrics = try? await HTTPClient.shared.execute(HTTPClientRequest(url: service.adminURL + "/metrics"), timeout: .seconds(1))
-                return response?.status == .ok && metrics?.status == .ok
-            }
-            guard up else { throw TestSetupError("the webhook service did not start") }
-            try await body(service)
-            group.cancelAll()
-        }
-    }
-
-    /// The admin listener's `/metrics` text.
-    static func scrape(_ service: WebhookService) async throws -> String {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: service.adminURL + "/metrics"), timeout: .seconds(5))
-        return String(buffer: try await response.body.collect(upTo: 1 << 20))
-    }
-
     /// Places one call to each contact and waits until both calls have ended in the database.
     static func dialAll(_ dialing: Dialing, publicURL: String, timeout: Duration = .seconds(15)) async throws {
         let handler = dialing.handler(publicURL: publicURL)
@@ -129,7 +57,7 @@ import Worker
             dialing.sandbox.script(Dialing.number(0), .human)
             dialing.sandbox.script(Dialing.number(1), .busy)
             dialing.sandbox.callbackDelivery = delivery
-            try await Self.withWebhooks(dialing) { publicURL in
+            try await LiveWebhooks.withWebhooks(dialing) { publicURL in
                 try await Self.dialAll(dialing, publicURL: publicURL)
                 // Every callback was delivered, signed, and accepted.
                 let statuses = dialing.sandbox.deliveries.filter { $0.kind == .status }

@@ -19,23 +19,6 @@ import Webhooks
         VoiceComponents(speechToText: PocketSphinxSpeechToText(), agent: try ScriptedAgent(script: .default), textToSpeech: EspeakTextToSpeech())
     }
 
-    struct Entry: Equatable, CustomStringConvertible {
-        var speaker: String
-        var text: String
-        var interrupted: Bool
-        var description: String { "\(speaker)\(interrupted ? "(interrupted)" : ""): \(text)" }
-    }
-
-    static func transcript(_ db: Database, contact: Int64) async throws -> [Entry] {
-        try await db.rows(
-            """
-            SELECT t.speaker, t.text, t.interrupted FROM dialer.transcript_entries t
-            JOIN dialer.call_attempts a ON a.id = t.attempt_id WHERE a.contact_id = \(contact) ORDER BY t.seq
-            """,
-            as: (String, String, Bool).self
-        ).map { Entry(speaker: $0.0, text: $0.1, interrupted: $0.2) }
-    }
-
     /// Three callees at once: one answers "yes" and then "morning", one opts out, one talks
     /// over the agent's second question.
     @Test func conversationsLeaveTheirTranscriptsOptOutsAndBargeIns() async throws {
@@ -50,7 +33,7 @@ import Webhooks
             // "Great. Is the morning or the afternoon better for you?": cut in a second into it.
             dialing.sandbox.speak(Dialing.number(2), CalleeScript([.init("yes"), .init("afternoon", cue: .duringAgent(after: .seconds(1)))]))
 
-            try await LiveCallbackTests.withWebhooks(dialing, voice: try Self.embeddedVoice()) { publicURL in
+            try await LiveWebhooks.withWebhooks(dialing, voice: try Self.embeddedVoice()) { publicURL in
                 try await LiveCallbackTests.dialAll(dialing, publicURL: publicURL, timeout: .seconds(90))
                 // The socket closes before the stream's last rows land: wait for its end row.
                 let closed = try await eventually(timeout: .seconds(15)) {
@@ -60,7 +43,7 @@ import Webhooks
             }
 
             // "yes" is recognised in grammar mode and the conversation follows the script.
-            let agreed = try await Self.transcript(dialing.db, contact: dialing.contacts[0])
+            let agreed = try await TranscriptRow.all(dialing.db, contact: dialing.contacts[0])
             #expect(agreed.map(\.speaker) == ["agent", "callee", "agent", "callee", "agent"], "\(agreed)")
             #expect(agreed.first?.text.hasSuffix(interest) == true)
             #expect(agreed.filter { $0.speaker == "callee" }.map(\.text) == ["yes", "morning"])
@@ -73,7 +56,7 @@ import Webhooks
             #expect(intents == ["interested", "morning"])
 
             // The opt-out: the number is on the DNC list and the contact is marked.
-            let optedOut = try await Self.transcript(dialing.db, contact: dialing.contacts[1])
+            let optedOut = try await TranscriptRow.all(dialing.db, contact: dialing.contacts[1])
             #expect(optedOut.filter { $0.speaker == "callee" }.map(\.text) == ["stop calling me"], "\(optedOut)")
             let listed = try await dialing.db.scalar("SELECT reason FROM dialer.dnc WHERE phone_e164 = \(Dialing.number(1))", as: String?.self)
             #expect(listed == "opt_out")
@@ -85,7 +68,7 @@ import Webhooks
             // The barge-in: Twilio got a clear, and the question is marked interrupted.
             let session = try #require(dialing.sandbox.mediaSessions.first { $0.customParameters["contact"] == String(dialing.contacts[2]) })
             #expect(!session.clearsAtMs.isEmpty)
-            let talkedOver = try await Self.transcript(dialing.db, contact: dialing.contacts[2])
+            let talkedOver = try await TranscriptRow.all(dialing.db, contact: dialing.contacts[2])
             #expect(talkedOver.contains { $0.speaker == "agent" && $0.interrupted && $0.text.hasSuffix(time) }, "\(talkedOver)")
             #expect(talkedOver.filter { $0.speaker == "callee" }.map(\.text) == ["yes", "afternoon"])
             #expect(talkedOver.last?.speaker == "agent" && talkedOver.last?.interrupted == false)
@@ -103,7 +86,7 @@ import Webhooks
     /// and is counted; the same handshake signed opens one.
     @Test func onlyASignedHandshakeOpensTheStream() async throws {
         try await Dialing.with(contacts: 0) { dialing in
-            try await LiveCallbackTests.withWebhookService(dialing, voice: try Self.embeddedVoice()) { service in
+            try await LiveWebhooks.withWebhookService(dialing, voice: try Self.embeddedVoice()) { service in
                 let publicURL = service.publicURL
                 let url = "ws" + publicURL.dropFirst("http".count) + "/twilio/media"
                 let signed = TwilioSignature(authToken: dialing.sandbox.configuration.authToken).signature(url: url)
@@ -124,7 +107,7 @@ import Webhooks
                 #expect(await opens(forged) == false)
                 #expect(await opens(signed) == true)
                 // The metrics are on the admin listener only.
-                let text = try await LiveCallbackTests.scrape(service)
+                let text = try await LiveWebhooks.scrape(service)
                 let publicMetrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: publicURL + "/metrics"), timeout: .seconds(5))
                 #expect(publicMetrics.status == .notFound)
                 #expect(text.contains(#"dialer_twilio_signature_failures_total{route="/twilio/media"} 2"#))

@@ -28,7 +28,7 @@ import VoiceBenchmark
 
     @Test func slowRequestsAreCutOffAndTheServiceStillAnswers() async throws {
         try await Dialing.with(contacts: 0) { dialing in
-            try await LiveCallbackTests.withWebhookService(
+            try await LiveWebhooks.withWebhookService(
                 dialing, voice: ConversationBenchmark.standIns, timeouts: Self.timeouts, limits: Self.limits
             ) { service in
                 // Half a head.
@@ -74,7 +74,7 @@ import VoiceBenchmark
 
                 let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: service.publicURL + "/healthz"), timeout: .seconds(5))
                 #expect(health.status == .ok)
-                let metrics = try await LiveCallbackTests.scrape(service)
+                let metrics = try await LiveWebhooks.scrape(service)
                 #expect(Self.sample(metrics, #"dialer_http_connection_timeouts_total{waiting_for="header"}"#) == 1, "\(metrics)")
                 #expect(Self.sample(metrics, #"dialer_http_connection_timeouts_total{waiting_for="body"}"#) == 2)
                 // The test's own HTTP client keeps its connections alive too: at least ours.
@@ -85,7 +85,7 @@ import VoiceBenchmark
 
     @Test func aSignedMediaSocketWithoutAStartIsClosed() async throws {
         try await Dialing.with(contacts: 0) { dialing in
-            try await LiveCallbackTests.withWebhookService(
+            try await LiveWebhooks.withWebhookService(
                 dialing, voice: ConversationBenchmark.standIns, timeouts: Self.timeouts, limits: Self.limits
             ) { service in
                 let token = dialing.sandbox.configuration.authToken
@@ -116,7 +116,7 @@ import VoiceBenchmark
                 #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.media_streams", as: Int.self) == 0)
                 let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: service.publicURL + "/healthz"), timeout: .seconds(5))
                 #expect(health.status == .ok)
-                let metrics = try await LiveCallbackTests.scrape(service)
+                let metrics = try await LiveWebhooks.scrape(service)
                 #expect(Self.sample(metrics, "dialer_media_streams_open") == 0, "\(metrics)")
             }
         }

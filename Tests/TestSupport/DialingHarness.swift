@@ -3,28 +3,36 @@ import Logging
 import Sandbox
 import Queue
 import Store
-import TestSupport
 import Twilio
 import Worker
 
 /// An active campaign of callable contacts, a Sandbox Twilio, and a PlaceCall handler whose
 /// clock says `now` (noon in New York unless told otherwise).
-struct Dialing {
-    let db: Database
+public struct Dialing: Sendable {
+    public let db: Database
     /// The database's URL, for child processes; nil in a harness made by hand.
-    var url: DatabaseURL?
-    let sandbox: SandboxTwilio
-    let twilio: TwilioConfiguration
-    let campaignID: Int64
-    let contacts: [Int64]
+    public var url: DatabaseURL?
+    public let sandbox: SandboxTwilio
+    public let twilio: TwilioConfiguration
+    public let campaignID: Int64
+    public let contacts: [Int64]
 
-    static let from = "+14155550100"
+    public init(db: Database, url: DatabaseURL? = nil, sandbox: SandboxTwilio, twilio: TwilioConfiguration, campaignID: Int64, contacts: [Int64]) {
+        self.db = db
+        self.url = url
+        self.sandbox = sandbox
+        self.twilio = twilio
+        self.campaignID = campaignID
+        self.contacts = contacts
+    }
+
+    public static let from = "+14155550100"
     /// 2026-11-25 12:00 in New York.
-    static let noonInNewYork = Date(timeIntervalSince1970: 1_795_626_000)
+    public static let noonInNewYork = Date(timeIntervalSince1970: 1_795_626_000)
 
-    static func number(_ index: Int) -> String { "+1212555\(String(format: "%04d", 1000 + index))" }
+    public static func number(_ index: Int) -> String { "+1212555\(String(format: "%04d", 1000 + index))" }
 
-    static func with(
+    public static func with(
         contacts: Int = 1, maxConcurrentCalls: Int = 10, configure: @escaping @Sendable (inout SandboxTwilio.Configuration) -> Void = { _ in },
         _ body: @Sendable (Dialing) async throws -> Void
     ) async throws {
@@ -53,7 +61,7 @@ struct Dialing {
         }
     }
 
-    func handler(
+    public func handler(
         now: Date = Dialing.noonInNewYork, reconcileAfter: Duration = .seconds(120), callsPerSecond: Double = 50,
         publicURL: String = "http://127.0.0.1:9/hooks"
     ) -> PlaceCallHandler {
@@ -68,7 +76,7 @@ struct Dialing {
 
     /// Enqueues the contact's place_call job as the import does.
     @discardableResult
-    func enqueue(_ contact: Int64) async throws -> Int64 {
+    public func enqueue(_ contact: Int64) async throws -> Int64 {
         try await JobQueue(database: db).enqueue(PlaceCallArgs(contactID: contact), groupID: campaignID).id
     }
 
@@ -76,7 +84,7 @@ struct Dialing {
     /// outcome back as a worker would (a thrown error leaves the job running). A job that gave
     /// up a rate slot it woke too late for (a loaded test machine) runs again at once, as it
     /// would in a worker.
-    func runOnce(_ handler: PlaceCallHandler) async throws -> JobOutcome {
+    public func runOnce(_ handler: PlaceCallHandler) async throws -> JobOutcome {
         let queue = JobQueue(database: db)
         let jobs = try await queue.claim(kinds: [CampaignStore.placeCallKind], limit: 1, owner: "test", lease: .seconds(60))
         guard let job = jobs.first else { throw TestSetupError("no place_call job to claim") }
@@ -94,7 +102,7 @@ struct Dialing {
     /// for a running one, its worker had died and its lease had been rescued).
     /// A placed attempt for the first contact as `callSID`, and the `start` custom parameters
     /// that name it (the voice webhook's, less the token `MediaRouteRobustnessTests.start` adds).
-    func placedAttempt(callSID: String) async throws -> (attempt: UUID, parameters: [String: String]) {
+    public func placedAttempt(callSID: String) async throws -> (attempt: UUID, parameters: [String: String]) {
         let contact = contacts[0]
         let attempt = try await db.scalar(
             """
@@ -106,7 +114,7 @@ struct Dialing {
         return (attempt, ["attempt": attempt.uuidString.lowercased(), "campaign": String(campaignID), "contact": String(contact)])
     }
 
-    func makeJobsDue() async throws {
+    public func makeJobsDue() async throws {
         try await db.execute(
             """
             UPDATE dialer.jobs SET state = 'available', run_at = now(), lease_owner = NULL, lease_expires_at = NULL
@@ -116,13 +124,13 @@ struct Dialing {
     }
 
     /// Creates the Sandbox received, that made a call.
-    var creates: Int { sandbox.callCreateInstants.count }
+    public var creates: Int { sandbox.callCreateInstants.count }
 
-    func jobState(_ contact: Int64) async throws -> String {
+    public func jobState(_ contact: Int64) async throws -> String {
         try await db.scalar("SELECT state FROM dialer.jobs WHERE unique_key = \("place_call:\(contact)") ORDER BY id DESC LIMIT 1", as: String.self)
     }
 
-    func attempts(_ contact: Int64) async throws -> [CallAttempt] {
+    public func attempts(_ contact: Int64) async throws -> [CallAttempt] {
         var found: [CallAttempt] = []
         let store = CallAttemptStore(database: db)
         for number in 1...10 {

@@ -90,7 +90,7 @@ import VoiceBenchmark
             }
             let token = dialing.sandbox.configuration.authToken
             let bound = parameters
-            try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
+            try await LiveWebhooks.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
                 for (sid, _) in calls {
                     try await Self.converse(publicURL, token: token, callSID: sid, parameters: bound[sid] ?? [:], stop: true)
                 }
@@ -121,7 +121,7 @@ import VoiceBenchmark
                 """))
             try await dialing.db.execute("CREATE TRIGGER test_fault BEFORE INSERT ON dialer.dnc FOR EACH ROW EXECUTE FUNCTION dialer.test_fault()")
             let token = dialing.sandbox.configuration.authToken
-            try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
+            try await LiveWebhooks.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
                 // 9 is the default key, not this script's: nothing happens. 7 opts out; the
                 // agent confirms and hangs up by itself.
                 let close = try await Self.converse(publicURL, token: token, callSID: "CAkeys1", parameters: parameters, stop: false) { outbound in

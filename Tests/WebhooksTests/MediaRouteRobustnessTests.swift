@@ -49,7 +49,7 @@ import VoiceBenchmark
             let contact = dialing.contacts[0]
             let (attempt, parameters) = try await dialing.placedAttempt(callSID: "CArobust1")
             let token = dialing.sandbox.configuration.authToken
-            try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
+            try await LiveWebhooks.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
                 // Garbage before and after the start, then a proper end.
                 try await Self.connect(publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.text("not json"))

@@ -3,17 +3,23 @@ import Salesforce
 import Sandbox
 import Queue
 import Store
-import TestSupport
 import Worker
 
 /// Ended calls in Postgres, a Sandbox Salesforce, and finalize jobs to run against it.
-struct Finalizing {
-    let db: Database
-    let sandbox: SandboxSalesforce
-    let salesforce: SalesforceConfiguration
-    let campaignID: Int64
+public struct Finalizing: Sendable {
+    public let db: Database
+    public let sandbox: SandboxSalesforce
+    public let salesforce: SalesforceConfiguration
+    public let campaignID: Int64
 
-    static func with(_ body: @Sendable (Finalizing) async throws -> Void) async throws {
+    public init(db: Database, sandbox: SandboxSalesforce, salesforce: SalesforceConfiguration, campaignID: Int64) {
+        self.db = db
+        self.sandbox = sandbox
+        self.salesforce = salesforce
+        self.campaignID = campaignID
+    }
+
+    public static func with(_ body: @Sendable (Finalizing) async throws -> Void) async throws {
         try await TestDatabase.withFresh(maxConnections: 12) { db, _ in
             try await withSandboxSalesforce { sandbox, configuration in
                 let campaign = try await EndedCalls.campaign(db)
@@ -24,15 +30,15 @@ struct Finalizing {
 
     /// `count` ended calls with their syncs and finalize jobs (see `EndedCalls`).
     @discardableResult
-    func endCalls(_ count: Int, from first: Int = 0, status: String = "completed", answered: Bool = true, transcriptLines: Int = 2) async throws -> [String] {
+    public func endCalls(_ count: Int, from first: Int = 0, status: String = "completed", answered: Bool = true, transcriptLines: Int = 2) async throws -> [String] {
         try await EndedCalls.seed(db, campaignID: campaignID, count, from: first, status: status, answered: answered, transcriptLines: transcriptLines)
     }
 
-    func client() -> SalesforceClient {
+    public func client() -> SalesforceClient {
         SalesforceClient(configuration: salesforce, logger: TestDatabase.testLogger, backoff: .init(base: 0.01, cap: 0.05, jitter: 0))
     }
 
-    func handler(
+    public func handler(
         _ configuration: FinalizeConfiguration = FinalizeConfiguration(), client: SalesforceClient? = nil,
         afterWrite: (@Sendable ([String]) async throws -> Void)? = nil
     ) -> FinalizeCallHandler {
@@ -46,17 +52,17 @@ struct Finalizing {
     }
 
     /// Tasks in the Sandbox per CallObject.
-    func tasksByCall() -> [String: Int] { EndedCalls.tasksByCall(sandbox) }
+    public func tasksByCall() -> [String: Int] { EndedCalls.tasksByCall(sandbox) }
 
     /// The Task the Sandbox holds for a call, which the test expects to be the only one.
-    func task(_ callSID: String) throws -> SandboxRecord {
+    public func task(_ callSID: String) throws -> SandboxRecord {
         let tasks = sandbox.records(ofType: "Task").filter { $0["CallObject"] == .string(callSID) }
         guard tasks.count == 1 else { throw TestSetupError("\(tasks.count) Tasks for \(callSID)") }
         return tasks[0]
     }
 
     /// Runs finalize runners until every sync has left pending (or `timeout` passes).
-    func finalize(
+    public func finalize(
         _ handlers: [FinalizeCallHandler], concurrency: Int = 20, timeout: Duration = .seconds(60)
     ) async throws -> Bool {
         let runners = handlers.map { runner(db, [$0], testConfiguration(concurrency: concurrency, batch: concurrency)) }
@@ -67,13 +73,13 @@ struct Finalizing {
         }
     }
 
-    func syncStates() async throws -> [String: Int] {
+    public func syncStates() async throws -> [String: Int] {
         let rows = try await db.rows("SELECT state, count(*)::int FROM dialer.task_syncs GROUP BY state", as: (String, Int).self)
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.0, $0.1) })
     }
 
     /// Data requests the Sandbox received (the token request aside).
-    func dataRequests() -> Int {
+    public func dataRequests() -> Int {
         sandbox.requests.filter { $0.path.contains("/services/data/") }.count
     }
 }

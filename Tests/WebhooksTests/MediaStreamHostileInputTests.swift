@@ -125,7 +125,7 @@ import VoiceBenchmark
             )).json
             let token = dialing.sandbox.configuration.authToken
 
-            try await LiveCallbackTests.withWebhookService(dialing, voice: ConversationBenchmark.standIns) { service in
+            try await LiveWebhooks.withWebhookService(dialing, voice: ConversationBenchmark.standIns) { service in
                 let publicURL = service.publicURL
                 // 1. Forged handshakes: refused and counted, no socket; other methods and a
                 // signature 8 KB long, 4xx.
@@ -133,7 +133,7 @@ import VoiceBenchmark
                 for (what, signature) in forged {
                     #expect(try await Self.handshake(publicURL, signature: signature) == 400, "\(what)")
                 }
-                let scraped = try await LiveCallbackTests.scrape(service)
+                let scraped = try await LiveWebhooks.scrape(service)
                 #expect(scraped.contains(#"dialer_twilio_signature_failures_total{route="/twilio/media"} \#(forged.count)"#))
                 let huge = String(repeating: "A", count: 8_192)
                 #expect((400..<500).contains(try await Self.handshake(publicURL, signature: huge)))
@@ -287,7 +287,7 @@ import VoiceBenchmark
         try await Dialing.with(contacts: 1) { dialing in
             let (_, parameters) = try await dialing.placedAttempt(callSID: "CAfrag1")
             let token = dialing.sandbox.configuration.authToken
-            try await LiveCallbackTests.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
+            try await LiveWebhooks.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
                 let start = Array(MediaRouteRobustnessTests.start(streamSID: "MZfrag1", callSID: "CAfrag1", parameters: parameters).utf8)
                 let third = start.count / 3
                 let bound = try await Self.connect("a fragmented start", publicURL, token: token) { inbound, outbound in

@@ -7,9 +7,8 @@ import Testing
 import Voice
 
 /// A deploy during a live call: a real `dialer serve` process gets SIGTERM while a Sandbox
-/// callee is in a conversation with it. In the `LiveConversationTests` suite, so `ops/test`
-/// runs it in that suite's pass of its own (real-time audio).
-extension LiveConversationTests {
+/// callee is in a conversation with it.
+@Suite(.runsAlone("real time: a live conversation while `dialer serve` drains")) struct LiveConversationDrainTests {
     @Test func sigtermDrainsTheServiceAndTheLiveCallEndsWithTheAgentsGoodbye() async throws {
         try await Dialing.with(contacts: 1) { dialing in
             let url = try #require(dialing.url)
@@ -39,7 +38,7 @@ extension LiveConversationTests {
             _ = try await dialing.runOnce(dialing.handler(publicURL: publicURL))
             // The call is live: the callee said yes and the agent has begun its answer.
             let live = try await eventually(timeout: .seconds(60)) {
-                try await Self.transcript(dialing.db, contact: contact).count >= 3
+                try await TranscriptRow.all(dialing.db, contact: contact).count >= 3
             }
             try #require(live, "\(serve.text)")
 
@@ -50,7 +49,7 @@ extension LiveConversationTests {
             #expect(await serve.wait(timeout: .seconds(60)) == 0, "\(serve.text)")
 
             // The answer was played out, then the script's goodbye, and every entry is written.
-            let entries = try await Self.transcript(dialing.db, contact: contact)
+            let entries = try await TranscriptRow.all(dialing.db, contact: contact)
             #expect(entries.map(\.speaker) == ["agent", "callee", "agent", "agent"], "\(entries)")
             #expect(entries.filter { $0.speaker == "callee" }.map(\.text) == ["yes"])
             #expect(entries.last?.text == AgentScript.default.closing, "\(entries)")
