@@ -261,10 +261,15 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
         // The end-to-end test: a whole campaign through the real code paths, as `dialer demo` runs it.
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Store", "Sandbox", "TestSupport"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Queue", "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "TestSupport", "Voice",
-                                                        .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                                                        .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
-                                                        .product(name: "HummingbirdWSClient", package: "hummingbird-websocket")]),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: [
+                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Sandbox", "TestSupport", "Voice",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
         .testTarget(
             name: "WebhooksTests",
             dependencies: [

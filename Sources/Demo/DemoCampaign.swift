@@ -77,9 +77,18 @@ public struct DemoCampaign: Sendable {
             in rows.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int).self)
         {
             snapshot = Snapshot(
-                status: status, imported: imported, skipped: skipped, waitingForWindow: running.windows.waitingForWindow,
-                dialing: dialing, inCall: inCall, done: done, callable: imported - skipped,
-                tasksSynced: synced, tasksPending: pending, tasksFailed: failed, openJobs: open
+                status: status,
+                imported: imported,
+                skipped: skipped,
+                waitingForWindow: running.windows.waitingForWindow,
+                dialing: dialing,
+                inCall: inCall,
+                done: done,
+                callable: imported - skipped,
+                tasksSynced: synced,
+                tasksPending: pending,
+                tasksFailed: failed,
+                openJobs: open
             )
             snapshot.queued = max(0, snapshot.callable - done - dialing - inCall - snapshot.waitingForWindow)
         }
@@ -89,7 +98,9 @@ public struct DemoCampaign: Sendable {
     /// Follows the campaign until it is finished (or `timeout` passes), handing each snapshot
     /// to `progress`; then marks it completed.
     public func runToCompletion(
-        _ running: DemoStack.Running, timeout: Duration, every interval: Duration = .milliseconds(500),
+        _ running: DemoStack.Running,
+        timeout: Duration,
+        every interval: Duration = .milliseconds(500),
         progress: @Sendable (Snapshot) -> Void
     ) async throws -> Snapshot {
         let deadline = ContinuousClock.now + timeout

@@ -1,8 +1,8 @@
 import Backoff
 import Foundation
-import Synchronization
 import Queue
 import Store
+import Synchronization
 import Worker
 
 /// The demo's accelerated clock: calling windows are checked against it, so contacts whose

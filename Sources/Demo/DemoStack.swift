@@ -2,9 +2,9 @@ import DialerServices
 import Foundation
 import Hummingbird
 import Logging
+import Queue
 import Salesforce
 import Sandbox
-import Queue
 import Store
 import Twilio
 import Voice
@@ -38,12 +38,19 @@ public struct DemoStack: Sendable {
     /// Starts everything, runs `body`, and stops everything, whatever `body` does.
     public func run<Result: Sendable>(db: Database, _ body: @Sendable (Running) async throws -> Result) async throws -> Result {
         let keys = try ConnectedAppKeys.generate()
-        let salesforce = SandboxSalesforce(configuration: .init(
-            clientID: "3MVG9dialerDemoConsumerKey", username: "demo@dialer.test", publicKeyPEM: keys.publicKeyPEM, pageSize: 50
-        ))
+        let salesforce = SandboxSalesforce(
+            configuration: .init(
+                clientID: "3MVG9dialerDemoConsumerKey",
+                username: "demo@dialer.test",
+                publicKeyPEM: keys.publicKeyPEM,
+                pageSize: 50
+            )
+        )
         let seeded = salesforce.seedContacts(settings.contacts, seed: settings.seed)
         var twilioConfiguration = SandboxTwilio.Configuration(
-            accountSID: "ACdemo0000000000000000000000000000", authToken: UUID().uuidString, ownedNumbers: [settings.fromNumber]
+            accountSID: "ACdemo0000000000000000000000000000",
+            authToken: UUID().uuidString,
+            ownedNumbers: [settings.fromNumber]
         )
         twilioConfiguration.callsPerSecond = settings.rate
         twilioConfiguration.outcomeMix = settings.outcomes
@@ -67,11 +74,14 @@ public struct DemoStack: Sendable {
                         webhooks: TwilioWebhookConfiguration(publicURL: publicURL, authToken: authToken, accountSID: accountSID),
                         control: .configured(twilioSettings)
                     ),
-                    database: db, logger: logger
+                    database: db,
+                    logger: logger
                 )
                 return try await withLoopbackServer(webhooks.router, webSocketRouter: webhooks.media, port: port, logger: logger) { _ in
                     let salesforceSettings = SalesforceConfiguration(
-                        clientID: "3MVG9dialerDemoConsumerKey", username: "demo@dialer.test", loginURL: salesforce.baseURL,
+                        clientID: "3MVG9dialerDemoConsumerKey",
+                        username: "demo@dialer.test",
+                        loginURL: salesforce.baseURL,
                         audience: salesforce.configuration.audience,
                         privateKeyPEM: keys.privateKeyPEM
                     )
@@ -98,7 +108,13 @@ public struct DemoStack: Sendable {
                     runnerConfiguration.concurrency = 100
                     let runner = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: runnerConfiguration, logger: logger)
                     let running = Running(
-                        db: db, salesforce: salesforce, twilio: twilio, clock: clock, windows: windows, seeded: seeded, publicURL: publicURL
+                        db: db,
+                        salesforce: salesforce,
+                        twilio: twilio,
+                        clock: clock,
+                        windows: windows,
+                        seeded: seeded,
+                        publicURL: publicURL
                     )
                     return try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { await runner.runUntilStopped() }

@@ -20,7 +20,10 @@ public struct EphemeralPostgres: Sendable {
         try cluster.asOwner("\(bin)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"])
         var options = "-c listen_addresses='' -c unix_socket_directories='\(directory)' -c max_connections=300 -c shared_buffers=256MB"
         if fast { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
-        try cluster.asOwner("\(bin)/pg_ctl", ["-D", "\(directory)/data", "-l", "\(directory)/postgres.log", "-o", options, "-w", "-t", "60", "start"])
+        try cluster.asOwner(
+            "\(bin)/pg_ctl",
+            ["-D", "\(directory)/data", "-l", "\(directory)/postgres.log", "-o", options, "-w", "-t", "60", "start"]
+        )
         return cluster
     }
 
@@ -96,7 +99,7 @@ public struct EphemeralPostgres: Sendable {
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else { throw DemoError("could not start \(executable): \(String(cString: strerror(spawned)))") }

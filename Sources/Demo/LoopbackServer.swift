@@ -8,16 +8,21 @@ import Webhooks
 /// use it; the server's own start and stop are not news, so it logs only failures. With
 /// `webSocketRouter`, WebSocket upgrades go to it (the media route).
 public func withLoopbackServer<Result: Sendable>(
-    _ router: Router<BasicRequestContext>, webSocketRouter: Router<BasicWebSocketRequestContext>? = nil, port: Int = 0, logger: Logger,
+    _ router: Router<BasicRequestContext>,
+    webSocketRouter: Router<BasicWebSocketRequestContext>? = nil,
+    port: Int = 0,
+    logger: Logger,
     _ body: @Sendable (Int) async throws -> Result
 ) async throws -> Result {
     var quiet = logger
     quiet.logLevel = .critical
     let (ports, continuation) = AsyncStream<Int>.makeStream()
     let app = Application(
-        router: router, server: webSocketRouter.map { WebhookRouter.server(media: $0) } ?? .http1(),
+        router: router,
+        server: webSocketRouter.map { WebhookRouter.server(media: $0) } ?? .http1(),
         configuration: .init(address: .hostname("127.0.0.1", port: port)),
-        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quiet
+        onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+        logger: quiet
     )
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {

@@ -28,16 +28,23 @@ struct CampaignCommand: AsyncParsableCommand {
             try await Database.run(url: try database.url(), maxConnections: 1, logger: database.logger("dialer.campaign")) { db in
                 let rows = try await CampaignStore(database: db).progress()
                 guard !rows.isEmpty else { return print("no campaigns") }
-                print(Table(
-                    header: ["id", "name", "status", "contacts", "callable", "skipped"],
-                    rows: rows.map { ["\($0.id)", $0.name, $0.status.rawValue, "\($0.contacts)", "\($0.callable)", "\($0.skipped.values.reduce(0, +))"] }
-                ).render())
+                print(
+                    Table(
+                        header: ["id", "name", "status", "contacts", "callable", "skipped"],
+                        rows: rows.map {
+                            ["\($0.id)", $0.name, $0.status.rawValue, "\($0.contacts)", "\($0.callable)", "\($0.skipped.values.reduce(0, +))"]
+                        }
+                    ).render()
+                )
             }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "One campaign: status, query, import progress, skip reasons, contacts with several time zones.", discussion: "Example:\n  dialer campaign show ca-renewals")
+        static let configuration = CommandConfiguration(
+            abstract: "One campaign: status, query, import progress, skip reasons, contacts with several time zones.",
+            discussion: "Example:\n  dialer campaign show ca-renewals"
+        )
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The campaign's name.") var name: String
 
@@ -46,7 +53,7 @@ struct CampaignCommand: AsyncParsableCommand {
             try await Database.run(url: try database.url(), maxConnections: 1, logger: database.logger("dialer.campaign")) { db in
                 let store = CampaignStore(database: db)
                 guard let progress = try await store.progress(name: name).first,
-                      let campaign = try await store.campaign(id: progress.id)
+                    let campaign = try await store.campaign(id: progress.id)
                 else { throw CampaignError.notFound(name) }
                 print(CampaignSummary(progress: progress, soql: campaign.soql, pauseReason: campaign.pauseReason).text)
             }
@@ -64,21 +71,30 @@ struct CampaignCommand: AsyncParsableCommand {
     }
 
     struct Pause: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop placing new calls; calls in progress finish.", discussion: "Example:\n  dialer campaign pause ca-renewals")
+        static let configuration = CommandConfiguration(
+            abstract: "Stop placing new calls; calls in progress finish.",
+            discussion: "Example:\n  dialer campaign pause ca-renewals"
+        )
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The campaign's name.") var name: String
         func run() async throws { try await Transition.run(database, name, from: [.active, .importing], to: .paused) }
     }
 
     struct Resume: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Place calls again after a pause.", discussion: "Example:\n  dialer campaign resume ca-renewals")
+        static let configuration = CommandConfiguration(
+            abstract: "Place calls again after a pause.",
+            discussion: "Example:\n  dialer campaign resume ca-renewals"
+        )
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The campaign's name.") var name: String
         func run() async throws { try await Transition.run(database, name, from: [.paused], to: .active) }
     }
 
     struct Cancel: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "End the campaign: its queued jobs are cancelled; calls in progress finish.", discussion: "Example:\n  dialer campaign cancel ca-renewals")
+        static let configuration = CommandConfiguration(
+            abstract: "End the campaign: its queued jobs are cancelled; calls in progress finish.",
+            discussion: "Example:\n  dialer campaign cancel ca-renewals"
+        )
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The campaign's name.") var name: String
         func run() async throws { try await Transition.run(database, name, from: [.importing, .active, .paused], to: .cancelled) }
@@ -102,7 +118,9 @@ struct CampaignSummary {
             lines.append("skipped: " + skipped.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
         }
         if progress.callable > 0 {
-            lines.append("time zones: \(progress.multiZoneContacts) of \(progress.callable) callable contacts have more than one candidate zone (called only when every one is inside the window)")
+            lines.append(
+                "time zones: \(progress.multiZoneContacts) of \(progress.callable) callable contacts have more than one candidate zone (called only when every one is inside the window)"
+            )
         }
         if let error = progress.importError { lines.append("import failed: \(error)") }
         if let pauseReason { lines.append("paused by the dialer: \(pauseReason) (fix it, then dialer campaign resume \(progress.name))") }

@@ -140,7 +140,9 @@ extension CampaignCreateCommand {
             throw ValidationError("--from \(from) could not be checked with Twilio: \(error) (dialer check twilio --from \(from))")
         }
         guard standing != .unknown else {
-            throw ValidationError("--from \(from) is neither one of the Twilio account's numbers nor a verified caller ID: Twilio would refuse every call")
+            throw ValidationError(
+                "--from \(from) is neither one of the Twilio account's numbers nor a verified caller ID: Twilio would refuse every call"
+            )
         }
     }
 }

@@ -38,7 +38,10 @@ struct CheckCommand: AsyncParsableCommand {
             LogSetup.bootstrap(level: logLevel ?? "warning")
             do {
                 let environment = salesforce.environment(ProcessInfo.processInfo.environment)
-                let client = SalesforceClient(configuration: try SalesforceConfiguration.fromEnvironment(environment), logger: Logger(label: "dialer.check"))
+                let client = SalesforceClient(
+                    configuration: try SalesforceConfiguration.fromEnvironment(environment),
+                    logger: Logger(label: "dialer.check")
+                )
                 let session = try await client.session()
                 let user = try await client.integrationUser()
                 print("instance: \(session.instanceURL)")

@@ -55,7 +55,8 @@ struct JobsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = database.logger("dialer.jobs")
-            let kind = kind, id = id
+            let kind = kind
+            let id = id
             try await Database.run(url: try database.url(), maxConnections: 1, logger: logger) { db in
                 let ids = try await JobQueue(database: db).retryDiscarded(kind: kind, id: id)
                 if ids.isEmpty {

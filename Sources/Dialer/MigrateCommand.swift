@@ -32,7 +32,9 @@ struct MigrateCommand: AsyncParsableCommand {
             let migrator = Migrator(database: db)
             if showStatus {
                 let status = try await migrator.status()
-                var rows = status.applied.map { ["\($0.version)", $0.name, "applied", ISO8601DateFormatter().string(from: $0.appliedAt), String($0.checksum.prefix(12))] }
+                var rows = status.applied.map {
+                    ["\($0.version)", $0.name, "applied", ISO8601DateFormatter().string(from: $0.appliedAt), String($0.checksum.prefix(12))]
+                }
                 rows += status.pending.map { ["\($0.version)", $0.name, "pending", "", String($0.checksum.prefix(12))] }
                 print(Table(header: ["version", "name", "state", "applied_at", "checksum"], rows: rows).render())
                 print("\(status.applied.count) applied, \(status.pending.count) pending")

@@ -71,11 +71,19 @@ struct RulesCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let state = try RuleArguments.state(state), hours = try hours.map(RuleArguments.hours), note = note
+            let state = try RuleArguments.state(state)
+            let hours = try hours.map(RuleArguments.hours)
+            let note = note
             let days = try days.map(RuleArguments.weekdays)
             let without = Swift.Set([noSaturday ? 6 : nil, noSunday ? 7 : nil].compactMap { $0 })
             try await Database.run(url: try database.url(), maxConnections: 1, logger: database.logger("dialer.rules")) { db in
-                let rule = try await CallingRuleStore(database: db).set(state: state, hours: hours, weekdays: days, withoutWeekdays: without, note: note)
+                let rule = try await CallingRuleStore(database: db).set(
+                    state: state,
+                    hours: hours,
+                    weekdays: days,
+                    withoutWeekdays: without,
+                    note: note
+                )
                 print("rule \(rule.state): \(RuleText.line(rule))")
                 if rule.weekdays.isEmpty { print("warning: no weekday is left: no contact of \(rule.state) will be called") }
             }
@@ -118,7 +126,9 @@ struct RulesCommand: AsyncParsableCommand {
 
         /// Adds or removes no-call dates of one rule, and prints the rule as it now stands.
         static func change(
-            _ database: DatabaseOptions, _ dates: [String], state: String,
+            _ database: DatabaseOptions,
+            _ dates: [String],
+            state: String,
             _ apply: @escaping @Sendable (CallingRuleStore, [String], String) async throws -> CallingRule
         ) async throws {
             let state = try RuleArguments.state(state)
@@ -129,7 +139,10 @@ struct RulesCommand: AsyncParsableCommand {
         }
 
         struct Add: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Add no-call dates.", discussion: "Example:\n  dialer rules holiday add 2026-12-25")
+            static let configuration = CommandConfiguration(
+                abstract: "Add no-call dates.",
+                discussion: "Example:\n  dialer rules holiday add 2026-12-25"
+            )
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "Dates, YYYY-MM-DD.") var dates: [String]
             @Option(help: "Only for this state's contacts (default: every contact, the * rule).") var state = "*"
@@ -142,7 +155,10 @@ struct RulesCommand: AsyncParsableCommand {
         }
 
         struct Remove: AsyncParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "Remove no-call dates.", discussion: "Example:\n  dialer rules holiday remove 2026-12-25")
+            static let configuration = CommandConfiguration(
+                abstract: "Remove no-call dates.",
+                discussion: "Example:\n  dialer rules holiday remove 2026-12-25"
+            )
             @OptionGroup var database: DatabaseOptions
             @Argument(help: "Dates, YYYY-MM-DD.") var dates: [String]
             @Option(help: "The state whose rule holds them (default: the * rule).") var state = "*"
@@ -169,7 +185,7 @@ enum RuleArguments {
     static func hours(_ text: String) throws -> (start: Int, end: Int) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 2, parts.allSatisfy({ $0.range(of: #"^\d{2}:\d{2}$"#, options: .regularExpression) != nil }),
-              let window = CallingWindow(start: parts[0], end: parts[1])
+            let window = CallingWindow(start: parts[0], end: parts[1])
         else { throw ValidationError("--hours must be HH:MM-HH:MM with the start first, such as 09:00-20:00, not \(text)") }
         guard window.start >= CallingWindow.legal.start, window.end <= CallingWindow.legal.end else {
             throw ValidationError("--hours \(text) is outside 08:00-21:00: a rule can only narrow the federal window")
@@ -193,7 +209,8 @@ enum RuleArguments {
             guard (1...2).contains(ends.count) else {
                 throw ValidationError("--days takes mon, tue, wed, thu, fri, sat, sun, as a list or ranges (mon-fri,sun), not \(text)")
             }
-            let first = try day(ends[0]), last = try day(ends[ends.count - 1])
+            let first = try day(ends[0])
+            let last = try day(ends[ends.count - 1])
             guard first <= last else { throw ValidationError("--days range \(part) runs backwards; write it Monday first, such as sat-sun") }
             days.formUnion(first...last)
         }
@@ -210,8 +227,8 @@ enum RuleArguments {
         for text in dates {
             let parts = text.split(separator: "-").compactMap { Int($0) }
             guard text.range(of: #"^\d{4}-\d{2}-\d{2}$"#, options: .regularExpression) != nil, parts.count == 3,
-                  let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
-                  calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: parts[0], month: parts[1], day: parts[2])
+                let date = calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
+                calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: parts[0], month: parts[1], day: parts[2])
             else { throw ValidationError("\(text) is not a date: write it YYYY-MM-DD, such as 2026-12-25") }
         }
     }
@@ -226,7 +243,8 @@ enum RuleText {
             if let last = runs.last, last.upperBound == day - 1 { runs[runs.count - 1] = last.lowerBound...day } else { runs.append(day...day) }
         }
         return runs.map { run in
-            let first = RuleArguments.dayNames[run.lowerBound - 1], last = RuleArguments.dayNames[run.upperBound - 1]
+            let first = RuleArguments.dayNames[run.lowerBound - 1]
+            let last = RuleArguments.dayNames[run.upperBound - 1]
             return run.count == 1 ? first : "\(first)-\(last)"
         }.joined(separator: ",")
     }

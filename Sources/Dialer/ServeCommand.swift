@@ -105,15 +105,23 @@ struct ServeCommand: AsyncParsableCommand {
         let client = PostgresClient(configuration: try database.url().clientConfiguration(maxConnections: 20), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)
         let services = try await WebhookServices.make(
-            configuration, database: db, statusWriters: statusWriters, limits: MediaStreamLimits(startTimeout: Self.duration(startTimeout)), logger: logger
+            configuration,
+            database: db,
+            statusWriters: statusWriters,
+            limits: MediaStreamLimits(startTimeout: Self.duration(startTimeout)),
+            logger: logger
         )
         let timeouts = ServerTimeouts(header: Self.duration(headerTimeout), body: Self.duration(bodyTimeout), idle: Self.duration(idleTimeout))
         let app = Application(
-            router: services.router, server: WebhookRouter.server(media: services.media, timeouts: timeouts, metrics: services.metrics),
-            configuration: .init(address: .hostname(hostname, port: port)), logger: logger
+            router: services.router,
+            server: WebhookRouter.server(media: services.media, timeouts: timeouts, metrics: services.metrics),
+            configuration: .init(address: .hostname(hostname, port: port)),
+            logger: logger
         )
         let admin = Application(
-            router: services.admin, configuration: .init(address: .hostname(adminHostname, port: adminPort)), logger: logger
+            router: services.admin,
+            configuration: .init(address: .hostname(adminHostname, port: adminPort)),
+            logger: logger
         )
         // Shut down in reverse: the drain first (while both listeners still serve), then the
         // admin listener, the public one, and the database pool last.
@@ -121,11 +129,18 @@ struct ServeCommand: AsyncParsableCommand {
             configuration: .init(
                 services: [
                     .init(service: client),
-                    .init(service: SchemaCheckedService(database: db, migrate: migrate, service: app), successTerminationBehavior: .gracefullyShutdownGroup),
+                    .init(
+                        service: SchemaCheckedService(database: db, migrate: migrate, service: app),
+                        successTerminationBehavior: .gracefullyShutdownGroup
+                    ),
                     .init(service: admin),
-                    .init(service: ConversationDrainService(
-                        conversations: services.conversations, drainTimeout: Self.duration(drainTimeout), logger: logger
-                    )),
+                    .init(
+                        service: ConversationDrainService(
+                            conversations: services.conversations,
+                            drainTimeout: Self.duration(drainTimeout),
+                            logger: logger
+                        )
+                    ),
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger

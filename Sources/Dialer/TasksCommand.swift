@@ -42,18 +42,23 @@ struct TasksCommand: AsyncParsableCommand {
         var heldBack = false
 
         func run() async throws {
-            let campaign = campaign, heldBack = heldBack
+            let campaign = campaign
+            let heldBack = heldBack
             try await Database.run(url: try database.url(), maxConnections: 1, logger: database.logger("dialer.tasks")) { db in
                 let failures = try await TaskSyncOperations(database: db).failures(campaign: campaign, includeHeldBack: heldBack)
                 guard !failures.isEmpty else { return print("no failed Task syncs\(campaign.map { " in \($0)" } ?? "")") }
                 let stamp = ISO8601DateFormatter()
-                print(Table(
-                    header: ["call_sid", "campaign", "contact", "state", "attempts", "error", "updated_at"],
-                    rows: failures.map {
-                        [$0.callSID, $0.campaign, $0.contact, $0.state, "\($0.attempts)",
-                         [$0.errorCode, $0.error].compactMap { $0 }.joined(separator: ": "), stamp.string(from: $0.updatedAt)]
-                    }
-                ).render())
+                print(
+                    Table(
+                        header: ["call_sid", "campaign", "contact", "state", "attempts", "error", "updated_at"],
+                        rows: failures.map {
+                            [
+                                $0.callSID, $0.campaign, $0.contact, $0.state, "\($0.attempts)",
+                                [$0.errorCode, $0.error].compactMap { $0 }.joined(separator: ": "), stamp.string(from: $0.updatedAt),
+                            ]
+                        }
+                    ).render()
+                )
             }
         }
     }

@@ -97,7 +97,8 @@ struct DemoCommand: AsyncParsableCommand {
         let db = running.db
         var ended = 0
         for try await count in try await db.client.query(
-            "SELECT count(*)::int FROM dialer.task_syncs WHERE campaign_id = \(campaign.id)", logger: db.logger
+            "SELECT count(*)::int FROM dialer.task_syncs WHERE campaign_id = \(campaign.id)",
+            logger: db.logger
         ).decode(Int.self) { ended = count }
         say("\nSalesforce: \(tasks) Tasks for \(ended) ended calls; \(running.twilio.calls.count) calls placed with the Sandbox Twilio.")
         var samples: [String] = []
@@ -116,7 +117,10 @@ struct DemoCommand: AsyncParsableCommand {
                 logger: db.logger
             )
             for try await (start, speaker, text, interrupted) in lines.decode((Int, String, String, Bool).self) {
-                say(String(format: "  [%02d:%02d] ", start / 60_000, start / 1000 % 60) + "\(speaker.uppercased()): \(text)\(interrupted ? " [interrupted]" : "")")
+                say(
+                    String(format: "  [%02d:%02d] ", start / 60_000, start / 1000 % 60)
+                        + "\(speaker.uppercased()): \(text)\(interrupted ? " [interrupted]" : "")"
+                )
             }
         }
         say("")

@@ -10,11 +10,13 @@ public struct DialingOptions: ParsableArguments, Sendable {
     @Option(help: "The Twilio account's calls per second, shared by all workers ($TWILIO_CALLS_PER_SECOND, default 1).")
     public var callsPerSecond: Double?
 
-    @Option(help: """
-        Fraction by which calls are spaced wider than 1/rate, so that jitter between a slot and \
-        Twilio receiving the call cannot put rate + 1 calls in one second ($DIALER_RATE_HEADROOM, \
-        default 0.007: 7 ms a second). Raise it when the path to Twilio has more jitter.
-        """)
+    @Option(
+        help: """
+            Fraction by which calls are spaced wider than 1/rate, so that jitter between a slot and \
+            Twilio receiving the call cannot put rate + 1 calls in one second ($DIALER_RATE_HEADROOM, \
+            default 0.007: 7 ms a second). Raise it when the path to Twilio has more jitter.
+            """
+    )
     public var rateHeadroom: Double?
 
     public init() {}

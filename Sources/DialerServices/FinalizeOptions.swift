@@ -2,7 +2,10 @@ import ArgumentParser
 
 /// How `dialer worker` writes Tasks; each flag overrides its environment variable.
 public struct FinalizeOptions: ParsableArguments, Sendable {
-    @Option(help: "The Task's external-ID field that holds the CallSid, such as CallSid__c; Tasks are then upserted on it ($DIALER_TASK_EXTERNAL_ID_FIELD).")
+    @Option(
+        help:
+            "The Task's external-ID field that holds the CallSid, such as CallSid__c; Tasks are then upserted on it ($DIALER_TASK_EXTERNAL_ID_FIELD)."
+    )
     public var taskExternalIDField: String?
 
     @Option(help: "Task Status for an answered call ($DIALER_TASK_STATUS_ANSWERED, default Completed).")

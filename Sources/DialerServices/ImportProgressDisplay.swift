@@ -33,6 +33,7 @@ public struct ImportProgressDisplay {
         guard let total = progress.salesforceTotal, total > 0 else { return "importing: waiting for Salesforce…" }
         let done = min(progress.recordsSeen, total)
         let filled = width * done / total
-        return "importing [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) records, \(progress.callable) callable"
+        return
+            "importing [\(String(repeating: "#", count: filled))\(String(repeating: ".", count: width - filled))] \(done)/\(total) records, \(progress.callable) callable"
     }
 }

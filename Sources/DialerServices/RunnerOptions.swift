@@ -6,7 +6,10 @@ import Worker
 
 /// The runner's knobs, shared by `dialer worker` and the lab's benchmarks.
 public struct RunnerOptions: ParsableArguments, Sendable {
-    @Option(help: "Jobs run at once by this process; a quarter of them is kept from any one job kind, so calls waiting for the rate never hold back Task syncs.")
+    @Option(
+        help:
+            "Jobs run at once by this process; a quarter of them is kept from any one job kind, so calls waiting for the rate never hold back Task syncs."
+    )
     public var concurrency = 50
 
     @Option(help: "Jobs claimed in one statement, at most.")

@@ -13,7 +13,11 @@ public struct SalesforceOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("salesforce-login-url"), help: "Where to ask for the token: login, test or My Domain URL ($SALESFORCE_LOGIN_URL).")
     public var loginURL: String?
 
-    @Option(name: .customLong("salesforce-audience"), help: "The JWT aud: https://login.salesforce.com, https://test.salesforce.com or an Experience Cloud site; default from the login URL ($SALESFORCE_AUDIENCE).")
+    @Option(
+        name: .customLong("salesforce-audience"),
+        help:
+            "The JWT aud: https://login.salesforce.com, https://test.salesforce.com or an Experience Cloud site; default from the login URL ($SALESFORCE_AUDIENCE)."
+    )
     public var audience: String?
 
     @Option(name: .customLong("salesforce-private-key-file"), help: "PEM file of the Connected App's private key ($SALESFORCE_PRIVATE_KEY_FILE).")

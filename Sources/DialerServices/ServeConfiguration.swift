@@ -39,7 +39,9 @@ public struct ServeConfiguration: Sendable {
         }
         // With the account known, a media stream's start must name it.
         let webhooks = TwilioWebhookConfiguration(
-            publicURL: publicURL, authToken: token, accountSID: environment["TWILIO_ACCOUNT_SID"].flatMap { $0.isEmpty ? nil : $0 }
+            publicURL: publicURL,
+            authToken: token,
+            accountSID: environment["TWILIO_ACCOUNT_SID"].flatMap { $0.isEmpty ? nil : $0 }
         )
         return ServeConfiguration(webhooks: webhooks, control: control, voice: voice)
     }

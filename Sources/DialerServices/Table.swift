@@ -1,3 +1,6 @@
+import Foundation
+import Store
+
 /// A plain-text table for terminal output.
 public struct Table {
     public let header: [String]
@@ -34,22 +37,23 @@ extension String {
     }
 }
 
-import Foundation
-import Store
-
 extension Table {
     /// A campaign's progress as `dialer status` prints it (and the lab's demo at its end).
     public static func campaignProgress(_ rows: [CampaignProgress]) -> Table {
         Table(
-            header: ["campaign", "status", "contacts", "skipped", "pending", "in_call", "done", "answered", "voicemail",
-                     "busy", "no_answer", "failed", "calls", "avg_s", "tasks_synced", "tasks_failed", "tasks_pending"],
+            header: [
+                "campaign", "status", "contacts", "skipped", "pending", "in_call", "done", "answered", "voicemail",
+                "busy", "no_answer", "failed", "calls", "avg_s", "tasks_synced", "tasks_failed", "tasks_pending",
+            ],
             rows: rows.map { p in
                 let voicemail = (p.outcomes["voicemail_left"] ?? 0) + (p.outcomes["machine"] ?? 0)
-                return [p.name, p.status.rawValue, "\(p.contacts)", "\(p.skipped.values.reduce(0, +))", "\(p.pending)", "\(p.inProgress)",
-                        "\(p.done)", "\(p.outcomes["answered"] ?? 0)", "\(voicemail)", "\(p.outcomes["busy"] ?? 0)",
-                        "\(p.outcomes["no_answer"] ?? 0)", "\(p.outcomes["failed"] ?? 0)", "\(p.callsPlaced)",
-                        p.averageDurationSeconds.map { String(format: "%.1f", $0) } ?? "-",
-                        "\(p.tasksSynced)", "\(p.tasksFailed)", "\(p.tasksPending)"]
+                return [
+                    p.name, p.status.rawValue, "\(p.contacts)", "\(p.skipped.values.reduce(0, +))", "\(p.pending)", "\(p.inProgress)",
+                    "\(p.done)", "\(p.outcomes["answered"] ?? 0)", "\(voicemail)", "\(p.outcomes["busy"] ?? 0)",
+                    "\(p.outcomes["no_answer"] ?? 0)", "\(p.outcomes["failed"] ?? 0)", "\(p.callsPlaced)",
+                    p.averageDurationSeconds.map { String(format: "%.1f", $0) } ?? "-",
+                    "\(p.tasksSynced)", "\(p.tasksFailed)", "\(p.tasksPending)",
+                ]
             }
         )
     }

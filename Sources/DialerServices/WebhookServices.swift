@@ -23,8 +23,12 @@ public struct WebhookServices {
     /// Builds the voice the configuration chooses (a cloud adapter's key is checked here, at
     /// start) and the routes around it.
     public static func make(
-        _ configuration: ServeConfiguration, database: Database, statusWriters: Int = CallStore.defaultStatusWriters,
-        limits: MediaStreamLimits = MediaStreamLimits(), http: HTTPClient = .shared, logger: Logger
+        _ configuration: ServeConfiguration,
+        database: Database,
+        statusWriters: Int = CallStore.defaultStatusWriters,
+        limits: MediaStreamLimits = MediaStreamLimits(),
+        http: HTTPClient = .shared,
+        logger: Logger
     ) async throws -> WebhookServices {
         var control: (any CallControl)?
         switch configuration.control {
@@ -35,12 +39,27 @@ public struct WebhookServices {
         let voice = try await VoiceComponents.make(configuration.voice, http: http, logger: logger)
         let conversations = LiveConversations()
         let router = WebhookRouter.make(
-            database: database, configuration: configuration.webhooks, control: control, metrics: metrics, statusWriters: statusWriters,
+            database: database,
+            configuration: configuration.webhooks,
+            control: control,
+            metrics: metrics,
+            statusWriters: statusWriters,
             conversations: conversations
         )
         let media = WebhookRouter.makeMedia(
-            database: database, configuration: configuration.webhooks, voice: voice, metrics: metrics, limits: limits, conversations: conversations
+            database: database,
+            configuration: configuration.webhooks,
+            voice: voice,
+            metrics: metrics,
+            limits: limits,
+            conversations: conversations
         )
-        return WebhookServices(router: router, media: media, admin: WebhookRouter.makeAdmin(metrics: metrics), metrics: metrics, conversations: conversations)
+        return WebhookServices(
+            router: router,
+            media: media,
+            admin: WebhookRouter.makeAdmin(metrics: metrics),
+            metrics: metrics,
+            conversations: conversations
+        )
     }
 }

@@ -78,7 +78,8 @@ extension WorkerConfiguration {
     /// `CommandFailure` naming the first bad one.
     public static func parse(_ environment: [String: String]) throws -> WorkerConfiguration {
         var configuration = WorkerConfiguration(
-            salesforce: try salesforce(environment), twilio: try twilio(environment)
+            salesforce: try salesforce(environment),
+            twilio: try twilio(environment)
         )
         if let text = environment["DIALER_CAMPAIGN_CHECK_INTERVAL"] {
             configuration.campaignCheckInterval = try seconds(text, name: "DIALER_CAMPAIGN_CHECK_INTERVAL")
@@ -113,12 +114,16 @@ extension WorkerConfiguration {
     static func finalize(_ environment: [String: String]) throws -> FinalizeConfiguration {
         var configuration = FinalizeConfiguration(externalIDField: environment["DIALER_TASK_EXTERNAL_ID_FIELD"].flatMap { $0.isEmpty ? nil : $0 })
         if let field = configuration.externalIDField, field.range(of: #"^[A-Za-z][A-Za-z0-9_]*$"#, options: .regularExpression) == nil {
-            throw CommandFailure("DIALER_TASK_EXTERNAL_ID_FIELD / --task-external-id-field must be a field's API name, such as CallSid__c, not \(field)")
+            throw CommandFailure(
+                "DIALER_TASK_EXTERNAL_ID_FIELD / --task-external-id-field must be a field's API name, such as CallSid__c, not \(field)"
+            )
         }
         if let status = environment["DIALER_TASK_STATUS_ANSWERED"], !status.isEmpty { configuration.answeredStatus = status }
         if let status = environment["DIALER_TASK_STATUS_NOT_ANSWERED"], !status.isEmpty { configuration.notAnsweredStatus = status }
         if let seconds = environment["DIALER_TASK_SYNC_LEASE"].flatMap(Double.init) { configuration.lease = .milliseconds(Int64(seconds * 1000)) }
-        if let seconds = environment["DIALER_FINALIZE_STREAM_WAIT"].flatMap(Double.init) { configuration.streamWait = .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = environment["DIALER_FINALIZE_STREAM_WAIT"].flatMap(Double.init) {
+            configuration.streamWait = .milliseconds(Int64(seconds * 1000))
+        }
         return configuration
     }
 
@@ -156,7 +161,8 @@ extension WorkerConfiguration {
         guard let start = ISO8601DateFormatter().date(from: text) else {
             throw CommandFailure("DIALER_WINDOW_CLOCK_START must be an ISO 8601 instant such as 2026-12-07T17:00:00Z, not \(text)")
         }
-        guard let host = environment["TWILIO_BASE_URL"].flatMap(URL.init(string:))?.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
+        guard let host = environment["TWILIO_BASE_URL"].flatMap(URL.init(string:))?.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
+        else {
             throw CommandFailure("DIALER_WINDOW_CLOCK_START moves the calling windows; it is only accepted with a loopback TWILIO_BASE_URL")
         }
         return .startingAt(start)

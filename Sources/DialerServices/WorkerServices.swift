@@ -1,6 +1,6 @@
 import Logging
-import Queue
 import PostgresNIO
+import Queue
 import Salesforce
 import ServiceLifecycle
 import Store
@@ -14,33 +14,52 @@ public enum WorkerServices {
     /// The job kinds a worker runs. A kind whose outside service is not configured is left to
     /// workers that have it, and said so; its jobs wait in the queue.
     public static func handlers(
-        _ configuration: WorkerConfiguration, database: Database, observer: any DialingObserver = NoDialingObserver(), logger: Logger
+        _ configuration: WorkerConfiguration,
+        database: Database,
+        observer: any DialingObserver = NoDialingObserver(),
+        logger: Logger
     ) -> [any JobHandler] {
         // Needs nothing but the database: every worker can complete finished campaigns.
         var handlers: [any JobHandler] = [
-            CompleteCampaignsHandler(database: database, interval: configuration.campaignCheckInterval, logger: logger),
+            CompleteCampaignsHandler(database: database, interval: configuration.campaignCheckInterval, logger: logger)
         ]
         switch configuration.salesforce {
         case .configured(let settings):
             let salesforce = SalesforceClient(configuration: settings.client, logger: logger)
             let classifier = ContactClassifier(preferMobile: configuration.phoneField == .mobilePhone)
-            handlers.append(ImportCampaignHandler(campaigns: CampaignStore(database: database), salesforce: salesforce, classifier: classifier, logger: logger))
+            handlers.append(
+                ImportCampaignHandler(campaigns: CampaignStore(database: database), salesforce: salesforce, classifier: classifier, logger: logger)
+            )
             handlers.append(FinalizeCallHandler(database: database, salesforce: salesforce, configuration: settings.finalize, logger: logger))
             handlers.append(RecordConversationHandler(database: database, salesforce: salesforce, logger: logger))
         case .notConfigured(let reason):
-            logger.warning("not running \(CampaignStore.importKind), \(CallStore.finalizeKind) or \(MediaStreamStore.recordConversationKind) jobs: \(reason)")
+            logger.warning(
+                "not running \(CampaignStore.importKind), \(CallStore.finalizeKind) or \(MediaStreamStore.recordConversationKind) jobs: \(reason)"
+            )
         }
         switch configuration.twilio {
         case .configured(let settings):
             let client = TwilioClient(configuration: settings.client, logger: logger)
-            handlers.append(PlaceCallHandler(
-                database: database, twilio: client, configuration: settings.dialing, observer: observer,
-                now: configuration.windowClock.make(), logger: logger
-            ))
+            handlers.append(
+                PlaceCallHandler(
+                    database: database,
+                    twilio: client,
+                    configuration: settings.dialing,
+                    observer: observer,
+                    now: configuration.windowClock.make(),
+                    logger: logger
+                )
+            )
             let quiet = settings.reconcileQuietFor
-            handlers.append(ReconcileCallsHandler(
-                database: database, twilio: client, quietFor: quiet ?? .seconds(300), interval: min(quiet ?? .seconds(60), .seconds(60)), logger: logger
-            ))
+            handlers.append(
+                ReconcileCallsHandler(
+                    database: database,
+                    twilio: client,
+                    quietFor: quiet ?? .seconds(300),
+                    interval: min(quiet ?? .seconds(60), .seconds(60)),
+                    logger: logger
+                )
+            )
         case .notConfigured(let reason):
             logger.warning("not running \(CampaignStore.placeCallKind) jobs: \(reason)")
         }
@@ -61,8 +80,12 @@ public enum WorkerServices {
     /// A whole worker process: the pool, the schema check, the runner, until SIGTERM or SIGINT
     /// has drained it.
     public static func run(
-        _ configuration: WorkerConfiguration, url: DatabaseURL, runner: JobRunnerConfiguration, migrate: Bool,
-        observer: any DialingObserver = NoDialingObserver(), logger: Logger
+        _ configuration: WorkerConfiguration,
+        url: DatabaseURL,
+        runner: JobRunnerConfiguration,
+        migrate: Bool,
+        observer: any DialingObserver = NoDialingObserver(),
+        logger: Logger
     ) async throws {
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)

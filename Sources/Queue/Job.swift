@@ -43,8 +43,13 @@ public struct NewJob: Sendable {
     ) throws {
         let data = try JSONEncoder.jobArgs.encode(args)
         self.init(
-            kind: kind, argsJSON: String(decoding: data, as: UTF8.self), priority: priority,
-            schedule: schedule, maxAttempts: maxAttempts, uniqueKey: uniqueKey, groupID: groupID
+            kind: kind,
+            argsJSON: String(decoding: data, as: UTF8.self),
+            priority: priority,
+            schedule: schedule,
+            maxAttempts: maxAttempts,
+            uniqueKey: uniqueKey,
+            groupID: groupID
         )
     }
 

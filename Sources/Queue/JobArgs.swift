@@ -33,11 +33,20 @@ public struct JobOptions: Sendable, Equatable {
 extension NewJob {
     /// A job of `Args`'s kind with its key and options; `priority` and `maxAttempts` override them.
     public init<Args: JobArgs>(
-        _ args: Args, schedule: Schedule = .now, groupID: Int64? = nil, priority: Int? = nil, maxAttempts: Int? = nil
+        _ args: Args,
+        schedule: Schedule = .now,
+        groupID: Int64? = nil,
+        priority: Int? = nil,
+        maxAttempts: Int? = nil
     ) throws {
         try self.init(
-            kind: Args.kind, args: args, priority: priority ?? Args.options.priority, schedule: schedule,
-            maxAttempts: maxAttempts ?? Args.options.maxAttempts, uniqueKey: args.uniqueKey, groupID: groupID
+            kind: Args.kind,
+            args: args,
+            priority: priority ?? Args.options.priority,
+            schedule: schedule,
+            maxAttempts: maxAttempts ?? Args.options.maxAttempts,
+            uniqueKey: args.uniqueKey,
+            groupID: groupID
         )
     }
 }

@@ -1,6 +1,6 @@
-import Redaction
 import Backoff
 import PostgresNIO
+import Redaction
 
 /// The end of a run: complete, fail, snooze, cancel, release. Each is fenced by the lease,
 /// takes one round trip for any number of jobs, and returns the leases it applied to:
@@ -10,12 +10,16 @@ extension JobQueue {
     @discardableResult
     public func complete(_ leases: [JobLease]) async throws -> Set<JobLease> {
         guard !leases.isEmpty else { return [] }
-        return try await Self.leases(client.query(
-            FencedUpdate(leases).query(set: """
-                state = 'completed', finalized_at = now(), lease_owner = NULL, lease_expires_at = NULL
-                """),
-            logger: logger
-        ))
+        return try await Self.leases(
+            client.query(
+                FencedUpdate(leases).query(
+                    set: """
+                        state = 'completed', finalized_at = now(), lease_owner = NULL, lease_expires_at = NULL
+                        """
+                ),
+                logger: logger
+            )
+        )
     }
 
     /// The jobs failed: each retries after its delay, or is discarded when permanent or out
@@ -65,14 +69,18 @@ extension JobQueue {
         guard !leases.isEmpty else { return [] }
         var update = FencedUpdate(leases)
         let message = update.bind(PhoneNumberRedaction.redacting(reason))
-        return try await Self.leases(client.query(
-            update.query(set: """
-                state = 'cancelled', finalized_at = now(), lease_owner = NULL, lease_expires_at = NULL,
-                errors = j.errors || jsonb_build_array(jsonb_build_object(
-                    'at', now(), 'attempt', j.attempt, 'kind', 'cancelled', 'message', \(message)::text, 'owner', j.lease_owner))
-                """),
-            logger: logger
-        ))
+        return try await Self.leases(
+            client.query(
+                update.query(
+                    set: """
+                        state = 'cancelled', finalized_at = now(), lease_owner = NULL, lease_expires_at = NULL,
+                        errors = j.errors || jsonb_build_array(jsonb_build_object(
+                            'at', now(), 'attempt', j.attempt, 'kind', 'cancelled', 'message', \(message)::text, 'owner', j.lease_owner))
+                        """
+                ),
+                logger: logger
+            )
+        )
     }
 
     /// Hands unfinished jobs back at shutdown, runnable at once by another worker, without
@@ -89,12 +97,13 @@ extension JobQueue {
         guard !leases.isEmpty else { return [] }
         var update = FencedUpdate(leases)
         let seconds = update.bind(delay.seconds)
-        let errors = note.map { message in
-            """
-            , errors = j.errors || jsonb_build_array(jsonb_build_object(
-                'at', now(), 'attempt', j.attempt, 'kind', 'released', 'message', \(update.bind(PhoneNumberRedaction.redacting(message)))::text, 'owner', j.lease_owner))
-            """
-        } ?? ""
+        let errors =
+            note.map { message in
+                """
+                , errors = j.errors || jsonb_build_array(jsonb_build_object(
+                    'at', now(), 'attempt', j.attempt, 'kind', 'released', 'message', \(update.bind(PhoneNumberRedaction.redacting(message)))::text, 'owner', j.lease_owner))
+                """
+            } ?? ""
         let rows = try await client.query(
             update.query(
                 set: """

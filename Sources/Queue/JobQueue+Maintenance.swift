@@ -121,7 +121,8 @@ extension JobQueue {
     /// The `dialer.job_counts` view, by kind then state.
     public func counts() async throws -> [KindStateCount] {
         let rows = try await client.query(
-            "SELECT kind, state, jobs FROM dialer.job_counts ORDER BY kind, state", logger: logger
+            "SELECT kind, state, jobs FROM dialer.job_counts ORDER BY kind, state",
+            logger: logger
         )
         var counts: [KindStateCount] = []
         for try await (kind, state, jobs) in rows.decode((String, String, Int).self) {

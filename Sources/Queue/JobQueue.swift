@@ -85,10 +85,19 @@ public struct JobQueue: Sendable {
         for try await (id, kind, args, attempt, maxAttempts, priority, uniqueKey, groupID, createdAt)
             in rows.decode((Int64, String, String, Int, Int, Int, String?, Int64?, Date).self)
         {
-            jobs.append(Job(
-                id: id, kind: kind, argsJSON: args, attempt: attempt, maxAttempts: maxAttempts,
-                priority: priority, uniqueKey: uniqueKey, groupID: groupID, createdAt: createdAt
-            ))
+            jobs.append(
+                Job(
+                    id: id,
+                    kind: kind,
+                    argsJSON: args,
+                    attempt: attempt,
+                    maxAttempts: maxAttempts,
+                    priority: priority,
+                    uniqueKey: uniqueKey,
+                    groupID: groupID,
+                    createdAt: createdAt
+                )
+            )
         }
         return jobs
     }
@@ -99,9 +108,12 @@ public struct JobQueue: Sendable {
         guard !leases.isEmpty else { return [] }
         var update = FencedUpdate(leases)
         let seconds = update.bind(lease.seconds)
-        return try await Self.leases(client.query(
-            update.query(set: "lease_expires_at = now() + make_interval(secs => \(seconds))"), logger: logger
-        ))
+        return try await Self.leases(
+            client.query(
+                update.query(set: "lease_expires_at = now() + make_interval(secs => \(seconds))"),
+                logger: logger
+            )
+        )
     }
 
     static func leases(_ rows: PostgresRowSequence) async throws -> Set<JobLease> {

@@ -19,9 +19,12 @@ extension JobRunner {
         if !unwritten.isEmpty {
             // Nothing is lost: the jobs stay running until their lease expires, then the
             // rescuer of any worker runs them again.
-            logger.error("could not write job results before exiting; they will run again after their lease", metadata: [
-                "jobs": "\(unwritten.map(\.lease.id).sorted())",
-            ])
+            logger.error(
+                "could not write job results before exiting; they will run again after their lease",
+                metadata: [
+                    "jobs": "\(unwritten.map(\.lease.id).sorted())"
+                ]
+            )
         }
     }
 
@@ -52,15 +55,21 @@ extension JobRunner {
             for (reason, leases) in cancelled { try await queue.cancel(leases, reason: reason) }
             try await queue.release(released, reason: "worker shut down before the job finished")
             for failure in failed {
-                logger.warning("job failed", metadata: [
-                    "job": "\(failure.lease.id)", "attempt": "\(failure.lease.attempt)",
-                    "error": "\(failure.errorType)", "now": "\(failedStates[failure.lease]?.rawValue ?? "already taken back")",
-                ])
+                logger.warning(
+                    "job failed",
+                    metadata: [
+                        "job": "\(failure.lease.id)", "attempt": "\(failure.lease.attempt)",
+                        "error": "\(failure.errorType)", "now": "\(failedStates[failure.lease]?.rawValue ?? "already taken back")",
+                    ]
+                )
             }
             ledger.release(results.map(\.lease))
             return true
         } catch {
-            logger.error("writing job results failed; will retry", metadata: ["error": "\(String(reflecting: error))", "results": "\(results.count)"])
+            logger.error(
+                "writing job results failed; will retry",
+                metadata: ["error": "\(String(reflecting: error))", "results": "\(results.count)"]
+            )
             ledger.putBack(results)
             return false
         }
@@ -113,10 +122,13 @@ extension JobRunner {
             do {
                 let rescued = try await queue.rescueExpired()
                 if !rescued.isEmpty {
-                    logger.warning("rescued jobs with expired leases", metadata: [
-                        "jobs": "\(rescued.map(\.id))",
-                        "discarded": "\(rescued.filter { $0.state == .discarded }.map(\.id))",
-                    ])
+                    logger.warning(
+                        "rescued jobs with expired leases",
+                        metadata: [
+                            "jobs": "\(rescued.map(\.id))",
+                            "discarded": "\(rescued.filter { $0.state == .discarded }.map(\.id))",
+                        ]
+                    )
                 }
                 let pruned = try await queue.prune(finished: configuration.finishedRetention, discarded: configuration.discardedRetention)
                 if pruned > 0 { logger.info("pruned finished jobs", metadata: ["count": "\(pruned)"]) }

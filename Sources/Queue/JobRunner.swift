@@ -1,6 +1,6 @@
+import Backoff
 import Logging
 import ServiceLifecycle
-import Backoff
 import Synchronization
 
 /// Claims jobs of its handlers' kinds and runs them, as a `Service`.
@@ -160,21 +160,27 @@ public final class JobRunner: Service, Sendable {
                 if Task.isCancelled && isStopping {
                     result = .released(job.lease)
                 } else {
-                    result = .failed(JobFailure(
-                        lease: job.lease,
-                        errorType: String(reflecting: type(of: error)),
-                        message: String(String(describing: error).prefix(2000)),
-                        permanent: error is PermanentJobError,
-                        retryDelay: handler.backoff.delay(afterAttempt: job.attempt)
-                    ))
+                    result = .failed(
+                        JobFailure(
+                            lease: job.lease,
+                            errorType: String(reflecting: type(of: error)),
+                            message: String(String(describing: error).prefix(2000)),
+                            permanent: error is PermanentJobError,
+                            retryDelay: handler.backoff.delay(afterAttempt: job.attempt)
+                        )
+                    )
                 }
             }
         } else {
-            result = .failed(JobFailure(
-                lease: job.lease, errorType: "UnknownKind",
-                message: "no handler for kind \(job.kind) in this worker", permanent: false,
-                retryDelay: RetryBackoff().delay(afterAttempt: job.attempt)
-            ))
+            result = .failed(
+                JobFailure(
+                    lease: job.lease,
+                    errorType: "UnknownKind",
+                    message: "no handler for kind \(job.kind) in this worker",
+                    permanent: false,
+                    retryDelay: RetryBackoff().delay(afterAttempt: job.attempt)
+                )
+            )
         }
         let wasFull = ledger.finished(result) >= configuration.concurrency
         // A kind that had its whole share may take this slot again: claim now, not at the poll.

@@ -32,8 +32,10 @@ public struct BearerAssertion: JWTPayload, Equatable {
             throw SalesforceConfigurationError.invalidPrivateKey("the Salesforce private key")
         }
         let assertion = BearerAssertion(
-            clientID: configuration.clientID, username: configuration.username,
-            audience: configuration.audience, expires: Date().addingTimeInterval(lifetime)
+            clientID: configuration.clientID,
+            username: configuration.username,
+            audience: configuration.audience,
+            expires: Date().addingTimeInterval(lifetime)
         )
         return try await signer.sign(assertion)
     }

@@ -13,11 +13,18 @@ extension SalesforceClient {
     /// `id` scope too, which the dialer does not otherwise use, so it is not asked.
     public func integrationUser() async throws -> SalesforceUser {
         let soql = SOQLQuery(
-            fields: ["Id", "Username", "Name"], object: "User",
-            condition: .comparison(field: "Username", .equal, .string(configuration.username)), limit: 1
+            fields: ["Id", "Username", "Name"],
+            object: "User",
+            condition: .comparison(field: "Username", .equal, .string(configuration.username)),
+            limit: 1
         ).soql
         guard let user = try await query(soql, as: SalesforceUser.self).first else {
-            throw SalesforceError.api(status: 200, errorCode: "NOT_FOUND", message: "no User \(configuration.username) is visible to the integration user", fields: [])
+            throw SalesforceError.api(
+                status: 200,
+                errorCode: "NOT_FOUND",
+                message: "no User \(configuration.username) is visible to the integration user",
+                fields: []
+            )
         }
         return user
     }

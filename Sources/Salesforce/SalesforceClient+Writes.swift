@@ -8,7 +8,12 @@ extension SalesforceClient {
             .decode(SalesforceSaveResult.self)
         guard result.success, let id = result.id else {
             let error = result.errors.first
-            throw SalesforceError.api(status: 400, errorCode: error?.statusCode ?? "UNKNOWN", message: error?.message ?? "not saved", fields: error?.fields ?? [])
+            throw SalesforceError.api(
+                status: 400,
+                errorCode: error?.statusCode ?? "UNKNOWN",
+                message: error?.message ?? "not saved",
+                fields: error?.fields ?? []
+            )
         }
         return id
     }
@@ -58,9 +63,13 @@ extension SalesforceClient {
     /// The Tasks logged for these CallSids (`CallObject`), up to 200 at once: CallSid → Task id.
     public func findTasks(callObjects callSids: [String]) async throws -> [String: String] {
         guard !callSids.isEmpty else { return [:] }
-        struct Row: Decodable, Sendable { let Id: String; let CallObject: String? }
+        struct Row: Decodable, Sendable {
+            let Id: String
+            let CallObject: String?
+        }
         let soql = SOQLQuery(
-            fields: ["Id", "CallObject"], object: "Task",
+            fields: ["Id", "CallObject"],
+            object: "Task",
             condition: .valueIn(field: "CallObject", callSids.map { .string($0) }, negated: false),
             orderBy: [SOQLOrdering(field: "CreatedDate")]
         ).soql
@@ -77,7 +86,9 @@ extension SalesforceClient {
     public func upsertTask(_ task: SalesforceTask, externalIDField field: String, value: String) async throws -> (id: String, created: Bool) {
         do {
             return try await upsertOne(task, externalIDField: field, value: value)
-        } catch let SalesforceError.api(_, code, message, fields) where SalesforceTask.refusesCreateOnlyField(code: code, message: message, fields: fields) {
+        } catch let SalesforceError.api(_, code, message, fields)
+            where SalesforceTask.refusesCreateOnlyField(code: code, message: message, fields: fields)
+        {
             return try await upsertOne(task.withoutCreateOnlyFields, externalIDField: field, value: value)
         }
     }
@@ -88,7 +99,12 @@ extension SalesforceClient {
         let path = "\(dataPath)/sobjects/Task/\(Self.pathComponent(field))/\(Self.pathComponent(value))"
         let answer = try await send(.PATCH, path, json: try JSONEncoder().encode(body))
         if answer.status == 300 {
-            throw SalesforceError.api(status: 300, errorCode: "MULTIPLE_CHOICES", message: "more than one Task has \(field) = \(value)", fields: [field])
+            throw SalesforceError.api(
+                status: 300,
+                errorCode: "MULTIPLE_CHOICES",
+                message: "more than one Task has \(field) = \(value)",
+                fields: [field]
+            )
         }
         if answer.status == 204 {
             // Older API versions answer an update with no body: look the id up.
@@ -110,9 +126,11 @@ extension SalesforceClient {
     func findTask(field: String, value: String) async throws -> String? {
         struct Row: Decodable, Sendable { let Id: String }
         let soql = SOQLQuery(
-            fields: ["Id"], object: "Task",
+            fields: ["Id"],
+            object: "Task",
             condition: .comparison(field: field, .equal, .string(value)),
-            orderBy: [SOQLOrdering(field: "CreatedDate")], limit: 1
+            orderBy: [SOQLOrdering(field: "CreatedDate")],
+            limit: 1
         ).soql
         return try await query(soql, as: Row.self).first?.Id
     }
@@ -177,4 +195,3 @@ private struct CompositeBody: Encodable {
     let allOrNone = false
     let records: [TypedTask]
 }
-

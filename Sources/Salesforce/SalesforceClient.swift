@@ -20,7 +20,9 @@ public final class SalesforceClient: Sendable {
     let tokens: SalesforceTokenCache
 
     public init(
-        configuration: SalesforceConfiguration, http: HTTPClient = .shared, logger: Logger,
+        configuration: SalesforceConfiguration,
+        http: HTTPClient = .shared,
+        logger: Logger,
         backoff: RetryBackoff = RetryBackoff(base: 0.5, factor: 2, cap: 10, jitter: 0.2)
     ) {
         self.configuration = configuration
@@ -58,7 +60,12 @@ public final class SalesforceClient: Sendable {
         var id: String?
     }
 
-    static func login(_ configuration: SalesforceConfiguration, http: HTTPClient, logger: Logger, backoff: RetryBackoff) async throws -> SalesforceSession {
+    static func login(
+        _ configuration: SalesforceConfiguration,
+        http: HTTPClient,
+        logger: Logger,
+        backoff: RetryBackoff
+    ) async throws -> SalesforceSession {
         var attempt = 0
         while true {
             attempt += 1
@@ -68,9 +75,17 @@ public final class SalesforceClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
             request.headers.add(name: "Accept", value: "application/json")
             request.body = .bytes(ByteBuffer(string: JWTBearerGrant.formBody(assertion: assertion)))
-            guard let (status, body) = try await exchange(
-                request, http: http, configuration: configuration, attempt: attempt, what: "login", logger: logger, backoff: backoff
-            ) else { continue }
+            guard
+                let (status, body) = try await exchange(
+                    request,
+                    http: http,
+                    configuration: configuration,
+                    attempt: attempt,
+                    what: "login",
+                    logger: logger,
+                    backoff: backoff
+                )
+            else { continue }
             if status == 200, let token = try? JSONDecoder().decode(TokenResponse.self, from: Data(body.readableBytesView)) {
                 logger.info("logged in to Salesforce", metadata: ["instance": "\(token.instance_url)"])
                 return SalesforceSession(accessToken: token.access_token, instanceURL: token.instance_url, identityURL: token.id ?? "")
@@ -125,10 +140,17 @@ public final class SalesforceClient: Sendable {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.body = .bytes(ByteBuffer(bytes: json))
             }
-            guard let (status, body) = try await Self.exchange(
-                request, http: http, configuration: configuration, attempt: idempotent ? attempt : configuration.maxRetries + 1,
-                what: "\(method) \(Self.redacted(path))", logger: logger, backoff: backoff
-            ) else { continue }
+            guard
+                let (status, body) = try await Self.exchange(
+                    request,
+                    http: http,
+                    configuration: configuration,
+                    attempt: idempotent ? attempt : configuration.maxRetries + 1,
+                    what: "\(method) \(Self.redacted(path))",
+                    logger: logger,
+                    backoff: backoff
+                )
+            else { continue }
             if (200..<300).contains(status) || status == 300 { return Answer(status: status, body: body) }
 
             let errors = (try? JSONDecoder().decode([SalesforceAPIError].self, from: Data(body.readableBytesView))) ?? []
@@ -161,8 +183,13 @@ public final class SalesforceClient: Sendable {
     /// One HTTP exchange. A transport failure (timeout, refused or dropped connection) waits
     /// out the backoff and returns nil so the caller tries again, until the retries are spent.
     static func exchange(
-        _ request: HTTPClientRequest, http: HTTPClient, configuration: SalesforceConfiguration, attempt: Int,
-        what: String, logger: Logger, backoff: RetryBackoff
+        _ request: HTTPClientRequest,
+        http: HTTPClient,
+        configuration: SalesforceConfiguration,
+        attempt: Int,
+        what: String,
+        logger: Logger,
+        backoff: RetryBackoff
     ) async throws -> (status: Int, body: ByteBuffer)? {
         do {
             let response = try await http.execute(request, timeout: configuration.requestTimeoutAmount)

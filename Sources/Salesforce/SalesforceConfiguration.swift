@@ -29,8 +29,14 @@ public struct SalesforceConfiguration: Sendable {
     public var maxRetries: Int
 
     public init(
-        clientID: String, username: String, loginURL: String = "https://login.salesforce.com", audience: String? = nil,
-        privateKeyPEM: String, apiVersion: String = "62.0", requestTimeout: Duration = .seconds(30), maxRetries: Int = 4
+        clientID: String,
+        username: String,
+        loginURL: String = "https://login.salesforce.com",
+        audience: String? = nil,
+        privateKeyPEM: String,
+        apiVersion: String = "62.0",
+        requestTimeout: Duration = .seconds(30),
+        maxRetries: Int = 4
     ) {
         self.clientID = clientID
         self.username = username

@@ -14,8 +14,15 @@ public struct SalesforceContact: Codable, Sendable, Equatable {
     public static let fields = ["Id", "FirstName", "LastName", "Phone", "MobilePhone", "AccountId", "DoNotCall", "MailingState", "MailingPostalCode"]
 
     public init(
-        Id: String, FirstName: String? = nil, LastName: String? = nil, Phone: String? = nil, MobilePhone: String? = nil,
-        AccountId: String? = nil, DoNotCall: Bool? = nil, MailingState: String? = nil, MailingPostalCode: String? = nil
+        Id: String,
+        FirstName: String? = nil,
+        LastName: String? = nil,
+        Phone: String? = nil,
+        MobilePhone: String? = nil,
+        AccountId: String? = nil,
+        DoNotCall: Bool? = nil,
+        MailingState: String? = nil,
+        MailingPostalCode: String? = nil
     ) {
         self.Id = Id
         self.FirstName = FirstName
@@ -49,8 +56,16 @@ public struct SalesforceTask: Sendable, Equatable, Encodable {
     public var customFields: [String: String] = [:]
 
     public init(
-        WhoId: String?, WhatId: String?, Subject: String, Status: String, CallDisposition: String?, CallObject: String,
-        CallDurationInSeconds: Int?, ActivityDate: String?, Description: String?, customFields: [String: String] = [:]
+        WhoId: String?,
+        WhatId: String?,
+        Subject: String,
+        Status: String,
+        CallDisposition: String?,
+        CallObject: String,
+        CallDurationInSeconds: Int?,
+        ActivityDate: String?,
+        Description: String?,
+        customFields: [String: String] = [:]
     ) {
         self.WhoId = WhoId
         self.WhatId = WhatId

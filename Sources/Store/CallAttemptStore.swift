@@ -1,6 +1,6 @@
-import Redaction
 import Foundation
 import PostgresNIO
+import Redaction
 
 /// A row of `dialer.call_attempts`.
 public struct CallAttempt: Sendable, Equatable {
@@ -51,7 +51,13 @@ public struct CallAttemptStore: Sendable {
     /// unsettled attempt, or the campaign has `maxInFlight` calls in flight. Begins of one
     /// campaign are serialized, so the cap holds across workers.
     public func begin(
-        contactID: Int64, campaignID: Int64, jobID: Int64?, to: String, from: String, maxInFlight: Int, slotAt: Double?
+        contactID: Int64,
+        campaignID: Int64,
+        jobID: Int64?,
+        to: String,
+        from: String,
+        maxInFlight: Int,
+        slotAt: Double?
     ) async throws -> Start {
         try await database.client.withTransaction(logger: database.logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7001, \(Int32(truncatingIfNeeded: campaignID)))", logger: database.logger)
@@ -138,7 +144,8 @@ public struct CallAttemptStore: Sendable {
     @discardableResult
     public func abandon(_ id: UUID) async throws -> Bool {
         let rows = try await database.client.query(
-            "DELETE FROM dialer.call_attempts WHERE id = \(id) AND state = 'dialing' RETURNING id", logger: database.logger
+            "DELETE FROM dialer.call_attempts WHERE id = \(id) AND state = 'dialing' RETURNING id",
+            logger: database.logger
         )
         for try await _ in rows { return true }
         return false
@@ -181,7 +188,8 @@ public struct CallAttemptStore: Sendable {
     /// Which of `callSIDs` already belong to an attempt.
     public func knownCallSIDs(_ callSIDs: [String]) async throws -> Set<String> {
         let rows = try await database.client.query(
-            "SELECT call_sid FROM dialer.call_attempts WHERE call_sid = ANY(\(callSIDs)::text[])", logger: database.logger
+            "SELECT call_sid FROM dialer.call_attempts WHERE call_sid = ANY(\(callSIDs)::text[])",
+            logger: database.logger
         )
         return try await rows.decode(String.self).reduce(into: []) { $0.insert($1) }
     }
@@ -196,8 +204,16 @@ public struct CallAttemptStore: Sendable {
 
     static func attempt(_ row: Row) -> CallAttempt {
         CallAttempt(
-            id: row.0, contactID: row.1, campaignID: row.2, attemptNumber: row.3, jobID: row.4,
-            state: CallAttempt.State(rawValue: row.5) ?? .unknown, to: row.6, callSID: row.7, twilioErrorCode: row.8, createdAt: row.9
+            id: row.0,
+            contactID: row.1,
+            campaignID: row.2,
+            attemptNumber: row.3,
+            jobID: row.4,
+            state: CallAttempt.State(rawValue: row.5) ?? .unknown,
+            to: row.6,
+            callSID: row.7,
+            twilioErrorCode: row.8,
+            createdAt: row.9
         )
     }
 }

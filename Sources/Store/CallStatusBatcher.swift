@@ -60,7 +60,7 @@ final class CallStatusBatcher: Sendable {
             do {
                 let results = try await writer.write(batch.map(\.event))
                 for (pending, result) in zip(batch, results) { pending.continuation.resume(returning: result) }
-            } catch where batch.count > 1 {
+            } catch  where batch.count > 1 {
                 for pending in batch {
                     do {
                         pending.continuation.resume(returning: try await writer.write([pending.event])[0])

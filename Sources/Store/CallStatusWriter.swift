@@ -67,11 +67,12 @@ struct CallStatusWriter: Sendable {
                 \(events.map { $0.durationSeconds ?? -1 })::integer[], \(events.map { $0.sipResponseCode ?? -1 })::integer[],
                 \(events.map { $0.timestamp ?? Date() }), \(events.map(\.parametersJSON)))
             """
-        let rows = if let connection {
-            try await connection.query(query, logger: logger)
-        } else {
-            try await database.client.query(query, logger: logger)
-        }
+        let rows =
+            if let connection {
+                try await connection.query(query, logger: logger)
+            } else {
+                try await database.client.query(query, logger: logger)
+            }
         var applied = [Applied](repeating: .orphan, count: events.count)
         for try await (ordinal, outcome, contact, campaign, answeredBy, attempts, delays, maxAttempts, voicemail) in rows.decode(
             (Int, String, Int64?, Int64?, String?, Int?, String?, Int?, String?).self
@@ -84,10 +85,14 @@ struct CallStatusWriter: Sendable {
             case "ended":
                 let retryDelays = delays.flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) } ?? [:]
                 let policy = RetryPolicy(retryDelays: retryDelays, maxAttempts: maxAttempts ?? 1, voicemailPolicy: voicemail ?? "")
-                applied[index] = .ended(EndedCall(
-                    contact: contact ?? 0, campaign: campaign ?? 0, attempts: attempts ?? 0,
-                    decision: policy.decide(events[index].end(answeredBy: answeredBy), attempt: attempts ?? 0)
-                ))
+                applied[index] = .ended(
+                    EndedCall(
+                        contact: contact ?? 0,
+                        campaign: campaign ?? 0,
+                        attempts: attempts ?? 0,
+                        decision: policy.decide(events[index].end(answeredBy: answeredBy), attempt: attempts ?? 0)
+                    )
+                )
             default: applied[index] = .orphan
             }
         }
@@ -97,8 +102,12 @@ struct CallStatusWriter: Sendable {
     /// For every call the batch ended, in one statement (`dialer.end_calls`): the contact's
     /// next PlaceCall after its delay or its final outcome, and the call's finalize job.
     func end(_ applied: [Applied], _ events: [CallStatusEvent], on connection: PostgresConnection) async throws {
-        var contacts: [Int64] = [], campaigns: [Int64] = [], sids: [String] = [], nextCalls: [Int] = []
-        var retryAfter: [Double] = [], outcomes: [String] = []
+        var contacts: [Int64] = []
+        var campaigns: [Int64] = []
+        var sids: [String] = []
+        var nextCalls: [Int] = []
+        var retryAfter: [Double] = []
+        var outcomes: [String] = []
         for (index, result) in applied.enumerated() {
             guard case .ended(let call) = result else { continue }
             contacts.append(call.contact)
@@ -106,8 +115,12 @@ struct CallStatusWriter: Sendable {
             sids.append(events[index].callSID)
             nextCalls.append(call.attempts + 1)
             switch call.decision {
-            case .retry(let after): retryAfter.append(after.seconds); outcomes.append("")
-            case .final(let outcome): retryAfter.append(-1); outcomes.append(outcome)
+            case .retry(let after):
+                retryAfter.append(after.seconds)
+                outcomes.append("")
+            case .final(let outcome):
+                retryAfter.append(-1)
+                outcomes.append(outcome)
             }
         }
         guard !contacts.isEmpty else { return }

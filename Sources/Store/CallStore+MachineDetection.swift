@@ -13,7 +13,10 @@ extension CallStore {
     /// Records who answered (`human`, `machine_start`, `machine_end_beep`, …, `fax`, `unknown`)
     /// on the call, once; the retry policy reads it when the call ends.
     public func recordMachineDetection(
-        callSID: String, attemptID: UUID?, answeredBy: String, parameters: [String: String]
+        callSID: String,
+        attemptID: UUID?,
+        answeredBy: String,
+        parameters: [String: String]
     ) async throws -> MachineDetectionResult {
         var event = CallStatusEvent(callSID: callSID, attemptID: attemptID, sequenceNumber: -1, status: "amd", parameters: parameters)
         event.answeredBy = answeredBy
@@ -34,7 +37,8 @@ extension CallStore {
                 logger: logger
             )
             let rows = try await connection.query(
-                "SELECT voicemail_policy FROM dialer.campaigns WHERE id = \(attempt.campaign)", logger: logger
+                "SELECT voicemail_policy FROM dialer.campaigns WHERE id = \(attempt.campaign)",
+                logger: logger
             )
             var policy = RetryPolicy.VoicemailPolicy.hangUp
             for try await text in rows.decode(String.self) { policy = RetryPolicy.VoicemailPolicy(rawValue: text) ?? .hangUp }

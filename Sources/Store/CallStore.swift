@@ -27,7 +27,8 @@ public struct CallStore: Sendable {
     public init(database: Database, finalizeGrace: Duration = .seconds(10), statusWriters: Int = defaultStatusWriters) {
         self.database = database
         batcher = CallStatusBatcher(
-            writer: CallStatusWriter(database: database, finalizeGrace: finalizeGrace), maxWriters: max(1, statusWriters)
+            writer: CallStatusWriter(database: database, finalizeGrace: finalizeGrace),
+            maxWriters: max(1, statusWriters)
         )
     }
 

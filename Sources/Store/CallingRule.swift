@@ -18,8 +18,14 @@ public struct CallingRule: Sendable, Equatable {
     public static let allState = "*"
     public static let everyDay: Set<Int> = [1, 2, 3, 4, 5, 6, 7]
 
-    public init(state: String, startMinute: Int = 8 * 60, endMinute: Int = 21 * 60, weekdays: Set<Int> = everyDay,
-                noCallDates: Set<String> = [], note: String? = nil) {
+    public init(
+        state: String,
+        startMinute: Int = 8 * 60,
+        endMinute: Int = 21 * 60,
+        weekdays: Set<Int> = everyDay,
+        noCallDates: Set<String> = [],
+        note: String? = nil
+    ) {
         self.state = state
         self.startMinute = startMinute
         self.endMinute = endMinute
@@ -34,8 +40,14 @@ public struct CallingRule: Sendable, Equatable {
             let state: String, start: String, end: String, weekdays: [Int], dates: [String], note: String?
         }
         return try JSONDecoder().decode([Row].self, from: Data(json.utf8)).map { row in
-            CallingRule(state: row.state, startMinute: minutes(row.start), endMinute: minutes(row.end),
-                        weekdays: Set(row.weekdays), noCallDates: Set(row.dates), note: row.note)
+            CallingRule(
+                state: row.state,
+                startMinute: minutes(row.start),
+                endMinute: minutes(row.end),
+                weekdays: Set(row.weekdays),
+                noCallDates: Set(row.dates),
+                note: row.note
+            )
         }
     }
 

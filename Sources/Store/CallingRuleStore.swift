@@ -38,13 +38,19 @@ public struct CallingRuleStore: Sendable {
     /// given stays as it was. Returns the rule as written.
     @discardableResult
     public func set(
-        state: String, hours: (start: Int, end: Int)? = nil, weekdays: Set<Int>? = nil, withoutWeekdays: Set<Int> = [], note: String? = nil
+        state: String,
+        hours: (start: Int, end: Int)? = nil,
+        weekdays: Set<Int>? = nil,
+        withoutWeekdays: Set<Int> = [],
+        note: String? = nil
     ) async throws -> CallingRule {
         if let hours, !(8 * 60 <= hours.start && hours.start < hours.end && hours.end <= 21 * 60) {
             throw CallingRuleError.outsideFederalHours
         }
-        let start = hours.map { CallingRule.clock($0.start) }, end = hours.map { CallingRule.clock($0.end) }
-        let days = weekdays.map { $0.sorted() }, without = withoutWeekdays.sorted()
+        let start = hours.map { CallingRule.clock($0.start) }
+        let end = hours.map { CallingRule.clock($0.end) }
+        let days = weekdays.map { $0.sorted() }
+        let without = withoutWeekdays.sorted()
         let rows = try await database.client.query(
             """
             WITH written AS (
@@ -76,7 +82,8 @@ public struct CallingRuleStore: Sendable {
     public func remove(state: String) async throws {
         guard state != CallingRule.allState else { throw CallingRuleError.cannotRemoveAllStates }
         let rows = try await database.client.query(
-            "DELETE FROM dialer.calling_rules WHERE state = \(state) RETURNING state", logger: logger
+            "DELETE FROM dialer.calling_rules WHERE state = \(state) RETURNING state",
+            logger: logger
         )
         for try await _ in rows.decode(String.self) { return }
         throw CallingRuleError.notFound(state)

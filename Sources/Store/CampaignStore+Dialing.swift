@@ -52,15 +52,31 @@ extension CampaignStore {
             logger: logger
         )
         for try await row in rows.decode(
-            (Int64, Int64, String, String, String?, String?, String?, String?, Int, Int, String, Double, Int, String, String, Bool, Int,
-             [String], String).self
+            (
+                Int64, Int64, String, String, String?, String?, String?, String?, Int, Int, String, Double, Int, String, String, Bool, Int,
+                [String], String
+            ).self
         ) {
             return DialContext(
-                contactID: row.0, campaignID: row.1, campaignName: row.2, campaignStatus: CampaignStatus(rawValue: row.3) ?? .failed,
-                phoneE164: row.4, timeZone: row.5, timeZones: row.17, callingRules: try CallingRule.decode(json: row.18),
-                skipReason: row.6, outcome: row.7, attempts: row.8, maxAttempts: row.9,
-                fromNumber: row.10, ratePerSecond: row.11, maxConcurrentCalls: row.12, windowStart: row.13, windowEnd: row.14,
-                onDoNotCallList: row.15, callsInFlight: row.16
+                contactID: row.0,
+                campaignID: row.1,
+                campaignName: row.2,
+                campaignStatus: CampaignStatus(rawValue: row.3) ?? .failed,
+                phoneE164: row.4,
+                timeZone: row.5,
+                timeZones: row.17,
+                callingRules: try CallingRule.decode(json: row.18),
+                skipReason: row.6,
+                outcome: row.7,
+                attempts: row.8,
+                maxAttempts: row.9,
+                fromNumber: row.10,
+                ratePerSecond: row.11,
+                maxConcurrentCalls: row.12,
+                windowStart: row.13,
+                windowEnd: row.14,
+                onDoNotCallList: row.15,
+                callsInFlight: row.16
             )
         }
         return nil
@@ -80,7 +96,8 @@ extension CampaignStore {
     /// Records a contact's final outcome, once.
     public func recordOutcome(contactID: Int64, _ outcome: String) async throws {
         try await database.client.query(
-            "UPDATE dialer.contacts SET outcome = \(outcome) WHERE id = \(contactID) AND outcome IS NULL", logger: logger
+            "UPDATE dialer.contacts SET outcome = \(outcome) WHERE id = \(contactID) AND outcome IS NULL",
+            logger: logger
         )
     }
 }

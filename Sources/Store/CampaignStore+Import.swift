@@ -1,7 +1,7 @@
-import Redaction
 import Foundation
 import PostgresNIO
 import Queue
+import Redaction
 
 /// The import's writes: each page of contacts and its dial jobs in one transaction.
 extension CampaignStore {

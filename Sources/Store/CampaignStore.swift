@@ -38,7 +38,8 @@ public struct CampaignStore: Sendable {
                 if let delays = campaign.retryDelays {
                     let json = String(decoding: try JSONEncoder().encode(delays), as: UTF8.self)
                     try await connection.query(
-                        "UPDATE dialer.campaigns SET retry_delays = retry_delays || \(json)::jsonb WHERE id = \(id)", logger: logger
+                        "UPDATE dialer.campaigns SET retry_delays = retry_delays || \(json)::jsonb WHERE id = \(id)",
+                        logger: logger
                     )
                 }
                 try await connection.query(
@@ -50,7 +51,7 @@ public struct CampaignStore: Sendable {
                 )
                 return id
             }
-        } catch where Self.isUniqueViolation(error) {
+        } catch  where Self.isUniqueViolation(error) {
             throw CampaignError.nameTaken(campaign.name)
         }
     }
@@ -67,7 +68,8 @@ public struct CampaignStore: Sendable {
     /// `pauseReason`: why the dialer paused it, when it did.
     public func campaign(id: Int64) async throws -> (name: String, status: CampaignStatus, soql: String, imported: Bool, pauseReason: String?)? {
         let rows = try await database.client.query(
-            "SELECT name, status, soql, imported_at IS NOT NULL, pause_reason FROM dialer.campaigns WHERE id = \(id)", logger: logger
+            "SELECT name, status, soql, imported_at IS NOT NULL, pause_reason FROM dialer.campaigns WHERE id = \(id)",
+            logger: logger
         )
         for try await (name, status, soql, imported, reason) in rows.decode((String, String, String, Bool, String?).self) {
             return (name, CampaignStatus(rawValue: status) ?? .failed, soql, imported, reason)
@@ -97,15 +99,34 @@ public struct CampaignStore: Sendable {
         var result: [CampaignProgress] = []
         for try await row in rows.decode((Int64, String, String, Int?, Int, Int, Int, Int, Int, Int, Int, Int, String?, [Int], Double?, Int).self) {
             let n = row.13
-            result.append(CampaignProgress(
-                id: row.0, name: row.1, status: CampaignStatus(rawValue: row.2) ?? .failed, salesforceTotal: row.3,
-                recordsSeen: row.4, contacts: row.5, callable: row.6,
-                skipped: ["do_not_call": row.7, "internal_dnc": row.8, "invalid_phone": row.9, "duplicate_phone": row.10, "no_time_zone": row.11],
-                importError: row.12, pending: n[0], inProgress: n[1], done: n[2],
-                outcomes: ["answered": n[3], "voicemail_left": n[4], "machine": n[5], "busy": n[6], "no_answer": n[7], "failed": n[8], "other": n[9]],
-                callsPlaced: n[10], callsAnswered: n[11], averageDurationSeconds: row.14,
-                tasksSynced: n[12], tasksFailed: n[13], tasksPending: n[14], multiZoneContacts: row.15
-            ))
+            result.append(
+                CampaignProgress(
+                    id: row.0,
+                    name: row.1,
+                    status: CampaignStatus(rawValue: row.2) ?? .failed,
+                    salesforceTotal: row.3,
+                    recordsSeen: row.4,
+                    contacts: row.5,
+                    callable: row.6,
+                    skipped: [
+                        "do_not_call": row.7, "internal_dnc": row.8, "invalid_phone": row.9, "duplicate_phone": row.10, "no_time_zone": row.11,
+                    ],
+                    importError: row.12,
+                    pending: n[0],
+                    inProgress: n[1],
+                    done: n[2],
+                    outcomes: [
+                        "answered": n[3], "voicemail_left": n[4], "machine": n[5], "busy": n[6], "no_answer": n[7], "failed": n[8], "other": n[9],
+                    ],
+                    callsPlaced: n[10],
+                    callsAnswered: n[11],
+                    averageDurationSeconds: row.14,
+                    tasksSynced: n[12],
+                    tasksFailed: n[13],
+                    tasksPending: n[14],
+                    multiZoneContacts: row.15
+                )
+            )
         }
         return result
     }
@@ -121,7 +142,8 @@ public struct CampaignStore: Sendable {
         let fromStates = from.map(\.rawValue)
         return try await database.client.withTransaction(logger: logger) { connection in
             let rows = try await connection.query(
-                "SELECT id, status FROM dialer.campaigns WHERE name = \(name) FOR UPDATE", logger: logger
+                "SELECT id, status FROM dialer.campaigns WHERE name = \(name) FOR UPDATE",
+                logger: logger
             )
             var found: (Int64, String)?
             for try await row in rows.decode((Int64, String).self) { found = row }

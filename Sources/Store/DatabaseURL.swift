@@ -23,7 +23,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     public init(_ string: String) throws {
         guard let components = URLComponents(string: string),
-              ["postgres", "postgresql"].contains(components.scheme ?? "")
+            ["postgres", "postgresql"].contains(components.scheme ?? "")
         else { throw DatabaseURLError("DATABASE_URL must look like postgres://user@host:5432/database") }
         let query = Dictionary(
             (components.queryItems ?? []).map { ($0.name, $0.value ?? "") },
@@ -79,7 +79,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         if let socketDirectory {
             configuration = .init(
                 unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)",
-                username: username, password: password, database: database
+                username: username,
+                password: password,
+                database: database
             )
         } else {
             let tlsSetting: PostgresClient.Configuration.TLS
@@ -89,7 +91,12 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             case .require: tlsSetting = .require(.makeClientConfiguration())
             }
             configuration = .init(
-                host: host, port: port, username: username, password: password, database: database, tls: tlsSetting
+                host: host,
+                port: port,
+                username: username,
+                password: password,
+                database: database,
+                tls: tlsSetting
             )
         }
         configuration.options.maximumConnections = maxConnections

@@ -75,5 +75,3 @@ extension MediaStreamStore {
         try await JobQueue(database: database).enqueue(leftovers)
     }
 }
-
-

@@ -28,7 +28,11 @@ public struct MediaStreamStore: Sendable {
     /// already ended, is refused like a forged one (sql/0013). A refused stream is recorded
     /// unbound and closed, and `nil` returned.
     public func streamStarted(
-        streamSID: String, callSID: String, attemptID: UUID?, contactID: Int64?, campaignID: Int64?
+        streamSID: String,
+        callSID: String,
+        attemptID: UUID?,
+        contactID: Int64?,
+        campaignID: Int64?
     ) async throws -> Binding? {
         let rows = try await database.client.query(
             """
@@ -94,7 +98,8 @@ public struct MediaStreamStore: Sendable {
     @discardableResult
     public func recordOptOut(callSID: String, attemptID: UUID) async throws -> Bool {
         let rows = try await database.client.query(
-            "SELECT dialer.record_opt_out(\(callSID), \(attemptID))", logger: logger
+            "SELECT dialer.record_opt_out(\(callSID), \(attemptID))",
+            logger: logger
         )
         for try await phone in rows.decode(String?.self) { return phone != nil }
         return false
@@ -113,8 +118,16 @@ public struct TranscriptEntryRecord: Sendable, Equatable, Codable {
     public var confidence: Double?
     public var intent: String?
 
-    public init(seq: Int, speaker: String, text: String, startMs: Int, endMs: Int,
-                interrupted: Bool = false, confidence: Double? = nil, intent: String? = nil) {
+    public init(
+        seq: Int,
+        speaker: String,
+        text: String,
+        startMs: Int,
+        endMs: Int,
+        interrupted: Bool = false,
+        confidence: Double? = nil,
+        intent: String? = nil
+    ) {
         self.seq = seq
         self.speaker = speaker
         self.text = text

@@ -92,7 +92,10 @@ public struct Migrator: Sendable {
             }
             guard source.checksum == row.checksum else {
                 throw MigrationError.checksumMismatch(
-                    version: row.version, name: row.name, applied: row.checksum, embedded: source.checksum
+                    version: row.version,
+                    name: row.name,
+                    applied: row.checksum,
+                    embedded: source.checksum
                 )
             }
         }
@@ -117,7 +120,8 @@ public struct Migrator: Sendable {
 
     static func applied(_ connection: PostgresConnection, logger: Logger) async throws -> [AppliedMigration] {
         let exists = try await connection.query(
-            "SELECT to_regclass('dialer.schema_migrations') IS NOT NULL", logger: logger
+            "SELECT to_regclass('dialer.schema_migrations') IS NOT NULL",
+            logger: logger
         ).decode(Bool.self).reduce(false) { $1 }
         guard exists else { return [] }
         let rows = try await connection.query(
@@ -141,7 +145,8 @@ public enum MigrationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .checksumMismatch(version, name, applied, embedded):
-            return "migration \(version) (\(name)) was applied with checksum \(applied.prefix(12)) but this binary carries \(embedded.prefix(12)): applied migrations must never change; add a new numbered file instead"
+            return
+                "migration \(version) (\(name)) was applied with checksum \(applied.prefix(12)) but this binary carries \(embedded.prefix(12)): applied migrations must never change; add a new numbered file instead"
         case let .unknownVersion(version, name):
             return "the database has migration \(version) (\(name)), which this binary does not carry: run a newer dialer"
         case let .pending(version, count):

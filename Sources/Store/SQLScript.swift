@@ -34,9 +34,15 @@ public enum SQLScript {
             } else if c == "/" && startsWith("/*", at: index) {
                 var depth = 0
                 repeat {
-                    if startsWith("/*", at: index) { depth += 1; copy(2) }
-                    else if startsWith("*/", at: index) { depth -= 1; copy(2) }
-                    else { copy(1) }
+                    if startsWith("/*", at: index) {
+                        depth += 1
+                        copy(2)
+                    } else if startsWith("*/", at: index) {
+                        depth -= 1
+                        copy(2)
+                    } else {
+                        copy(1)
+                    }
                 } while depth > 0 && index < chars.count
             } else if c == "'" || c == "\"" {
                 hasCode = true
@@ -44,7 +50,10 @@ public enum SQLScript {
                 while index < chars.count {
                     if chars[index] == c {
                         // A doubled quote is an escaped quote, not the end.
-                        if index + 1 < chars.count && chars[index + 1] == c { copy(2); continue }
+                        if index + 1 < chars.count && chars[index + 1] == c {
+                            copy(2)
+                            continue
+                        }
                         copy(1)
                         break
                     }
@@ -70,8 +79,9 @@ public enum SQLScript {
     /// `$$` or `$name$` starting at `position`, if one does (and not a `$1` parameter).
     static func dollarTag(_ chars: [Unicode.Scalar], at position: Int) -> String? {
         var end = position + 1
-        while end < chars.count, chars[end] == "_" || chars[end].properties.isAlphabetic
-            || (end > position + 1 && ("0"..."9").contains(chars[end]))
+        while end < chars.count,
+            chars[end] == "_" || chars[end].properties.isAlphabetic
+                || (end > position + 1 && ("0"..."9").contains(chars[end]))
         {
             end += 1
         }
@@ -84,7 +94,7 @@ extension String {
     fileprivate func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
         else { return "" }
         return String(scalars[first...last])
     }

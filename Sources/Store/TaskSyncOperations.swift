@@ -37,10 +37,18 @@ public struct TaskSyncOperations: Sendable {
         for try await (sid, campaign, contact, state, attempts, code, error, updated)
             in rows.decode((String, String, String, String, Int, String?, String?, Date).self)
         {
-            result.append(Failure(
-                callSID: sid, campaign: campaign, contact: contact, state: state, attempts: attempts,
-                errorCode: code, error: error, updatedAt: updated
-            ))
+            result.append(
+                Failure(
+                    callSID: sid,
+                    campaign: campaign,
+                    contact: contact,
+                    state: state,
+                    attempts: attempts,
+                    errorCode: code,
+                    error: error,
+                    updatedAt: updated
+                )
+            )
         }
         return result
     }

@@ -1,7 +1,7 @@
-import Redaction
 import Foundation
 import Logging
 import PostgresNIO
+import Redaction
 
 /// The finalizer's side of `dialer.task_syncs`: each ended call's sync (made with the end of
 /// the call), ready syncs leased in batches, and every later write fenced by the lease, so a finalizer
@@ -71,10 +71,20 @@ public struct TaskSyncQueue: Sendable {
         for try await (sid, sentBefore, attempts, contact, account, disposition, duration, answered, date, optOut)
             in rows.decode((String, Bool, Int, String, String?, String, Int?, Bool, String, Bool).self)
         {
-            records.append(TaskSyncRecord(
-                callSID: sid, sentBefore: sentBefore, attempts: attempts, contactSalesforceID: contact, accountID: account,
-                disposition: disposition, durationSeconds: duration, answered: answered, localDate: date, optOutToSync: optOut
-            ))
+            records.append(
+                TaskSyncRecord(
+                    callSID: sid,
+                    sentBefore: sentBefore,
+                    attempts: attempts,
+                    contactSalesforceID: contact,
+                    accountID: account,
+                    disposition: disposition,
+                    durationSeconds: duration,
+                    answered: answered,
+                    localDate: date,
+                    optOutToSync: optOut
+                )
+            )
         }
         return try await withTranscripts(records)
     }
@@ -187,8 +197,17 @@ public struct TaskSyncQueue: Sendable {
 /// One leased sync, with what its Task is made of.
 public struct TaskSyncRecord: Sendable, Equatable {
     public init(
-        callSID: String, sentBefore: Bool = false, attempts: Int = 0, contactSalesforceID: String, accountID: String?,
-        disposition: String, durationSeconds: Int?, answered: Bool, localDate: String, optOutToSync: Bool = false, transcript: [Line] = []
+        callSID: String,
+        sentBefore: Bool = false,
+        attempts: Int = 0,
+        contactSalesforceID: String,
+        accountID: String?,
+        disposition: String,
+        durationSeconds: Int?,
+        answered: Bool,
+        localDate: String,
+        optOutToSync: Bool = false,
+        transcript: [Line] = []
     ) {
         self.callSID = callSID
         self.sentBefore = sentBefore

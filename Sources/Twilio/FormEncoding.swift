@@ -42,7 +42,7 @@ public enum FormEncoding {
     static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
             true
         default:
             false
@@ -81,9 +81,10 @@ public enum FormEncoding {
             if byte == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))
             } else if byte == UInt8(ascii: "%"),
-                      let high = component.index(index, offsetBy: 1, limitedBy: component.endIndex), high < component.endIndex,
-                      let low = component.index(index, offsetBy: 2, limitedBy: component.endIndex), low < component.endIndex,
-                      let h = hexValue(component[high]), let l = hexValue(component[low]) {
+                let high = component.index(index, offsetBy: 1, limitedBy: component.endIndex), high < component.endIndex,
+                let low = component.index(index, offsetBy: 2, limitedBy: component.endIndex), low < component.endIndex,
+                let h = hexValue(component[high]), let l = hexValue(component[low])
+            {
                 bytes.append(h << 4 | l)
                 index = low
             } else {

@@ -49,8 +49,13 @@ public enum MediaStreamMessage: Sendable, Equatable {
         public var mediaFormat: MediaFormat
 
         public init(
-            sequenceNumber: Int, streamSid: String, accountSid: String, callSid: String,
-            tracks: [String], customParameters: [String: String], mediaFormat: MediaFormat
+            sequenceNumber: Int,
+            streamSid: String,
+            accountSid: String,
+            callSid: String,
+            tracks: [String],
+            customParameters: [String: String],
+            mediaFormat: MediaFormat
         ) {
             self.sequenceNumber = sequenceNumber
             self.streamSid = streamSid
@@ -308,7 +313,9 @@ extension KeyedDecodingContainer where K == StreamJSONKey {
             value = number
         } else {
             throw MediaStreamCodecError.wrongType(
-                field: StreamJSONKey.path(codingPath + [codingKey]), expected: "an integer or a string of digits")
+                field: StreamJSONKey.path(codingPath + [codingKey]),
+                expected: "an integer or a string of digits"
+            )
         }
         guard MediaStreamMessage.integerRange.contains(value) else {
             throw MediaStreamCodecError.outOfRange(field: StreamJSONKey.path(codingPath + [codingKey]), value: value)
@@ -342,46 +349,62 @@ private struct Incoming: Decodable {
             // The top-level streamSid is the one every later message carries; the nested copy
             // is a fallback only.
             let streamSid = try root.decodeIfPresent(String.self, forKey: StreamJSONKey("streamSid"))
-            message = .start(.init(
-                sequenceNumber: try root.integer("sequenceNumber"),
-                streamSid: try streamSid ?? start.string("streamSid"),
-                accountSid: try start.string("accountSid"),
-                callSid: try start.string("callSid"),
-                tracks: try start.decode([String].self, forKey: StreamJSONKey("tracks")),
-                // Absent and empty mean the same thing: the TwiML had no <Parameter>.
-                customParameters: try start.decodeIfPresent([String: String].self, forKey: StreamJSONKey("customParameters")) ?? [:],
-                mediaFormat: .init(
-                    encoding: try format.string("encoding"),
-                    sampleRate: try format.integer("sampleRate"),
-                    channels: try format.integer("channels"))))
+            message = .start(
+                .init(
+                    sequenceNumber: try root.integer("sequenceNumber"),
+                    streamSid: try streamSid ?? start.string("streamSid"),
+                    accountSid: try start.string("accountSid"),
+                    callSid: try start.string("callSid"),
+                    tracks: try start.decode([String].self, forKey: StreamJSONKey("tracks")),
+                    // Absent and empty mean the same thing: the TwiML had no <Parameter>.
+                    customParameters: try start.decodeIfPresent([String: String].self, forKey: StreamJSONKey("customParameters")) ?? [:],
+                    mediaFormat: .init(
+                        encoding: try format.string("encoding"),
+                        sampleRate: try format.integer("sampleRate"),
+                        channels: try format.integer("channels")
+                    )
+                )
+            )
         case "media":
             let media = try root.object("media")
-            message = .media(.init(
-                sequenceNumber: try root.integer("sequenceNumber"),
-                streamSid: try root.string("streamSid"),
-                track: try media.string("track"),
-                chunk: try media.integer("chunk"),
-                timestamp: try media.integer("timestamp"),
-                payload: try media.base64("payload")))
+            message = .media(
+                .init(
+                    sequenceNumber: try root.integer("sequenceNumber"),
+                    streamSid: try root.string("streamSid"),
+                    track: try media.string("track"),
+                    chunk: try media.integer("chunk"),
+                    timestamp: try media.integer("timestamp"),
+                    payload: try media.base64("payload")
+                )
+            )
         case "dtmf":
             let dtmf = try root.object("dtmf")
-            message = .dtmf(.init(
-                sequenceNumber: try root.integer("sequenceNumber"),
-                streamSid: try root.string("streamSid"),
-                track: try dtmf.string("track"),
-                digit: try dtmf.string("digit")))
+            message = .dtmf(
+                .init(
+                    sequenceNumber: try root.integer("sequenceNumber"),
+                    streamSid: try root.string("streamSid"),
+                    track: try dtmf.string("track"),
+                    digit: try dtmf.string("digit")
+                )
+            )
         case "mark":
-            message = .mark(.init(
-                sequenceNumber: try root.integer("sequenceNumber"),
-                streamSid: try root.string("streamSid"),
-                name: try root.object("mark").string("name")))
+            message = .mark(
+                .init(
+                    sequenceNumber: try root.integer("sequenceNumber"),
+                    streamSid: try root.string("streamSid"),
+                    name: try root.object("mark").string("name")
+                )
+            )
         case "stop":
             let stop = try root.object("stop")
-            message = .stop(.init(
-                sequenceNumber: try root.integer("sequenceNumber"),
-                streamSid: try root.string("streamSid"),
-                accountSid: try stop.string("accountSid"),
-                callSid: try stop.string("callSid")))
+            message = .stop(
+                .init(
+                    sequenceNumber: try root.integer("sequenceNumber"),
+                    streamSid: try root.string("streamSid"),
+                    accountSid: try stop.string("accountSid"),
+                    callSid: try stop.string("callSid")
+                )
+            )
         default:
             message = .unknown(event: event)
         }

@@ -165,7 +165,8 @@ extension TwiML.Verb {
 
 extension TwiML.Stream {
     fileprivate var node: XMLNode {
-        let parameterNodes = parameters
+        let parameterNodes =
+            parameters
             .sorted { $0.key < $1.key }
             .map { XMLNode(name: "Parameter", attributes: ["name": $0.key, "value": $0.value]) }
         return XMLNode(

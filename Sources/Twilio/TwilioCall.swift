@@ -24,12 +24,16 @@ public struct CallRequest: Sendable, Equatable {
 
     /// The form Twilio's Calls resource takes: one StatusCallbackEvent field per event.
     var form: [(String, String)] {
-        var fields = [("To", to), ("From", from), ("Url", url), ("StatusCallback", statusCallback),
-                      ("StatusCallbackMethod", "POST"), ("Timeout", String(timeout))]
+        var fields = [
+            ("To", to), ("From", from), ("Url", url), ("StatusCallback", statusCallback),
+            ("StatusCallbackMethod", "POST"), ("Timeout", String(timeout)),
+        ]
         fields += statusCallbackEvents.map { ("StatusCallbackEvent", $0) }
         if let asyncAmdStatusCallback {
-            fields += [("MachineDetection", "Enable"), ("AsyncAmd", "true"),
-                       ("AsyncAmdStatusCallback", asyncAmdStatusCallback), ("AsyncAmdStatusCallbackMethod", "POST")]
+            fields += [
+                ("MachineDetection", "Enable"), ("AsyncAmd", "true"),
+                ("AsyncAmdStatusCallback", asyncAmdStatusCallback), ("AsyncAmdStatusCallbackMethod", "POST"),
+            ]
         }
         return fields
     }

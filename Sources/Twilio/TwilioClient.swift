@@ -21,8 +21,12 @@ public final class TwilioClient: Sendable {
     /// When Twilio last answered anything, for `isCold`.
     let lastAnswer = Mutex<ContinuousClock.Instant?>(nil)
 
-    public init(configuration: TwilioConfiguration, http: HTTPClient = .shared, logger: Logger,
-                backoff: RetryBackoff = RetryBackoff(base: 0.5, factor: 2, cap: 10, jitter: 0.2)) {
+    public init(
+        configuration: TwilioConfiguration,
+        http: HTTPClient = .shared,
+        logger: Logger,
+        backoff: RetryBackoff = RetryBackoff(base: 0.5, factor: 2, cap: 10, jitter: 0.2)
+    ) {
         self.configuration = configuration
         self.http = http
         self.logger = logger
@@ -158,7 +162,10 @@ public final class TwilioClient: Sendable {
                 guard attempt <= maxRetries, idempotent || neverSent else {
                     throw neverSent ? TwilioError.unreachable("\(error)") : TwilioError.ambiguous("\(method) \(Self.redacted(path)): \(error)")
                 }
-                logger.warning("Twilio request failed; retrying", metadata: ["path": "\(Self.redacted(path))", "attempt": "\(attempt)", "error": "\(error)"])
+                logger.warning(
+                    "Twilio request failed; retrying",
+                    metadata: ["path": "\(Self.redacted(path))", "attempt": "\(attempt)", "error": "\(error)"]
+                )
                 try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))
                 continue
             }
@@ -169,8 +176,11 @@ public final class TwilioClient: Sendable {
             let decoded = try? JSONDecoder().decode(TwilioErrorBody.self, from: Data(body.readableBytesView))
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Double.init).map { Duration.seconds($0) }
             let error = TwilioError.api(
-                status: status, code: decoded?.code ?? status, message: decoded?.message ?? "HTTP \(status)",
-                moreInfo: decoded?.more_info, retryAfter: retryAfter
+                status: status,
+                code: decoded?.code ?? status,
+                message: decoded?.message ?? "HTTP \(status)",
+                moreInfo: decoded?.more_info,
+                retryAfter: retryAfter
             )
             if status == 429 && attempt <= maxRetries {
                 // Twilio refused the request without acting on it: waiting as asked is safe.

@@ -18,8 +18,12 @@ public struct TwilioConfiguration: Sendable {
     public var maxRetries: Int
 
     public init(
-        accountSID: String, username: String? = nil, secret: String, baseURL: String = "https://api.twilio.com",
-        requestTimeout: Duration = .seconds(15), maxRetries: Int = 3
+        accountSID: String,
+        username: String? = nil,
+        secret: String,
+        baseURL: String = "https://api.twilio.com",
+        requestTimeout: Duration = .seconds(15),
+        maxRetries: Int = 3
     ) {
         self.accountSID = accountSID
         self.username = username ?? accountSID

@@ -16,7 +16,8 @@ public enum TwilioDate {
         let (year, month, day) = civil(fromDays: days)
         let weekday = weekdays[Int(((days % 7) + 7) % 7)]
         func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(weekday), \(two(day)) \(months[month - 1]) \(year) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
+        return
+            "\(weekday), \(two(day)) \(months[month - 1]) \(year) \(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60)) +0000"
     }
 
     /// The instant `text` names; nil unless it is `[Day, ]DD Mon YYYY HH:MM:SS ±HHMM`.
@@ -24,12 +25,12 @@ public enum TwilioDate {
         var fields = text.split(separator: " ")
         if fields.first?.hasSuffix(",") == true { fields.removeFirst() }
         guard fields.count == 5, let day = Int(fields[0]), (1...31).contains(day),
-              let month = months.firstIndex(of: String(fields[1])).map({ $0 + 1 }),
-              let year = Int(fields[2]), (1970...9999).contains(year)
+            let month = months.firstIndex(of: String(fields[1])).map({ $0 + 1 }),
+            let year = Int(fields[2]), (1970...9999).contains(year)
         else { return nil }
         let time = fields[3].split(separator: ":")
         guard time.count == 3, let hour = Int(time[0]), let minute = Int(time[1]), let second = Int(time[2]),
-              (0..<24).contains(hour), (0..<60).contains(minute), (0...60).contains(second)
+            (0..<24).contains(hour), (0..<60).contains(minute), (0...60).contains(second)
         else { return nil }
         let zone = fields[4]
         guard zone.count == 5, let sign = zone.first, sign == "+" || sign == "-", let offset = Int(zone.dropFirst()) else { return nil }

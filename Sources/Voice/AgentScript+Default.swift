@@ -22,12 +22,16 @@ extension AgentScript {
                 intents: [
                     Intent(name: "interested", phrases: ["yes", "sure", "please"], reply: "Great.", next: "time"),
                     Intent(
-                        name: "not-interested", phrases: ["no", "not interested", "no thanks"],
-                        reply: "No problem.", next: AgentScript.end
+                        name: "not-interested",
+                        phrases: ["no", "not interested", "no thanks"],
+                        reply: "No problem.",
+                        next: AgentScript.end
                     ),
                     Intent(
-                        name: "later", phrases: ["maybe later", "not now", "later"],
-                        reply: "No problem, we will try another time.", next: AgentScript.end
+                        name: "later",
+                        phrases: ["maybe later", "not now", "later"],
+                        reply: "No problem, we will try another time.",
+                        next: AgentScript.end
                     ),
                 ]
             ),
@@ -37,8 +41,10 @@ extension AgentScript {
                 intents: [
                     Intent(name: "morning", phrases: ["morning"], reply: "A specialist will call you in the morning.", next: AgentScript.end),
                     Intent(
-                        name: "afternoon", phrases: ["afternoon", "evening"],
-                        reply: "A specialist will call you in the afternoon.", next: AgentScript.end
+                        name: "afternoon",
+                        phrases: ["afternoon", "evening"],
+                        reply: "A specialist will call you in the afternoon.",
+                        next: AgentScript.end
                     ),
                 ]
             ),

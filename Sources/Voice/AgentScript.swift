@@ -90,10 +90,16 @@ public struct AgentScript: Sendable, Equatable, Codable {
     public static let end = "end"
 
     public init(
-        greeting: String, greetingWithName: String? = nil, disclosure: String, optOutOffer: String,
-        steps: [Step], fallback: String = "Sorry, I did not catch that.", maxFallbacks: Int = 2,
+        greeting: String,
+        greetingWithName: String? = nil,
+        disclosure: String,
+        optOutOffer: String,
+        steps: [Step],
+        fallback: String = "Sorry, I did not catch that.",
+        maxFallbacks: Int = 2,
         giveUp: String = "I am sorry, I still could not understand.",
-        closing: String = "Thank you for your time. Goodbye.", minimumConfidence: Double = 0.5,
+        closing: String = "Thank you for your time. Goodbye.",
+        minimumConfidence: Double = 0.5,
         optOut: OptOutPolicy = .standard
     ) {
         self.greeting = greeting
@@ -142,11 +148,12 @@ public struct AgentScript: Sendable, Equatable, Codable {
     /// The opening line for a callee with `firstName` (or none).
     public func opening(firstName: String?) -> String {
         let name = firstName?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let hello = if let greetingWithName, !name.isEmpty {
-            greetingWithName.replacingOccurrences(of: "{firstName}", with: name)
-        } else {
-            greeting
-        }
+        let hello =
+            if let greetingWithName, !name.isEmpty {
+                greetingWithName.replacingOccurrences(of: "{firstName}", with: name)
+            } else {
+                greeting
+            }
         return Self.sentences(hello, disclosure, optOutOffer, steps.first?.question ?? "")
     }
 

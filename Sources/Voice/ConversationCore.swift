@@ -18,8 +18,13 @@ final class ConversationCore: Sendable {
     private let state: Mutex<ConversationState>
 
     init(
-        call: AgentCallContext, agent: any Agent, speechToText: any SpeechToText, textToSpeech: any TextToSpeech,
-        configuration: ConversationConfiguration, clock: SessionClock, state: consuming ConversationState
+        call: AgentCallContext,
+        agent: any Agent,
+        speechToText: any SpeechToText,
+        textToSpeech: any TextToSpeech,
+        configuration: ConversationConfiguration,
+        clock: SessionClock,
+        state: consuming ConversationState
     ) {
         self.call = call
         self.agent = agent

@@ -75,7 +75,9 @@ struct ConversationResponder {
         var failed = false
         do {
             heard = try await core.speechToText.transcribe(
-                turn.audio, sampleRate: core.configuration.turnDetection.sampleRate, hints: hints
+                turn.audio,
+                sampleRate: core.configuration.turnDetection.sampleRate,
+                hints: hints
             )
         } catch {
             core.report(.speechToText, error)
@@ -92,7 +94,11 @@ struct ConversationResponder {
         }
         held = nil
         let entry = TranscriptEntry(
-            seq: 0, speaker: .callee, text: heard?.text ?? "", startMs: turn.startMs, endMs: turn.endMs,
+            seq: 0,
+            speaker: .callee,
+            text: heard?.text ?? "",
+            startMs: turn.startMs,
+            endMs: turn.endMs,
             confidence: heard?.confidence ?? 0
         )
         let said = Transcription.joining(unanswered, heard)
@@ -112,7 +118,13 @@ struct ConversationResponder {
     private mutating func pressed(_ digit: String, slot: Int, atMs: Int) async {
         let reply = await startedConversation()?.reply(toDigit: digit)
         let entry = TranscriptEntry(
-            seq: 0, speaker: .callee, text: "[key \(digit)]", startMs: atMs, endMs: atMs, confidence: 1, intent: reply?.intent
+            seq: 0,
+            speaker: .callee,
+            text: "[key \(digit)]",
+            startMs: atMs,
+            endMs: atMs,
+            confidence: 1,
+            intent: reply?.intent
         )
         core.withState { $0.resolve(slot, with: entry) }
         guard let reply else { return }
@@ -141,7 +153,10 @@ struct ConversationResponder {
     /// Asks the agent, records the callee's entry with the agent's intent for it, and
     /// speaks the reply.
     private mutating func reply(
-        to said: Transcription?, for turn: CalleeTurn, entry: TranscriptEntry?, _ conversation: (any AgentConversation)?
+        to said: Transcription?,
+        for turn: CalleeTurn,
+        entry: TranscriptEntry?,
+        _ conversation: (any AgentConversation)?
     ) async {
         guard let conversation else {
             if let entry { core.withState { $0.resolve(turn.slot, with: entry) } }
@@ -183,7 +198,10 @@ struct ConversationResponder {
             }
         }
         var speech = PreparedSpeech(
-            text: reply.text, audio: audio, hangUp: reply.hangUp, interruptible: interruptible,
+            text: reply.text,
+            audio: audio,
+            hangUp: reply.hangUp,
+            interruptible: interruptible,
             answersTurnEndingAtMs: turn?.endMs
         )
         let now = core.now()

@@ -52,8 +52,12 @@ public final class ConversationSession: Sendable {
         let (jobs, jobInput) = AsyncStream.makeStream(of: ConversationJob.self)
         let (doorbell, bell) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let core = ConversationCore(
-            call: call, agent: agent, speechToText: speechToText, textToSpeech: textToSpeech,
-            configuration: configuration, clock: SessionClock(clock),
+            call: call,
+            agent: agent,
+            speechToText: speechToText,
+            textToSpeech: textToSpeech,
+            configuration: configuration,
+            clock: SessionClock(clock),
             state: ConversationState(configuration: configuration, output: output, jobs: jobInput, doorbell: bell)
         )
         self.outputs = outputs

@@ -49,15 +49,21 @@ extension ConversationState {
                 // 0xFF is mu-law's zero: Twilio gets whole 20 ms chunks only.
                 audio.append(contentsOf: repeatElement(0xFF, count: chunkBytes - remainder))
             }
-            utterances.append(Utterance(
-                number: utteranceCount, text: speech.text, audio: audio,
-                interruptible: speech.interruptible, answersTurnEndingAtMs: speech.answersTurnEndingAtMs,
-                nextMarkMs: configuration.pacing.markIntervalMs
-            ))
+            utterances.append(
+                Utterance(
+                    number: utteranceCount,
+                    text: speech.text,
+                    audio: audio,
+                    interruptible: speech.interruptible,
+                    answersTurnEndingAtMs: speech.answersTurnEndingAtMs,
+                    nextMarkMs: configuration.pacing.markIntervalMs
+                )
+            )
             utteranceCount += 1
             doorbell.yield()
         } else if speech.hangUp, hangUpDeadline == nil, !utterances.isEmpty,
-                  !utterances.contains(where: { $0.sentBytes < $0.audio.count }) {
+            !utterances.contains(where: { $0.sentBytes < $0.audio.count })
+        {
             // Nothing more to send, so no last chunk will set the deadline: set it here,
             // and wake the pacer to keep it.
             hangUpDeadline = max(playheadEnd, now) + .milliseconds(configuration.pacing.hangUpMarkTimeoutMs)
@@ -170,12 +176,17 @@ extension ConversationState {
     mutating func close(_ utterance: Utterance, interrupted: Bool) {
         guard let slot = utterance.slot else { return }
         let durationMs = utterance.audio.count / samplesPerMs
-        resolve(slot, with: TranscriptEntry(
-            seq: 0, speaker: .agent, text: utterance.text,
-            startMs: utterance.startMs,
-            endMs: utterance.startMs + (interrupted ? utterance.confirmedMs : durationMs),
-            interrupted: interrupted
-        ))
+        resolve(
+            slot,
+            with: TranscriptEntry(
+                seq: 0,
+                speaker: .agent,
+                text: utterance.text,
+                startMs: utterance.startMs,
+                endMs: utterance.startMs + (interrupted ? utterance.confirmedMs : durationMs),
+                interrupted: interrupted
+            )
+        )
     }
 
     private mutating func hangUpIfIdle() {

@@ -127,10 +127,18 @@ struct ConversationState {
         guard let turn = openTurn else { return }
         openTurn = nil
         let audio = capture.endTurn(throughMs: endMs + configuration.postRollMs)
-        jobs.yield(.turn(CalleeTurn(
-            slot: turn.slot, generation: turn.generation, startMs: startMs, endMs: endMs,
-            audio: audio, interruptedAgent: turn.interruptedAgent
-        )))
+        jobs.yield(
+            .turn(
+                CalleeTurn(
+                    slot: turn.slot,
+                    generation: turn.generation,
+                    startMs: startMs,
+                    endMs: endMs,
+                    audio: audio,
+                    interruptedAgent: turn.interruptedAgent
+                )
+            )
+        )
     }
 
     /// The stream ended: a turn in progress goes to the responder as it is, and whatever

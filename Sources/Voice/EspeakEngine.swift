@@ -32,8 +32,13 @@ actor EspeakEngine {
         let status = withExtendedLifetime(collector) {
             text.withCString { text in
                 espeak_Synth(
-                    text, strlen(text) + 1, 0, POS_CHARACTER, 0,
-                    UInt32(espeakCHARS_UTF8), nil,
+                    text,
+                    strlen(text) + 1,
+                    0,
+                    POS_CHARACTER,
+                    0,
+                    UInt32(espeakCHARS_UTF8),
+                    nil,
                     Unmanaged.passUnretained(collector).toOpaque()
                 )
             }
@@ -91,7 +96,9 @@ private final class SampleCollector {
 /// through the `user_data` every event carries (the list always holds at least its
 /// terminator). Returning 0 lets synthesis go on.
 private func collectSamples(
-    _ samples: UnsafeMutablePointer<Int16>?, _ count: Int32, _ events: UnsafeMutablePointer<espeak_EVENT>?
+    _ samples: UnsafeMutablePointer<Int16>?,
+    _ count: Int32,
+    _ events: UnsafeMutablePointer<espeak_EVENT>?
 ) -> Int32 {
     guard let events, let userData = events.pointee.user_data else { return 0 }
     let collector = Unmanaged<SampleCollector>.fromOpaque(userData).takeUnretainedValue()

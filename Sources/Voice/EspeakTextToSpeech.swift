@@ -28,7 +28,10 @@ public struct EspeakTextToSpeech: TextToSpeech {
     /// 8 kHz linear samples for `text`, before mu-law: for callers that mix or analyse.
     public func synthesizeLinear(_ text: String) async throws -> [Int16] {
         let (samples, rate) = try await EspeakEngine.shared.synthesize(
-            text, voice: voice, wordsPerMinute: wordsPerMinute, pitch: pitch
+            text,
+            voice: voice,
+            wordsPerMinute: wordsPerMinute,
+            pitch: pitch
         )
         var resampler = rate == telephoneResampler.inputRate ? telephoneResampler : Resampler(from: rate, to: 8_000)
         return resampler.process(samples) + resampler.finish()

@@ -55,7 +55,8 @@ public struct OptOutPolicy: Sendable, Equatable, Codable {
     /// A policy with the default phrases plus `phrases`, which are hinted too unless
     /// `hintPhrases` says otherwise.
     public init(
-        phrases: [String] = [], hintPhrases: [String]? = nil,
+        phrases: [String] = [],
+        hintPhrases: [String]? = nil,
         confirmation: String = "Understood. You will not be called again. Goodbye.",
         check: String = "Just to be sure: do you want us to stop calling you?",
         resume: String = "Thank you.",

@@ -42,7 +42,7 @@ actor PocketSphinxDecoder {
             "-remove_silence", "no",
         ]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         guard let config = cmd_ln_parse_r(nil, ps_args(), Int32(argv.count), &argv, 1) else {
             throw PocketSphinxError.decoderFailed("configuration refused")
         }
@@ -69,7 +69,7 @@ actor PocketSphinxDecoder {
         }
         var score: Int32 = 0
         guard let hypothesis = ps_get_hyp(decoder, &score).map({ String(cString: $0) }),
-              !hypothesis.isEmpty
+            !hypothesis.isEmpty
         else { return nil }
 
         let posterior = logmath_exp(ps_get_logmath(decoder), ps_get_prob(decoder))
@@ -161,9 +161,11 @@ actor PocketSphinxDecoder {
     private func grammar(for phrases: [String]) -> String? {
         var alternatives: [String] = []
         for phrase in phrases {
-            let cleaned = String(phrase.lowercased().map { (character: Character) -> Character in
-                character.isLetter || character.isNumber || character == "'" ? character : " "
-            })
+            let cleaned = String(
+                phrase.lowercased().map { (character: Character) -> Character in
+                    character.isLetter || character.isNumber || character == "'" ? character : " "
+                }
+            )
             let words = cleaned.split(separator: " ").map { String($0) }
             guard !words.isEmpty, words.allSatisfy({ isInDictionary($0) }) else { continue }
             let alternative = words.joined(separator: " ")

@@ -65,8 +65,10 @@ public struct Resampler: Sendable {
         self.downFactor = downFactor
         self.halfLength = halfLength
         self.taps = Self.designTaps(
-            phases: upFactor, halfLength: halfLength,
-            cutoff: cutoff / Double(inputRate), beta: beta
+            phases: upFactor,
+            halfLength: halfLength,
+            cutoff: cutoff / Double(inputRate),
+            beta: beta
         )
         self.history = Array(repeating: 0, count: halfLength)
         self.historyStart = -halfLength

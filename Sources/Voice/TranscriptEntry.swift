@@ -30,8 +30,14 @@ public struct TranscriptEntry: Sendable, Equatable {
     public var intent: String?
 
     public init(
-        seq: Int, speaker: Speaker, text: String, startMs: Int, endMs: Int,
-        interrupted: Bool = false, confidence: Double? = nil, intent: String? = nil
+        seq: Int,
+        speaker: Speaker,
+        text: String,
+        startMs: Int,
+        endMs: Int,
+        interrupted: Bool = false,
+        confidence: Double? = nil,
+        intent: String? = nil
     ) {
         self.seq = seq
         self.speaker = speaker

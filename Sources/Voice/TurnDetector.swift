@@ -121,7 +121,7 @@ public struct TurnDetector: Sendable {
 
     private mutating func confirmOnset(into events: inout [TurnEvent]) {
         guard case .onset(let startMs, let lastSpeechEndMs) = phase,
-              lastSpeechEndMs - startMs >= configuration.minimumSpeechMs
+            lastSpeechEndMs - startMs >= configuration.minimumSpeechMs
         else { return }
         phase = .speaking(startMs: startMs, lastSpeechEndMs: lastSpeechEndMs)
         events.append(.speechStarted(atMs: startMs))

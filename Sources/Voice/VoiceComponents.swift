@@ -32,19 +32,29 @@ public struct VoiceComponents: Sendable {
         case .pocketsphinx:
             speechToText = PocketSphinxSpeechToText()
         case .google(let google):
-            speechToText = GoogleSpeechToText(tokens: try await tokens(google), http: http, languageCode: google.language, endpoints: google.endpoints)
+            speechToText = GoogleSpeechToText(
+                tokens: try await tokens(google),
+                http: http,
+                languageCode: google.language,
+                endpoints: google.endpoints
+            )
         }
-        let agent: any Agent = switch configuration.agent {
-        case .script(let script): try ScriptedAgent(script: script)
-        case .openai(let openAI): OpenAIChatAgent(configuration: openAI, http: http, logger: logger)
-        }
+        let agent: any Agent =
+            switch configuration.agent {
+            case .script(let script): try ScriptedAgent(script: script)
+            case .openai(let openAI): OpenAIChatAgent(configuration: openAI, http: http, logger: logger)
+            }
         let textToSpeech: any TextToSpeech
         switch configuration.textToSpeech {
         case .espeak:
             textToSpeech = EspeakTextToSpeech()
         case .google(let google):
             textToSpeech = GoogleTextToSpeech(
-                tokens: try await tokens(google), http: http, languageCode: google.language, voice: google.voice, endpoints: google.endpoints
+                tokens: try await tokens(google),
+                http: http,
+                languageCode: google.language,
+                voice: google.voice,
+                endpoints: google.endpoints
             )
         }
         logger.info("voice configured", metadata: ["voice": "\(configuration.summary)"])

@@ -66,7 +66,8 @@ public struct VoiceConfiguration: Sendable, Equatable {
     public var agent: AgentChoice
     public var textToSpeech: TextToSpeechChoice
 
-    public init(speechToText: SpeechToTextChoice = .pocketsphinx, agent: AgentChoice = .script(.default), textToSpeech: TextToSpeechChoice = .espeak) {
+    public init(speechToText: SpeechToTextChoice = .pocketsphinx, agent: AgentChoice = .script(.default), textToSpeech: TextToSpeechChoice = .espeak)
+    {
         self.speechToText = speechToText
         self.agent = agent
         self.textToSpeech = textToSpeech
@@ -126,13 +127,21 @@ public struct VoiceConfiguration: Sendable, Equatable {
                 }
                 timeout = .milliseconds(Int64((seconds * 1000).rounded()))
             }
-            agent = .openai(OpenAIChatConfiguration(
-                baseURL: baseURL, model: model, apiKey: apiKey, timeout: timeout, hintOptOutPhrases: speechEngine == .google
-            ))
+            agent = .openai(
+                OpenAIChatConfiguration(
+                    baseURL: baseURL,
+                    model: model,
+                    apiKey: apiKey,
+                    timeout: timeout,
+                    hintOptOutPhrases: speechEngine == .google
+                )
+            )
         }
 
         var google: GoogleSettings?
-        let googleChoices = [speechEngine == .google ? "DIALER_STT=google" : nil, voiceEngine == .google ? "DIALER_TTS=google" : nil].compactMap { $0 }
+        let googleChoices = [speechEngine == .google ? "DIALER_STT=google" : nil, voiceEngine == .google ? "DIALER_TTS=google" : nil].compactMap {
+            $0
+        }
         if let first = googleChoices.first {
             guard let path = value("GOOGLE_APPLICATION_CREDENTIALS") else {
                 throw .missingSetting(choice: first, needs: "GOOGLE_APPLICATION_CREDENTIALS")
@@ -140,7 +149,8 @@ public struct VoiceConfiguration: Sendable, Equatable {
             do {
                 google = GoogleSettings(
                     account: try GoogleServiceAccount.load(contentsOfFile: path),
-                    language: value("DIALER_GOOGLE_LANGUAGE") ?? "en-US", voice: value("DIALER_GOOGLE_TTS_VOICE")
+                    language: value("DIALER_GOOGLE_LANGUAGE") ?? "en-US",
+                    voice: value("DIALER_GOOGLE_TTS_VOICE")
                 )
             } catch {
                 throw .serviceAccount(path: path, error)
@@ -187,10 +197,11 @@ public struct VoiceConfiguration: Sendable, Equatable {
 
     /// One line for the startup log: the engines and where the cloud ones go, no secrets.
     public var summary: String {
-        let agentPart = switch agent {
-        case .script: "script"
-        case .openai(let openAI): "openai (\(openAI.model) at \(openAI.baseURL))"
-        }
+        let agentPart =
+            switch agent {
+            case .script: "script"
+            case .openai(let openAI): "openai (\(openAI.model) at \(openAI.baseURL))"
+            }
         let speech = if case .google = speechToText { "google" } else { "pocketsphinx" }
         let voice = if case .google = textToSpeech { "google" } else { "espeak" }
         return "stt=\(speech) agent=\(agentPart) tts=\(voice)"

@@ -29,8 +29,10 @@ public struct WAVContainer: Sendable, Equatable {
             let start = offset + 8
             if id.elementsEqual("fmt ".utf8) {
                 guard size >= 16, start + 16 <= bytes.count else { throw .truncatedChunk("fmt ") }
-                format = (Self.uint16(bytes, at: start), Self.uint16(bytes, at: start + 2),
-                          Self.uint32(bytes, at: start + 4), Self.uint16(bytes, at: start + 14))
+                format = (
+                    Self.uint16(bytes, at: start), Self.uint16(bytes, at: start + 2),
+                    Self.uint32(bytes, at: start + 4), Self.uint16(bytes, at: start + 14)
+                )
             } else if id.elementsEqual("data".utf8) {
                 guard let format else { throw .missingFormat }
                 let end = (size == 0 || start + size > bytes.count) ? bytes.count : start + size

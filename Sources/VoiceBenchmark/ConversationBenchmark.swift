@@ -13,7 +13,9 @@ public enum ConversationBenchmark {
     /// it, and a second and a half of audio for any text. `dialer-lab bench media` serves calls
     /// with them to measure the media path alone.
     public static let standIns = VoiceComponents(
-        speechToText: StandInSpeechToText(), agent: StandInAgent(), textToSpeech: StandInTextToSpeech()
+        speechToText: StandInSpeechToText(),
+        agent: StandInAgent(),
+        textToSpeech: StandInTextToSpeech()
     )
 
     /// The distribution of one frame's cost, over every frame of every call.
@@ -51,7 +53,9 @@ public enum ConversationBenchmark {
         let calls = (0..<sessions).map { index in
             ConversationSession(
                 call: AgentCallContext(callSID: "CA-bench-\(index)"),
-                agent: standIns.agent, speechToText: standIns.speechToText, textToSpeech: standIns.textToSpeech
+                agent: standIns.agent,
+                speechToText: standIns.speechToText,
+                textToSpeech: standIns.textToSpeech
             )
         }
         // Twilio's part: echo every mark at once, and take everything else off the stream.
@@ -62,7 +66,7 @@ public enum ConversationBenchmark {
                 }
             }
         }
-        calls.forEach { $0.start() }
+        for call in calls { call.start() }
 
         let clock = ContinuousClock()
         let rounds = seconds * 50
@@ -98,9 +102,14 @@ public enum ConversationBenchmark {
         }
         let total = costs.reduce(Duration.zero, +)
         return FrameCost(
-            sessions: sessions, frames: costs.count, wall: wall,
+            sessions: sessions,
+            frames: costs.count,
+            wall: wall,
             mean: costs.isEmpty ? .zero : total / costs.count,
-            p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999), max: costs.last ?? .zero
+            p50: percentile(0.5),
+            p99: percentile(0.99),
+            p999: percentile(0.999),
+            max: costs.last ?? .zero
         )
     }
 

@@ -43,9 +43,12 @@ public final class CampaignAgent: Agent {
             do {
                 loaded = try ScriptedAgent(script: AgentScript(json: text))
             } catch {
-                logger.error("the campaign's agent script is unusable: using the service's agent", metadata: [
-                    "campaign": "\(campaignID)", "error": "\(error)",
-                ])
+                logger.error(
+                    "the campaign's agent script is unusable: using the service's agent",
+                    metadata: [
+                        "campaign": "\(campaignID)", "error": "\(error)",
+                    ]
+                )
                 loaded = nil
             }
         } else {

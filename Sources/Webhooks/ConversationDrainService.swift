@@ -21,8 +21,11 @@ public struct ConversationDrainService: Service {
     public let logger: Logger
 
     public init(
-        conversations: LiveConversations, drainTimeout: Duration, goodbyeTimeout: Duration = .seconds(30),
-        callbackGrace: Duration = .seconds(3), logger: Logger
+        conversations: LiveConversations,
+        drainTimeout: Duration,
+        goodbyeTimeout: Duration = .seconds(30),
+        callbackGrace: Duration = .seconds(3),
+        logger: Logger
     ) {
         self.conversations = conversations
         self.drainTimeout = drainTimeout

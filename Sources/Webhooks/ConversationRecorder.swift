@@ -48,8 +48,12 @@ public final class ConversationRecorder: Sendable {
     private let writer: Task<Void, Never>
 
     public init(
-        streams: MediaStreamStore, callSID: String, attemptID: UUID, metrics: WebhookMetrics,
-        persistence: Persistence = Persistence(), logger: Logger
+        streams: MediaStreamStore,
+        callSID: String,
+        attemptID: UUID,
+        metrics: WebhookMetrics,
+        persistence: Persistence = Persistence(),
+        logger: Logger
     ) {
         let (items, input) = AsyncStream.makeStream(of: Item.self)
         self.input = input
@@ -68,18 +72,31 @@ public final class ConversationRecorder: Sendable {
             // The stream is over: keep at it until written, handed off, or out of time.
             backlog = await writing.persist(backlog, for: nil)
             if !backlog.isEmpty {
-                logger.critical("conversation record lost after retrying", metadata: [
-                    "call_sid": "\(callSID)", "entries": "\(backlog.entries.count)", "opt_out": "\(backlog.optOut)",
-                ])
+                logger.critical(
+                    "conversation record lost after retrying",
+                    metadata: [
+                        "call_sid": "\(callSID)", "entries": "\(backlog.entries.count)", "opt_out": "\(backlog.optOut)",
+                    ]
+                )
             }
         }
     }
 
     public func record(_ entry: TranscriptEntry) {
-        input.yield(.entry(TranscriptEntryRecord(
-            seq: entry.seq, speaker: entry.speaker.rawValue, text: entry.text, startMs: entry.startMs, endMs: entry.endMs,
-            interrupted: entry.interrupted, confidence: entry.confidence, intent: entry.intent
-        )))
+        input.yield(
+            .entry(
+                TranscriptEntryRecord(
+                    seq: entry.seq,
+                    speaker: entry.speaker.rawValue,
+                    text: entry.text,
+                    startMs: entry.startMs,
+                    endMs: entry.endMs,
+                    interrupted: entry.interrupted,
+                    confidence: entry.confidence,
+                    intent: entry.intent
+                )
+            )
+        )
     }
 
     public func recordOptOut() {
@@ -148,9 +165,12 @@ public final class ConversationRecorder: Sendable {
         func handOff(_ backlog: Backlog) async -> Backlog {
             do {
                 try await streams.handOff(.init(callSID: callSID, attemptID: attemptID, entries: backlog.entries, optOut: backlog.optOut))
-                logger.warning("conversation record handed to a worker", metadata: [
-                    "call_sid": "\(callSID)", "entries": "\(backlog.entries.count)", "opt_out": "\(backlog.optOut)",
-                ])
+                logger.warning(
+                    "conversation record handed to a worker",
+                    metadata: [
+                        "call_sid": "\(callSID)", "entries": "\(backlog.entries.count)", "opt_out": "\(backlog.optOut)",
+                    ]
+                )
                 return Backlog()
             } catch {
                 logger.error("conversation record not handed off yet", metadata: ["call_sid": "\(callSID)", "error": "\(String(reflecting: error))"])

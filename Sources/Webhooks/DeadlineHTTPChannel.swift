@@ -19,7 +19,8 @@ struct DeadlineHTTPChannel: ServerChildChannel {
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(
-                RequestDeadlineHandler(timeouts: timeouts, metrics: metrics, logger: logger), position: .after(decoder)
+                RequestDeadlineHandler(timeouts: timeouts, metrics: metrics, logger: logger),
+                position: .after(decoder)
             )
             return value
         }

@@ -28,7 +28,8 @@ public struct MachineDetectionRoutes: Sendable {
     public let control: (any CallControl)?
     public let metrics: WebhookMetrics
 
-    public init(configuration: TwilioWebhookConfiguration, calls: CallStore, control: (any CallControl)?, metrics: WebhookMetrics = WebhookMetrics()) {
+    public init(configuration: TwilioWebhookConfiguration, calls: CallStore, control: (any CallControl)?, metrics: WebhookMetrics = WebhookMetrics())
+    {
         self.configuration = configuration
         self.calls = calls
         self.control = control
@@ -49,7 +50,9 @@ public struct MachineDetectionRoutes: Sendable {
         let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }
         let result = try await metrics.database("record_machine_detection") {
             try await calls.recordMachineDetection(
-                callSID: callSID, attemptID: attemptID, answeredBy: answeredBy,
+                callSID: callSID,
+                attemptID: attemptID,
+                answeredBy: answeredBy,
                 parameters: Dictionary(signed.parameters, uniquingKeysWith: { first, _ in first })
             )
         }
@@ -60,7 +63,10 @@ public struct MachineDetectionRoutes: Sendable {
                     try await control.hangUp(callSID: callSID)
                 } catch {
                     // The call then ends by itself; the answer stays recorded either way.
-                    logger.warning("could not hang up on a machine", metadata: ["call_sid": "\(callSID)", "error": "\(String(describing: type(of: error)))"])
+                    logger.warning(
+                        "could not hang up on a machine",
+                        metadata: ["call_sid": "\(callSID)", "error": "\(String(describing: type(of: error)))"]
+                    )
                 }
             } else {
                 logger.warning("a machine answered but no Twilio REST credentials are set: not hanging up", metadata: ["call_sid": "\(callSID)"])

@@ -94,7 +94,10 @@ struct MediaStreamConnection: Sendable {
         counters.framesSent = await call.sender.value
         do {
             try await streams.streamEnded(
-                streamSID: call.streamSID, framesReceived: counters.framesReceived, framesSent: counters.framesSent, malformed: counters.malformed
+                streamSID: call.streamSID,
+                framesReceived: counters.framesReceived,
+                framesSent: counters.framesSent,
+                malformed: counters.malformed
             )
         } catch {
             logger.error("media stream end not recorded", metadata: ["stream_sid": "\(call.streamSID)", "error": "\(String(reflecting: error))"])
@@ -104,7 +107,8 @@ struct MediaStreamConnection: Sendable {
 
     /// Binds the stream and starts its conversation; nil when the ids are not an attempt's.
     func open(
-        _ start: MediaStreamMessage.Start, outbound: WebSocketOutboundWriter
+        _ start: MediaStreamMessage.Start,
+        outbound: WebSocketOutboundWriter
     ) async -> (session: ConversationSession, sender: Task<Int, Never>)? {
         // Ids no Twilio would send are not worth a query (a NUL would fail it).
         guard TwilioSID.isPlausible(start.streamSid), TwilioSID.isPlausible(start.callSid) else {
@@ -116,7 +120,9 @@ struct MediaStreamConnection: Sendable {
         // known to whoever reads the logs. A start for another account is not ours either.
         let attemptID = parameters["attempt"].flatMap(UUID.init(uuidString:))
         let ours = webhooks.accountSID.map { $0 == start.accountSid } ?? true
-        guard ours, let attemptID, webhooks.streamCredential.isValid(parameters[MediaStreamCredential.parameter], attemptID: attemptID, callSID: start.callSid) else {
+        guard ours, let attemptID,
+            webhooks.streamCredential.isValid(parameters[MediaStreamCredential.parameter], attemptID: attemptID, callSID: start.callSid)
+        else {
             metrics.signatureFailure(route: "/twilio/media start")
             logger.warning("media stream start without this call's token or account: closing it", metadata: ["call_sid": "\(start.callSid)"])
             // Recorded unbound, like any refused start, so the stream id is never bound later.
@@ -127,8 +133,11 @@ struct MediaStreamConnection: Sendable {
         do {
             binding = try await metrics.database("media_stream_start") {
                 try await streams.streamStarted(
-                    streamSID: start.streamSid, callSID: start.callSid, attemptID: attemptID,
-                    contactID: parameters["contact"].flatMap { Int64($0) }, campaignID: parameters["campaign"].flatMap { Int64($0) }
+                    streamSID: start.streamSid,
+                    callSID: start.callSid,
+                    attemptID: attemptID,
+                    contactID: parameters["contact"].flatMap { Int64($0) },
+                    campaignID: parameters["campaign"].flatMap { Int64($0) }
                 )
             }
         } catch {
@@ -142,12 +151,22 @@ struct MediaStreamConnection: Sendable {
         logger.info("media stream started", metadata: ["call_sid": "\(start.callSid)", "attempt": "\(binding.attemptID)"])
         let session = ConversationSession(
             call: AgentCallContext(
-                callSID: start.callSid, campaignID: binding.campaignID, contactID: binding.contactID, firstName: binding.firstName
+                callSID: start.callSid,
+                campaignID: binding.campaignID,
+                contactID: binding.contactID,
+                firstName: binding.firstName
             ),
-            agent: voice.agent, speechToText: voice.speechToText, textToSpeech: voice.textToSpeech, configuration: conversation
+            agent: voice.agent,
+            speechToText: voice.speechToText,
+            textToSpeech: voice.textToSpeech,
+            configuration: conversation
         )
         let recorder = ConversationRecorder(
-            streams: streams, callSID: start.callSid, attemptID: binding.attemptID, metrics: metrics, logger: logger
+            streams: streams,
+            callSID: start.callSid,
+            attemptID: binding.attemptID,
+            metrics: metrics,
+            logger: logger
         )
         let streamSID = start.streamSid
         let sender = Task {
@@ -160,8 +179,12 @@ struct MediaStreamConnection: Sendable {
     /// Sends the session's audio, marks and clears to Twilio as they come, and records the
     /// rest; returns the number of media messages sent.
     static func send(
-        _ outputs: AsyncStream<ConversationOutput>, to outbound: WebSocketOutboundWriter, streamSID: String,
-        recorder: ConversationRecorder, metrics: WebhookMetrics, logger: Logger
+        _ outputs: AsyncStream<ConversationOutput>,
+        to outbound: WebSocketOutboundWriter,
+        streamSID: String,
+        recorder: ConversationRecorder,
+        metrics: WebhookMetrics,
+        logger: Logger
     ) async -> Int {
         var sent = 0
         var open = true

@@ -19,7 +19,10 @@ public struct MediaStreamCredential: Sendable {
 
     public init(authToken: String) {
         // A key of its own, so that a token is never a webhook signature of anything.
-        let derived = HMAC<SHA256>.authenticationCode(for: Data("dialer media stream binding v1".utf8), using: SymmetricKey(data: Data(authToken.utf8)))
+        let derived = HMAC<SHA256>.authenticationCode(
+            for: Data("dialer media stream binding v1".utf8),
+            using: SymmetricKey(data: Data(authToken.utf8))
+        )
         key = SymmetricKey(data: Data(derived))
     }
 

@@ -24,9 +24,13 @@ public struct MediaStreamRoutes: Sendable {
     /// `conversations` is the service's registry of open streams, which its drain and
     /// `/readyz` share; `limits` bound a socket that has not sent its `start`.
     public init(
-        configuration: TwilioWebhookConfiguration, streams: MediaStreamStore, voice: VoiceComponents,
-        conversation: ConversationConfiguration = ConversationConfiguration(), metrics: WebhookMetrics,
-        limits: MediaStreamLimits = MediaStreamLimits(), conversations: LiveConversations = LiveConversations()
+        configuration: TwilioWebhookConfiguration,
+        streams: MediaStreamStore,
+        voice: VoiceComponents,
+        conversation: ConversationConfiguration = ConversationConfiguration(),
+        metrics: WebhookMetrics,
+        limits: MediaStreamLimits = MediaStreamLimits(),
+        conversations: LiveConversations = LiveConversations()
     ) {
         self.configuration = configuration
         self.streams = streams
@@ -56,8 +60,14 @@ public struct MediaStreamRoutes: Sendable {
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let connection = MediaStreamConnection(
-                streams: streams, voice: voice, conversation: conversation, webhooks: configuration, metrics: metrics, logger: context.logger,
-                limits: limits, conversations: conversations
+                streams: streams,
+                voice: voice,
+                conversation: conversation,
+                webhooks: configuration,
+                metrics: metrics,
+                logger: context.logger,
+                limits: limits,
+                conversations: conversations
             )
             // Rethrown so that the socket closes with the error's code (1009 for fragments
             // adding up past the limit), once the call's record is safe.

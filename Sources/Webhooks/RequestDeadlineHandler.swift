@@ -91,11 +91,12 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     private func arm(_ context: ChannelHandlerContext) {
         disarm()
         guard let waiting else { return }
-        let limit = switch waiting {
-        case .header: timeouts.header
-        case .body: timeouts.body
-        case .idle: timeouts.idle
-        }
+        let limit =
+            switch waiting {
+            case .header: timeouts.header
+            case .body: timeouts.body
+            case .idle: timeouts.idle
+            }
         let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
         timer = loop.scheduleTask(in: TimeAmount(limit)) { [self] in
             self.timer = nil

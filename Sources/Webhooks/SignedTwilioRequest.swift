@@ -34,7 +34,11 @@ public struct SignedTwilioRequest: Sendable {
 
     /// Reads and checks `request`; a refusal is logged (the path and why, nothing more) and,
     /// thrown out of a route, becomes its answer.
-    public static func read(_ request: Request, configuration: TwilioWebhookConfiguration, logger: Logger) async throws(Refusal) -> SignedTwilioRequest {
+    public static func read(
+        _ request: Request,
+        configuration: TwilioWebhookConfiguration,
+        logger: Logger
+    ) async throws(Refusal) -> SignedTwilioRequest {
         do {
             return try await read(request, configuration: configuration)
         } catch {

@@ -41,25 +41,31 @@ public struct StatusCallbackRoutes: Sendable {
         }
         let result = try await metrics.database("record_call_status") { try await calls.record(event) }
         // One line per callback would be thousands a second; call_events is the record.
-        logger.debug("status callback", metadata: [
-            "call_sid": "\(event.callSID)", "status": "\(event.status)", "sequence": "\(event.sequenceNumber)", "result": "\(result)",
-        ])
+        logger.debug(
+            "status callback",
+            metadata: [
+                "call_sid": "\(event.callSID)", "status": "\(event.status)", "sequence": "\(event.sequenceNumber)", "result": "\(result)",
+            ]
+        )
         return Response(status: .noContent)
     }
 
     /// The event a callback describes; nil when it lacks what every callback carries.
     static func event(_ signed: SignedTwilioRequest, attempt: String?) -> CallStatusEvent? {
         guard let sid = signed.callSID, let status = signed.value("CallStatus"),
-              CallStatusEvent.statuses.contains(status)
+            CallStatusEvent.statuses.contains(status)
         else { return nil }
         // Counters go to Postgres integer columns: a value no Twilio sends (3000000000) is
         // refused here as a 400, never left to fail the write as a 500.
         guard let sequence = Self.counter(signed.value("SequenceNumber")),
-              let duration = Self.counter(signed.value("CallDuration")),
-              let sipResponseCode = Self.counter(signed.value("SipResponseCode"))
+            let duration = Self.counter(signed.value("CallDuration")),
+            let sipResponseCode = Self.counter(signed.value("SipResponseCode"))
         else { return nil }
         var event = CallStatusEvent(
-            callSID: sid, attemptID: attempt.flatMap { UUID(uuidString: $0) }, sequenceNumber: sequence ?? -1, status: status,
+            callSID: sid,
+            attemptID: attempt.flatMap { UUID(uuidString: $0) },
+            sequenceNumber: sequence ?? -1,
+            status: status,
             parameters: Dictionary(signed.parameters, uniquingKeysWith: { first, _ in first })
         )
         event.answeredBy = signed.value("AnsweredBy")

@@ -10,7 +10,9 @@ extension WebhookMetrics {
 
     static var connectionTimeouts: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "http_connection_timeouts", unitName: "total",
+            namespace: "dialer",
+            metricName: "http_connection_timeouts",
+            unitName: "total",
             helpText: "Connections closed because the peer was too slow, by what the server was waiting for."
         )
     }

@@ -41,31 +41,40 @@ extension WebhookMetrics {
 
     static var frameDuration: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "media_frame_processing", unitName: "seconds",
+            namespace: "dialer",
+            metricName: "media_frame_processing",
+            unitName: "seconds",
             helpText: "Time to decode one inbound Media Streams message and hand it to its conversation."
         )
     }
     static var turnLatencyDescriptor: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "media_turn_latency", unitName: "seconds",
+            namespace: "dialer",
+            metricName: "media_turn_latency",
+            unitName: "seconds",
             helpText: "From the end of the callee's speech to the agent's first audio (end-of-turn silence included)."
         )
     }
     static var malformed: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "media_malformed_messages", unitName: "total",
+            namespace: "dialer",
+            metricName: "media_malformed_messages",
+            unitName: "total",
             helpText: "Media stream messages that could not be decoded; each was skipped."
         )
     }
     static var failures: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "media_conversation_failures", unitName: "total",
+            namespace: "dialer",
+            metricName: "media_conversation_failures",
+            unitName: "total",
             helpText: "Speech-to-text, agent or text-to-speech calls that failed, by stage."
         )
     }
     static var streamsOpen: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "media_streams_open",
+            namespace: "dialer",
+            metricName: "media_streams_open",
             helpText: "Media streams open now."
         )
     }

@@ -30,10 +30,13 @@ public struct WebhookMetrics: Sendable {
     /// One answered request.
     public func request(route: String, status: Int, duration: Duration) {
         registry.makeCounter(
-            descriptor: Self.requests, labels: [("route", route), ("status", String(status))]
+            descriptor: Self.requests,
+            labels: [("route", route), ("status", String(status))]
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: Self.requestDuration, labels: [("route", route)], buckets: Self.requestBuckets
+            descriptor: Self.requestDuration,
+            labels: [("route", route)],
+            buckets: Self.requestBuckets
         ).record(duration)
     }
 
@@ -52,7 +55,9 @@ public struct WebhookMetrics: Sendable {
         let start = ContinuousClock.now
         defer {
             registry.makeDurationHistogram(
-                descriptor: Self.databaseDuration, labels: [("operation", operation)], buckets: Self.requestBuckets
+                descriptor: Self.databaseDuration,
+                labels: [("operation", operation)],
+                buckets: Self.requestBuckets
             ).record(ContinuousClock.now - start)
         }
         return try await body()
@@ -65,31 +70,41 @@ public struct WebhookMetrics: Sendable {
 
     static var requests: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "http_requests", unitName: "total",
+            namespace: "dialer",
+            metricName: "http_requests",
+            unitName: "total",
             helpText: "Requests answered, by route pattern and HTTP status."
         )
     }
     static var requestDuration: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "http_request_duration", unitName: "seconds",
+            namespace: "dialer",
+            metricName: "http_request_duration",
+            unitName: "seconds",
             helpText: "Time from a request's arrival to its answer, by route pattern."
         )
     }
     static var signatureFailures: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "twilio_signature_failures", unitName: "total",
+            namespace: "dialer",
+            metricName: "twilio_signature_failures",
+            unitName: "total",
             helpText: "Requests refused for a missing or invalid X-Twilio-Signature, by route."
         )
     }
     static var lag: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "twilio_callback_lag", unitName: "seconds",
+            namespace: "dialer",
+            metricName: "twilio_callback_lag",
+            unitName: "seconds",
             helpText: "Time from a call event (Twilio's Timestamp) to its status callback's arrival."
         )
     }
     static var databaseDuration: MetricNameDescriptor {
         MetricNameDescriptor(
-            namespace: "dialer", metricName: "database_operation_duration", unitName: "seconds",
+            namespace: "dialer",
+            metricName: "database_operation_duration",
+            unitName: "seconds",
             helpText: "Time a webhook waited for Postgres, by operation."
         )
     }

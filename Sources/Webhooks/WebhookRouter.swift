@@ -12,8 +12,11 @@ public enum WebhookRouter {
     /// The public router. `conversations`, when given, is the media route's registry: while
     /// it drains, `/readyz` answers 503.
     public static func make(
-        database: Database, configuration: TwilioWebhookConfiguration, control: (any CallControl)?,
-        metrics: WebhookMetrics = WebhookMetrics(), statusWriters: Int = CallStore.defaultStatusWriters,
+        database: Database,
+        configuration: TwilioWebhookConfiguration,
+        control: (any CallControl)?,
+        metrics: WebhookMetrics = WebhookMetrics(),
+        statusWriters: Int = CallStore.defaultStatusWriters,
         conversations: LiveConversations? = nil
     ) -> Router<BasicRequestContext> {
         let router = Router()
@@ -43,7 +46,9 @@ extension WebhookRouter {
     /// ``MediaStreamRoutes/maxMessageSize``: a bigger one closes the stream with 1009 before
     /// the route sees it. A peer that does not answer our close frame is dropped after 5 s.
     public static func server(
-        media: Router<BasicWebSocketRequestContext>, timeouts: ServerTimeouts = ServerTimeouts(), metrics: WebhookMetrics? = nil
+        media: Router<BasicWebSocketRequestContext>,
+        timeouts: ServerTimeouts = ServerTimeouts(),
+        metrics: WebhookMetrics? = nil
     ) -> HTTPServerBuilder {
         let webSocketResponder = media.buildResponder()
         let configuration = HTTP1WebSocketUpgradeChannel.Configuration(
@@ -52,7 +57,8 @@ extension WebhookRouter {
         return HTTPServerBuilder { responder in
             DeadlineHTTPChannel(
                 upgrading: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
-                timeouts: timeouts, metrics: metrics
+                timeouts: timeouts,
+                metrics: metrics
             )
         }
     }
@@ -61,17 +67,26 @@ extension WebhookRouter {
     /// (``server(media:timeouts:metrics:)``). `conversations` is the registry the drain and
     /// `/readyz` share with it.
     public static func makeMedia(
-        database: Database, configuration: TwilioWebhookConfiguration, voice: VoiceComponents,
-        conversation: ConversationConfiguration = ConversationConfiguration(), metrics: WebhookMetrics,
-        limits: MediaStreamLimits = MediaStreamLimits(), conversations: LiveConversations = LiveConversations()
+        database: Database,
+        configuration: TwilioWebhookConfiguration,
+        voice: VoiceComponents,
+        conversation: ConversationConfiguration = ConversationConfiguration(),
+        metrics: WebhookMetrics,
+        limits: MediaStreamLimits = MediaStreamLimits(),
+        conversations: LiveConversations = LiveConversations()
     ) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         // Each call speaks its campaign's script, when the campaign has one.
         var voice = voice
         voice.agent = CampaignAgent(fallback: voice.agent, campaigns: CampaignStore(database: database), logger: database.logger)
         MediaStreamRoutes(
-            configuration: configuration, streams: MediaStreamStore(database: database), voice: voice,
-            conversation: conversation, metrics: metrics, limits: limits, conversations: conversations
+            configuration: configuration,
+            streams: MediaStreamStore(database: database),
+            voice: voice,
+            conversation: conversation,
+            metrics: metrics,
+            limits: limits,
+            conversations: conversations
         ).add(to: router)
         return router
     }

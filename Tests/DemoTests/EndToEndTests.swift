@@ -1,7 +1,7 @@
 import Demo
 import Foundation
-import Sandbox
 import Salesforce
+import Sandbox
 import Store
 import TestSupport
 import Testing
@@ -24,10 +24,25 @@ import Testing
                 // and one in Hawaii, where it is 06:30 when the demo's clock starts.
                 let first = try #require(running.salesforce.records(ofType: "Contact").first { $0["MobilePhone"] != .null })
                 running.salesforce.insert([
-                    SandboxRecord(type: "Contact", fields: ["LastName": .string("Nocall"), "MobilePhone": .string("(212) 555-0142"), "MailingState": .string("NY"), "DoNotCall": .boolean(true)]),
-                    SandboxRecord(type: "Contact", fields: ["LastName": .string("Broken"), "MobilePhone": .string("CALL-ME-NOW"), "MailingState": .string("NY")]),
-                    SandboxRecord(type: "Contact", fields: ["LastName": .string("Twin"), "MobilePhone": first["MobilePhone"], "MailingState": first["MailingState"]]),
-                    SandboxRecord(type: "Contact", fields: ["LastName": .string("Early"), "MobilePhone": .string("(808) 555-0177"), "MailingState": .string("HI")]),
+                    SandboxRecord(
+                        type: "Contact",
+                        fields: [
+                            "LastName": .string("Nocall"), "MobilePhone": .string("(212) 555-0142"), "MailingState": .string("NY"),
+                            "DoNotCall": .boolean(true),
+                        ]
+                    ),
+                    SandboxRecord(
+                        type: "Contact",
+                        fields: ["LastName": .string("Broken"), "MobilePhone": .string("CALL-ME-NOW"), "MailingState": .string("NY")]
+                    ),
+                    SandboxRecord(
+                        type: "Contact",
+                        fields: ["LastName": .string("Twin"), "MobilePhone": first["MobilePhone"], "MailingState": first["MailingState"]]
+                    ),
+                    SandboxRecord(
+                        type: "Contact",
+                        fields: ["LastName": .string("Early"), "MobilePhone": .string("(808) 555-0177"), "MailingState": .string("HI")]
+                    ),
                 ])
                 running.twilio.script("+18085550177", .human)
                 let campaign = try await DemoCampaign.create(running, settings: settings)
@@ -42,9 +57,12 @@ import Testing
         let db = running.db
         // Every callable contact has an outcome; every skipped one its reason.
         #expect(try await db.scalar("SELECT count(*)::int FROM dialer.contacts WHERE skip_reason IS NULL AND outcome IS NULL", as: Int.self) == 0)
-        let skipped = Dictionary(uniqueKeysWithValues: try await db.rows(
-            "SELECT skip_reason, count(*)::int FROM dialer.contacts WHERE skip_reason IS NOT NULL GROUP BY 1", as: (String, Int).self
-        ).map { ($0.0, $0.1) })
+        let skipped = Dictionary(
+            uniqueKeysWithValues: try await db.rows(
+                "SELECT skip_reason, count(*)::int FROM dialer.contacts WHERE skip_reason IS NOT NULL GROUP BY 1",
+                as: (String, Int).self
+            ).map { ($0.0, $0.1) }
+        )
         let seeded = running.seeded
         #expect(skipped["do_not_call", default: 0] == seeded.doNotCall + 1, "\(skipped) \(seeded)")
         #expect(skipped["invalid_phone", default: 0] == seeded.invalidPhone + 1, "\(skipped) \(seeded)")
@@ -53,10 +71,12 @@ import Testing
 
         // Nobody skipped was dialed, and every call went out inside its callee's window on
         // the demo's clock, in every zone the callee may be in.
-        let zones = Dictionary(try await db.rows(
-            "SELECT phone_e164, time_zones, skip_reason IS NULL FROM dialer.contacts WHERE phone_e164 IS NOT NULL",
-            as: (String, [String], Bool).self
-        ).map { ($0.0, ($0.1, $0.2)) }) { a, b in a.1 ? a : b }
+        let zones = Dictionary(
+            try await db.rows(
+                "SELECT phone_e164, time_zones, skip_reason IS NULL FROM dialer.contacts WHERE phone_e164 IS NOT NULL",
+                as: (String, [String], Bool).self
+            ).map { ($0.0, ($0.1, $0.2)) }
+        ) { a, b in a.1 ? a : b }
         let calls = running.twilio.calls
         #expect(!calls.isEmpty)
         for call in calls {
@@ -92,9 +112,11 @@ import Testing
         #expect(EndedCalls.tasksByCall(running.salesforce) == Dictionary(uniqueKeysWithValues: ended.map { ($0, 1) }))
         #expect(try await db.scalar("SELECT count(*)::int FROM dialer.task_syncs WHERE state = 'synced'", as: Int.self) == ended.count)
         // No number was dialed twice for one attempt.
-        #expect(try await db.scalar(
-            "SELECT count(*)::int FROM (SELECT contact_id, attempt_number FROM dialer.call_attempts WHERE state = 'placed' GROUP BY 1, 2 HAVING count(*) > 1) d",
-            as: Int.self
-        ) == 0)
+        #expect(
+            try await db.scalar(
+                "SELECT count(*)::int FROM (SELECT contact_id, attempt_number FROM dialer.call_attempts WHERE state = 'placed' GROUP BY 1, 2 HAVING count(*) > 1) d",
+                as: Int.self
+            ) == 0
+        )
     }
 }

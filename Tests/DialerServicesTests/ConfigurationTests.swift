@@ -40,7 +40,10 @@ import Voice
 
     @Test func anUnknownEngineIsRefusedNamingTheSettingAndTheChoices() {
         let message = Self.failure { _ = try ServeConfiguration.parse(Self.twilio.merging(["DIALER_STT": "whisper"]) { _, new in new }) }
-        #expect(message?.contains("DIALER_STT") == true && message?.contains("whisper") == true && message?.contains("pocketsphinx") == true, "\(message ?? "accepted")")
+        #expect(
+            message?.contains("DIALER_STT") == true && message?.contains("whisper") == true && message?.contains("pocketsphinx") == true,
+            "\(message ?? "accepted")"
+        )
         let agent = Self.failure { _ = try ServeConfiguration.parse(Self.twilio.merging(["DIALER_AGENT": "openai"]) { _, new in new }) }
         #expect(agent?.contains("DIALER_OPENAI_MODEL") == true, "\(agent ?? "accepted")")
     }
@@ -49,7 +52,10 @@ import Voice
         let cases: [([String: String], String)] = [
             (["DIALER_PHONE_FIELD": "HomePhone"], "DIALER_PHONE_FIELD / --phone-field must be MobilePhone or Phone, not homephone"),
             (["DIALER_CAMPAIGN_CHECK_INTERVAL": "soon"], "DIALER_CAMPAIGN_CHECK_INTERVAL must be a number of seconds above 0, not soon"),
-            (["DIALER_WINDOW_CLOCK_START": "2026-12-07T20:00:00Z"], "DIALER_WINDOW_CLOCK_START moves the calling windows; it is only accepted with a loopback TWILIO_BASE_URL"),
+            (
+                ["DIALER_WINDOW_CLOCK_START": "2026-12-07T20:00:00Z"],
+                "DIALER_WINDOW_CLOCK_START moves the calling windows; it is only accepted with a loopback TWILIO_BASE_URL"
+            ),
         ]
         for (environment, expected) in cases {
             #expect(Self.failure { _ = try WorkerConfiguration.parse(Self.twilio.merging(environment) { _, new in new }) } == expected)

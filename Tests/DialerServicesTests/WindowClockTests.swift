@@ -1,6 +1,7 @@
-@testable import DialerServices
 import Foundation
 import Testing
+
+@testable import DialerServices
 
 /// `DIALER_WINDOW_CLOCK_START` moves the quiet hours, so it must be refused anywhere but the
 /// loopback Sandbox, and must run from the instant it names.

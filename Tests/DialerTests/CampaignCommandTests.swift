@@ -6,8 +6,16 @@ import TestSupport
 import Testing
 
 @Suite struct CampaignCommandTests {
-    static func dialer(_ url: DatabaseURL, _ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32?, output: String) {
-        let child = ChildProcess(Products.path("dialer"), arguments: arguments, environment: environment.merging(["DATABASE_URL": url.connectionString]) { a, _ in a })
+    static func dialer(
+        _ url: DatabaseURL,
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) async throws -> (status: Int32?, output: String) {
+        let child = ChildProcess(
+            Products.path("dialer"),
+            arguments: arguments,
+            environment: environment.merging(["DATABASE_URL": url.connectionString]) { a, _ in a }
+        )
         try child.start()
         let status = await child.wait(timeout: .seconds(60))
         return (status, child.text)
@@ -46,16 +54,33 @@ import Testing
 
     @Test func createRendersTheQueryWithTheRequiredFieldsAndQueuesOneImport() async throws {
         try await TestDatabase.withFresh { db, url in
-            let (status, output) = try await Self.dialer(url, [
-                "campaign", "create", "--name", "vip", "--from", "+14155550100", "--rate", "2.5", "--window", "09:30-20:00",
-                "--disclosure", "An automated call from Acme, with an AI voice.", "--soql", "select id, phone from contact where Tier__c = 'VIP' and (MailingState = 'CA' or MailingState = 'OR') limit 500",
-            ])
+            let (status, output) = try await Self.dialer(
+                url,
+                [
+                    "campaign", "create", "--name", "vip", "--from", "+14155550100", "--rate", "2.5", "--window", "09:30-20:00",
+                    "--disclosure", "An automated call from Acme, with an AI voice.", "--soql",
+                    "select id, phone from contact where Tier__c = 'VIP' and (MailingState = 'CA' or MailingState = 'OR') limit 500",
+                ]
+            )
             #expect(status == 0, "\(output)")
             let soql = try await db.scalar("SELECT soql FROM dialer.campaigns WHERE name = 'vip'", as: String.self)
-            #expect(soql == "SELECT id, phone, FirstName, LastName, MobilePhone, AccountId, DoNotCall, MailingState, MailingPostalCode FROM contact WHERE Tier__c = 'VIP' AND (MailingState = 'CA' OR MailingState = 'OR') LIMIT 500")
-            #expect(try await db.scalar("SELECT rate_per_second::text || ' ' || window_start::text FROM dialer.campaigns", as: String.self) == "2.5 09:30:00")
-            #expect(try await db.scalar("SELECT disclosure FROM dialer.campaigns", as: String?.self) == "An automated call from Acme, with an AI voice.")
-            #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'import_campaign' AND unique_key LIKE 'import:%'", as: Int.self) == 1)
+            #expect(
+                soql
+                    == "SELECT id, phone, FirstName, LastName, MobilePhone, AccountId, DoNotCall, MailingState, MailingPostalCode FROM contact WHERE Tier__c = 'VIP' AND (MailingState = 'CA' OR MailingState = 'OR') LIMIT 500"
+            )
+            #expect(
+                try await db.scalar("SELECT rate_per_second::text || ' ' || window_start::text FROM dialer.campaigns", as: String.self)
+                    == "2.5 09:30:00"
+            )
+            #expect(
+                try await db.scalar("SELECT disclosure FROM dialer.campaigns", as: String?.self) == "An automated call from Acme, with an AI voice."
+            )
+            #expect(
+                try await db.scalar(
+                    "SELECT count(*)::int FROM dialer.jobs WHERE kind = 'import_campaign' AND unique_key LIKE 'import:%'",
+                    as: Int.self
+                ) == 1
+            )
 
             let again = try await Self.dialer(url, ["campaign", "create", "--name", "vip", "--from", "+14155550100", "--where", "A = 1"])
             #expect(again.status != 0 && again.output.contains("a campaign named vip exists already"), "\(again.output)")
@@ -72,9 +97,14 @@ import Testing
             let resumed = try await Self.dialer(url, ["campaign", "resume", "c1"])
             #expect(resumed.status == 0 && resumed.output.contains("campaign c1 is importing: its import goes on"), "\(resumed.output)")
             // A campaign the dialer paused says why.
-            try await db.execute("UPDATE dialer.campaigns SET status = 'paused', pause_reason = 'Twilio error 21210: The source phone number provided, +1415*****99, is not yet verified'")
+            try await db.execute(
+                "UPDATE dialer.campaigns SET status = 'paused', pause_reason = 'Twilio error 21210: The source phone number provided, +1415*****99, is not yet verified'"
+            )
             let show = try await Self.dialer(url, ["campaign", "show", "c1"])
-            #expect(show.output.contains("paused by the dialer: Twilio error 21210") && show.output.contains("dialer campaign resume c1"), "\(show.output)")
+            #expect(
+                show.output.contains("paused by the dialer: Twilio error 21210") && show.output.contains("dialer campaign resume c1"),
+                "\(show.output)"
+            )
             #expect(try await Self.dialer(url, ["campaign", "cancel", "c1"]).status == 0)
             #expect(try await db.scalar("SELECT status FROM dialer.campaigns", as: String.self) == "cancelled")
             #expect(try await db.scalar("SELECT state FROM dialer.jobs", as: String.self) == "cancelled")
@@ -87,20 +117,33 @@ import Testing
     @Test func createWaitFollowsTheImportAWorkerRunsToTheEnd() async throws {
         try await TestDatabase.withFresh { _, url in
             try await withSandboxSalesforce(pageSize: 3) { sandbox, configuration in
-                sandbox.insert((1...7).map { n in
-                    SandboxRecord(type: "Contact", fields: [
-                        // n = 3 kept a New York number when they moved to California.
-                        "LastName": .string("L\(n)"), "Phone": .string("(\(n == 3 ? 212 : 415)) 555-01\(20 + n)"), "MailingState": .string(n == 7 ? "TX" : "CA"),
-                        "DoNotCall": .boolean(n == 2),
-                    ])
-                })
+                sandbox.insert(
+                    (1...7).map { n in
+                        SandboxRecord(
+                            type: "Contact",
+                            fields: [
+                                // n = 3 kept a New York number when they moved to California.
+                                "LastName": .string("L\(n)"), "Phone": .string("(\(n == 3 ? 212 : 415)) 555-01\(20 + n)"),
+                                "MailingState": .string(n == 7 ? "TX" : "CA"),
+                                "DoNotCall": .boolean(n == 2),
+                            ]
+                        )
+                    }
+                )
                 let environment = Self.salesforceEnvironment(configuration)
-                let worker = ChildProcess(Products.path("dialer"), arguments: ["worker"], environment: environment.merging(["DATABASE_URL": url.connectionString]) { a, _ in a })
+                let worker = ChildProcess(
+                    Products.path("dialer"),
+                    arguments: ["worker"],
+                    environment: environment.merging(["DATABASE_URL": url.connectionString]) { a, _ in a }
+                )
                 try worker.start()
                 defer { worker.signal(SIGTERM) }
-                let (status, output) = try await Self.dialer(url, [
-                    "campaign", "create", "--name", "ca", "--from", "+14155550100", "--where", "MailingState = 'CA'", "--wait",
-                ])
+                let (status, output) = try await Self.dialer(
+                    url,
+                    [
+                        "campaign", "create", "--name", "ca", "--from", "+14155550100", "--where", "MailingState = 'CA'", "--wait",
+                    ]
+                )
                 #expect(status == 0, "\(output)\n\(worker.text)")
                 #expect(output.contains("campaign ca (id 1): active"), "\(output)")
                 #expect(output.contains("imported: 6 of 6 records; 6 contacts, 5 callable"), "\(output)")

@@ -1,8 +1,9 @@
-@testable import DialerLab
 import Foundation
 import Sandbox
 import TestSupport
 import Testing
+
+@testable import DialerLab
 
 /// The invariants' rate check reads the dialer's own slots as well as what Twilio logged.
 @Suite struct ChaosInvariantsTests {

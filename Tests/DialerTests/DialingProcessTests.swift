@@ -1,4 +1,3 @@
-@testable import DialerLab
 import Foundation
 import PostgresNIO
 import Sandbox
@@ -7,14 +6,23 @@ import TestSupport
 import Testing
 import Twilio
 
+@testable import DialerLab
+
 /// PlaceCall jobs run by real `dialer worker` processes against the Sandbox Twilio.
 ///
 /// The pacing test measures time at the Sandbox, so `ops/test` runs this suite on its own,
 /// after the others, and its tests one at a time.
 @Suite(.serialized, .runsAlone("timing: a call rate judged by when the Sandbox saw each call")) struct DialingProcessTests {
-    static func worker(_ url: DatabaseURL, _ twilio: TwilioConfiguration, rate: Double, environment: [String: String] = [:], concurrency: Int = 20) -> ChildProcess {
+    static func worker(
+        _ url: DatabaseURL,
+        _ twilio: TwilioConfiguration,
+        rate: Double,
+        environment: [String: String] = [:],
+        concurrency: Int = 20
+    ) -> ChildProcess {
         ChildProcess(
-            Products.path("dialer"), arguments: ["worker", "--lease", "2", "--concurrency", "\(concurrency)", "--shutdown-deadline", "5"],
+            Products.path("dialer"),
+            arguments: ["worker", "--lease", "2", "--concurrency", "\(concurrency)", "--shutdown-deadline", "5"],
             environment: [
                 "DATABASE_URL": url.connectionString, "LOG_LEVEL": "warning",
                 "TWILIO_ACCOUNT_SID": twilio.accountSID, "TWILIO_AUTH_TOKEN": twilio.secret, "TWILIO_BASE_URL": twilio.baseURL,
@@ -28,7 +36,8 @@ import Twilio
     @Test func fourWorkerProcessesNeverPutMoreCallsThanTheRateInAnySlidingSecond() async throws {
         try await TestDatabase.withFresh { db, url in
             try await withSandboxTwilio(configure: { $0.simulatesCalls = false }) { sandbox, twilio in
-                let rate = 10.0, contacts = 40
+                let rate = 10.0
+                let contacts = 40
                 _ = try await db.seedDialableCampaign(name: "pacing", contacts: contacts, ratePerSecond: 100)
                 // The suites run in parallel on two cores: the jitter between a slot and the
                 // Sandbox seeing the call reaches tens of milliseconds here, against 1-5 ms on
@@ -64,7 +73,8 @@ import Twilio
     /// One contact, dialed by a worker that the Sandbox Twilio's hook SIGKILLs at `fault`
     /// (from outside: the production worker has no switch for it); then `body`.
     static func afterAWorkerDies(
-        at fault: Fault, queueDelay: Duration? = nil,
+        at fault: Fault,
+        queueDelay: Duration? = nil,
         _ body: @Sendable (Database, DatabaseURL, SandboxTwilio, TwilioConfiguration) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh { db, url in
@@ -79,7 +89,11 @@ import Twilio
                     _ = await doomed.wait(timeout: .seconds(10))
                 }
                 switch fault {
-                case .beforeCallPost: sandbox.hooks.beforeCallCreate = { _ in await kill(); return .drop }
+                case .beforeCallPost:
+                    sandbox.hooks.beforeCallCreate = { _ in
+                        await kill()
+                        return .drop
+                    }
                 case .afterCallPost: sandbox.hooks.afterCallCreate = { _ in await kill() }
                 }
                 try doomed.start()
@@ -91,7 +105,12 @@ import Twilio
     }
 
     /// A worker without faults runs until the contact's job is completed.
-    static func survivorCompletesTheJob(_ db: Database, _ url: DatabaseURL, _ twilio: TwilioConfiguration, environment: [String: String] = [:]) async throws {
+    static func survivorCompletesTheJob(
+        _ db: Database,
+        _ url: DatabaseURL,
+        _ twilio: TwilioConfiguration,
+        environment: [String: String] = [:]
+    ) async throws {
         let survivor = Self.worker(url, twilio, rate: 10, environment: environment)
         try survivor.start()
         defer { survivor.signal(SIGTERM) }

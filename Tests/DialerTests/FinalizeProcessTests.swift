@@ -9,7 +9,8 @@ import Testing
 @Suite struct FinalizeProcessTests {
     static func worker(_ url: DatabaseURL, _ configuration: SalesforceConfiguration, _ environment: [String: String] = [:]) -> ChildProcess {
         ChildProcess(
-            Products.path("dialer"), arguments: ["worker", "--lease", "2"],
+            Products.path("dialer"),
+            arguments: ["worker", "--lease", "2"],
             environment: CampaignCommandTests.salesforceEnvironment(configuration)
                 .merging([
                     "DATABASE_URL": url.connectionString, "DIALER_TASK_SYNC_LEASE": "1",
@@ -72,7 +73,10 @@ import Testing
                 let failed = try await CampaignCommandTests.dialer(url, ["tasks", "failed", "--campaign", "finalize test"])
                 #expect(failed.status == 0)
                 for sid in busy {
-                    #expect(failed.output.contains(sid) && failed.output.contains("FIELD_CUSTOM_VALIDATION_EXCEPTION: Subject is not allowed: Busy"), "\(failed.output)")
+                    #expect(
+                        failed.output.contains(sid) && failed.output.contains("FIELD_CUSTOM_VALIDATION_EXCEPTION: Subject is not allowed: Busy"),
+                        "\(failed.output)"
+                    )
                 }
                 let unfiltered = try await CampaignCommandTests.dialer(url, ["tasks", "retry"])
                 #expect(unfiltered.status != 0 && unfiltered.output.contains("--all-failed"), "\(unfiltered.output)")
@@ -81,7 +85,10 @@ import Testing
                 #expect(try await db.scalar("SELECT count(*)::int FROM dialer.task_syncs WHERE state = 'failed'", as: Int.self) == 2)
 
                 sandbox.faults.rejectSubjectsContaining = nil
-                let retry = try await CampaignCommandTests.dialer(url, ["tasks", "retry", "--campaign", "finalize test", "--since", "2026-01-01T00:00:00Z"])
+                let retry = try await CampaignCommandTests.dialer(
+                    url,
+                    ["tasks", "retry", "--campaign", "finalize test", "--since", "2026-01-01T00:00:00Z"]
+                )
                 #expect(retry.status == 0 && retry.output.contains("re-queued 2 Task sync(s)"), "\(retry.output)")
                 let synced = try await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
                     try await db.scalar("SELECT count(*)::int FROM dialer.task_syncs WHERE state = 'synced'", as: Int.self) == 5

@@ -9,7 +9,8 @@ import Testing
 @Suite struct ImportProcessTests {
     static func worker(_ url: DatabaseURL, _ configuration: SalesforceConfiguration, _ extra: [String] = []) -> ChildProcess {
         ChildProcess(
-            Products.path("dialer"), arguments: ["worker", "--lease", "2"] + extra,
+            Products.path("dialer"),
+            arguments: ["worker", "--lease", "2"] + extra,
             environment: CampaignCommandTests.salesforceEnvironment(configuration).merging(["DATABASE_URL": url.connectionString]) { a, _ in a }
         )
     }
@@ -21,7 +22,10 @@ import Testing
                 sandbox.faults.latency = .milliseconds(150)
                 let first = Self.worker(url, configuration)
                 try first.start()
-                let create = try await CampaignCommandTests.dialer(url, ["campaign", "create", "--name", "k", "--from", "+14155550100", "--where", "LastName != null"])
+                let create = try await CampaignCommandTests.dialer(
+                    url,
+                    ["campaign", "create", "--name", "k", "--from", "+14155550100", "--where", "LastName != null"]
+                )
                 #expect(create.status == 0, "\(create.output)")
                 let midway = try await eventually(timeout: .seconds(30)) {
                     try await db.scalar("SELECT records_seen FROM dialer.campaigns", as: Int.self) >= 12
@@ -45,7 +49,9 @@ import Testing
                 let callable = try await db.scalar("SELECT count(*)::int FROM dialer.contacts WHERE skip_reason IS NULL", as: Int.self)
                 #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call'", as: Int.self) == callable)
                 #expect(try await db.scalar("SELECT attempt FROM dialer.jobs WHERE kind = 'import_campaign'", as: Int.self) == 2)
-                #expect(try await db.scalar("SELECT errors->0->>'kind' FROM dialer.jobs WHERE kind = 'import_campaign'", as: String.self) == "rescued")
+                #expect(
+                    try await db.scalar("SELECT errors->0->>'kind' FROM dialer.jobs WHERE kind = 'import_campaign'", as: String.self) == "rescued"
+                )
             }
         }
     }
@@ -57,9 +63,12 @@ import Testing
                 let worker = Self.worker(url, configuration)
                 try worker.start()
                 defer { worker.signal(SIGTERM) }
-                let (status, output) = try await CampaignCommandTests.dialer(url, [
-                    "campaign", "create", "--name", "west", "--from", "+14155550100", "--where", "Region__c = 'West'", "--wait",
-                ])
+                let (status, output) = try await CampaignCommandTests.dialer(
+                    url,
+                    [
+                        "campaign", "create", "--name", "west", "--from", "+14155550100", "--where", "Region__c = 'West'", "--wait",
+                    ]
+                )
                 #expect(status == 1, "\(output)")
                 #expect(output.contains("campaign west (id 1): failed"), "\(output)")
                 #expect(output.contains("import failed: INVALID_FIELD: No such column 'Region__c' on entity 'Contact'"), "\(output)")
@@ -76,9 +85,13 @@ import Testing
                 var environment = CampaignCommandTests.salesforceEnvironment(configuration)
                 environment["SALESFORCE_PRIVATE_KEY"] = TestKeys.otherPrivateKey  // overridden by the flag
                 environment["SALESFORCE_USERNAME"] = "wrong@dialer.test"
-                let (status, output) = try await CampaignCommandTests.dialer(url, [
-                    "check", "salesforce", "--salesforce-private-key-file", keyFile.path, "--salesforce-username", "integration@dialer.test",
-                ], environment: environment)
+                let (status, output) = try await CampaignCommandTests.dialer(
+                    url,
+                    [
+                        "check", "salesforce", "--salesforce-private-key-file", keyFile.path, "--salesforce-username", "integration@dialer.test",
+                    ],
+                    environment: environment
+                )
                 #expect(status == 0, "\(output)")
                 #expect(output.contains("user: integration@dialer.test"), "\(output)")
             }

@@ -15,17 +15,27 @@ import Testing
             let list = try await Self.dialer(url, ["list"])
             #expect(list.status == 0, "\(list.output)")
             #expect(list.output.contains("state  hours        days     no_call_dates  note"), "\(list.output)")
-            #expect(list.output.contains("*      08:00-21:00  mon-sun                 federal: 08:00-21:00 in the callee's local time"), "\(list.output)")
+            #expect(
+                list.output.contains("*      08:00-21:00  mon-sun                 federal: 08:00-21:00 in the callee's local time"),
+                "\(list.output)"
+            )
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.calling_rules", as: Int.self) == 1)
-            for widening in ["start_time = '07:59'", "end_time = '21:01'", "start_time = '20:00', end_time = '19:00'", "weekdays = '{0}'", "state = 'tx'"] {
-                await #expect(throws: (any Error).self) { try await db.execute(PostgresQuery(unsafeSQL: "UPDATE dialer.calling_rules SET \(widening)")) }
+            for widening in [
+                "start_time = '07:59'", "end_time = '21:01'", "start_time = '20:00', end_time = '19:00'", "weekdays = '{0}'", "state = 'tx'",
+            ] {
+                await #expect(throws: (any Error).self) {
+                    try await db.execute(PostgresQuery(unsafeSQL: "UPDATE dialer.calling_rules SET \(widening)"))
+                }
             }
         }
     }
 
     @Test func setHolidayAndRemoveWriteTheRulesTheDialerReads() async throws {
         try await TestDatabase.withFresh { db, url in
-            let set = try await Self.dialer(url, ["set", "--state", "Texas", "--hours", "09:00-20:00", "--no-sunday", "--note", "Tex. Bus. & Com. Code 304"])
+            let set = try await Self.dialer(
+                url,
+                ["set", "--state", "Texas", "--hours", "09:00-20:00", "--no-sunday", "--note", "Tex. Bus. & Com. Code 304"]
+            )
             #expect(set.status == 0 && set.output.contains("rule TX: 09:00-20:00, mon-sat, no calls on: no date"), "\(set.output)")
             // What is not given stays; --days replaces the weekdays.
             let days = try await Self.dialer(url, ["set", "--state", "TX", "--days", "mon-fri,sun"])
@@ -45,7 +55,9 @@ import Testing
             #expect(rows.map(\.0) == ["*", "CA", "TX"])
             #expect(rows[0].4 == ["2026-12-25", "2027-01-01"] && rows[0].3 == [1, 2, 3, 4, 5, 6, 7])
             #expect(rows[1].4 == ["2026-07-04"])
-            #expect(rows[2].1 == "09:00:00" && rows[2].2 == "20:00:00" && rows[2].3 == [1, 2, 3, 4, 5, 7] && rows[2].5 == "Tex. Bus. & Com. Code 304")
+            #expect(
+                rows[2].1 == "09:00:00" && rows[2].2 == "20:00:00" && rows[2].3 == [1, 2, 3, 4, 5, 7] && rows[2].5 == "Tex. Bus. & Com. Code 304"
+            )
             let list = try await Self.dialer(url, ["list"])
             #expect(list.output.contains("2026-12-25 2027-01-01"), "\(list.output)")
             #expect(list.output.contains("TX     09:00-20:00  mon-fri,sun"), "\(list.output)")
@@ -58,7 +70,10 @@ import Testing
     @Test func badInputIsRefusedWithTheReasonAndNothingChanges() async throws {
         try await TestDatabase.withFresh { db, url in
             let cases: [([String], String)] = [
-                (["set", "--state", "TX", "--hours", "07:00-21:00"], "--hours 07:00-21:00 is outside 08:00-21:00: a rule can only narrow the federal window"),
+                (
+                    ["set", "--state", "TX", "--hours", "07:00-21:00"],
+                    "--hours 07:00-21:00 is outside 08:00-21:00: a rule can only narrow the federal window"
+                ),
                 (["set", "--state", "TX", "--hours", "20:00-09:00"], "--hours must be HH:MM-HH:MM with the start first"),
                 (["set", "--state", "TX", "--hours", "9-5"], "--hours must be HH:MM-HH:MM"),
                 (["set", "--state", "ZZ", "--hours", "09:00-20:00"], "--state must be '*' or a US state's two-letter code or name, not ZZ"),

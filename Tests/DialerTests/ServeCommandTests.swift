@@ -14,7 +14,8 @@ import Twilio
             let adminPort = try LoopbackPort.unused()
             let publicURL = "https://dialer.example.com"
             let serve = ChildProcess(
-                Products.path("dialer"), arguments: ["serve", "--port", "\(port)", "--admin-port", "\(adminPort)", "--public-url", publicURL],
+                Products.path("dialer"),
+                arguments: ["serve", "--port", "\(port)", "--admin-port", "\(adminPort)", "--public-url", publicURL],
                 environment: ["DATABASE_URL": url.connectionString, "TWILIO_AUTH_TOKEN": "serve-test-token"]
             )
             try serve.start()
@@ -42,7 +43,11 @@ import Twilio
             let signed = try await post(callback, token: "serve-test-token")
             #expect(signed == 204)
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.call_events WHERE orphan", as: Int.self) == 1)
-            let voice = try await post([("CallSid", "CA1"), ("CallStatus", "in-progress")], token: "serve-test-token", path: "/twilio/voice?attempt=\(UUID())")
+            let voice = try await post(
+                [("CallSid", "CA1"), ("CallStatus", "in-progress")],
+                token: "serve-test-token",
+                path: "/twilio/voice?attempt=\(UUID())"
+            )
             #expect(voice == 200)  // a polite <Hangup/> for an attempt it does not know
 
             // /metrics is on the admin listener, and only there.
@@ -64,7 +69,9 @@ import Twilio
             let (status, output) = try await CampaignCommandTests.dialer(url, ["serve", "--port", "9"], environment: ["TWILIO_AUTH_TOKEN": "t"])
             #expect(status != 0 && output.contains("--public-url"), "\(output)")
             let (noToken, tokenOutput) = try await CampaignCommandTests.dialer(
-                url, ["serve", "--port", "9", "--public-url", "https://dialer.example.com"], environment: ["TWILIO_AUTH_TOKEN": ""]
+                url,
+                ["serve", "--port", "9", "--public-url", "https://dialer.example.com"],
+                environment: ["TWILIO_AUTH_TOKEN": ""]
             )
             #expect(noToken != 0 && tokenOutput.contains("TWILIO_AUTH_TOKEN"), "\(tokenOutput)")
         }
@@ -81,7 +88,9 @@ import Twilio
     func refusesACloudVoiceWithoutItsSettings(environment: [String: String], named setting: String) async throws {
         try await TestDatabase.withFresh { _, url in
             let (status, output) = try await CampaignCommandTests.dialer(
-                url, ["serve", "--port", "9", "--public-url", "https://dialer.example.com"], environment: environment.merging(["TWILIO_AUTH_TOKEN": "t"]) { a, _ in a }
+                url,
+                ["serve", "--port", "9", "--public-url", "https://dialer.example.com"],
+                environment: environment.merging(["TWILIO_AUTH_TOKEN": "t"]) { a, _ in a }
             )
             #expect(status != 0 && output.contains(setting), "\(output)")
         }

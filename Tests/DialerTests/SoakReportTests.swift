@@ -1,6 +1,7 @@
-@testable import DialerLab
 import Foundation
 import Testing
+
+@testable import DialerLab
 
 /// How `dialer-lab bench soak` judges memory, and the processes it reads it from.
 @Suite struct SoakReportTests {
@@ -25,7 +26,11 @@ import Testing
         #expect(!Self.report(serve: [40, 100, 100, 100], worker: [30, 80, 100, 120]).memoryFlat)
         // Too few windows to say.
         #expect(!Self.report(serve: [40, 100], worker: [30, 80]).memoryFlat)
-        #expect(Self.report(serve: [40, 100, 140], worker: [30, 80, 80]).text.contains("dialer serve 100.0 -> 140.0 MB, dialer worker 80.0 -> 80.0 MB: GROWING"))
+        #expect(
+            Self.report(serve: [40, 100, 140], worker: [30, 80, 80]).text.contains(
+                "dialer serve 100.0 -> 140.0 MB, dialer worker 80.0 -> 80.0 MB: GROWING"
+            )
+        )
     }
 
     /// The Sandbox logs creates in the process that also sends the callbacks: the report says
@@ -34,14 +39,19 @@ import Testing
         var report = Self.report(serve: [40, 100], worker: [30, 80])
         report.callsPlaced = 2_414
         (report.busiestSlotSecond, report.busiestDialingSecond) = (10, 13)
-        #expect(report.text.contains(
-            "dialing: 2414 calls placed at 10/s; busiest second: 10 rate slots (each POST leaves at its slot or not at all), 13 creates as the Sandbox Twilio logged them"
-        ), "\(report.text)")
+        #expect(
+            report.text.contains(
+                "dialing: 2414 calls placed at 10/s; busiest second: 10 rate slots (each POST leaves at its slot or not at all), 13 creates as the Sandbox Twilio logged them"
+            ),
+            "\(report.text)"
+        )
     }
 
     @Test func residentMemoryIsReadFromProcWhileTheChildRuns() async throws {
         let processes = DialerProcesses(
-            executable: URL(fileURLWithPath: "/bin/sleep"), environment: [:], directory: NSTemporaryDirectory(),
+            executable: URL(fileURLWithPath: "/bin/sleep"),
+            environment: [:],
+            directory: NSTemporaryDirectory(),
             specs: [.init(name: "sleeper", arguments: ["30"])]
         )
         try processes.startAll()

@@ -20,7 +20,11 @@ import Testing
             // The cluster trusts local connections, so any password works: it must never be logged.
             var withPassword = url
             withPassword.password = "hunter2-secret"
-            let worker = ChildProcess(Products.path("dialer"), arguments: ["worker", "--log-level", "debug"], environment: ["DATABASE_URL": withPassword.connectionString])
+            let worker = ChildProcess(
+                Products.path("dialer"),
+                arguments: ["worker", "--log-level", "debug"],
+                environment: ["DATABASE_URL": withPassword.connectionString]
+            )
             try worker.start()
             #expect(await eventually(timeout: .seconds(20)) { worker.text.contains("job runner started") }, "\(worker.text)")
             worker.signal(SIGTERM)

@@ -7,8 +7,8 @@
 import Foundation
 import Logging
 import PostgresNIO
-import ServiceLifecycle
 import Queue
+import ServiceLifecycle
 import Store
 import Worker
 
@@ -44,10 +44,12 @@ let handler = environment["PROBE_KIND"] == "noop" ? ClosureJobHandler(kind: "pro
 
 print("probe owner \(owner)")
 let runner = JobRunner(queue: JobQueue(database: database), handlers: [handler], configuration: configuration, logger: logger)
-let group = ServiceGroup(configuration: .init(
-    services: [.init(service: client), .init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)],
-    gracefulShutdownSignals: [.sigterm],
-    logger: logger
-))
+let group = ServiceGroup(
+    configuration: .init(
+        services: [.init(service: client), .init(service: runner, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm],
+        logger: logger
+    )
+)
 try await group.run()
 print("probe stopped")

@@ -1,6 +1,6 @@
+import Backoff
 import Foundation
 import PostgresNIO
-import Backoff
 import Queue
 import Store
 import Synchronization
@@ -76,10 +76,17 @@ import Testing
                 }
                 #expect(done)
             }
-            #expect(try await db.scalar("SELECT state || ':' || (errors->0->>'message') FROM dialer.jobs WHERE id = \(doomed)", as: String.self)
-                == "discarded:21211: invalid To number")
-            #expect(try await db.scalar("SELECT state || ':' || max_attempts || ':' || (run_at > now() + interval '59 minutes') FROM dialer.jobs WHERE id = \(later)", as: String.self)
-                == "available:4:true")
+            #expect(
+                try await db.scalar("SELECT state || ':' || (errors->0->>'message') FROM dialer.jobs WHERE id = \(doomed)", as: String.self)
+                    == "discarded:21211: invalid To number"
+            )
+            #expect(
+                try await db.scalar(
+                    "SELECT state || ':' || max_attempts || ':' || (run_at > now() + interval '59 minutes') FROM dialer.jobs WHERE id = \(later)",
+                    as: String.self
+                )
+                    == "available:4:true"
+            )
             #expect(try await db.scalar("SELECT state FROM dialer.jobs WHERE id = \(dropped)", as: String.self) == "cancelled")
         }
     }
@@ -91,9 +98,14 @@ import Testing
             let queue = JobQueue(database: db)
             try await queue.enqueue([NewJob](repeating: NewJob(kind: "call"), count: 40))
             let released = Mutex(false)
-            let calls = Mutex(0), mostCalls = Mutex(0), finalized = Mutex(0)
+            let calls = Mutex(0)
+            let mostCalls = Mutex(0)
+            let finalized = Mutex(0)
             let call = ClosureJobHandler(kind: "call") { _ in
-                let now = calls.withLock { $0 += 1; return $0 }
+                let now = calls.withLock {
+                    $0 += 1
+                    return $0
+                }
                 mostCalls.withLock { $0 = max($0, now) }
                 while !released.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(20)) }
                 calls.withLock { $0 -= 1 }
@@ -156,10 +168,12 @@ import Testing
                 #expect(await eventually { started.load(ordering: .relaxed) == 3 })
             }
             #expect(ContinuousClock.now - clock < .seconds(10))
-            #expect(try await db.scalar(
-                "SELECT count(*)::int FROM dialer.jobs WHERE state = 'available' AND attempt = 1 AND max_attempts = 26 AND errors->-1->>'kind' = 'released'",
-                as: Int.self
-            ) == 3)
+            #expect(
+                try await db.scalar(
+                    "SELECT count(*)::int FROM dialer.jobs WHERE state = 'available' AND attempt = 1 AND max_attempts = 26 AND errors->-1->>'kind' = 'released'",
+                    as: Int.self
+                ) == 3
+            )
         }
     }
 }

@@ -15,7 +15,9 @@ import Testing
     @Test func enqueuesManyInOneCallInInputOrderWithTheirArgs() async throws {
         try await TestDatabase.withFresh { db, _ in
             let queue = JobQueue(database: db)
-            let jobs = try (1...3).map { try NewJob(kind: "place_call", args: CallArgs(contactID: $0, phone: "+1555000000\($0)"), priority: $0, maxAttempts: 5) }
+            let jobs = try (1...3).map {
+                try NewJob(kind: "place_call", args: CallArgs(contactID: $0, phone: "+1555000000\($0)"), priority: $0, maxAttempts: 5)
+            }
             let results = try await queue.enqueue(jobs)
             #expect(results.count == 3)
             #expect(results.allSatisfy { $0.inserted })

@@ -90,7 +90,11 @@ import Testing
             try await db.execute("UPDATE dialer.jobs SET run_at = now() WHERE id = \(id)")
             let second = try await queue.claim(kinds: ["k"], limit: 1, owner: "w", lease: .seconds(30))[0]
             #expect(second.attempt == 2)
-            #expect(try await queue.fail([JobFailure(lease: second.lease, errorType: "Twilio.Timeout", message: "again", retryDelay: 1)]) == [second.lease: .discarded])
+            #expect(
+                try await queue.fail([JobFailure(lease: second.lease, errorType: "Twilio.Timeout", message: "again", retryDelay: 1)]) == [
+                    second.lease: .discarded
+                ]
+            )
 
             let errors = try await db.client.query(
                 "SELECT (e->>'attempt')::int, e->>'kind', e->>'message', (e->>'at') IS NOT NULL FROM dialer.jobs, jsonb_array_elements(errors) AS e WHERE id = \(id)"
@@ -107,7 +111,9 @@ import Testing
             let queue = JobQueue(database: db)
             try await queue.enqueue(NewJob(kind: "k", maxAttempts: 25))
             let job = try await queue.claim(kinds: ["k"], limit: 1, owner: "w", lease: .seconds(30))[0]
-            let states = try await queue.fail([JobFailure(lease: job.lease, errorType: "Twilio.InvalidNumber", message: "21211", permanent: true, retryDelay: 1)])
+            let states = try await queue.fail([
+                JobFailure(lease: job.lease, errorType: "Twilio.InvalidNumber", message: "21211", permanent: true, retryDelay: 1)
+            ])
             #expect(states == [job.lease: .discarded])
         }
     }
@@ -134,10 +140,12 @@ import Testing
             #expect(try await queue.cancel([jobs.last!.lease], reason: "campaign cancelled").count == 1)
             #expect(try await queue.complete(jobs.map(\.lease)).isEmpty)
             let counts = try await queue.counts()
-            #expect(counts == [
-                .init(kind: "k", state: .cancelled, jobs: 1),
-                .init(kind: "k", state: .completed, jobs: 149),
-            ])
+            #expect(
+                counts == [
+                    .init(kind: "k", state: .cancelled, jobs: 1),
+                    .init(kind: "k", state: .completed, jobs: 149),
+                ]
+            )
         }
     }
 

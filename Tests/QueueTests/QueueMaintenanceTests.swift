@@ -21,7 +21,11 @@ import Testing
             #expect(rescued.first { $0.id == retried }?.state == .available)
             #expect(rescued.first { $0.id == spent }?.state == .discarded)
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.stuck_jobs", as: Int.self) == 0)
-            #expect(try await db.scalar("SELECT last_error FROM dialer.discarded_jobs WHERE id = \(spent)", as: String.self).contains("worker died or stalled"))
+            #expect(
+                try await db.scalar("SELECT last_error FROM dialer.discarded_jobs WHERE id = \(spent)", as: String.self).contains(
+                    "worker died or stalled"
+                )
+            )
         }
     }
 
@@ -79,9 +83,11 @@ import Testing
             try await queue.enqueue(NewJob(kind: "place_call", maxAttempts: 5))
             try await queue.enqueue(NewJob(kind: "finalize_call", maxAttempts: 1))
             let jobs = try await queue.claim(kinds: ["place_call", "finalize_call"], limit: 2, owner: "w", lease: .milliseconds(50))
-            try await queue.fail(jobs.filter { $0.kind == "finalize_call" }.map {
-                JobFailure(lease: $0.lease, errorType: "E", message: "m", permanent: true, retryDelay: 0)
-            })
+            try await queue.fail(
+                jobs.filter { $0.kind == "finalize_call" }.map {
+                    JobFailure(lease: $0.lease, errorType: "E", message: "m", permanent: true, retryDelay: 0)
+                }
+            )
             try await Task.sleep(for: .milliseconds(150))
             let payloads = try await db.client.withConnection { connection in
                 try await connection.listen(on: JobQueue.notifyChannel) { notifications in
@@ -102,11 +108,13 @@ import Testing
             try await queue.enqueue(NewJob(kind: "import_campaign"))
             _ = try await queue.claim(kinds: ["place_call"], limit: 2, owner: "w", lease: .seconds(30))
             let counts = try await queue.counts()
-            #expect(counts == [
-                .init(kind: "import_campaign", state: .available, jobs: 1),
-                .init(kind: "place_call", state: .available, jobs: 3),
-                .init(kind: "place_call", state: .running, jobs: 2),
-            ])
+            #expect(
+                counts == [
+                    .init(kind: "import_campaign", state: .available, jobs: 1),
+                    .init(kind: "place_call", state: .available, jobs: 3),
+                    .init(kind: "place_call", state: .running, jobs: 2),
+                ]
+            )
         }
     }
 }

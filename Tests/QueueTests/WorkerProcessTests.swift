@@ -55,13 +55,20 @@ import Testing
 
             child.signal(SIGKILL)
             #expect(await child.wait(timeout: .seconds(10)) != nil)
-            #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'running' AND lease_owner = \(owner)", as: Int.self) == 5)
+            #expect(
+                try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'running' AND lease_owner = \(owner)", as: Int.self) == 5
+            )
 
             let runs = Mutex<[Int64]>([])
-            let survivor = runner(db, [ClosureJobHandler(kind: "probe.slow") { job in
-                runs.withLock { $0.append(job.id) }
-                return .completed
-            }])
+            let survivor = runner(
+                db,
+                [
+                    ClosureJobHandler(kind: "probe.slow") { job in
+                        runs.withLock { $0.append(job.id) }
+                        return .completed
+                    }
+                ]
+            )
             try await withRunners([survivor]) {
                 let done = try await eventually(timeout: .seconds(15)) {
                     try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'completed'", as: Int.self) == 5
@@ -99,10 +106,12 @@ import Testing
             child.signal(SIGTERM)
             #expect(await child.wait(timeout: .seconds(10)) == 0, "\(child.text)")
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE state = 'running'", as: Int.self) == 0)
-            #expect(try await db.scalar(
-                "SELECT count(*)::int FROM dialer.jobs WHERE state = 'available' AND errors->-1->>'kind' = 'released' AND max_attempts = 26",
-                as: Int.self
-            ) == 3)
+            #expect(
+                try await db.scalar(
+                    "SELECT count(*)::int FROM dialer.jobs WHERE state = 'available' AND errors->-1->>'kind' = 'released' AND max_attempts = 26",
+                    as: Int.self
+                ) == 3
+            )
         }
     }
 }

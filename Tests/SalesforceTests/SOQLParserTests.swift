@@ -3,13 +3,15 @@ import Testing
 
 @Suite struct SOQLParserTests {
     @Test func parsesAFullQueryWithEveryClause() throws {
-        let query = try SOQLParser.parseQuery("""
+        let query = try SOQLParser.parseQuery(
+            """
             select Id, FirstName, Account.Name from Contact
             where (MailingState = 'CA' or MailingState IN ('OR', 'WA')) and not DoNotCall = true
               and CreatedDate >= 2026-01-01T00:00:00Z and Birthdate < 2000-02-29 and LastName like 'O\\'Br%'
               and Score__c > -1.5 and MobilePhone != null and AccountId not in ('001000000000001AAA')
             order by LastName desc nulls last, Id limit 500 offset 10
-            """)
+            """
+        )
         #expect(query.fields == ["Id", "FirstName", "Account.Name"])
         #expect(query.object == "Contact")
         #expect(query.limit == 500 && query.offset == 10)
@@ -19,10 +21,13 @@ import Testing
             return
         }
         #expect(terms.count == 8)
-        #expect(terms[0] == .or([
-            .comparison(field: "MailingState", .equal, .string("CA")),
-            .valueIn(field: "MailingState", [.string("OR"), .string("WA")], negated: false),
-        ]))
+        #expect(
+            terms[0]
+                == .or([
+                    .comparison(field: "MailingState", .equal, .string("CA")),
+                    .valueIn(field: "MailingState", [.string("OR"), .string("WA")], negated: false),
+                ])
+        )
         #expect(terms[1] == .not(.comparison(field: "DoNotCall", .equal, .boolean(true))))
         #expect(terms[2] == .comparison(field: "CreatedDate", .greaterOrEqual, .dateTime("2026-01-01T00:00:00Z")))
         #expect(terms[3] == .comparison(field: "Birthdate", .less, .date(year: 2000, month: 2, day: 29)))
@@ -34,10 +39,13 @@ import Testing
 
     @Test func andBindsTighterThanOrAndNotTighterThanAnd() throws {
         let condition = try SOQLParser.parseCondition("A = 1 OR NOT B = 2 AND C = 3")
-        #expect(condition == .or([
-            .comparison(field: "A", .equal, .number(1)),
-            .and([.not(.comparison(field: "B", .equal, .number(2))), .comparison(field: "C", .equal, .number(3))]),
-        ]))
+        #expect(
+            condition
+                == .or([
+                    .comparison(field: "A", .equal, .number(1)),
+                    .and([.not(.comparison(field: "B", .equal, .number(2))), .comparison(field: "C", .equal, .number(3))]),
+                ])
+        )
     }
 
     @Test func rendersCanonicalSOQLThatParsesBackToTheSameQuery() throws {

@@ -1,8 +1,9 @@
 import Foundation
-@testable import Salesforce
 import Sandbox
 import TestSupport
 import Testing
+
+@testable import Salesforce
 
 /// The token endpoint may be a My Domain; the assertion's `aud` never is: Salesforce takes
 /// https://login.salesforce.com, https://test.salesforce.com or an Experience Cloud site.
@@ -21,10 +22,14 @@ import Testing
         #expect(try Self.audience(["SALESFORCE_LOGIN_URL": "https://acme--uat.sandbox.my.salesforce.com"]) == "https://test.salesforce.com")
         #expect(try Self.audience(["SALESFORCE_LOGIN_URL": "https://ACME--UAT.Sandbox.My.Salesforce.com/"]) == "https://test.salesforce.com")
         // Set, it wins: an Experience Cloud site, say.
-        #expect(try Self.audience([
-            "SALESFORCE_LOGIN_URL": "https://acme.my.site.com/partners", "SALESFORCE_AUDIENCE": "https://acme.my.site.com/partners/",
-        ]) == "https://acme.my.site.com/partners")
-        let configuration = try SalesforceConfiguration.fromEnvironment(Self.base.merging(["SALESFORCE_LOGIN_URL": "https://acme--uat.sandbox.my.salesforce.com"]) { $1 })
+        #expect(
+            try Self.audience([
+                "SALESFORCE_LOGIN_URL": "https://acme.my.site.com/partners", "SALESFORCE_AUDIENCE": "https://acme.my.site.com/partners/",
+            ]) == "https://acme.my.site.com/partners"
+        )
+        let configuration = try SalesforceConfiguration.fromEnvironment(
+            Self.base.merging(["SALESFORCE_LOGIN_URL": "https://acme--uat.sandbox.my.salesforce.com"]) { $1 }
+        )
         #expect(configuration.loginURL == "https://acme--uat.sandbox.my.salesforce.com", "the token is still asked of the My Domain")
     }
 
@@ -33,8 +38,12 @@ import Testing
     @Test func aMyDomainLoginSendsSalesforcesAudienceNotTheLoginURL() async throws {
         try await withSandboxSalesforce { sandbox, configuration in
             let myDomain = SalesforceConfiguration(
-                clientID: configuration.clientID, username: configuration.username, loginURL: sandbox.baseURL,
-                privateKeyPEM: configuration.privateKeyPEM, requestTimeout: .seconds(5), maxRetries: 0
+                clientID: configuration.clientID,
+                username: configuration.username,
+                loginURL: sandbox.baseURL,
+                privateKeyPEM: configuration.privateKeyPEM,
+                requestTimeout: .seconds(5),
+                maxRetries: 0
             )
             _ = try await SalesforceClientTests.client(myDomain).session()
             let body = try #require(sandbox.requests.first { $0.path == "/services/oauth2/token" && $0.status == 200 }?.body)

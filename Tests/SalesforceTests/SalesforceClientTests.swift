@@ -12,10 +12,13 @@ import Testing
 
     static func contacts(_ count: Int) -> [SandboxRecord] {
         (1...count).map { n in
-            SandboxRecord(type: "Contact", fields: [
-                "FirstName": .string("Pat\(n)"), "LastName": .string("Lee"), "Phone": .string("(415) 555-01\(10 + n)"),
-                "MailingState": .string(n % 2 == 0 ? "CA" : "NY"), "DoNotCall": .boolean(n == 3),
-            ])
+            SandboxRecord(
+                type: "Contact",
+                fields: [
+                    "FirstName": .string("Pat\(n)"), "LastName": .string("Lee"), "Phone": .string("(415) 555-01\(10 + n)"),
+                    "MailingState": .string(n % 2 == 0 ? "CA" : "NY"), "DoNotCall": .boolean(n == 3),
+                ]
+            )
         }
     }
 
@@ -28,7 +31,10 @@ import Testing
             sandbox.insert(Self.contacts(5))
             let client = Self.client(configuration)
             var pages: [Int] = []
-            for try await page in client.queryPages("SELECT Id, FirstName, Phone, DoNotCall FROM Contact ORDER BY FirstName", as: SalesforceContact.self) {
+            for try await page in client.queryPages(
+                "SELECT Id, FirstName, Phone, DoNotCall FROM Contact ORDER BY FirstName",
+                as: SalesforceContact.self
+            ) {
                 pages.append(page.records.count)
                 #expect(page.totalSize == 5)
             }
@@ -149,8 +155,17 @@ import Testing
             let contactID = sandbox.insert(Self.contacts(1))[0]
             let client = Self.client(configuration)
             func task(_ sid: String, subject: String = "AI Voice Call - answered") -> SalesforceTask {
-                SalesforceTask(WhoId: contactID, WhatId: nil, Subject: subject, Status: "Completed", CallDisposition: "answered",
-                               CallObject: sid, CallDurationInSeconds: 42, ActivityDate: "2026-11-24", Description: "[00:00:01] AGENT: Hi")
+                SalesforceTask(
+                    WhoId: contactID,
+                    WhatId: nil,
+                    Subject: subject,
+                    Status: "Completed",
+                    CallDisposition: "answered",
+                    CallObject: sid,
+                    CallDurationInSeconds: 42,
+                    ActivityDate: "2026-11-24",
+                    Description: "[00:00:01] AGENT: Hi"
+                )
             }
             let single = try await client.createTask(task("CA1"))
             #expect(try await client.findTask(callObject: "CA1") == single)
@@ -175,8 +190,12 @@ import Testing
 
     @Test func anUnreachableSalesforceIsRetriedThenReportedAsUnavailable() async throws {
         let configuration = SalesforceConfiguration(
-            clientID: "c", username: "u", loginURL: "http://127.0.0.1:1", privateKeyPEM: TestKeys.connectedAppPrivateKey,
-            requestTimeout: .milliseconds(300), maxRetries: 2
+            clientID: "c",
+            username: "u",
+            loginURL: "http://127.0.0.1:1",
+            privateKeyPEM: TestKeys.connectedAppPrivateKey,
+            requestTimeout: .milliseconds(300),
+            maxRetries: 2
         )
         do {
             _ = try await Self.client(configuration).session()
@@ -207,7 +226,9 @@ import Testing
 
     @Test func theRequestTimeoutAndRetriesComeFromTheEnvironmentAndBoundTheLongestCreate() throws {
         let base = ["SALESFORCE_CLIENT_ID": "id", "SALESFORCE_USERNAME": "u", "SALESFORCE_PRIVATE_KEY": "pem"]
-        let configuration = try SalesforceConfiguration.fromEnvironment(base.merging(["SALESFORCE_REQUEST_TIMEOUT": "2.5", "SALESFORCE_MAX_RETRIES": "1"]) { $1 })
+        let configuration = try SalesforceConfiguration.fromEnvironment(
+            base.merging(["SALESFORCE_REQUEST_TIMEOUT": "2.5", "SALESFORCE_MAX_RETRIES": "1"]) { $1 }
+        )
         #expect(configuration.requestTimeout == .milliseconds(2500) && configuration.maxRetries == 1)
         // A create, a login after its 401 (one retry with a backoff of at most 10 s), the create again.
         let client = SalesforceClient(configuration: configuration, logger: Logger(label: "test"))
@@ -218,7 +239,9 @@ import Testing
         #expect(throws: SalesforceConfigurationError.outOfRange("SALESFORCE_MAX_RETRIES", "-1", 0...10)) {
             try SalesforceConfiguration.fromEnvironment(base.merging(["SALESFORCE_MAX_RETRIES": "-1"]) { $1 })
         }
-        #expect(SalesforceConfigurationError.outOfRange("SALESFORCE_MAX_RETRIES", "-1", 0...10).description
-            == "SALESFORCE_MAX_RETRIES must be a number from 0 to 10, not -1")
+        #expect(
+            SalesforceConfigurationError.outOfRange("SALESFORCE_MAX_RETRIES", "-1", 0...10).description
+                == "SALESFORCE_MAX_RETRIES must be a number from 0 to 10, not -1"
+        )
     }
 }

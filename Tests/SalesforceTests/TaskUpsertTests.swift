@@ -1,17 +1,27 @@
 import Foundation
-@testable import Salesforce
 import Sandbox
 import TestSupport
 import Testing
+
+@testable import Salesforce
 
 /// TaskSubtype is createable but not updateable in Salesforce: an upsert that finds its Task
 /// (a write repeated after a lost answer) is refused if it carries it. The client must still
 /// update that Task, and a Task it creates must still be a Call.
 @Suite struct TaskUpsertTests {
     static func task(_ sid: String, status: String = "Completed") -> SalesforceTask {
-        SalesforceTask(WhoId: nil, WhatId: nil, Subject: "AI Voice Call - answered", Status: status, CallDisposition: "answered",
-                       CallObject: sid, CallDurationInSeconds: 42, ActivityDate: "2026-11-24", Description: "[00:00:01] AGENT: Hi",
-                       customFields: ["CallSid__c": sid])
+        SalesforceTask(
+            WhoId: nil,
+            WhatId: nil,
+            Subject: "AI Voice Call - answered",
+            Status: status,
+            CallDisposition: "answered",
+            CallObject: sid,
+            CallDurationInSeconds: 42,
+            ActivityDate: "2026-11-24",
+            Description: "[00:00:01] AGENT: Hi",
+            customFields: ["CallSid__c": sid]
+        )
     }
 
     static func tasks(_ sandbox: SandboxSalesforce, _ sid: String) -> [SandboxRecord] {
@@ -23,12 +33,17 @@ import Testing
             let client = SalesforceClientTests.client(configuration)
             let id = try await client.createTask(Self.task("CA1"))
             do {
-                _ = try await client.send(.PATCH, "\(client.dataPath)/sobjects/Task/\(id)", json: Data(#"{"TaskSubtype":"Call","Status":"Completed"}"#.utf8))
+                _ = try await client.send(
+                    .PATCH,
+                    "\(client.dataPath)/sobjects/Task/\(id)",
+                    json: Data(#"{"TaskSubtype":"Call","Status":"Completed"}"#.utf8)
+                )
                 Issue.record("the Sandbox took an update of TaskSubtype")
             } catch let SalesforceError.api(status, code, _, fields) {
                 #expect(status == 400 && code == "INVALID_FIELD_FOR_INSERT_UPDATE" && fields == ["TaskSubtype"])
             }
-            let body = #"{"allOrNone":false,"records":[{"attributes":{"type":"Task"},"CallSid__c":"CA1","Subject":"s","Status":"Completed","TaskSubtype":"Call"}]}"#
+            let body =
+                #"{"allOrNone":false,"records":[{"attributes":{"type":"Task"},"CallSid__c":"CA1","Subject":"s","Status":"Completed","TaskSubtype":"Call"}]}"#
             let results = try await client.send(.PATCH, "\(client.dataPath)/composite/sobjects/Task/CallSid__c", json: Data(body.utf8))
                 .decode([SalesforceSaveResult].self)
             #expect(results.first?.success == false && results.first?.errors.first?.statusCode == "INVALID_FIELD_FOR_INSERT_UPDATE")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Sandbox
 
 /// The Sandbox callee plays the agent's audio as Twilio does and speaks on its cues.

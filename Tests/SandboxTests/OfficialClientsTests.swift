@@ -1,6 +1,6 @@
 import Foundation
-import Sandbox
 import Salesforce
+import Sandbox
 import TestSupport
 import Testing
 import Twilio
@@ -30,7 +30,9 @@ import Twilio
         let child = ChildProcess(URL(fileURLWithPath: executable), arguments: arguments, environment: environment)
         try child.start()
         let status = await child.wait(timeout: timeout)
-        guard status == 0 else { throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) exited \(String(describing: status)): \(child.text)") }
+        guard status == 0 else {
+            throw TestSetupError("\(executable) \(arguments.joined(separator: " ")) exited \(String(describing: status)): \(child.text)")
+        }
         return child.text
     }
 
@@ -59,15 +61,20 @@ import Twilio
         try await withSandboxSalesforce(pageSize: 2) { salesforce, salesforceConfiguration in
             salesforce.insert((1...5).map { SandboxRecord(type: "Contact", fields: ["LastName": .string("Referee \($0)")]) })
             try await withSandboxTwilio(configure: OfficialClientsTests.configureTwilio) { twilio, twilioConfiguration in
-                _ = try await Self.run(python, [Self.script], environment: [
-                    "REFEREE_OUTPUT": output.path,
-                    "TWILIO_BASE_URL": twilioConfiguration.baseURL, "TWILIO_ACCOUNT_SID": twilioConfiguration.accountSID,
-                    "TWILIO_API_KEY": Self.apiKey, "TWILIO_API_SECRET": Self.apiSecret,
-                    "TWILIO_FROM": "+14155550100", "TWILIO_TO": "+12125550142",
-                    "SALESFORCE_BASE_URL": salesforce.baseURL, "SALESFORCE_CLIENT_ID": salesforceConfiguration.clientID,
-                    "SALESFORCE_USERNAME": salesforceConfiguration.username, "SALESFORCE_PRIVATE_KEY_FILE": keyFile.path,
-                    "SALESFORCE_EXTERNAL_ID_FIELD": "CallSid__c",
-                ], timeout: .seconds(120))
+                _ = try await Self.run(
+                    python,
+                    [Self.script],
+                    environment: [
+                        "REFEREE_OUTPUT": output.path,
+                        "TWILIO_BASE_URL": twilioConfiguration.baseURL, "TWILIO_ACCOUNT_SID": twilioConfiguration.accountSID,
+                        "TWILIO_API_KEY": Self.apiKey, "TWILIO_API_SECRET": Self.apiSecret,
+                        "TWILIO_FROM": "+14155550100", "TWILIO_TO": "+12125550142",
+                        "SALESFORCE_BASE_URL": salesforce.baseURL, "SALESFORCE_CLIENT_ID": salesforceConfiguration.clientID,
+                        "SALESFORCE_USERNAME": salesforceConfiguration.username, "SALESFORCE_PRIVATE_KEY_FILE": keyFile.path,
+                        "SALESFORCE_EXTERNAL_ID_FIELD": "CallSid__c",
+                    ],
+                    timeout: .seconds(120)
+                )
                 let seen = try JSONSerialization.jsonObject(with: Data(contentsOf: output)) as? [String: Any] ?? [:]
                 let failed = seen.filter { ($0.value as? [String: Any])?["error"] != nil }
                 #expect(failed.isEmpty, "steps the official clients could not do against the Sandboxes: \(failed)")

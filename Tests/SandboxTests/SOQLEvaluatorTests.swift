@@ -10,14 +10,22 @@ import Testing
         return record
     }
 
-    static let smith = record("A", "Contact", [
-        "LastName": .string("Smith"), "Score__c": .number(5), "DoNotCall": .boolean(false),
-        "Birthdate": .date(year: 1990, month: 5, day: 1), "CreatedDate": .dateTime("2026-01-01T08:00:00.000+0000"),
-    ])
-    static let smythe = record("B", "Contact", [
-        "LastName": .string("smythe"), "Score__c": .number(10), "DoNotCall": .boolean(true),
-        "Birthdate": .null, "CreatedDate": .dateTime("2026-01-02T00:30:00+01:00"),  // 2026-01-01T23:30Z
-    ])
+    static let smith = record(
+        "A",
+        "Contact",
+        [
+            "LastName": .string("Smith"), "Score__c": .number(5), "DoNotCall": .boolean(false),
+            "Birthdate": .date(year: 1990, month: 5, day: 1), "CreatedDate": .dateTime("2026-01-01T08:00:00.000+0000"),
+        ]
+    )
+    static let smythe = record(
+        "B",
+        "Contact",
+        [
+            "LastName": .string("smythe"), "Score__c": .number(10), "DoNotCall": .boolean(true),
+            "Birthdate": .null, "CreatedDate": .dateTime("2026-01-02T00:30:00+01:00"),  // 2026-01-01T23:30Z
+        ]
+    )
     static let blank = record("C", "Contact", ["LastName": .null, "Score__c": .null])
     static let task = record("T", "Task", ["LastName": .string("Smith")])
     static let everyone = [smith, smythe, blank, task]
@@ -105,8 +113,10 @@ import Testing
         let dotted = [Self.record("D", "Contact", ["Email": .string("a.b@x.io")]), Self.record("E", "Contact", ["Email": .string("axb@x.io")])]
         #expect(try matching("Email LIKE 'a.b@%'", dotted) == ["D"])  // other characters stand for themselves
         #expect(try matching("Email LIKE '%b@x.io'", dotted) == ["D", "E"])
-        let percent = [Self.record("F", "Contact", ["Code__c": .string("50%")]), Self.record("G", "Contact", ["Code__c": .string("500")]),
-                       Self.record("H", "Contact", ["Code__c": .string("5_0")])]
+        let percent = [
+            Self.record("F", "Contact", ["Code__c": .string("50%")]), Self.record("G", "Contact", ["Code__c": .string("500")]),
+            Self.record("H", "Contact", ["Code__c": .string("5_0")]),
+        ]
         #expect(try matching(#"Code__c LIKE '50\%'"#, percent) == ["F"])  // an escaped % is itself
         #expect(try matching("Code__c LIKE '50%'", percent) == ["F", "G"])
         #expect(try matching(#"Code__c LIKE '5\_0'"#, percent) == ["H"])
@@ -190,19 +200,25 @@ import Testing
             SOQLEvaluator.validate(try SOQLParser.parseQuery(query), knownFields: known)
         }
         #expect(try validate("SELECT id, LASTNAME, account.name FROM Contact WHERE score__c > 1 ORDER BY LastName") == nil)
-        #expect(try validate("SELECT Id, Foo FROM Contact WHERE Bar = 1") == """
-            No such column 'Foo' on entity 'Contact'. If you are attempting to use a custom field, be sure to append \
-            the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.
-            """)
-        #expect(try validate("SELECT Id FROM Contact WHERE Id = '1' AND (Score__c = 1 OR NOT Bar IN (1))")?
-            .hasPrefix("No such column 'Bar' on entity 'Contact'.") == true)
+        #expect(
+            try validate("SELECT Id, Foo FROM Contact WHERE Bar = 1") == """
+                No such column 'Foo' on entity 'Contact'. If you are attempting to use a custom field, be sure to append \
+                the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.
+                """
+        )
+        #expect(
+            try validate("SELECT Id FROM Contact WHERE Id = '1' AND (Score__c = 1 OR NOT Bar IN (1))")?
+                .hasPrefix("No such column 'Bar' on entity 'Contact'.") == true
+        )
         #expect(try validate("SELECT Id FROM Task WHERE Subject LIKE 'x%'")?.hasPrefix("No such column 'Subject' on entity 'Task'.") == true)
         #expect(try validate("SELECT Id FROM Contact ORDER BY Score DESC")?.hasPrefix("No such column 'Score' on entity 'Contact'.") == true)
         #expect(try validate("SELECT Account.Nme FROM Contact")?.hasPrefix("No such column 'Nme' on entity 'Account'.") == true)
-        #expect(try validate("SELECT Acount.Name FROM Contact") == """
-            Didn't understand relationship 'Acount' in field path. If you are attempting to use a custom relationship, \
-            be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe \
-            call for the appropriate names.
-            """)
+        #expect(
+            try validate("SELECT Acount.Name FROM Contact") == """
+                Didn't understand relationship 'Acount' in field path. If you are attempting to use a custom relationship, \
+                be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe \
+                call for the appropriate names.
+                """
+        )
     }
 }

@@ -72,8 +72,17 @@ import Twilio
             _ = try await client.query("SELECT Id FROM Contact", as: IDOnly.self)
             let afterQuery = tasksWhenRun.withLock { $0 }
             #expect(afterQuery.isEmpty, "a query writes no Task")
-            let task = SalesforceTask(WhoId: nil, WhatId: nil, Subject: "AI Voice Call - answered", Status: "Completed", CallDisposition: "answered",
-                                      CallObject: "CA1", CallDurationInSeconds: 42, ActivityDate: "2026-11-24", Description: "")
+            let task = SalesforceTask(
+                WhoId: nil,
+                WhatId: nil,
+                Subject: "AI Voice Call - answered",
+                Status: "Completed",
+                CallDisposition: "answered",
+                CallObject: "CA1",
+                CallDurationInSeconds: 42,
+                ActivityDate: "2026-11-24",
+                Description: ""
+            )
             let results = try await client.createTasks([task, task])
             let saved = results.filter { $0.success }.count
             #expect(saved == 2)

@@ -41,9 +41,11 @@ import Twilio
 
             let calls = "/2010-04-01/Accounts/\(configuration.accountSID)/Calls.json"
             let first = try await Self.get(configuration, calls + "?To=%2B14155550123&PageSize=2")
-            #expect(Set(first.keys) == [
-                "calls", "end", "first_page_uri", "next_page_uri", "page", "page_size", "previous_page_uri", "start", "uri",
-            ])
+            #expect(
+                Set(first.keys) == [
+                    "calls", "end", "first_page_uri", "next_page_uri", "page", "page_size", "previous_page_uri", "start", "uri",
+                ]
+            )
             #expect(first["page"] as? Int == 0 && first["page_size"] as? Int == 2 && first["start"] as? Int == 0 && first["end"] as? Int == 1)
             #expect(first["previous_page_uri"] is NSNull && (first["first_page_uri"] as? String)?.hasPrefix(calls) == true)
             let page = try #require(first["calls"] as? [[String: Any]])
@@ -70,7 +72,11 @@ import Twilio
             #expect(fetched["uri"] as? String == "/2010-04-01/Accounts/\(configuration.accountSID)/Calls/\(call.sid).json")
 
             // `StartTime>=` arrives percent-encoded, as every client sends it.
-            let yesterday = ISO8601DateFormatter.string(from: Date().addingTimeInterval(-86_400), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+            let yesterday = ISO8601DateFormatter.string(
+                from: Date().addingTimeInterval(-86_400),
+                timeZone: TimeZone(identifier: "UTC")!,
+                formatOptions: [.withFullDate]
+            )
             let started = try await Self.get(configuration, calls + "?To=%2B14155550123&StartTime%3E=\(yesterday)")
             #expect((started["calls"] as? [Any])?.isEmpty == true, "a queued call has not started")
             let queued = try await Self.get(configuration, calls + "?To=%2B14155550123&Status=queued")
@@ -128,7 +134,10 @@ import Twilio
                 _ = try await Self.client(configuration).createCall(Self.request(to: to, from: from))
                 Issue.record("created a call to \(to) from \(from)")
             } catch let error as TwilioError {
-                guard case let .api(status, code, _, _, _) = error else { Issue.record("\(error)"); return }
+                guard case let .api(status, code, _, _, _) = error else {
+                    Issue.record("\(error)")
+                    return
+                }
                 #expect(status == 400 && code == expected)
             }
             #expect(sandbox.calls.isEmpty)

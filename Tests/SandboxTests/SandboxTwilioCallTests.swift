@@ -14,8 +14,12 @@ import Twilio
     }
 
     static func request(_ receiver: CallbackReceiver, to: String, amd: Bool = true) -> CallRequest {
-        var request = CallRequest(to: to, from: "+14155550100", url: receiver.baseURL + "/voice?attempt=a1",
-                                  statusCallback: receiver.baseURL + "/status?attempt=a1")
+        var request = CallRequest(
+            to: to,
+            from: "+14155550100",
+            url: receiver.baseURL + "/voice?attempt=a1",
+            statusCallback: receiver.baseURL + "/status?attempt=a1"
+        )
         if amd { request.asyncAmdStatusCallback = receiver.baseURL + "/amd?attempt=a1" }
         return request
     }
@@ -41,10 +45,16 @@ import Twilio
                 let status = receiver.requests(path: "/status")
                 #expect(status.map { $0.value("CallStatus") } == ["initiated", "ringing", "in-progress", "completed"])
                 #expect(status.map { $0.value("SequenceNumber") } == ["0", "1", "2", "3"])
-                #expect(status.allSatisfy { $0.value("CallSid") == call.sid && $0.value("AccountSid") == configuration.accountSID
-                    && $0.value("To") == "+14155550123" && $0.value("From") == "+14155550100" && $0.value("Timestamp") != nil })
+                #expect(
+                    status.allSatisfy {
+                        $0.value("CallSid") == call.sid && $0.value("AccountSid") == configuration.accountSID
+                            && $0.value("To") == "+14155550123" && $0.value("From") == "+14155550100" && $0.value("Timestamp") != nil
+                    }
+                )
                 let completed = try #require(status.last)
-                #expect(completed.value("SipResponseCode") == "200" && completed.value("AnsweredBy") == "human" && completed.value("CallDuration") != nil)
+                #expect(
+                    completed.value("SipResponseCode") == "200" && completed.value("AnsweredBy") == "human" && completed.value("CallDuration") != nil
+                )
                 #expect(status.dropLast().allSatisfy { $0.value("CallDuration") == nil && $0.value("SipResponseCode") == nil })
                 Self.expectSigned(receiver.requests)
 
@@ -101,7 +111,10 @@ import Twilio
                     _ = try await Self.client(configuration).createCall(Self.request(receiver, to: "+14155550126"))
                 } catch let error as TwilioError {
                     #expect(error.isPermanent)
-                    guard case let .api(status, code, _, _, _) = error else { Issue.record("\(error)"); return }
+                    guard case let .api(status, code, _, _, _) = error else {
+                        Issue.record("\(error)")
+                        return
+                    }
                     #expect(status == 400 && code == 21217)
                 }
                 #expect(sandbox.calls.isEmpty && receiver.requests.isEmpty)
@@ -116,7 +129,9 @@ import Twilio
             try await withSandboxTwilio(configure: { $0.callsPerSecond = 2 }) { sandbox, configuration in
                 let client = Self.client(configuration)
                 let created = try await withThrowingTaskGroup(of: TwilioCall.self) { group in
-                    for index in 0..<5 { group.addTask { try await client.createCall(Self.request(receiver, to: "+1415555013\(index)", amd: false)) } }
+                    for index in 0..<5 {
+                        group.addTask { try await client.createCall(Self.request(receiver, to: "+1415555013\(index)", amd: false)) }
+                    }
                     return try await group.reduce(into: []) { $0.append($1) }
                 }
                 #expect(created.allSatisfy { $0.status == "queued" })
@@ -148,8 +163,12 @@ import Twilio
 
     @Test func callbacksToAnAddressOffLoopbackAreNeverSent() async throws {
         try await withSandboxTwilio { sandbox, configuration in
-            var request = CallRequest(to: "+14155550128", from: "+14155550100", url: "https://dialer.example.com/twilio/voice",
-                                      statusCallback: "https://dialer.example.com/twilio/status")
+            var request = CallRequest(
+                to: "+14155550128",
+                from: "+14155550100",
+                url: "https://dialer.example.com/twilio/voice",
+                statusCallback: "https://dialer.example.com/twilio/status"
+            )
             request.statusCallbackEvents = ["completed"]
             _ = try await Self.client(configuration).createCall(request)
             await sandbox.settle()

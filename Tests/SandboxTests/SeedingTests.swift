@@ -8,7 +8,8 @@ import Testing
     }
 
     @Test func theSameSeedGivesTheSameContacts() {
-        let first = Self.sandbox(), second = Self.sandbox()
+        let first = Self.sandbox()
+        let second = Self.sandbox()
         #expect(first.seedContacts(500, seed: 7) == second.seedContacts(500, seed: 7))
         #expect(first.records(ofType: "Contact") == second.records(ofType: "Contact"))
         let third = Self.sandbox()

@@ -6,23 +6,41 @@ import Testing
 
 @Suite struct CallAttemptStoreTests {
     static func campaign(_ db: Database, contacts: Int = 1) async throws -> (campaign: Int64, contacts: [Int64]) {
-        let campaign = try await CampaignStore(database: db).create(NewCampaign(name: "c", soql: "SELECT Id FROM Contact", fromNumber: "+14155550100"))
+        let campaign = try await CampaignStore(database: db).create(
+            NewCampaign(name: "c", soql: "SELECT Id FROM Contact", fromNumber: "+14155550100")
+        )
         try await db.execute("UPDATE dialer.campaigns SET status = 'active' WHERE id = \(campaign)")
         var ids: [Int64] = []
         for index in 0..<contacts {
-            ids.append(try await db.scalar(
-                """
-                INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164)
-                VALUES (\(campaign), \("003SB00000000\(index + 10)AAA"), \("+141555501\(index + 10)")) RETURNING id
-                """,
-                as: Int64.self
-            ))
+            ids.append(
+                try await db.scalar(
+                    """
+                    INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164)
+                    VALUES (\(campaign), \("003SB00000000\(index + 10)AAA"), \("+141555501\(index + 10)")) RETURNING id
+                    """,
+                    as: Int64.self
+                )
+            )
         }
         return (campaign, ids)
     }
 
-    static func begin(_ store: CallAttemptStore, _ campaign: Int64, _ contact: Int64, job: Int64 = 1, cap: Int = 10) async throws -> CallAttemptStore.Start {
-        try await store.begin(contactID: contact, campaignID: campaign, jobID: job, to: "+14155550123", from: "+14155550100", maxInFlight: cap, slotAt: nil)
+    static func begin(
+        _ store: CallAttemptStore,
+        _ campaign: Int64,
+        _ contact: Int64,
+        job: Int64 = 1,
+        cap: Int = 10
+    ) async throws -> CallAttemptStore.Start {
+        try await store.begin(
+            contactID: contact,
+            campaignID: campaign,
+            jobID: job,
+            to: "+14155550123",
+            from: "+14155550100",
+            maxInFlight: cap,
+            slotAt: nil
+        )
     }
 
     @Test func aContactHasOneUnsettledAttemptWhateverHappensToTheWorkers() async throws {
@@ -78,7 +96,10 @@ import Testing
         try await TestDatabase.withFresh { db, _ in
             let (campaign, contacts) = try await Self.campaign(db)
             let store = CallAttemptStore(database: db)
-            guard case .started(let first) = try await Self.begin(store, campaign, contacts[0]) else { Issue.record("no start"); return }
+            guard case .started(let first) = try await Self.begin(store, campaign, contacts[0]) else {
+                Issue.record("no start")
+                return
+            }
             #expect(try await store.markUnknown(first.id, message: "timed out after sending"))
             #expect(try await store.markPlaced(first.id, callSID: "CA0001"))  // reconciliation found the call
             #expect(try await !store.markFailed(first.id, code: 21211, message: "late"))
@@ -88,12 +109,18 @@ import Testing
             #expect(try await db.scalar("SELECT attempts FROM dialer.contacts WHERE id = \(contacts[0])", as: Int.self) == 1)
             #expect(try await store.knownCallSIDs(["CA0001", "CA0002"]) == ["CA0001"])
 
-            guard case .started(let second) = try await Self.begin(store, campaign, contacts[0]) else { Issue.record("no start"); return }
+            guard case .started(let second) = try await Self.begin(store, campaign, contacts[0]) else {
+                Issue.record("no start")
+                return
+            }
             #expect(try await store.markFailed(second.id, code: 21211, message: "invalid To"))
             #expect(try await !store.abandon(second.id))
             #expect(try await db.scalar("SELECT attempts FROM dialer.contacts WHERE id = \(contacts[0])", as: Int.self) == 1)
 
-            guard case .started(let third) = try await Self.begin(store, campaign, contacts[0]) else { Issue.record("no start"); return }
+            guard case .started(let third) = try await Self.begin(store, campaign, contacts[0]) else {
+                Issue.record("no start")
+                return
+            }
             #expect(third.attemptNumber == 3)
             await #expect(throws: PSQLError.self) { try await store.markPlaced(third.id, callSID: "CA0001") }  // a CallSid is one attempt's
             #expect(try await store.abandon(third.id))

@@ -16,7 +16,9 @@ import Testing
                     group.addTask {
                         var mine: [Double] = []
                         for _ in 0..<20 {
-                            guard case .slot(let wait, let at) = try await limiter.reserve(key: "AC-test", callsPerSecond: rate, maxWait: .seconds(30)) else {
+                            guard
+                                case .slot(let wait, let at) = try await limiter.reserve(key: "AC-test", callsPerSecond: rate, maxWait: .seconds(30))
+                            else {
                                 Issue.record("the limiter was full with 30 s of patience")
                                 return mine
                             }
@@ -92,7 +94,8 @@ import Testing
     @Test func aSlotUnderTwoLimitsKeepsBothPacesAndAFullOneMovesNeither() async throws {
         try await TestDatabase.withFresh(maxConnections: 12) { db, _ in
             let limiter = CallRateLimiter(database: db)
-            let campaignA = RateLimit(key: "campaign:1", callsPerSecond: 4), campaignB = RateLimit(key: "campaign:2", callsPerSecond: 4)
+            let campaignA = RateLimit(key: "campaign:1", callsPerSecond: 4)
+            let campaignB = RateLimit(key: "campaign:2", callsPerSecond: 4)
             let account = RateLimit(key: "twilio:AC1", callsPerSecond: 10)
             // Two campaigns at 4/s share an account at 10/s, with callers racing in both.
             let slots = try await withThrowingTaskGroup(of: (String, Double).self) { group in
@@ -107,20 +110,29 @@ import Testing
                 }
                 return try await group.reduce(into: [(String, Double)]()) { $0.append($1) }
             }
-            func gaps(_ instants: [Double]) -> [Double] { let sorted = instants.sorted(); return zip(sorted, sorted.dropFirst()).map { $1 - $0 } }
+            func gaps(_ instants: [Double]) -> [Double] {
+                let sorted = instants.sorted()
+                return zip(sorted, sorted.dropFirst()).map { $1 - $0 }
+            }
             #expect(gaps(slots.map(\.1)).allSatisfy { $0 >= 0.1 - 1e-6 })
             #expect(gaps(slots.filter { $0.0 == "campaign:1" }.map(\.1)).allSatisfy { $0 >= 0.25 - 1e-6 })
             #expect(gaps(slots.filter { $0.0 == "campaign:2" }.map(\.1)).allSatisfy { $0 >= 0.25 - 1e-6 })
 
             // Full for the account: the campaign's schedule does not move for the refused call.
-            let tat = { try await db.scalar("SELECT extract(epoch FROM tat)::float8 FROM dialer.rate_limits WHERE key = 'twilio:AC1'", as: Double.self) }
+            let tat = {
+                try await db.scalar("SELECT extract(epoch FROM tat)::float8 FROM dialer.rate_limits WHERE key = 'twilio:AC1'", as: Double.self)
+            }
             let accountTat = try await tat()
-            guard case .full = try await limiter.reserve([RateLimit(key: "campaign:3", callsPerSecond: 1), account], maxWait: .milliseconds(100)) else {
+            guard case .full = try await limiter.reserve([RateLimit(key: "campaign:3", callsPerSecond: 1), account], maxWait: .milliseconds(100))
+            else {
                 Issue.record("a slot seconds ahead was given to a caller that waits 0.1 s")
                 return
             }
             #expect(try await tat() == accountTat)
-            let campaignTat = try await db.scalar("SELECT extract(epoch FROM tat - now())::float8 FROM dialer.rate_limits WHERE key = 'campaign:3'", as: Double.self)
+            let campaignTat = try await db.scalar(
+                "SELECT extract(epoch FROM tat - now())::float8 FROM dialer.rate_limits WHERE key = 'campaign:3'",
+                as: Double.self
+            )
             #expect(campaignTat <= 0.01)
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import PostgresNIO
-@testable import Store
 import TestSupport
 import Testing
+
+@testable import Store
 
 /// Callbacks written together: every caller gets its own answer, the rows are those of one at
 /// a time, and one bad callback fails alone.

@@ -11,8 +11,13 @@ import Testing
     }
 
     static func event(_ attempt: UUID?, _ sequence: Int, _ status: String, sid: String = "CA1") -> CallStatusEvent {
-        var event = CallStatusEvent(callSID: sid, attemptID: attempt, sequenceNumber: sequence, status: status,
-                                    parameters: ["CallSid": sid, "CallStatus": status, "SequenceNumber": "\(sequence)"])
+        var event = CallStatusEvent(
+            callSID: sid,
+            attemptID: attempt,
+            sequenceNumber: sequence,
+            status: status,
+            parameters: ["CallSid": sid, "CallStatus": status, "SequenceNumber": "\(sequence)"]
+        )
         if event.isTerminal {
             event.durationSeconds = status == "completed" ? 42 : 0
             event.sipResponseCode = status == "completed" ? 200 : 486
@@ -44,8 +49,13 @@ import Testing
             let store = CallStore(database: db)
             var results: [CallStatusResult] = []
             for event in Self.lifecycle(attempt) { results.append(try await store.record(event)) }
-            #expect(results.dropLast() == [.recorded(moved: true, ended: nil), .recorded(moved: true, ended: nil), .recorded(moved: true, ended: nil)])
-            guard case .recorded(true, let ended?) = results.last else { Issue.record("\(results)"); return }
+            #expect(
+                results.dropLast() == [.recorded(moved: true, ended: nil), .recorded(moved: true, ended: nil), .recorded(moved: true, ended: nil)]
+            )
+            guard case .recorded(true, let ended?) = results.last else {
+                Issue.record("\(results)")
+                return
+            }
             #expect(ended.decision == .final(outcome: "answered"))
             #expect(try await Self.finalState(db) == "completed 3 42 200 human t t t answered 4 1")
             let finalize = try await db.scalar(
@@ -109,7 +119,10 @@ import Testing
             let (_, attempt) = try await Self.attempt(db)
             var event = Self.event(attempt, 2, status)
             event.sipResponseCode = sip
-            guard case .recorded(true, let ended?) = try await CallStore(database: db).record(event) else { Issue.record("not ended"); return }
+            guard case .recorded(true, let ended?) = try await CallStore(database: db).record(event) else {
+                Issue.record("not ended")
+                return
+            }
             #expect(ended.decision == decision)
         }
     }
@@ -120,7 +133,10 @@ import Testing
             var completed = Self.event(attempt, 3, "completed")
             completed.answeredBy = "machine_end_beep"
             try await db.execute("UPDATE dialer.campaigns SET voicemail_policy = 'leave_message'")
-            guard case .recorded(true, let ended?) = try await CallStore(database: db).record(completed) else { Issue.record("not ended"); return }
+            guard case .recorded(true, let ended?) = try await CallStore(database: db).record(completed) else {
+                Issue.record("not ended")
+                return
+            }
             #expect(ended.decision == .final(outcome: "voicemail_left"))
         }
     }

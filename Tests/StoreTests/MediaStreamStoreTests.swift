@@ -1,8 +1,9 @@
 import Foundation
 import PostgresNIO
-@testable import Store
 import TestSupport
 import Testing
+
+@testable import Store
 
 /// The media stream's rows: a stream binds only to the attempt its parameters truly name,
 /// transcript entries are written once, and an opt-out lists the number and marks the contact.
@@ -15,8 +16,13 @@ import Testing
             let bound = try await store.streamStarted(streamSID: "MZ1", callSID: "CA1", attemptID: attempt, contactID: contact, campaignID: campaign)
             #expect(bound == MediaStreamStore.Binding(attemptID: attempt, contactID: contact, campaignID: campaign, firstName: nil))
             // Another call's CallSid, another contact, or no attempt: recorded, not bound.
-            #expect(try await store.streamStarted(streamSID: "MZ2", callSID: "CA2", attemptID: attempt, contactID: contact, campaignID: campaign) == nil)
-            #expect(try await store.streamStarted(streamSID: "MZ3", callSID: "CA1", attemptID: attempt, contactID: contact + 1, campaignID: campaign) == nil)
+            #expect(
+                try await store.streamStarted(streamSID: "MZ2", callSID: "CA2", attemptID: attempt, contactID: contact, campaignID: campaign) == nil
+            )
+            #expect(
+                try await store.streamStarted(streamSID: "MZ3", callSID: "CA1", attemptID: attempt, contactID: contact + 1, campaignID: campaign)
+                    == nil
+            )
             #expect(try await store.streamStarted(streamSID: "MZ4", callSID: "CA1", attemptID: nil, contactID: nil, campaignID: nil) == nil)
             let rows = try await db.scalar(
                 "SELECT string_agg(stream_sid || ':' || coalesce(attempt_id::text, '-'), ' ' ORDER BY stream_sid) FROM dialer.media_streams",
@@ -39,7 +45,8 @@ import Testing
             let campaign = try await db.scalar("SELECT campaign_id FROM dialer.contacts WHERE id = \(contact)", as: Int64.self)
             let store = MediaStreamStore(database: db)
             func start(_ streamSID: String) async throws -> Bool {
-                try await store.streamStarted(streamSID: streamSID, callSID: "CA1", attemptID: attempt, contactID: contact, campaignID: campaign) != nil
+                try await store.streamStarted(streamSID: streamSID, callSID: "CA1", attemptID: attempt, contactID: contact, campaignID: campaign)
+                    != nil
             }
             // Eight racing starts (a replayed handshake) for one live call: one binds.
             let bound = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -68,7 +75,9 @@ import Testing
             let campaign = try await db.scalar("SELECT campaign_id FROM dialer.contacts WHERE id = \(contact)", as: Int64.self)
             try await db.execute("INSERT INTO dialer.calls (call_sid, attempt_id, status) VALUES ('CA2', \(attempt), 'completed')")
             let store = MediaStreamStore(database: db)
-            #expect(try await store.streamStarted(streamSID: "MZ1", callSID: "CA2", attemptID: attempt, contactID: contact, campaignID: campaign) == nil)
+            #expect(
+                try await store.streamStarted(streamSID: "MZ1", callSID: "CA2", attemptID: attempt, contactID: contact, campaignID: campaign) == nil
+            )
             #expect(try await db.scalar("SELECT ended_at IS NOT NULL AND attempt_id IS NULL FROM dialer.media_streams", as: Bool.self))
         }
     }
@@ -77,9 +86,24 @@ import Testing
         try await TestDatabase.withFresh { db, _ in
             let (_, attempt) = try await db.firstAttempt(callSID: "CA1")
             let store = MediaStreamStore(database: db)
-            let greeting = TranscriptEntryRecord(seq: 0, speaker: "agent", text: "Hello, this is an automated assistant.", startMs: 0, endMs: 2400,
-                                                 interrupted: true, confidence: nil)
-            let answer = TranscriptEntryRecord(seq: 1, speaker: "callee", text: "yes", startMs: 2600, endMs: 3100, confidence: 0.9, intent: "interested")
+            let greeting = TranscriptEntryRecord(
+                seq: 0,
+                speaker: "agent",
+                text: "Hello, this is an automated assistant.",
+                startMs: 0,
+                endMs: 2400,
+                interrupted: true,
+                confidence: nil
+            )
+            let answer = TranscriptEntryRecord(
+                seq: 1,
+                speaker: "callee",
+                text: "yes",
+                startMs: 2600,
+                endMs: 3100,
+                confidence: 0.9,
+                intent: "interested"
+            )
             try await store.append([greeting, answer], callSID: "CA1", attemptID: attempt)
             var retried = answer
             retried.text = "no"

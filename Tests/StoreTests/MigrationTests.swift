@@ -48,7 +48,9 @@ import Testing
     @Test func refusesADatabaseNewerThanTheBinary() async throws {
         try await TestDatabase.withFresh { db, _ in
             let older = Migrator(database: db, sources: Array(MigrationSource.embedded.dropLast()))
-            await #expect(throws: MigrationError.unknownVersion(version: MigrationSource.embedded.last!.version, name: MigrationSource.embedded.last!.name)) {
+            await #expect(
+                throws: MigrationError.unknownVersion(version: MigrationSource.embedded.last!.version, name: MigrationSource.embedded.last!.name)
+            ) {
                 try await older.status()
             }
         }

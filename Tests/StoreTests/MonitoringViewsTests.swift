@@ -69,7 +69,8 @@ import Testing
         try await Finalizing.with { f in
             try await Self.campaign(f)
             let rows = try await f.db.rows(
-                "SELECT campaign, state, last_error_code, last_error FROM dialer.task_sync_failures", as: (String, String, String, String).self
+                "SELECT campaign, state, last_error_code, last_error FROM dialer.task_sync_failures",
+                as: (String, String, String, String).self
             )
             #expect(rows.count == 2)
             #expect(rows.allSatisfy { $0 == ("finalize test", "failed", "FIELD_CUSTOM_VALIDATION_EXCEPTION", "Subject is not allowed: Busy") })
@@ -84,7 +85,10 @@ import Testing
             try await f.db.client.withConnection { connection in
                 try await connection.query("SET ROLE dialer_monitor", logger: TestDatabase.testLogger)
                 for view in ["campaign_progress", "call_outcomes", "task_sync_failures", "job_counts", "stuck_jobs", "discarded_jobs"] {
-                    let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM dialer.\(view)"), logger: TestDatabase.testLogger)
+                    let rows = try await connection.query(
+                        PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM dialer.\(view)"),
+                        logger: TestDatabase.testLogger
+                    )
                     for try await count in rows.decode(Int.self) { #expect(count >= 0) }
                 }
                 for forbidden in [

@@ -1,8 +1,9 @@
 import Foundation
 import PostgresNIO
-@testable import Store
 import TestSupport
 import Testing
+
+@testable import Store
 
 /// `dialer.record_call_statuses` applies a batch as a set; whatever a batch holds (several
 /// calls, duplicates, orphans, attempts the worker never settled, calls ending busy or

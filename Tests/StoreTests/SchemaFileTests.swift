@@ -17,7 +17,9 @@ import Testing
             // The file's header (comment lines and the blank line after them) is not in a dump.
             let body = file.split(separator: "\n", omittingEmptySubsequences: false).drop { $0.hasPrefix("--") }.dropFirst().joined(separator: "\n")
             #expect(!body.isEmpty && body.contains("CREATE TABLE dialer.jobs"))
-            let (wanted, found) = (dump.text.split(separator: "\n", omittingEmptySubsequences: false), body.split(separator: "\n", omittingEmptySubsequences: false))
+            let (wanted, found) = (
+                dump.text.split(separator: "\n", omittingEmptySubsequences: false), body.split(separator: "\n", omittingEmptySubsequences: false)
+            )
             let first = Array(zip(wanted, found)).firstIndex { $0.0 != $0.1 } ?? min(wanted.count, found.count)
             #expect(
                 body == dump.text,

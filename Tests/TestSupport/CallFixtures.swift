@@ -17,9 +17,17 @@ extension Database {
             as: Int64.self
         )
         let store = CallAttemptStore(database: self)
-        guard case .started(let attempt) = try await store.begin(
-            contactID: contact, campaignID: campaign, jobID: 1, to: "+14155550123", from: "+14155550100", maxInFlight: 10, slotAt: nil
-        ) else { throw TestSetupError("no attempt") }
+        guard
+            case .started(let attempt) = try await store.begin(
+                contactID: contact,
+                campaignID: campaign,
+                jobID: 1,
+                to: "+14155550123",
+                from: "+14155550100",
+                maxInFlight: 10,
+                slotAt: nil
+            )
+        else { throw TestSetupError("no attempt") }
         if placed { try await store.markPlaced(attempt.id, callSID: callSID) }
         return (contact, attempt.id)
     }

@@ -40,11 +40,21 @@ public final class CallbackReceiver: Sendable {
             let parameters = FormEncoding.decode(body)
             let path = request.uri.path
             self.received.withLock {
-                $0.append(Received(path: path, url: self.baseURL + request.uri.description,
-                                   signature: request.headers.first { $0.name.canonicalName == "x-twilio-signature" }?.value, parameters: parameters))
+                $0.append(
+                    Received(
+                        path: path,
+                        url: self.baseURL + request.uri.description,
+                        signature: request.headers.first { $0.name.canonicalName == "x-twilio-signature" }?.value,
+                        parameters: parameters
+                    )
+                )
             }
             if path == "/voice" {
-                return Response(status: .ok, headers: [.contentType: "text/xml"], body: .init(byteBuffer: ByteBuffer(string: self.answer.withLock { $0 })))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/xml"],
+                    body: .init(byteBuffer: ByteBuffer(string: self.answer.withLock { $0 }))
+                )
             }
             return Response(status: .noContent)
         }

@@ -18,7 +18,8 @@ extension Database {
 extension Database {
     /// Every row, decoded as a tuple of its columns (a single column needs no tuple).
     public func rows<each Column: PostgresDecodable & Sendable>(
-        _ query: PostgresQuery, as types: (repeat each Column).Type
+        _ query: PostgresQuery,
+        as types: (repeat each Column).Type
     ) async throws -> [(repeat each Column)] {
         var rows: [(repeat each Column)] = []
         for try await row in try await client.query(query, logger: logger).decode(types) { rows.append(row) }

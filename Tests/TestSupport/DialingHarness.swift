@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Sandbox
 import Queue
+import Sandbox
 import Store
 import Twilio
 import Worker
@@ -33,7 +33,9 @@ public struct Dialing: Sendable {
     public static func number(_ index: Int) -> String { "+1212555\(String(format: "%04d", 1000 + index))" }
 
     public static func with(
-        contacts: Int = 1, maxConcurrentCalls: Int = 10, configure: @escaping @Sendable (inout SandboxTwilio.Configuration) -> Void = { _ in },
+        contacts: Int = 1,
+        maxConcurrentCalls: Int = 10,
+        configure: @escaping @Sendable (inout SandboxTwilio.Configuration) -> Void = { _ in },
         _ body: @Sendable (Dialing) async throws -> Void
     ) async throws {
         try await TestDatabase.withFresh(maxConnections: 12) { db, url in
@@ -47,14 +49,16 @@ public struct Dialing: Sendable {
                 )
                 var ids: [Int64] = []
                 for index in 0..<contacts {
-                    ids.append(try await db.scalar(
-                        """
-                        INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164, time_zone, time_zone_source)
-                        VALUES (\(campaign), \("003SB000000\(1000 + index)AAA"), \(number(index)), 'America/New_York', 'area_code')
-                        RETURNING id
-                        """,
-                        as: Int64.self
-                    ))
+                    ids.append(
+                        try await db.scalar(
+                            """
+                            INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164, time_zone, time_zone_source)
+                            VALUES (\(campaign), \("003SB000000\(1000 + index)AAA"), \(number(index)), 'America/New_York', 'area_code')
+                            RETURNING id
+                            """,
+                            as: Int64.self
+                        )
+                    )
                 }
                 try await body(Dialing(db: db, url: url, sandbox: sandbox, twilio: twilio, campaignID: campaign, contacts: ids))
             }
@@ -62,7 +66,9 @@ public struct Dialing: Sendable {
     }
 
     public func handler(
-        now: Date = Dialing.noonInNewYork, reconcileAfter: Duration = .seconds(120), callsPerSecond: Double = 50,
+        now: Date = Dialing.noonInNewYork,
+        reconcileAfter: Duration = .seconds(120),
+        callsPerSecond: Double = 50,
         publicURL: String = "http://127.0.0.1:9/hooks"
     ) -> PlaceCallHandler {
         var configuration = DialingConfiguration(publicURL: publicURL, accountSID: twilio.accountSID)
@@ -70,8 +76,14 @@ public struct Dialing: Sendable {
         configuration.reconcileAfter = reconcileAfter
         configuration.lateSlotTolerance = .seconds(1)
         let client = TwilioClient(configuration: twilio, logger: TestDatabase.testLogger, backoff: .init(base: 0.01, factor: 2, cap: 0.05, jitter: 0))
-        return PlaceCallHandler(database: db, twilio: client, configuration: configuration, backoff: .init(base: 0.05, factor: 1, cap: 0.05, jitter: 0),
-                                now: { now }, logger: TestDatabase.testLogger)
+        return PlaceCallHandler(
+            database: db,
+            twilio: client,
+            configuration: configuration,
+            backoff: .init(base: 0.05, factor: 1, cap: 0.05, jitter: 0),
+            now: { now },
+            logger: TestDatabase.testLogger
+        )
     }
 
     /// Enqueues the contact's place_call job as the import does.

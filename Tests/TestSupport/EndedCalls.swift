@@ -23,7 +23,12 @@ public enum EndedCalls {
     /// alternate agent and callee. Returns their CallSids.
     @discardableResult
     public static func seed(
-        _ db: Database, campaignID: Int64, _ count: Int, from first: Int = 0, status: String = "completed", answered: Bool = true,
+        _ db: Database,
+        campaignID: Int64,
+        _ count: Int,
+        from first: Int = 0,
+        status: String = "completed",
+        answered: Bool = true,
         transcriptLines: Int = 2
     ) async throws -> [String] {
         try await db.execute(

@@ -1,7 +1,7 @@
 import Foundation
+import Queue
 import Salesforce
 import Sandbox
-import Queue
 import Store
 import Worker
 
@@ -30,8 +30,22 @@ public struct Finalizing: Sendable {
 
     /// `count` ended calls with their syncs and finalize jobs (see `EndedCalls`).
     @discardableResult
-    public func endCalls(_ count: Int, from first: Int = 0, status: String = "completed", answered: Bool = true, transcriptLines: Int = 2) async throws -> [String] {
-        try await EndedCalls.seed(db, campaignID: campaignID, count, from: first, status: status, answered: answered, transcriptLines: transcriptLines)
+    public func endCalls(
+        _ count: Int,
+        from first: Int = 0,
+        status: String = "completed",
+        answered: Bool = true,
+        transcriptLines: Int = 2
+    ) async throws -> [String] {
+        try await EndedCalls.seed(
+            db,
+            campaignID: campaignID,
+            count,
+            from: first,
+            status: status,
+            answered: answered,
+            transcriptLines: transcriptLines
+        )
     }
 
     public func client() -> SalesforceClient {
@@ -39,15 +53,20 @@ public struct Finalizing: Sendable {
     }
 
     public func handler(
-        _ configuration: FinalizeConfiguration = FinalizeConfiguration(), client: SalesforceClient? = nil,
+        _ configuration: FinalizeConfiguration = FinalizeConfiguration(),
+        client: SalesforceClient? = nil,
         afterWrite: (@Sendable ([String]) async throws -> Void)? = nil
     ) -> FinalizeCallHandler {
         var configuration = configuration
         configuration.requestLimitPause = .milliseconds(300)
         configuration.requestLimitProbe = .seconds(1)
         return FinalizeCallHandler(
-            database: db, salesforce: client ?? self.client(), configuration: configuration,
-            retryBackoff: .init(base: 0.05, factor: 2, cap: 0.2, jitter: 0), logger: TestDatabase.testLogger, afterWrite: afterWrite
+            database: db,
+            salesforce: client ?? self.client(),
+            configuration: configuration,
+            retryBackoff: .init(base: 0.05, factor: 2, cap: 0.2, jitter: 0),
+            logger: TestDatabase.testLogger,
+            afterWrite: afterWrite
         )
     }
 
@@ -63,7 +82,9 @@ public struct Finalizing: Sendable {
 
     /// Runs finalize runners until every sync has left pending (or `timeout` passes).
     public func finalize(
-        _ handlers: [FinalizeCallHandler], concurrency: Int = 20, timeout: Duration = .seconds(60)
+        _ handlers: [FinalizeCallHandler],
+        concurrency: Int = 20,
+        timeout: Duration = .seconds(60)
     ) async throws -> Bool {
         let runners = handlers.map { runner(db, [$0], testConfiguration(concurrency: concurrency, batch: concurrency)) }
         return try await withRunners(runners) {

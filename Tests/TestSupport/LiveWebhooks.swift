@@ -10,7 +10,9 @@ public enum LiveWebhooks {
     /// Runs the webhook service on a loopback port, with the Sandbox's Auth Token, for `body`
     /// (its public URL as argument).
     public static func withWebhooks(
-        _ dialing: Dialing, voice: VoiceComponents? = nil, _ body: @Sendable (String) async throws -> Void
+        _ dialing: Dialing,
+        voice: VoiceComponents? = nil,
+        _ body: @Sendable (String) async throws -> Void
     ) async throws {
         try await withWebhookService(dialing, voice: voice) { service in try await body(service.publicURL) }
     }
@@ -26,14 +28,19 @@ public enum LiveWebhooks {
     /// Runs the webhook service as `dialer serve` builds it, on loopback ports, with the
     /// Sandbox's Auth Token, for `body`.
     public static func withWebhookService(
-        _ dialing: Dialing, voice: VoiceComponents? = nil, timeouts: ServerTimeouts = ServerTimeouts(),
-        limits: MediaStreamLimits = MediaStreamLimits(), _ body: @Sendable (WebhookService) async throws -> Void
+        _ dialing: Dialing,
+        voice: VoiceComponents? = nil,
+        timeouts: ServerTimeouts = ServerTimeouts(),
+        limits: MediaStreamLimits = MediaStreamLimits(),
+        _ body: @Sendable (WebhookService) async throws -> Void
     ) async throws {
         let port = try LoopbackPort.unused()
         let adminPort = try LoopbackPort.unused()
         let service = WebhookService(publicURL: "http://127.0.0.1:\(port)", adminURL: "http://127.0.0.1:\(adminPort)", port: port)
         let configuration = TwilioWebhookConfiguration(
-            publicURL: service.publicURL, authToken: dialing.sandbox.configuration.authToken, accountSID: dialing.sandbox.configuration.accountSID
+            publicURL: service.publicURL,
+            authToken: dialing.sandbox.configuration.authToken,
+            accountSID: dialing.sandbox.configuration.accountSID
         )
         let metrics = WebhookMetrics()
         let router = WebhookRouter.make(database: dialing.db, configuration: configuration, control: nil, metrics: metrics)
@@ -41,13 +48,16 @@ public enum LiveWebhooks {
         // public URL must be known before the service starts.
         let address = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
         let admin = Application(
-            router: WebhookRouter.makeAdmin(metrics: metrics), configuration: .init(address: .hostname("127.0.0.1", port: adminPort)),
+            router: WebhookRouter.makeAdmin(metrics: metrics),
+            configuration: .init(address: .hostname("127.0.0.1", port: adminPort)),
             logger: TestDatabase.testLogger
         )
         if let voice {
             let media = WebhookRouter.makeMedia(database: dialing.db, configuration: configuration, voice: voice, metrics: metrics, limits: limits)
             let app = Application(
-                router: router, server: WebhookRouter.server(media: media, timeouts: timeouts, metrics: metrics), configuration: address,
+                router: router,
+                server: WebhookRouter.server(media: media, timeouts: timeouts, metrics: metrics),
+                configuration: address,
                 logger: TestDatabase.testLogger
             )
             try await serve(app, admin: admin, service, body)
@@ -57,7 +67,10 @@ public enum LiveWebhooks {
     }
 
     private static func serve(
-        _ app: some ApplicationProtocol, admin: some ApplicationProtocol, _ service: WebhookService, _ body: @Sendable (WebhookService) async throws -> Void
+        _ app: some ApplicationProtocol,
+        admin: some ApplicationProtocol,
+        _ service: WebhookService,
+        _ body: @Sendable (WebhookService) async throws -> Void
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }

@@ -63,8 +63,8 @@ public final class ChildProcess: @unchecked Sendable {
     /// The child's resident memory (VmRSS in /proc/PID/status), in bytes; nil once it is gone.
     public var residentBytes: Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
         else { return nil }
         return kilobytes * 1024
     }
@@ -98,7 +98,11 @@ public final class ChildProcess: @unchecked Sendable {
 /// Polls `condition` until it is true or `timeout` passes; returns whether it became true. The
 /// default bound is generous: a wait costs its length only when the condition never holds, and
 /// a loaded test machine (the main pass runs 80 suites at once) can take seconds to get there.
-public func eventually(timeout: Duration = .seconds(30), every interval: Duration = .milliseconds(25), _ condition: () async throws -> Bool) async rethrows -> Bool {
+public func eventually(
+    timeout: Duration = .seconds(30),
+    every interval: Duration = .milliseconds(25),
+    _ condition: () async throws -> Bool
+) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

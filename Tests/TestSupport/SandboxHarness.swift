@@ -15,8 +15,10 @@ public func withSandboxSalesforce<Result: Sendable>(
     _ body: @Sendable (SandboxSalesforce, SalesforceConfiguration) async throws -> Result
 ) async throws -> Result {
     var sandboxConfiguration = SandboxSalesforce.Configuration(
-        clientID: "3MVG9dialerTestConsumerKey", username: "integration@dialer.test",
-        publicKeyPEM: TestKeys.connectedAppPublicKey, pageSize: pageSize
+        clientID: "3MVG9dialerTestConsumerKey",
+        username: "integration@dialer.test",
+        publicKeyPEM: TestKeys.connectedAppPublicKey,
+        pageSize: pageSize
     )
     configure(&sandboxConfiguration)
     let sandbox = SandboxSalesforce(configuration: sandboxConfiguration)
@@ -25,8 +27,13 @@ public func withSandboxSalesforce<Result: Sendable>(
         guard let port = client.port else { throw TestSetupError("the Sandbox did not report its port") }
         sandbox.baseURL = "http://127.0.0.1:\(port)"
         let configuration = SalesforceConfiguration(
-            clientID: "3MVG9dialerTestConsumerKey", username: "integration@dialer.test", loginURL: sandbox.baseURL,
-            audience: sandbox.configuration.audience, privateKeyPEM: TestKeys.connectedAppPrivateKey, requestTimeout: .seconds(5), maxRetries: 3
+            clientID: "3MVG9dialerTestConsumerKey",
+            username: "integration@dialer.test",
+            loginURL: sandbox.baseURL,
+            audience: sandbox.configuration.audience,
+            privateKeyPEM: TestKeys.connectedAppPrivateKey,
+            requestTimeout: .seconds(5),
+            maxRetries: 3
         )
         return try await body(sandbox, configuration)
     }
@@ -45,7 +52,9 @@ public func withSandboxTwilio<Result: Sendable>(
     _ body: @Sendable (SandboxTwilio, TwilioConfiguration) async throws -> Result
 ) async throws -> Result {
     var sandboxConfiguration = SandboxTwilio.Configuration(
-        accountSID: SandboxHarness.accountSID, authToken: SandboxHarness.authToken, ownedNumbers: ["+14155550100"]
+        accountSID: SandboxHarness.accountSID,
+        authToken: SandboxHarness.authToken,
+        ownedNumbers: ["+14155550100"]
     )
     configure(&sandboxConfiguration)
     let sandbox = SandboxTwilio(configuration: sandboxConfiguration)
@@ -54,8 +63,11 @@ public func withSandboxTwilio<Result: Sendable>(
     return try await app.test(.live) { client in
         guard let port = client.port else { throw TestSetupError("the Sandbox did not report its port") }
         let configuration = TwilioConfiguration(
-            accountSID: sandbox.configuration.accountSID, secret: sandbox.configuration.authToken,
-            baseURL: "http://127.0.0.1:\(port)", requestTimeout: .seconds(5), maxRetries: 3
+            accountSID: sandbox.configuration.accountSID,
+            secret: sandbox.configuration.authToken,
+            baseURL: "http://127.0.0.1:\(port)",
+            requestTimeout: .seconds(5),
+            maxRetries: 3
         )
         return try await body(sandbox, configuration)
     }

@@ -56,7 +56,9 @@ public enum TestDatabase {
 
     static func adminURL() throws -> DatabaseURL {
         guard let value = ProcessInfo.processInfo.environment["DATABASE_URL"], !value.isEmpty else {
-            throw TestSetupError("DATABASE_URL is not set: run the tests with ops/test, which starts an ephemeral Postgres, or point DATABASE_URL at a server where this role may create databases")
+            throw TestSetupError(
+                "DATABASE_URL is not set: run the tests with ops/test, which starts an ephemeral Postgres, or point DATABASE_URL at a server where this role may create databases"
+            )
         }
         return try DatabaseURL(value)
     }
@@ -105,18 +107,29 @@ actor TemplateDatabase {
         return try await admin.withConnection { connection in
             try await connection.query("SELECT pg_advisory_lock(7001)", logger: TestDatabase.testLogger)
             do {
-                let exists = try await connection.query(
-                    "SELECT count(*)::int FROM pg_database WHERE datname = \(name)", logger: TestDatabase.testLogger
-                ).decode(Int.self).reduce(0) { $1 } > 0
+                let exists =
+                    try await connection.query(
+                        "SELECT count(*)::int FROM pg_database WHERE datname = \(name)",
+                        logger: TestDatabase.testLogger
+                    ).decode(Int.self).reduce(0) { $1 } > 0
                 if !exists {
                     let building = name + "_building"
-                    try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(building) WITH (FORCE)"), logger: TestDatabase.testLogger)
-                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(building) TEMPLATE template0"), logger: TestDatabase.testLogger)
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(building) WITH (FORCE)"),
+                        logger: TestDatabase.testLogger
+                    )
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "CREATE DATABASE \(building) TEMPLATE template0"),
+                        logger: TestDatabase.testLogger
+                    )
                     let url = try TestDatabase.adminURL().with(database: building)
                     try await Database.run(url: url, maxConnections: 2, logger: TestDatabase.testLogger) { db in
                         try await Migrator(database: db).migrate()
                     }
-                    try await connection.query(PostgresQuery(unsafeSQL: "ALTER DATABASE \(building) RENAME TO \(name)"), logger: TestDatabase.testLogger)
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "ALTER DATABASE \(building) RENAME TO \(name)"),
+                        logger: TestDatabase.testLogger
+                    )
                 }
                 try await connection.query("SELECT pg_advisory_unlock(7001)", logger: TestDatabase.testLogger)
                 return name

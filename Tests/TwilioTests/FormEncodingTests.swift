@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Twilio
 
 @Suite struct FormEncodingTests {
@@ -9,7 +10,11 @@ import Testing
             ("Caller", "+14155550100"), ("Name", "Zoë Ångström 日本"), ("Empty", ""), ("Odd", "100% ~ok~ a_b.c-d"),
         ]
         let encoded = FormEncoding.encode(pairs)
-        #expect(encoded.hasPrefix("StatusCallbackEvent=initiated&StatusCallbackEvent=ringing&Url=https%3A%2F%2Fh.example%2Fv%3Fa%3D1%26b%3D2&Caller=%2B14155550100"))
+        #expect(
+            encoded.hasPrefix(
+                "StatusCallbackEvent=initiated&StatusCallbackEvent=ringing&Url=https%3A%2F%2Fh.example%2Fv%3Fa%3D1%26b%3D2&Caller=%2B14155550100"
+            )
+        )
         #expect(encoded.contains("Name=Zo%C3%AB%20%C3%85ngstr%C3%B6m%20%E6%97%A5%E6%9C%AC"))
         #expect(encoded.contains("Odd=100%25%20~ok~%20a_b.c-d"))
         let decoded = FormEncoding.decode(encoded)
@@ -41,8 +46,10 @@ import Testing
     }
 
     @Test func malformedDatesAreNil() {
-        for text in ["", "yesterday", "Wed, 25 Foo 2026 01:03:39 +0000", "Wed, 32 Nov 2026 01:03:39 +0000",
-                     "Wed, 25 Nov 2026 25:03:39 +0000", "Wed, 25 Nov 2026 01:03 +0000", "Wed, 25 Nov 2026 01:03:39 UTC"] {
+        for text in [
+            "", "yesterday", "Wed, 25 Foo 2026 01:03:39 +0000", "Wed, 32 Nov 2026 01:03:39 +0000",
+            "Wed, 25 Nov 2026 25:03:39 +0000", "Wed, 25 Nov 2026 01:03 +0000", "Wed, 25 Nov 2026 01:03:39 UTC",
+        ] {
             #expect(TwilioDate.date(from: text) == nil, "\(text)")
         }
     }

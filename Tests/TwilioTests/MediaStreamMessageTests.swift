@@ -67,15 +67,20 @@ extension MediaStreamCodecError {
 
     @Test func documentedStart() throws {
         let message = try MediaStreamMessage(json: Examples.incoming(Self.documented, "start"))
-        #expect(message == .start(.init(
-            sequenceNumber: 1,
-            streamSid: Examples.documentedSid,
-            accountSid: "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
-            callSid: "CAXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
-            tracks: ["inbound"],
-            customParameters: ["FirstName": "Jane", "LastName": "Doe", "RemoteParty": "Bob"],
-            mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
-        )))
+        #expect(
+            message
+                == .start(
+                    .init(
+                        sequenceNumber: 1,
+                        streamSid: Examples.documentedSid,
+                        accountSid: "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+                        callSid: "CAXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+                        tracks: ["inbound"],
+                        customParameters: ["FirstName": "Jane", "LastName": "Doe", "RemoteParty": "Bob"],
+                        mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
+                    )
+                )
+        )
         #expect(message.streamSid == Examples.documentedSid)
         #expect(message.sequenceNumber == 1)
     }
@@ -97,20 +102,44 @@ extension MediaStreamCodecError {
         media["payload"] = "/38A"
         object["media"] = media
         let message = try MediaStreamMessage(json: Examples.json(object))
-        #expect(message == .media(.init(
-            sequenceNumber: sequence, streamSid: Examples.documentedSid, track: track,
-            chunk: chunk, timestamp: timestamp, payload: [0xFF, 0x7F, 0x00]
-        )))
+        #expect(
+            message
+                == .media(
+                    .init(
+                        sequenceNumber: sequence,
+                        streamSid: Examples.documentedSid,
+                        track: track,
+                        chunk: chunk,
+                        timestamp: timestamp,
+                        payload: [0xFF, 0x7F, 0x00]
+                    )
+                )
+        )
     }
 
     @Test func documentedStopDTMFAndMark() throws {
-        #expect(try MediaStreamMessage(json: Examples.incoming(Self.documented, "stop")) == .stop(.init(
-            sequenceNumber: 5, streamSid: Examples.documentedSid,
-            accountSid: "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX", callSid: "CAXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
-        )))
-        #expect(try MediaStreamMessage(json: Examples.incoming(Self.documented, "dtmf")) == .dtmf(.init(
-            sequenceNumber: 5, streamSid: Examples.documentedSid, track: "inbound_track", digit: "1"
-        )))
+        #expect(
+            try MediaStreamMessage(json: Examples.incoming(Self.documented, "stop"))
+                == .stop(
+                    .init(
+                        sequenceNumber: 5,
+                        streamSid: Examples.documentedSid,
+                        accountSid: "ACXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX",
+                        callSid: "CAXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"
+                    )
+                )
+        )
+        #expect(
+            try MediaStreamMessage(json: Examples.incoming(Self.documented, "dtmf"))
+                == .dtmf(
+                    .init(
+                        sequenceNumber: 5,
+                        streamSid: Examples.documentedSid,
+                        track: "inbound_track",
+                        digit: "1"
+                    )
+                )
+        )
         let mark = try MediaStreamMessage(json: Examples.incoming(Self.documented, "mark"))
         #expect(mark == .mark(.init(sequenceNumber: 4, streamSid: Examples.documentedSid, name: "my label")))
         #expect(mark.sequenceNumber == 4)
@@ -120,17 +149,24 @@ extension MediaStreamCodecError {
 
     @Test func capturedStart() throws {
         let message = try MediaStreamMessage(json: Examples.incoming(Self.captured, "start"))
-        #expect(message == .start(.init(
-            sequenceNumber: 1,
-            streamSid: Examples.capturedSid,
-            accountSid: "AC18fbd524d33614fba208030751dffdca",
-            callSid: "CA3c95a2a6bba5fde93a5dea01e388e8fb",
-            tracks: ["inbound"],
-            customParameters: ["aCutomParameter": "aCustomValue that was set in TwiML"],
-            mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
-        )))
-        #expect(try MediaStreamMessage(json: Examples.incoming(Self.captured, "connected"))
-            == .connected(.init(protocolName: "Call", version: "1.0.0")))
+        #expect(
+            message
+                == .start(
+                    .init(
+                        sequenceNumber: 1,
+                        streamSid: Examples.capturedSid,
+                        accountSid: "AC18fbd524d33614fba208030751dffdca",
+                        callSid: "CA3c95a2a6bba5fde93a5dea01e388e8fb",
+                        tracks: ["inbound"],
+                        customParameters: ["aCutomParameter": "aCustomValue that was set in TwiML"],
+                        mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
+                    )
+                )
+        )
+        #expect(
+            try MediaStreamMessage(json: Examples.incoming(Self.captured, "connected"))
+                == .connected(.init(protocolName: "Call", version: "1.0.0"))
+        )
     }
 
     @Test func capturedMediaDecodesToTwentyMillisecondsOfMuLaw() throws {
@@ -152,8 +188,10 @@ extension MediaStreamCodecError {
 
     @Test(arguments: [("mark_echo_0", 103, "Repeat message 0"), ("mark_echo_1", 154, "Repeat message 1")])
     func capturedMarkEchoes(name: String, sequence: Int, label: String) throws {
-        #expect(try MediaStreamMessage(json: Examples.incoming(Self.captured, name))
-            == .mark(.init(sequenceNumber: sequence, streamSid: Examples.capturedSid, name: label)))
+        #expect(
+            try MediaStreamMessage(json: Examples.incoming(Self.captured, name))
+                == .mark(.init(sequenceNumber: sequence, streamSid: Examples.capturedSid, name: label))
+        )
     }
 
     /// Guards against a fixture case being added without anyone decoding it.
@@ -208,10 +246,21 @@ extension MediaStreamCodecError {
     @Test func countersAcceptStringsAndNumbers() throws {
         #expect(try MediaStreamMessage(json: Self.mark(sequenceNumber: #""42""#)).sequenceNumber == 42)
         #expect(try MediaStreamMessage(json: Self.mark(sequenceNumber: "42")).sequenceNumber == 42)
-        let media = #"{"event":"media","sequenceNumber":"9","streamSid":"MZ1","media":{"track":"inbound","chunk":"8","timestamp":"86400000","payload":""}}"#
-        #expect(try MediaStreamMessage(json: media) == .media(.init(
-            sequenceNumber: 9, streamSid: "MZ1", track: "inbound", chunk: 8, timestamp: 86_400_000, payload: []
-        )))
+        let media =
+            #"{"event":"media","sequenceNumber":"9","streamSid":"MZ1","media":{"track":"inbound","chunk":"8","timestamp":"86400000","payload":""}}"#
+        #expect(
+            try MediaStreamMessage(json: media)
+                == .media(
+                    .init(
+                        sequenceNumber: 9,
+                        streamSid: "MZ1",
+                        track: "inbound",
+                        chunk: 8,
+                        timestamp: 86_400_000,
+                        payload: []
+                    )
+                )
+        )
     }
 
     @Test(arguments: [
@@ -230,7 +279,8 @@ extension MediaStreamCodecError {
     @Test func badMediaCountersNameTheirPath() {
         let chunk = #"{"event":"media","sequenceNumber":"1","streamSid":"s","media":{"track":"inbound","chunk":"one","timestamp":"5","payload":""}}"#
         #expect(decodeError(chunk) == .invalidNumber(field: "media.chunk", value: "one"))
-        let timestamp = #"{"event":"media","sequenceNumber":"1","streamSid":"s","media":{"track":"inbound","chunk":"1","timestamp":[5],"payload":""}}"#
+        let timestamp =
+            #"{"event":"media","sequenceNumber":"1","streamSid":"s","media":{"track":"inbound","chunk":"1","timestamp":[5],"payload":""}}"#
         #expect(decodeError(timestamp) == .wrongType(field: "media.timestamp", expected: "an integer or a string of digits"))
     }
 
@@ -249,7 +299,8 @@ extension MediaStreamCodecError {
 
     // MARK: Malformed and unknown
 
-    static let start = #"{"event":"start","sequenceNumber":"1","streamSid":"MZ1","start":{"accountSid":"AC1","callSid":"CA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}"#
+    static let start =
+        #"{"event":"start","sequenceNumber":"1","streamSid":"MZ1","start":{"accountSid":"AC1","callSid":"CA1","tracks":["inbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}"#
 
     @Test(arguments: [
         ("[]", MediaStreamCodecError.notAnObject),
@@ -259,23 +310,39 @@ extension MediaStreamCodecError {
         (#"{"event":5}"#, .wrongType(field: "event", expected: "a string")),
         (#"{"event":null}"#, .missingField("event")),
         (#"{"event":"connected","protocol":"Call"}"#, .missingField("version")),
-        (#"{"event":"media","sequenceNumber":"3","streamSid":"s","media":{"track":"inbound","chunk":"1","timestamp":"5"}}"#,
-         .missingField("media.payload")),
+        (
+            #"{"event":"media","sequenceNumber":"3","streamSid":"s","media":{"track":"inbound","chunk":"1","timestamp":"5"}}"#,
+            .missingField("media.payload")
+        ),
         (#"{"event":"media","sequenceNumber":"3","streamSid":"s","media":5}"#, .wrongType(field: "media", expected: "an object")),
-        (#"{"event":"media","sequenceNumber":"3","streamSid":"s","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"abc"}}"#,
-         .invalidBase64(field: "media.payload")),
-        (#"{"event":"media","sequenceNumber":"3","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":""}}"#,
-         .missingField("streamSid")),
-        (#"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","callSid":"c","tracks":["inbound"]}}"#,
-         .missingField("start.mediaFormat")),
-        (#"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","tracks":[],"mediaFormat":{}}}"#,
-         .missingField("start.callSid")),
-        (#"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","callSid":"c","tracks":[1],"mediaFormat":{}}}"#,
-         .wrongType(field: "start.tracks[0]", expected: "a string")),
-        (#"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","callSid":"c","tracks":[],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":"fast","channels":1}}}"#,
-         .invalidNumber(field: "start.mediaFormat.sampleRate", value: "fast")),
-        (#"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","callSid":"c","tracks":[],"customParameters":{"n":1},"mediaFormat":{}}}"#,
-         .wrongType(field: "start.customParameters.n", expected: "a string")),
+        (
+            #"{"event":"media","sequenceNumber":"3","streamSid":"s","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":"abc"}}"#,
+            .invalidBase64(field: "media.payload")
+        ),
+        (
+            #"{"event":"media","sequenceNumber":"3","media":{"track":"inbound","chunk":"1","timestamp":"5","payload":""}}"#,
+            .missingField("streamSid")
+        ),
+        (
+            #"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","callSid":"c","tracks":["inbound"]}}"#,
+            .missingField("start.mediaFormat")
+        ),
+        (
+            #"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","tracks":[],"mediaFormat":{}}}"#,
+            .missingField("start.callSid")
+        ),
+        (
+            #"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","callSid":"c","tracks":[1],"mediaFormat":{}}}"#,
+            .wrongType(field: "start.tracks[0]", expected: "a string")
+        ),
+        (
+            #"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","callSid":"c","tracks":[],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":"fast","channels":1}}}"#,
+            .invalidNumber(field: "start.mediaFormat.sampleRate", value: "fast")
+        ),
+        (
+            #"{"event":"start","sequenceNumber":"1","streamSid":"s","start":{"accountSid":"a","callSid":"c","tracks":[],"customParameters":{"n":1},"mediaFormat":{}}}"#,
+            .wrongType(field: "start.customParameters.n", expected: "a string")
+        ),
         (#"{"event":"dtmf","sequenceNumber":"5","streamSid":"s","dtmf":{"track":"inbound_track"}}"#, .missingField("dtmf.digit")),
         (#"{"event":"mark","sequenceNumber":"4","streamSid":null,"mark":{"name":"m"}}"#, .missingField("streamSid")),
         (#"{"event":"mark","sequenceNumber":"4","streamSid":"s","mark":{}}"#, .missingField("mark.name")),
@@ -310,7 +377,8 @@ extension MediaStreamCodecError {
     }
 
     @Test func unknownFieldsAreIgnored() throws {
-        let json = ##"{"event":"dtmf","future":{"a":[1,2]},"streamSid":"s","sequenceNumber":"6","dtmf":{"track":"inbound_track","digit":"#","extra":true}}"##
+        let json =
+            ##"{"event":"dtmf","future":{"a":[1,2]},"streamSid":"s","sequenceNumber":"6","dtmf":{"track":"inbound_track","digit":"#","extra":true}}"##
         #expect(try MediaStreamMessage(json: json) == .dtmf(.init(sequenceNumber: 6, streamSid: "s", track: "inbound_track", digit: "#")))
     }
 
@@ -321,21 +389,30 @@ extension MediaStreamCodecError {
         }
         #expect(start.customParameters == [:])
         #expect(start.streamSid == "MZ1")
-        let nestedOnly = #"{"event":"start","sequenceNumber":"1","start":{"streamSid":"MZ2","accountSid":"a","callSid":"c","tracks":["inbound","outbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}"#
+        let nestedOnly =
+            #"{"event":"start","sequenceNumber":"1","start":{"streamSid":"MZ2","accountSid":"a","callSid":"c","tracks":["inbound","outbound"],"mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}"#
         #expect(try MediaStreamMessage(json: nestedOnly).streamSid == "MZ2")
         let neither = #"{"event":"start","sequenceNumber":"1","start":{"accountSid":"a","callSid":"c","tracks":[],"mediaFormat":{}}}"#
         #expect(decodeError(neither) == .missingField("start.streamSid"))
     }
 
     @Test func errorMessagesNameTheField() {
-        #expect(MediaStreamCodecError.missingField("media.payload").description
-            == "Media Streams message lacks required field 'media.payload'")
-        #expect(MediaStreamCodecError.invalidNumber(field: "media.chunk", value: "x").description
-            == #"Media Streams field 'media.chunk' is not an integer: "x""#)
-        #expect(MediaStreamCodecError.wrongType(field: "media", expected: "an object").description
-            == "Media Streams field 'media' must be an object")
-        #expect(MediaStreamCodecError.invalidBase64(field: "media.payload").description
-            == "Media Streams field 'media.payload' is not valid base64")
+        #expect(
+            MediaStreamCodecError.missingField("media.payload").description
+                == "Media Streams message lacks required field 'media.payload'"
+        )
+        #expect(
+            MediaStreamCodecError.invalidNumber(field: "media.chunk", value: "x").description
+                == #"Media Streams field 'media.chunk' is not an integer: "x""#
+        )
+        #expect(
+            MediaStreamCodecError.wrongType(field: "media", expected: "an object").description
+                == "Media Streams field 'media' must be an object"
+        )
+        #expect(
+            MediaStreamCodecError.invalidBase64(field: "media.payload").description
+                == "Media Streams field 'media.payload' is not valid base64"
+        )
         #expect(MediaStreamCodecError.notAnObject.description == "Media Streams message is not a JSON object")
     }
 }

@@ -58,19 +58,23 @@ import FoundationXML
     @Test func hostileAttributeValuesAreEscaped() {
         let twiml = TwiML(
             .say("hi", voice: #"a"><Hangup/>"#, language: "&'"),
-            .connect(.stream(
-                url: #"wss://x.test/m?"<script>&'"#,
-                name: #"n"&"#,
-                statusCallback: "https://x.test/s?a=1&b=<2>",
-                parameters: [#"k"<"#: #"<script>&"'"#]
-            ))
+            .connect(
+                .stream(
+                    url: #"wss://x.test/m?"<script>&'"#,
+                    name: #"n"&"#,
+                    statusCallback: "https://x.test/s?a=1&b=<2>",
+                    parameters: [#"k"<"#: #"<script>&"'"#]
+                )
+            )
         )
-        #expect(twiml.xmlWithoutDeclaration == """
-            <Response><Say language="&amp;'" voice="a&quot;&gt;&lt;Hangup/&gt;">hi</Say>\
-            <Connect><Stream name="n&quot;&amp;" statusCallback="https://x.test/s?a=1&amp;b=&lt;2&gt;" \
-            url="wss://x.test/m?&quot;&lt;script&gt;&amp;'">\
-            <Parameter name="k&quot;&lt;" value="&lt;script&gt;&amp;&quot;'" /></Stream></Connect></Response>
-            """)
+        #expect(
+            twiml.xmlWithoutDeclaration == """
+                <Response><Say language="&amp;'" voice="a&quot;&gt;&lt;Hangup/&gt;">hi</Say>\
+                <Connect><Stream name="n&quot;&amp;" statusCallback="https://x.test/s?a=1&amp;b=&lt;2&gt;" \
+                url="wss://x.test/m?&quot;&lt;script&gt;&amp;'">\
+                <Parameter name="k&quot;&lt;" value="&lt;script&gt;&amp;&quot;'" /></Stream></Connect></Response>
+                """
+        )
     }
 
     @Test func whitespaceInAttributesSurvivesAsCharacterReferences() {
@@ -92,15 +96,17 @@ import FoundationXML
     @Test func connectStreamWritesParametersSortedByName() {
         let parameters = ["zeta": "z", "attemptID": "a-1", "Beta": "b", "jobId": "42", "_x": "u"]
         let twiml = TwiML.connectStream(url: "wss://dialer.test/twilio/media", parameters: parameters)
-        #expect(twiml.xml == TwiML.declaration + """
-            <Response><Connect><Stream url="wss://dialer.test/twilio/media">\
-            <Parameter name="Beta" value="b" />\
-            <Parameter name="_x" value="u" />\
-            <Parameter name="attemptID" value="a-1" />\
-            <Parameter name="jobId" value="42" />\
-            <Parameter name="zeta" value="z" />\
-            </Stream></Connect></Response>
-            """)
+        #expect(
+            twiml.xml == TwiML.declaration + """
+                <Response><Connect><Stream url="wss://dialer.test/twilio/media">\
+                <Parameter name="Beta" value="b" />\
+                <Parameter name="_x" value="u" />\
+                <Parameter name="attemptID" value="a-1" />\
+                <Parameter name="jobId" value="42" />\
+                <Parameter name="zeta" value="z" />\
+                </Stream></Connect></Response>
+                """
+        )
     }
 
     @Test func parameterOrderDoesNotDependOnInsertionOrder() {
@@ -121,11 +127,13 @@ import FoundationXML
             parameters: ["attemptID": "7f3e"],
             disclosure: "This is an automated call & it may be recorded."
         )
-        #expect(twiml.xmlWithoutDeclaration == """
-            <Response><Say>This is an automated call &amp; it may be recorded.</Say>\
-            <Connect><Stream url="wss://dialer.test/twilio/media"><Parameter name="attemptID" value="7f3e" /></Stream></Connect>\
-            </Response>
-            """)
+        #expect(
+            twiml.xmlWithoutDeclaration == """
+                <Response><Say>This is an automated call &amp; it may be recorded.</Say>\
+                <Connect><Stream url="wss://dialer.test/twilio/media"><Parameter name="attemptID" value="7f3e" /></Stream></Connect>\
+                </Response>
+                """
+        )
         #expect(twiml.verbs.count == 2)
     }
 
@@ -137,8 +145,10 @@ import FoundationXML
     }
 
     @Test func connectStreamWithoutParametersIsSelfClosing() {
-        #expect(TwiML.connectStream(url: "wss://x.test/m").xmlWithoutDeclaration
-            == #"<Response><Connect><Stream url="wss://x.test/m" /></Connect></Response>"#)
+        #expect(
+            TwiML.connectStream(url: "wss://x.test/m").xmlWithoutDeclaration
+                == #"<Response><Connect><Stream url="wss://x.test/m" /></Connect></Response>"#
+        )
     }
 
     @Test func hangupForUnknownCalls() {
@@ -147,28 +157,41 @@ import FoundationXML
     }
 
     @Test func streamAttributesAreSortedByName() {
-        let twiml = TwiML(.start(.stream(
-            url: "wss://x.test/m", name: "fork", track: .bothTracks, statusCallback: "https://x.test/s",
-            parameters: ["b": "2", "a": "1"]
-        )))
-        #expect(twiml.xmlWithoutDeclaration == """
-            <Response><Start><Stream name="fork" statusCallback="https://x.test/s" track="both_tracks" url="wss://x.test/m">\
-            <Parameter name="a" value="1" /><Parameter name="b" value="2" /></Stream></Start></Response>
-            """)
+        let twiml = TwiML(
+            .start(
+                .stream(
+                    url: "wss://x.test/m",
+                    name: "fork",
+                    track: .bothTracks,
+                    statusCallback: "https://x.test/s",
+                    parameters: ["b": "2", "a": "1"]
+                )
+            )
+        )
+        #expect(
+            twiml.xmlWithoutDeclaration == """
+                <Response><Start><Stream name="fork" statusCallback="https://x.test/s" track="both_tracks" url="wss://x.test/m">\
+                <Parameter name="a" value="1" /><Parameter name="b" value="2" /></Stream></Start></Response>
+                """
+        )
     }
 
     @Test func trackValuesAreTwiliosSpelling() {
         #expect(TwiML.Stream.Track.allCases.map(\.rawValue) == ["inbound_track", "outbound_track", "both_tracks"])
-        #expect(TwiML(.connect(.stream(url: "u", track: .inboundTrack))).xmlWithoutDeclaration
-            == #"<Response><Connect><Stream track="inbound_track" url="u" /></Connect></Response>"#)
+        #expect(
+            TwiML(.connect(.stream(url: "u", track: .inboundTrack))).xmlWithoutDeclaration
+                == #"<Response><Connect><Stream track="inbound_track" url="u" /></Connect></Response>"#
+        )
     }
 
     @Test func pauseRedirectAndEmptySay() {
         let twiml = TwiML(.pause(), .say(""), .redirect("https://x.test/next?a=1&b=2"), .pause(length: 3))
-        #expect(twiml.xmlWithoutDeclaration == """
-            <Response><Pause length="1" /><Say />\
-            <Redirect>https://x.test/next?a=1&amp;b=2</Redirect><Pause length="3" /></Response>
-            """)
+        #expect(
+            twiml.xmlWithoutDeclaration == """
+                <Response><Pause length="1" /><Say />\
+                <Redirect>https://x.test/next?a=1&amp;b=2</Redirect><Pause length="3" /></Response>
+                """
+        )
     }
 
     @Test func emptyResponse() {
@@ -199,8 +222,11 @@ import FoundationXML
         private var current = ""
 
         func parser(
-            _ parser: XMLParser, didStartElement name: String, namespaceURI: String?,
-            qualifiedName: String?, attributes: [String: String] = [:]
+            _ parser: XMLParser,
+            didStartElement name: String,
+            namespaceURI: String?,
+            qualifiedName: String?,
+            attributes: [String: String] = [:]
         ) {
             elements.append(name)
             self.attributes[name] = attributes

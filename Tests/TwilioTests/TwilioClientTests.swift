@@ -10,8 +10,12 @@ import Twilio
     }
 
     static func request(to: String = "+14155550123") -> CallRequest {
-        var request = CallRequest(to: to, from: "+14155550100", url: "https://dialer.example.com/twilio/voice",
-                                  statusCallback: "https://dialer.example.com/twilio/status?attempt=7f3a")
+        var request = CallRequest(
+            to: to,
+            from: "+14155550100",
+            url: "https://dialer.example.com/twilio/voice",
+            statusCallback: "https://dialer.example.com/twilio/status?attempt=7f3a"
+        )
         request.asyncAmdStatusCallback = "https://dialer.example.com/twilio/amd?attempt=7f3a"
         return request
     }
@@ -67,7 +71,15 @@ import Twilio
 
             var wrongSecret = key
             wrongSecret.secret = "sandbox-auth-token"
-            await #expect(throws: TwilioError.api(status: 401, code: 20003, message: "Authenticate", moreInfo: "https://www.twilio.com/docs/errors/20003", retryAfter: nil)) {
+            await #expect(
+                throws: TwilioError.api(
+                    status: 401,
+                    code: 20003,
+                    message: "Authenticate",
+                    moreInfo: "https://www.twilio.com/docs/errors/20003",
+                    retryAfter: nil
+                )
+            ) {
                 _ = try await Self.client(wrongSecret).account()
             }
             // The key belongs to its account: on another account's URL it finds nothing.
@@ -77,7 +89,10 @@ import Twilio
                 _ = try await Self.client(elsewhere).createCall(Self.request())
                 Issue.record("a key placed a call on another account")
             } catch let error as TwilioError {
-                guard case let .api(status, _, _, _, _) = error else { Issue.record("\(error)"); return }
+                guard case let .api(status, _, _, _, _) = error else {
+                    Issue.record("\(error)")
+                    return
+                }
                 #expect(status == 404)
             }
             #expect(sandbox.calls.count == 1)
@@ -104,7 +119,10 @@ import Twilio
                 _ = try await client.createCall(Self.request())
                 Issue.record("a 500 was taken for success")
             } catch let error as TwilioError {
-                guard case .ambiguous = error else { Issue.record("not ambiguous: \(error)"); return }
+                guard case .ambiguous = error else {
+                    Issue.record("not ambiguous: \(error)")
+                    return
+                }
                 #expect(!error.isPermanent)
             }
             // One POST only: the call exists, and reconciliation finds it.
@@ -120,7 +138,10 @@ import Twilio
             do {
                 _ = try await client.createCall(Self.request(to: "555-0100"))
             } catch let error as TwilioError {
-                guard case let .api(status, code, _, moreInfo, _) = error else { Issue.record("\(error)"); return }
+                guard case let .api(status, code, _, moreInfo, _) = error else {
+                    Issue.record("\(error)")
+                    return
+                }
                 #expect(status == 400 && code == 21211 && error.isPermanent)
                 #expect(moreInfo == "https://www.twilio.com/docs/errors/21211")
             }
@@ -136,24 +157,38 @@ import Twilio
             do {
                 _ = try await Self.client(wrongSecret).account()
             } catch let error as TwilioError {
-                guard case let .api(status, code, _, _, _) = error else { Issue.record("\(error)"); return }
+                guard case let .api(status, code, _, _, _) = error else {
+                    Issue.record("\(error)")
+                    return
+                }
                 #expect(status == 401 && code == 20003 && !error.isPermanent)
             }
         }
     }
 
     @Test func anUnreachableTwilioIsNeverAmbiguous() async throws {
-        let configuration = TwilioConfiguration(accountSID: "AC1", secret: "s", baseURL: "http://127.0.0.1:1", requestTimeout: .milliseconds(300), maxRetries: 1)
+        let configuration = TwilioConfiguration(
+            accountSID: "AC1",
+            secret: "s",
+            baseURL: "http://127.0.0.1:1",
+            requestTimeout: .milliseconds(300),
+            maxRetries: 1
+        )
         do {
             _ = try await Self.client(configuration).createCall(Self.request())
             Issue.record("placed a call through nothing")
         } catch let error as TwilioError {
-            guard case .unreachable = error else { Issue.record("expected unreachable, got \(error)"); return }
+            guard case .unreachable = error else {
+                Issue.record("expected unreachable, got \(error)")
+                return
+            }
         }
     }
 
     @Test func settingsComeFromTheEnvironmentWithAnAPIKeyPreferred() throws {
-        let key = try TwilioConfiguration.fromEnvironment(["TWILIO_ACCOUNT_SID": "AC1", "TWILIO_API_KEY": "SK1", "TWILIO_API_SECRET": "s", "TWILIO_AUTH_TOKEN": "t"])
+        let key = try TwilioConfiguration.fromEnvironment([
+            "TWILIO_ACCOUNT_SID": "AC1", "TWILIO_API_KEY": "SK1", "TWILIO_API_SECRET": "s", "TWILIO_AUTH_TOKEN": "t",
+        ])
         #expect(key.username == "SK1" && key.secret == "s" && key.accountSID == "AC1")
         let token = try TwilioConfiguration.fromEnvironment(["TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"])
         #expect(token.username == "AC1" && token.baseURL == "https://api.twilio.com")

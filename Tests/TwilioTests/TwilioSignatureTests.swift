@@ -1,6 +1,7 @@
 import Foundation
 import TestSupport
 import Testing
+
 @testable import Twilio
 
 @Suite struct TwilioSignatureTests {
@@ -20,8 +21,10 @@ import Testing
             case "compute_hash":
                 #expect(TwilioSignature.bodyHash(try #require(vector.body)) == vector.expected_hash, "\(vector.id)")
             case "validate":
-                let url = try #require(vector.url), signature = try #require(vector.signature)
-                let valid = vector.params == nil
+                let url = try #require(vector.url)
+                let signature = try #require(vector.signature)
+                let valid =
+                    vector.params == nil
                     ? signer.isValid(signature: signature, url: url, jsonBody: try #require(vector.body))
                     : signer.isValid(signature: signature, url: url, parameters: vector.parameters)
                 #expect(valid == vector.expected_valid, "\(vector.id)")
@@ -39,7 +42,13 @@ import Testing
         let validator = TwilioSignature(authToken: "secret")
         #expect(validator.isValid(signature: signature, url: Self.url, parameters: Self.form))
         #expect(!TwilioSignature(authToken: "other").isValid(signature: signature, url: Self.url, parameters: Self.form))
-        #expect(!validator.isValid(signature: signature, url: Self.url, parameters: [("CallSid", "CA0001"), ("CallStatus", "completed"), ("SequenceNumber", "1")]))
+        #expect(
+            !validator.isValid(
+                signature: signature,
+                url: Self.url,
+                parameters: [("CallSid", "CA0001"), ("CallStatus", "completed"), ("SequenceNumber", "1")]
+            )
+        )
         #expect(!validator.isValid(signature: signature, url: Self.url, parameters: Self.form + [("Extra", "1")]))
         #expect(!validator.isValid(signature: signature, url: "https://attacker.example.com/twilio/status?attempt=4f1c", parameters: Self.form))
         #expect(!validator.isValid(signature: "", url: Self.url, parameters: Self.form))

@@ -50,8 +50,10 @@ import Voice
 
     @Test func theOpeningSaysTheDisclosureAndTheOptOutOffer() throws {
         let script = try AgentScript(json: Self.json)
-        #expect(script.opening(firstName: nil) == "Hello, this is Maple Street Dental. I am an automated assistant with an artificial voice. "
-            + "If you would rather not get these calls, say stop calling me. Can you make your appointment tomorrow at ten?")
+        #expect(
+            script.opening(firstName: nil) == "Hello, this is Maple Street Dental. I am an automated assistant with an artificial voice. "
+                + "If you would rather not get these calls, say stop calling me. Can you make your appointment tomorrow at ten?"
+        )
         #expect(script.opening(firstName: "Pat").hasPrefix("Hello Pat, this is Maple Street Dental. I am an automated assistant"))
         #expect(script.opening(firstName: "  ").hasPrefix("Hello, this is"))
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 import Voice
 
 /// Plays Twilio's part for a ``ConversationSession``, in real time: a callee line that
@@ -100,7 +100,9 @@ final class CallSimulator: Sendable {
     /// Waits until `probe` finds what it looks for in the log, polling; records an issue
     /// and throws if it takes longer than `timeout`.
     func waitFor<T>(
-        _ what: String, timeout: Duration = .seconds(20), sourceLocation: SourceLocation = #_sourceLocation,
+        _ what: String,
+        timeout: Duration = .seconds(20),
+        sourceLocation: SourceLocation = #_sourceLocation,
         _ probe: (Log) -> T?
     ) async throws -> T {
         let deadline = ContinuousClock.now + timeout
@@ -115,7 +117,7 @@ final class CallSimulator: Sendable {
 
     /// Ends the call as Twilio's `stop` would, and waits for the outputs to finish.
     func stop() async {
-        tasks.withLock { $0.forEach { $0.cancel() } }
+        tasks.withLock { tasks in for task in tasks { task.cancel() } }
         await session.stop()
         await consumer.withLock { $0 }?.value
     }

@@ -41,11 +41,15 @@ import Voice
         // The opening arrives late, so it plays while the first turn is being recognized.
         agent.openingDelay = .milliseconds(1200)
         agent.reply = { heard in AgentReply(text: "answer to \(heard?.text ?? "nothing")") }
-        let stt = StubSpeechToText(delay: .seconds(1), answer: { call, _ in
-            Transcription(text: call == 0 ? "hello" : "yes", confidence: 0.9)
-        })
+        let stt = StubSpeechToText(
+            delay: .seconds(1),
+            answer: { call, _ in
+                Transcription(text: call == 0 ? "hello" : "yes", confidence: 0.9)
+            }
+        )
         let call = simulateCall(
-            agent: agent, speechToText: stt,
+            agent: agent,
+            speechToText: stt,
             textToSpeech: StubTextToSpeech(durationsMs: ["opening": 4000]),
             configuration: ConversationConfiguration(openingIsInterruptible: true)
         )
@@ -163,7 +167,9 @@ import Voice
         agent.opening = AgentReply(text: "bye", hangUp: true)
         let call = CallSimulator(
             ConversationSession(
-                call: AgentCallContext(callSID: "CA1"), agent: agent, speechToText: StubSpeechToText(),
+                call: AgentCallContext(callSID: "CA1"),
+                agent: agent,
+                speechToText: StubSpeechToText(),
                 textToSpeech: StubTextToSpeech(durationsMs: ["bye": 400]),
                 configuration: ConversationConfiguration(pacing: PlaybackPacing(hangUpMarkTimeoutMs: 500))
             ),

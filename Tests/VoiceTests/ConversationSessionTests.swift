@@ -10,10 +10,15 @@ func simulateCall(
     textToSpeech: any TextToSpeech = StubTextToSpeech(),
     configuration: ConversationConfiguration = ConversationConfiguration()
 ) -> CallSimulator {
-    CallSimulator(ConversationSession(
-        call: AgentCallContext(callSID: "CA0123456789abcdef0123456789abcdef", firstName: "Jane"),
-        agent: agent, speechToText: speechToText, textToSpeech: textToSpeech, configuration: configuration
-    ))
+    CallSimulator(
+        ConversationSession(
+            call: AgentCallContext(callSID: "CA0123456789abcdef0123456789abcdef", firstName: "Jane"),
+            agent: agent,
+            speechToText: speechToText,
+            textToSpeech: textToSpeech,
+            configuration: configuration
+        )
+    )
 }
 
 extension CallSimulator.Log {
@@ -76,7 +81,8 @@ func speech(syllables: Int) -> [Int16] {
         agent.reply = { _ in AgentReply(text: "Great, thank you.", intent: "interested") }
         let stt = StubSpeechToText()
         let call = simulateCall(
-            agent: agent, speechToText: stt,
+            agent: agent,
+            speechToText: stt,
             textToSpeech: StubTextToSpeech(durationsMs: ["opening": 600, "Great, thank you.": 800])
         )
         call.session.start()

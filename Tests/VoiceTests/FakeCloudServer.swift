@@ -77,7 +77,8 @@ func withFakeCloudServer<Result: Sendable>(
             try? await Task.sleep(for: delay)
         }
         return Response(
-            status: .init(code: answer.status), headers: [.contentType: "application/json"],
+            status: .init(code: answer.status),
+            headers: [.contentType: "application/json"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body))
         )
     }

@@ -25,7 +25,10 @@ import Voice
                 return .json(["access_token": "ya29.token-\(tokenCount)", "expires_in": tokenLifetime, "token_type": "Bearer"])
             case "/v1/speech:recognize", "/v1/text:synthesize":
                 if rejectFirstAPIRequest && log().all.filter({ $0.path != "/token" }).count == 1 {
-                    return .json(["error": ["code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"]], status: 401)
+                    return .json(
+                        ["error": ["code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"]],
+                        status: 401
+                    )
                 }
                 return request.path == "/v1/speech:recognize" ? recognize : synthesize
             default:
@@ -43,7 +46,10 @@ import Voice
         return try await withFakeCloudServer({ request in google.answer(request, log: { logBox.log! }) }) { base, log in
             logBox.log = log
             let account = GoogleServiceAccount(
-                clientEmail: clientEmail, privateKey: TestKeys.connectedAppPrivateKey, privateKeyID: "key-1", tokenURI: base + "/token"
+                clientEmail: clientEmail,
+                privateKey: TestKeys.connectedAppPrivateKey,
+                privateKeyID: "key-1",
+                tokenURI: base + "/token"
             )
             let tokens = try await GoogleAccessTokens(account: account, http: .shared, logger: Logger(label: "test"))
             return try await body(tokens, GoogleCloudEndpoints(speech: base, textToSpeech: base + "/"), log)
@@ -87,10 +93,12 @@ import Voice
 
     @Test func severalResultsAreJoinedAndNoResultIsNothing() async throws {
         var google = FakeGoogle()
-        google.recognize = .json(["results": [
-            ["alternatives": [["transcript": "call me", "confidence": 0.9], ["transcript": "tall me", "confidence": 0.4]]],
-            ["alternatives": [["transcript": " tomorrow", "confidence": 0.7]]],
-        ]])
+        google.recognize = .json([
+            "results": [
+                ["alternatives": [["transcript": "call me", "confidence": 0.9], ["transcript": "tall me", "confidence": 0.4]]],
+                ["alternatives": [["transcript": " tomorrow", "confidence": 0.7]]],
+            ]
+        ])
         try await Self.withFakeGoogle(google) { tokens, endpoints, _ in
             let stt = GoogleSpeechToText(tokens: tokens, http: .shared, endpoints: endpoints)
             let heard = try await stt.transcribe([1, 2, 3], sampleRate: 8000, hints: .none)
@@ -234,7 +242,10 @@ import Voice
     }
 
     @Test func anUnusableKeyIsAnErrorAtStartup() async throws {
-        let account = GoogleServiceAccount(clientEmail: Self.clientEmail, privateKey: "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n")
+        let account = GoogleServiceAccount(
+            clientEmail: Self.clientEmail,
+            privateKey: "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----\n"
+        )
         await #expect(throws: GoogleCloudError.invalidPrivateKey(account: Self.clientEmail)) {
             _ = try await GoogleAccessTokens(account: account, http: .shared, logger: Logger(label: "test"))
         }

@@ -7,15 +7,24 @@ import Voice
     static let apiKey = "sk-test-0123456789abcdef"
 
     static func completion(_ content: String) -> FakeAnswer {
-        .json(["id": "chatcmpl-1", "object": "chat.completion", "choices": [
-            ["index": 0, "message": ["role": "assistant", "content": content], "finish_reason": "stop"],
-        ]])
+        .json([
+            "id": "chatcmpl-1", "object": "chat.completion",
+            "choices": [
+                ["index": 0, "message": ["role": "assistant", "content": content], "finish_reason": "stop"]
+            ],
+        ])
     }
 
-    static func agent(_ baseURL: String, apiKey: String? = apiKey, timeout: Duration = .seconds(5), logs: CapturedLogs = CapturedLogs()) -> OpenAIChatAgent {
+    static func agent(
+        _ baseURL: String,
+        apiKey: String? = apiKey,
+        timeout: Duration = .seconds(5),
+        logs: CapturedLogs = CapturedLogs()
+    ) -> OpenAIChatAgent {
         OpenAIChatAgent(
             configuration: OpenAIChatConfiguration(baseURL: baseURL + "/v1/", model: "test-model", apiKey: apiKey, timeout: timeout),
-            http: .shared, logger: logs.logger()
+            http: .shared,
+            logger: logs.logger()
         )
     }
 
@@ -46,13 +55,15 @@ import Voice
             #expect(last.headers["authorization"] == "Bearer \(Self.apiKey)")
             #expect(last.headers["content-type"] == "application/json")
             #expect(last.json["model"] as? String == "test-model")
-            #expect(Self.messages(last) == [
-                ["role": "system", "content": OpenAIChatConfiguration.defaultSystemPrompt],
-                ["role": "assistant", "content": OpenAIChatConfiguration.defaultOpening],
-                ["role": "user", "content": "Yes, I have a minute."],
-                ["role": "assistant", "content": replies[0]],
-                ["role": "user", "content": "How much is it?"],
-            ])
+            #expect(
+                Self.messages(last) == [
+                    ["role": "system", "content": OpenAIChatConfiguration.defaultSystemPrompt],
+                    ["role": "assistant", "content": OpenAIChatConfiguration.defaultOpening],
+                    ["role": "user", "content": "Yes, I have a minute."],
+                    ["role": "assistant", "content": replies[0]],
+                    ["role": "user", "content": "How much is it?"],
+                ]
+            )
         }
     }
 
@@ -126,9 +137,13 @@ import Voice
             let started = ContinuousClock.now
             let reply = try await call.reply(to: Self.heard("hello"))
             #expect(ContinuousClock.now - started < .seconds(1.5))
-            #expect(reply == AgentReply(
-                text: "I am sorry, I am having trouble on my end. We will call you back another time. Goodbye.", hangUp: true
-            ))
+            #expect(
+                reply
+                    == AgentReply(
+                        text: "I am sorry, I am having trouble on my end. We will call you back another time. Goodbye.",
+                        hangUp: true
+                    )
+            )
         }
         #expect(logs.all.contains { $0.hasPrefix("error chat completion failed") && $0.contains("call_sid=CA1") })
     }

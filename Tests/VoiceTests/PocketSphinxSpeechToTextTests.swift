@@ -91,6 +91,8 @@ import Voice
             }
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("PocketSphinx grammar recognition: \(String(format: "%.2f", seconds)) s for \(String(format: "%.2f", audioSeconds)) s of audio, real-time factor \(String(format: "%.3f", seconds / audioSeconds))")
+        print(
+            "PocketSphinx grammar recognition: \(String(format: "%.2f", seconds)) s for \(String(format: "%.2f", audioSeconds)) s of audio, real-time factor \(String(format: "%.3f", seconds / audioSeconds))"
+        )
     }
 }

@@ -29,9 +29,14 @@ import Voice
         let first = try await call.reply(to: Self.heard("yeah sure"))
         #expect(first == AgentReply(text: "Great. \(Self.time)", intent: "interested"))
         let second = try await call.reply(to: Self.heard("the afternoon I think"))
-        #expect(second == AgentReply(
-            text: "A specialist will call you in the afternoon. Thank you for your time. Goodbye.", hangUp: true, intent: "afternoon"
-        ))
+        #expect(
+            second
+                == AgentReply(
+                    text: "A specialist will call you in the afternoon. Thank you for your time. Goodbye.",
+                    hangUp: true,
+                    intent: "afternoon"
+                )
+        )
         // Over: nothing more is said.
         #expect(try await call.reply(to: Self.heard("hello?")) == AgentReply(text: "", hangUp: true))
     }
@@ -44,10 +49,16 @@ import Voice
 
     @Test func phrasesMatchWholeWordsAndTheLongestWins() async throws {
         var script = Self.script
-        script.steps = [AgentScript.Step(name: "ask", question: "Interested?", intents: [
-            .init(name: "yes", phrases: ["interested", "yes"], reply: "Good.", next: AgentScript.end),
-            .init(name: "no", phrases: ["not interested", "no"], reply: "Fine.", next: AgentScript.end),
-        ])]
+        script.steps = [
+            AgentScript.Step(
+                name: "ask",
+                question: "Interested?",
+                intents: [
+                    .init(name: "yes", phrases: ["interested", "yes"], reply: "Good.", next: AgentScript.end),
+                    .init(name: "no", phrases: ["not interested", "no"], reply: "Fine.", next: AgentScript.end),
+                ]
+            )
+        ]
         let call = try await Self.conversation(script)
         #expect(try await call.reply(to: Self.heard("I'm NOT interested, thanks!")).intent == "no")
 
@@ -114,7 +125,10 @@ import Voice
         #expect(try await call.reply(to: Self.heard("morning")).intent == "morning")
     }
 
-    @Test(arguments: [nil, Transcription(text: "no", confidence: 0.2), Transcription(text: "yes", confidence: 0.3), Transcription(text: "whatever", confidence: 0.9)])
+    @Test(arguments: [
+        nil, Transcription(text: "no", confidence: 0.2), Transcription(text: "yes", confidence: 0.3),
+        Transcription(text: "whatever", confidence: 0.9),
+    ])
     func anUnclearAnswerToTheCheckOptsOut(answer: Transcription?) async throws {
         let call = try await Self.conversation()
         _ = try await call.reply(to: Self.heard("remove me", 0.1))

@@ -40,18 +40,24 @@ import Voice
 
     @Test func aCloudChoiceWithoutItsSettingsNamesTheMissingOne() {
         #expect(Self.error(["DIALER_AGENT": "openai"]) == "DIALER_AGENT=openai needs DIALER_OPENAI_MODEL")
-        #expect(Self.error(["DIALER_AGENT": "openai", "DIALER_OPENAI_MODEL": "gpt-4o-mini"])?
-            .hasPrefix("DIALER_AGENT=openai needs DIALER_OPENAI_API_KEY") == true)
+        #expect(
+            Self.error(["DIALER_AGENT": "openai", "DIALER_OPENAI_MODEL": "gpt-4o-mini"])?
+                .hasPrefix("DIALER_AGENT=openai needs DIALER_OPENAI_API_KEY") == true
+        )
         #expect(Self.error(["DIALER_STT": "google"]) == "DIALER_STT=google needs GOOGLE_APPLICATION_CREDENTIALS")
-        #expect(Self.error(["DIALER_TTS": "google", "GOOGLE_APPLICATION_CREDENTIALS": " "]) == "DIALER_TTS=google needs GOOGLE_APPLICATION_CREDENTIALS")
+        #expect(
+            Self.error(["DIALER_TTS": "google", "GOOGLE_APPLICATION_CREDENTIALS": " "]) == "DIALER_TTS=google needs GOOGLE_APPLICATION_CREDENTIALS"
+        )
     }
 
     @Test func anUnknownValueListsTheAllowedOnes() {
         #expect(Self.error(["DIALER_STT": "whisper"]) == "DIALER_STT=whisper is not allowed; use one of: pocketsphinx, google")
         #expect(Self.error(["DIALER_AGENT": "llm"]) == "DIALER_AGENT=llm is not allowed; use one of: script, openai")
         #expect(Self.error(["DIALER_TTS": "polly"]) == "DIALER_TTS=polly is not allowed; use one of: espeak, google")
-        #expect(Self.error(["DIALER_AGENT": "openai", "DIALER_OPENAI_MODEL": "m", "DIALER_OPENAI_API_KEY": "k", "DIALER_OPENAI_TIMEOUT": "soon"])
-            == "DIALER_OPENAI_TIMEOUT=soon: not a number of seconds between 0 and 300")
+        #expect(
+            Self.error(["DIALER_AGENT": "openai", "DIALER_OPENAI_MODEL": "m", "DIALER_OPENAI_API_KEY": "k", "DIALER_OPENAI_TIMEOUT": "soon"])
+                == "DIALER_OPENAI_TIMEOUT=soon: not a number of seconds between 0 and 300"
+        )
     }
 
     @Test func aLocalModelServerNeedsNoKey() throws {
@@ -72,7 +78,10 @@ import Voice
         defer { try? FileManager.default.removeItem(atPath: path) }
         let message = try #require(Self.error(["DIALER_AGENT_SCRIPT": path]))
         #expect(message.hasPrefix("DIALER_AGENT_SCRIPT=\(path): agent script: disclosure is missing"))
-        #expect(Self.error(["DIALER_AGENT_SCRIPT": "/nonexistent.json"]) == "DIALER_AGENT_SCRIPT=/nonexistent.json: agent script: cannot read /nonexistent.json")
+        #expect(
+            Self.error(["DIALER_AGENT_SCRIPT": "/nonexistent.json"])
+                == "DIALER_AGENT_SCRIPT=/nonexistent.json: agent script: cannot read /nonexistent.json"
+        )
     }
 
     @Test func aServiceAccountFileIsReadAndCheckedAtStartup() async throws {
@@ -95,8 +104,10 @@ import Voice
         var incomplete = Self.keyFile
         incomplete.removeValue(forKey: "client_email")
         try await Self.withKeyFile(incomplete) { path in
-            #expect(Self.error(["DIALER_STT": "google", "GOOGLE_APPLICATION_CREDENTIALS": path])
-                == "GOOGLE_APPLICATION_CREDENTIALS=\(path): the service-account key file has no client_email")
+            #expect(
+                Self.error(["DIALER_STT": "google", "GOOGLE_APPLICATION_CREDENTIALS": path])
+                    == "GOOGLE_APPLICATION_CREDENTIALS=\(path): the service-account key file has no client_email"
+            )
         }
         try await Self.withKeyFile(["type": "authorized_user", "client_id": "x"]) { path in
             #expect(Self.error(["DIALER_TTS": "google", "GOOGLE_APPLICATION_CREDENTIALS": path])?.hasSuffix("not service_account") == true)

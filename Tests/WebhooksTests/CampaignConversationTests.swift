@@ -6,8 +6,8 @@ import TestSupport
 import Testing
 import Twilio
 import Voice
-import Webhooks
 import VoiceBenchmark
+import Webhooks
 
 /// One `dialer serve` media route, several campaigns: each call speaks its own campaign's
 /// script (the service's agent when the campaign has none), and a key the script names opts
@@ -44,15 +44,26 @@ import VoiceBenchmark
     }
 
     static func frame(_ n: Int, _ streamSID: String) -> String {
-        MediaStreamMessage.media(.init(
-            sequenceNumber: n + 2, streamSid: streamSID, track: "inbound", chunk: n + 1, timestamp: n * 20, payload: [UInt8](repeating: 0xFF, count: 160)
-        )).json
+        MediaStreamMessage.media(
+            .init(
+                sequenceNumber: n + 2,
+                streamSid: streamSID,
+                track: "inbound",
+                chunk: n + 1,
+                timestamp: n * 20,
+                payload: [UInt8](repeating: 0xFF, count: 160)
+            )
+        ).json
     }
 
     /// Opens the stream, sends a few frames, waits for the agent's first audio, runs `then`,
     /// and reads until the service closes the socket or `stop` is sent.
     static func converse(
-        _ publicURL: String, token: String, callSID: String, parameters: [String: String], stop: Bool,
+        _ publicURL: String,
+        token: String,
+        callSID: String,
+        parameters: [String: String],
+        stop: Bool,
         then: @escaping @Sendable (WebSocketOutboundWriter) async throws -> Void = { _ in }
     ) async throws -> WebSocketCloseFrame? {
         let streamSID = "MZ" + callSID.dropFirst(2)
@@ -65,7 +76,13 @@ import VoiceBenchmark
             }
             try await then(outbound)
             if stop {
-                try await outbound.write(.text(MediaStreamMessage.stop(.init(sequenceNumber: 99, streamSid: streamSID, accountSid: SandboxHarness.accountSID, callSid: callSID)).json))
+                try await outbound.write(
+                    .text(
+                        MediaStreamMessage.stop(
+                            .init(sequenceNumber: 99, streamSid: streamSID, accountSid: SandboxHarness.accountSID, callSid: callSID)
+                        ).json
+                    )
+                )
             }
             while try await messages.next() != nil {}
         }
@@ -73,7 +90,8 @@ import VoiceBenchmark
 
     static func entries(_ db: Database, _ callSID: String) async throws -> [(String, String, String?)] {
         try await db.rows(
-            "SELECT speaker, text, intent FROM dialer.transcript_entries WHERE call_sid = \(callSID) ORDER BY seq", as: (String, String, String?).self
+            "SELECT speaker, text, intent FROM dialer.transcript_entries WHERE call_sid = \(callSID) ORDER BY seq",
+            as: (String, String, String?).self
         )
     }
 
@@ -100,7 +118,10 @@ import VoiceBenchmark
                 #expect(ended)
             }
             let openings = try await calls.asyncMap { try await Self.entries(dialing.db, $0.0).first }
-            #expect(openings[0]?.1.hasPrefix("Hello, this is Alpha Insurance. I am an automated assistant") == true, "\(String(describing: openings[0]))")
+            #expect(
+                openings[0]?.1.hasPrefix("Hello, this is Alpha Insurance. I am an automated assistant") == true,
+                "\(String(describing: openings[0]))"
+            )
             #expect(openings[1]?.1.hasPrefix("Good day, Beta Energy calling.") == true, "\(String(describing: openings[1]))")
             #expect(openings[2]?.1 == "Hello, this is a test call.", "the service's own agent")
         }
@@ -109,16 +130,23 @@ import VoiceBenchmark
     @Test func theScriptsOptOutKeyOptsOutEvenWhenTheFirstDNCWriteFails() async throws {
         try await Dialing.with(contacts: 1) { dialing in
             let parameters = try await Self.call(
-                dialing, contact: dialing.contacts[0], script: try Self.script(greeting: "Hello from Gamma.", optOutDigit: "7"), callSID: "CAkeys1"
+                dialing,
+                contact: dialing.contacts[0],
+                script: try Self.script(greeting: "Hello from Gamma.", optOutDigit: "7"),
+                callSID: "CAkeys1"
             )
             try await dialing.db.execute("CREATE SEQUENCE dialer.test_faults")
-            try await dialing.db.execute(PostgresQuery(unsafeSQL: """
-                CREATE FUNCTION dialer.test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF nextval('dialer.test_faults') = 1 THEN RAISE EXCEPTION 'injected fault' USING ERRCODE = '40001'; END IF;
-                    RETURN NEW;
-                END $$
-                """))
+            try await dialing.db.execute(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE FUNCTION dialer.test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF nextval('dialer.test_faults') = 1 THEN RAISE EXCEPTION 'injected fault' USING ERRCODE = '40001'; END IF;
+                            RETURN NEW;
+                        END $$
+                        """
+                )
+            )
             try await dialing.db.execute("CREATE TRIGGER test_fault BEFORE INSERT ON dialer.dnc FOR EACH ROW EXECUTE FUNCTION dialer.test_fault()")
             let token = dialing.sandbox.configuration.authToken
             try await LiveWebhooks.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
@@ -126,7 +154,9 @@ import VoiceBenchmark
                 // agent confirms and hangs up by itself.
                 let close = try await Self.converse(publicURL, token: token, callSID: "CAkeys1", parameters: parameters, stop: false) { outbound in
                     for digit in ["9", "7"] {
-                        try await outbound.write(.text(MediaStreamMessage.dtmf(.init(sequenceNumber: 50, streamSid: "MZkeys1", track: "inbound_track", digit: digit)).json))
+                        try await outbound.write(
+                            .text(MediaStreamMessage.dtmf(.init(sequenceNumber: 50, streamSid: "MZkeys1", track: "inbound_track", digit: digit)).json)
+                        )
                         try await Task.sleep(for: .milliseconds(100))
                     }
                 }
@@ -136,7 +166,12 @@ import VoiceBenchmark
                 }
                 #expect(ended)
             }
-            #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.dnc WHERE phone_e164 = \(Dialing.number(0)) AND reason = 'opt_out'", as: Int.self) == 1)
+            #expect(
+                try await dialing.db.scalar(
+                    "SELECT count(*)::int FROM dialer.dnc WHERE phone_e164 = \(Dialing.number(0)) AND reason = 'opt_out'",
+                    as: Int.self
+                ) == 1
+            )
             #expect(try await dialing.db.scalar("SELECT last_value FROM dialer.test_faults", as: Int.self) >= 2, "the first write failed")
             let entries = try await Self.entries(dialing.db, "CAkeys1")
             #expect(entries.contains { $0 == ("callee", "[key 9]", nil) })

@@ -22,8 +22,12 @@ import Webhooks
         persistence.longestWait = .milliseconds(500)
         persistence.keepTrying = keepTrying
         return ConversationRecorder(
-            streams: MediaStreamStore(database: db), callSID: "CA1", attemptID: attempt, metrics: WebhookMetrics(),
-            persistence: persistence, logger: TestDatabase.testLogger
+            streams: MediaStreamStore(database: db),
+            callSID: "CA1",
+            attemptID: attempt,
+            metrics: WebhookMetrics(),
+            persistence: persistence,
+            logger: TestDatabase.testLogger
         )
     }
 
@@ -36,17 +40,23 @@ import Webhooks
         let format = ISO8601DateFormatter()
         format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         try await db.execute("CREATE SEQUENCE IF NOT EXISTS dialer.test_faults")
-        try await db.execute(PostgresQuery(unsafeSQL: """
-            CREATE OR REPLACE FUNCTION dialer.test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                IF nextval('dialer.test_faults') <= \(times ?? 0)
-                   OR clock_timestamp() < '\(format.string(from: end))'::timestamptz THEN
-                    RAISE EXCEPTION 'injected fault' USING ERRCODE = '40001';
-                END IF;
-                RETURN NEW;
-            END $$
-            """))
-        try await db.execute(PostgresQuery(unsafeSQL: "CREATE TRIGGER test_fault BEFORE INSERT ON dialer.\(table) FOR EACH ROW EXECUTE FUNCTION dialer.test_fault()"))
+        try await db.execute(
+            PostgresQuery(
+                unsafeSQL: """
+                    CREATE OR REPLACE FUNCTION dialer.test_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF nextval('dialer.test_faults') <= \(times ?? 0)
+                           OR clock_timestamp() < '\(format.string(from: end))'::timestamptz THEN
+                            RAISE EXCEPTION 'injected fault' USING ERRCODE = '40001';
+                        END IF;
+                        RETURN NEW;
+                    END $$
+                    """
+            )
+        )
+        try await db.execute(
+            PostgresQuery(unsafeSQL: "CREATE TRIGGER test_fault BEFORE INSERT ON dialer.\(table) FOR EACH ROW EXECUTE FUNCTION dialer.test_fault()")
+        )
         return end
     }
 
@@ -103,7 +113,8 @@ import Webhooks
             // and the hand-off that followed it, handed to a job whole: never lost.
             let rows = try await db.rows("SELECT seq FROM dialer.transcript_entries WHERE call_sid = 'CA1' ORDER BY seq", as: Int.self)
             let handedOff = try await db.rows(
-                "SELECT jsonb_array_length(args->'entries') FROM dialer.jobs WHERE kind = 'record_conversation'", as: Int.self
+                "SELECT jsonb_array_length(args->'entries') FROM dialer.jobs WHERE kind = 'record_conversation'",
+                as: Int.self
             )
             #expect((rows == [0, 1, 2, 3] && handedOff.isEmpty) || (rows.isEmpty && handedOff == [4]), "rows \(rows), handed off \(handedOff)")
         }
@@ -119,7 +130,10 @@ import Webhooks
             recorder.record(Self.entry(2, "a model's reply\u{0} with a NUL"))
             recorder.record(Self.entry(3, "after"))
             await recorder.finish()
-            let rows = try await db.rows("SELECT seq, text FROM dialer.transcript_entries WHERE call_sid = 'CA1' ORDER BY seq", as: (Int, String).self)
+            let rows = try await db.rows(
+                "SELECT seq, text FROM dialer.transcript_entries WHERE call_sid = 'CA1' ORDER BY seq",
+                as: (Int, String).self
+            )
             #expect(rows.map(\.0) == [0, 2, 3])
             #expect(rows.first { $0.0 == 2 }?.1 == "a model's reply with a NUL")
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Sandbox
 import Store
@@ -27,8 +27,10 @@ import Webhooks
     static let routes = ["/twilio/status", "/twilio/voice", "/twilio/amd"]
     static let strange = [
         "", "%", "%zz", "%E2%82", "a=%", "==", "&&&", "CallSid", "CallSid=", "CallSid=CA1&CallSid=CA2", "\u{0}", "CallSid=\u{0}",
-        String(repeating: "A", count: 5_000), "CallStatus=completed&SequenceNumber=-1&CallSid=CA1", "SequenceNumber=99999999999999999999&CallSid=CA1&CallStatus=ringing",
-        "CallSid=CA1&CallStatus=exploded&SequenceNumber=1", "CallSid=CA1&CallStatus=completed&SequenceNumber=x", "CallSid=%F0%9F%92%A3&CallStatus=ringing&SequenceNumber=1",
+        String(repeating: "A", count: 5_000), "CallStatus=completed&SequenceNumber=-1&CallSid=CA1",
+        "SequenceNumber=99999999999999999999&CallSid=CA1&CallStatus=ringing",
+        "CallSid=CA1&CallStatus=exploded&SequenceNumber=1", "CallSid=CA1&CallStatus=completed&SequenceNumber=x",
+        "CallSid=%F0%9F%92%A3&CallStatus=ringing&SequenceNumber=1",
         "AnsweredBy=robot&CallSid=CA1", "CallSid=CA1&CallDuration=-5&CallStatus=completed&SequenceNumber=3", "{\"CallSid\": \"CA1\"}",
     ]
 
@@ -43,29 +45,45 @@ import Webhooks
         for n in 0..<count {
             let route = random.pick(routes)
             let uri = route + (random.below(3) == 0 ? "" : "?attempt=\(attempt)")
-            let goodSignature = TwilioSignature(authToken: StatusCallbackTests.authToken).signature(url: StatusCallbackTests.configuration.publicURL + uri, parameters: valid)
+            let goodSignature = TwilioSignature(authToken: StatusCallbackTests.authToken).signature(
+                url: StatusCallbackTests.configuration.publicURL + uri,
+                parameters: valid
+            )
             switch n % 8 {
             case 0: cases.append(Case(uri: uri, body: validBody, signature: nil, what: "no signature"))
             case 1: cases.append(Case(uri: uri, body: validBody, signature: Data(random.bytes(20)).base64EncodedString(), what: "random signature"))
             case 2:
-                let other = TwilioSignature(authToken: "not-the-token").signature(url: StatusCallbackTests.configuration.publicURL + uri, parameters: valid)
+                let other = TwilioSignature(authToken: "not-the-token").signature(
+                    url: StatusCallbackTests.configuration.publicURL + uri,
+                    parameters: valid
+                )
                 cases.append(Case(uri: uri, body: validBody, signature: other, what: "another account's token"))
             case 3:
-                let elsewhere = TwilioSignature(authToken: StatusCallbackTests.authToken).signature(url: "https://evil.example.com" + uri, parameters: valid)
+                let elsewhere = TwilioSignature(authToken: StatusCallbackTests.authToken).signature(
+                    url: "https://evil.example.com" + uri,
+                    parameters: valid
+                )
                 cases.append(Case(uri: uri, body: validBody, signature: elsewhere, what: "signed for another URL"))
             case 4:
                 var tampered = valid
                 tampered[2] = ("CallStatus", "completed")
-                cases.append(Case(uri: uri, body: Array(FormEncoding.encode(tampered).utf8), signature: goodSignature, what: "tampered after signing"))
+                cases.append(
+                    Case(uri: uri, body: Array(FormEncoding.encode(tampered).utf8), signature: goodSignature, what: "tampered after signing")
+                )
             case 5:
                 let cut = 1 + random.below(validBody.count - 1)
                 cases.append(Case(uri: uri, body: Array(validBody.prefix(cut)), signature: goodSignature, what: "truncated at \(cut)"))
             case 6:
                 let body = random.below(2) == 0 ? random.bytes(random.below(2_000)) : Array(random.pick(strange).utf8)
-                cases.append(Case(
-                    uri: uri, body: body, signature: random.below(2) == 0 ? goodSignature : nil,
-                    contentType: random.pick(["application/x-www-form-urlencoded", "application/json", "text/plain", ""]), what: "garbage"
-                ))
+                cases.append(
+                    Case(
+                        uri: uri,
+                        body: body,
+                        signature: random.below(2) == 0 ? goodSignature : nil,
+                        contentType: random.pick(["application/x-www-form-urlencoded", "application/json", "text/plain", ""]),
+                        what: "garbage"
+                    )
+                )
             default:
                 var body = validBody + Array("&Padding=".utf8)
                 body += [UInt8](repeating: UInt8(ascii: "x"), count: 65 * 1024 + random.below(200_000))
@@ -79,7 +97,9 @@ import Webhooks
         var headers: HTTPFields = [:]
         if !hostile.contentType.isEmpty { headers[.contentType] = hostile.contentType }
         if let signature = hostile.signature { headers[HTTPField.Name("X-Twilio-Signature")!] = signature }
-        return try await client.execute(uri: hostile.uri, method: hostile.method, headers: headers, body: ByteBuffer(bytes: hostile.body)) { $0.status }
+        return try await client.execute(uri: hostile.uri, method: hostile.method, headers: headers, body: ByteBuffer(bytes: hostile.body)) {
+            $0.status
+        }
     }
 
     /// Everything the three routes can write, as one line.
@@ -100,18 +120,24 @@ import Webhooks
             let before = try await Self.written(db)
             let refusals = try await StatusCallbackTests.app(db).test(.router) { client in
                 var refusals: [HTTPResponse.Status: Int] = [:]
-                for hostile in Self.unsignedCorpus(attempt: attempt, seed: 20261206, count: 400) {
+                for hostile in Self.unsignedCorpus(attempt: attempt, seed: 20_261_206, count: 400) {
                     let status = try await Self.send(client, hostile)
                     #expect((400..<500).contains(status.code), "\(hostile.what) to \(hostile.uri): \(status)")
                     refusals[status, default: 0] += 1
                 }
                 // Methods the routes do not take, and paths that do not exist.
-                for (method, uri) in [(HTTPRequest.Method.get, "/twilio/status"), (.put, "/twilio/voice"), (.delete, "/twilio/amd"), (.post, "/twilio/../etc/passwd")] {
+                for (method, uri) in [
+                    (HTTPRequest.Method.get, "/twilio/status"), (.put, "/twilio/voice"), (.delete, "/twilio/amd"), (.post, "/twilio/../etc/passwd"),
+                ] {
                     let status = try await client.execute(uri: uri, method: method) { $0.status }
                     #expect((400..<500).contains(status.code), "\(method) \(uri): \(status)")
                 }
                 // The service still answers a valid callback afterwards.
-                let valid = try await StatusCallbackTests.post(client, "/twilio/status?attempt=\(attempt)", StatusCallbackTests.callback(0, "initiated"))
+                let valid = try await StatusCallbackTests.post(
+                    client,
+                    "/twilio/status?attempt=\(attempt)",
+                    StatusCallbackTests.callback(0, "initiated")
+                )
                 #expect(valid == .noContent)
                 return refusals
             }
@@ -133,17 +159,25 @@ import Webhooks
                     var parameters = StatusCallbackTests.callback(1, "ringing")
                     switch n % 6 {
                     case 0: parameters.removeAll { $0.0 == "CallSid" }
-                    case 1: parameters = parameters.map { $0.0 == "CallStatus" ? ("CallStatus", random.pick(["", "exploded", "RINGING", "ringing\u{0}"])) : $0 }
+                    case 1:
+                        parameters = parameters.map {
+                            $0.0 == "CallStatus" ? ("CallStatus", random.pick(["", "exploded", "RINGING", "ringing\u{0}"])) : $0
+                        }
                     case 2:
                         // Beyond what an integer column holds (3000000000 was a 500), or no number at all.
                         let counter = random.pick(["SequenceNumber", "SequenceNumber", "CallDuration", "SipResponseCode"])
                         let value = random.pick(["", "-1", "x", "1e3", "99999999999999999999", "3000000000", "2147483648"])
                         parameters = parameters.filter { $0.0 != counter } + [(counter, value)]
-                    case 3: parameters = parameters.map { $0.0 == "CallSid" ? ("CallSid", random.pick(["", String(repeating: "C", count: 300)])) : $0 }
+                    case 3:
+                        parameters = parameters.map { $0.0 == "CallSid" ? ("CallSid", random.pick(["", String(repeating: "C", count: 300)])) : $0 }
                     case 4: parameters.removeAll { $0.0 == "CallStatus" }
                     default: parameters = [(random.pick(["", "=", "%"]), String(decoding: random.bytes(8), as: UTF8.self))]
                     }
-                    let status = try await StatusCallbackTests.post(client, random.pick(["/twilio/status", "/twilio/amd"]) + "?attempt=\(attempt)", parameters)
+                    let status = try await StatusCallbackTests.post(
+                        client,
+                        random.pick(["/twilio/status", "/twilio/amd"]) + "?attempt=\(attempt)",
+                        parameters
+                    )
                     #expect(status == .badRequest, "case \(n % 6): \(parameters) → \(status)")
                 }
             }

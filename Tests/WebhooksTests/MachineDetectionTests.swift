@@ -11,10 +11,14 @@ import Webhooks
 @Suite struct MachineDetectionTests {
     /// A call the Sandbox Twilio holds, and the attempt that placed it.
     static func placedCall(_ db: Database, _ client: TwilioClient) async throws -> (sid: String, attempt: UUID) {
-        let call = try await client.createCall(CallRequest(
-            to: "+14155550123", from: "+14155550100", url: "https://dialer.example.com/twilio/voice",
-            statusCallback: "https://dialer.example.com/twilio/status"
-        ))
+        let call = try await client.createCall(
+            CallRequest(
+                to: "+14155550123",
+                from: "+14155550100",
+                url: "https://dialer.example.com/twilio/voice",
+                statusCallback: "https://dialer.example.com/twilio/status"
+            )
+        )
         let attempt = try await StatusCallbackTests.attempt(db)
         try await db.execute("UPDATE dialer.call_attempts SET call_sid = \(call.sid)")
         return (call.sid, attempt)
@@ -30,7 +34,9 @@ import Webhooks
                 let client = TwilioClient(configuration: twilio, logger: TestDatabase.testLogger)
                 let (sid, attempt) = try await Self.placedCall(db, client)
                 let router = Router()
-                MachineDetectionRoutes(configuration: StatusCallbackTests.configuration, calls: CallStore(database: db), control: client).add(to: router)
+                MachineDetectionRoutes(configuration: StatusCallbackTests.configuration, calls: CallStore(database: db), control: client).add(
+                    to: router
+                )
                 try await Application(router: router).test(.router) { http in
                     let uri = "/twilio/amd?attempt=\(attempt.uuidString.lowercased())"
                     let result = [("CallSid", sid), ("AnsweredBy", "machine_end_beep"), ("MachineDetectionDuration", "2100")]
@@ -39,11 +45,18 @@ import Webhooks
                     #expect(first == .noContent && again == .noContent)
                 }
                 #expect(Self.hangUps(sandbox, sid) == 1)
-                #expect(try await db.scalar("SELECT status || ' ' || answered_by FROM dialer.calls", as: String.self) == "in-progress machine_end_beep")
+                #expect(
+                    try await db.scalar("SELECT status || ' ' || answered_by FROM dialer.calls", as: String.self) == "in-progress machine_end_beep"
+                )
                 // When the call ends, the policy reads who answered: a machine under hang_up is called again later.
-                guard case .recorded(true, let ended?) = try await CallStore(database: db).record(
-                    CallStatusEvent(callSID: sid, attemptID: attempt, sequenceNumber: 3, status: "completed", parameters: [:])
-                ) else { Issue.record("the call did not end"); return }
+                guard
+                    case .recorded(true, let ended?) = try await CallStore(database: db).record(
+                        CallStatusEvent(callSID: sid, attemptID: attempt, sequenceNumber: 3, status: "completed", parameters: [:])
+                    )
+                else {
+                    Issue.record("the call did not end")
+                    return
+                }
                 #expect(ended.decision == .retry(after: .seconds(14400)))
             }
         }
@@ -56,7 +69,9 @@ import Webhooks
                 let (sid, attempt) = try await Self.placedCall(db, client)
                 try await db.execute("UPDATE dialer.campaigns SET voicemail_policy = 'leave_message'")
                 let router = Router()
-                MachineDetectionRoutes(configuration: StatusCallbackTests.configuration, calls: CallStore(database: db), control: client).add(to: router)
+                MachineDetectionRoutes(configuration: StatusCallbackTests.configuration, calls: CallStore(database: db), control: client).add(
+                    to: router
+                )
                 try await Application(router: router).test(.router) { http in
                     let uri = "/twilio/amd?attempt=\(attempt.uuidString.lowercased())"
                     let machine = try await StatusCallbackTests.post(http, uri, [("CallSid", sid), ("AnsweredBy", "machine_end_silence")])

@@ -8,20 +8,25 @@ import TestSupport
 import Testing
 import Twilio
 import Voice
-import Webhooks
 import VoiceBenchmark
+import Webhooks
 
 /// What a media stream may send that Twilio would not: the service counts it, skips it, and
 /// keeps serving, and a stream that names no attempt of ours is closed before it converses.
 @Suite struct MediaRouteRobustnessTests {
     @discardableResult
     static func connect(
-        _ publicURL: String, token: String, _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void
+        _ publicURL: String,
+        token: String,
+        _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void
     ) async throws -> WebSocketCloseFrame? {
         let url = "ws" + publicURL.dropFirst("http".count) + "/twilio/media"
         var headers = HTTPFields()
         headers[.init(TwilioSignature.header)!] = TwilioSignature(authToken: token).signature(url: url)
-        return try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: TestDatabase.testLogger) { inbound, outbound, _ in
+        return try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: TestDatabase.testLogger) {
+            inbound,
+            outbound,
+            _ in
             try await body(inbound, outbound)
         }
     }
@@ -32,16 +37,27 @@ import VoiceBenchmark
     /// A start as Twilio sends it for the TwiML of the call: with the call's token (computed
     /// with `token`, the Auth Token) unless `parameters` name one already.
     static func start(
-        streamSID: String, callSID: String, parameters: [String: String], token: String? = SandboxHarness.authToken, accountSID: String = accountSID
+        streamSID: String,
+        callSID: String,
+        parameters: [String: String],
+        token: String? = SandboxHarness.authToken,
+        accountSID: String = accountSID
     ) -> String {
         var parameters = parameters
         if let token, parameters[MediaStreamCredential.parameter] == nil, let attempt = parameters["attempt"].flatMap(UUID.init(uuidString:)) {
             parameters[MediaStreamCredential.parameter] = MediaStreamCredential(authToken: token).token(attemptID: attempt, callSID: callSID)
         }
-        return MediaStreamMessage.start(.init(
-            sequenceNumber: 1, streamSid: streamSID, accountSid: accountSID, callSid: callSID, tracks: ["inbound"],
-            customParameters: parameters, mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
-        )).json
+        return MediaStreamMessage.start(
+            .init(
+                sequenceNumber: 1,
+                streamSid: streamSID,
+                accountSid: accountSID,
+                callSid: callSID,
+                tracks: ["inbound"],
+                customParameters: parameters,
+                mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
+            )
+        ).json
     }
 
     @Test func malformedMessagesAreCountedAndSkippedAndUnknownStreamsClosed() async throws {
@@ -57,10 +73,16 @@ import VoiceBenchmark
                     try await outbound.write(.text(#"{"event":"media","media":{"payload":"!!"}}"#))
                     try await outbound.write(.text(Self.start(streamSID: "MZrobust1", callSID: "CArobust1", parameters: parameters)))
                     for n in 0..<100 {
-                        let frame = MediaStreamMessage.media(.init(
-                            sequenceNumber: n + 2, streamSid: "MZrobust1", track: "inbound", chunk: n + 1, timestamp: n * 20,
-                            payload: [UInt8](repeating: 0xFF, count: 160)
-                        ))
+                        let frame = MediaStreamMessage.media(
+                            .init(
+                                sequenceNumber: n + 2,
+                                streamSid: "MZrobust1",
+                                track: "inbound",
+                                chunk: n + 1,
+                                timestamp: n * 20,
+                                payload: [UInt8](repeating: 0xFF, count: 160)
+                            )
+                        )
                         try await outbound.write(.text(frame.json))
                         if n == 50 { try await outbound.write(.text(#"{"event":"#)) }
                     }
@@ -69,7 +91,12 @@ import VoiceBenchmark
                     for try await message in inbound.messages(maxSize: 1 << 16) {
                         if case .text(let text) = message, text.contains(#""event":"media""#) { break }
                     }
-                    try await outbound.write(.text(MediaStreamMessage.stop(.init(sequenceNumber: 200, streamSid: "MZrobust1", accountSid: "ACtest", callSid: "CArobust1")).json))
+                    try await outbound.write(
+                        .text(
+                            MediaStreamMessage.stop(.init(sequenceNumber: 200, streamSid: "MZrobust1", accountSid: "ACtest", callSid: "CArobust1"))
+                                .json
+                        )
+                    )
                 }
                 // Ids that do not match the attempt: closed as a policy violation.
                 let wrong = parameters.merging(["contact": String(contact + 1000)]) { _, new in new }
@@ -80,7 +107,10 @@ import VoiceBenchmark
                 #expect(refused?.closeCode == .policyViolation)
 
                 let ended = try await eventually {
-                    try await dialing.db.scalar("SELECT count(*)::int FROM dialer.media_streams WHERE stream_sid = 'MZrobust1' AND ended_at IS NOT NULL", as: Int.self) == 1
+                    try await dialing.db.scalar(
+                        "SELECT count(*)::int FROM dialer.media_streams WHERE stream_sid = 'MZrobust1' AND ended_at IS NOT NULL",
+                        as: Int.self
+                    ) == 1
                 }
                 #expect(ended)
                 let health = try await HTTPClient.shared.execute(HTTPClientRequest(url: publicURL + "/healthz"), timeout: .seconds(5))
@@ -90,11 +120,16 @@ import VoiceBenchmark
                 "SELECT stream_sid, attempt_id IS NOT NULL, frames_received, malformed FROM dialer.media_streams ORDER BY stream_sid",
                 as: (String, Bool, Int, Int).self
             )
-            #expect(rows.map { "\($0.0) bound \($0.1) frames \($0.2) malformed \($0.3)" } == [
-                "MZrobust1 bound true frames 100 malformed 4",
-                "MZrobust2 bound false frames 0 malformed 0",
-            ])
-            let entries = try await dialing.db.scalar("SELECT count(*)::int FROM dialer.transcript_entries WHERE call_sid = 'CArobust1'", as: Int.self)
+            #expect(
+                rows.map { "\($0.0) bound \($0.1) frames \($0.2) malformed \($0.3)" } == [
+                    "MZrobust1 bound true frames 100 malformed 4",
+                    "MZrobust2 bound false frames 0 malformed 0",
+                ]
+            )
+            let entries = try await dialing.db.scalar(
+                "SELECT count(*)::int FROM dialer.transcript_entries WHERE call_sid = 'CArobust1'",
+                as: Int.self
+            )
             #expect(entries >= 1, "the opening, at least")
         }
     }

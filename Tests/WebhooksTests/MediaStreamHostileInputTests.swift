@@ -6,11 +6,11 @@ import NIOCore
 import NIOHTTP1
 import Store
 import TestSupport
-import Voice
 import Testing
 import Twilio
-import Webhooks
+import Voice
 import VoiceBenchmark
+import Webhooks
 
 /// Seeded fuzzing of the media WebSocket, the one Twilio endpoint that is not a form POST:
 /// forged handshakes are a 400 (Hummingbird's answer to any refused upgrade), counted as
@@ -64,7 +64,9 @@ import VoiceBenchmark
     /// One WebSocket connection, which must be over within 10 s whatever the server does.
     @discardableResult
     static func connect(
-        _ what: String, _ publicURL: String, token: String,
+        _ what: String,
+        _ publicURL: String,
+        token: String,
         _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void
     ) async throws -> WebSocketCloseFrame? {
         try await withThrowingTaskGroup(of: WebSocketCloseFrame?.self) { group in
@@ -120,9 +122,16 @@ import VoiceBenchmark
                 ["attempt": attempt.uuidString.lowercased(), "campaign": String(dialing.campaignID), "contact": String(contact)]
             }
             let trueStart = MediaRouteRobustnessTests.start(streamSID: "MZfuzz1", callSID: "CAfuzz1", parameters: parameters(liveAttempt, live))
-            let media = MediaStreamMessage.media(.init(
-                sequenceNumber: 2, streamSid: "MZfuzz1", track: "inbound", chunk: 1, timestamp: 20, payload: [UInt8](repeating: 0xFF, count: 160)
-            )).json
+            let media = MediaStreamMessage.media(
+                .init(
+                    sequenceNumber: 2,
+                    streamSid: "MZfuzz1",
+                    track: "inbound",
+                    chunk: 1,
+                    timestamp: 20,
+                    payload: [UInt8](repeating: 0xFF, count: 160)
+                )
+            ).json
             let token = dialing.sandbox.configuration.authToken
 
             try await LiveWebhooks.withWebhookService(dialing, voice: ConversationBenchmark.standIns) { service in
@@ -154,7 +163,9 @@ import VoiceBenchmark
                 for (n, forged) in forgedStarts.enumerated() {
                     let callSID = n == 5 ? "CAfuzz2" : random.pick(["CAfuzz1", "CAforged\(n)"])
                     let close = try await Self.connect("forged start \(n)", publicURL, token: token) { inbound, outbound in
-                        try await outbound.write(.text(MediaRouteRobustnessTests.start(streamSID: "MZforged\(n)", callSID: callSID, parameters: forged)))
+                        try await outbound.write(
+                            .text(MediaRouteRobustnessTests.start(streamSID: "MZforged\(n)", callSID: callSID, parameters: forged))
+                        )
                         try await outbound.write(.text(media))
                         for try await _ in inbound.messages(maxSize: 1 << 16) {}
                     }
@@ -166,14 +177,40 @@ import VoiceBenchmark
                 let anotherCallsToken = MediaStreamCredential(authToken: token).token(attemptID: liveAttempt, callSID: "CAfuzz3")
                 let stolen: [(sid: String, start: String)] = [
                     ("MZstolen0", MediaRouteRobustnessTests.start(streamSID: "MZstolen0", callSID: "CAfuzz1", parameters: trueIDs, token: nil)),
-                    ("MZstolen1", MediaRouteRobustnessTests.start(
-                        streamSID: "MZstolen1", callSID: "CAfuzz1", parameters: trueIDs.merging([MediaStreamCredential.parameter: anotherCallsToken]) { $1 })),
-                    ("MZstolen2", MediaRouteRobustnessTests.start(
-                        streamSID: "MZstolen2", callSID: "CAfuzz1", parameters: trueIDs.merging([MediaStreamCredential.parameter: "AAAA"]) { $1 })),
-                    ("MZstolen3", MediaRouteRobustnessTests.start(
-                        streamSID: "MZstolen3", callSID: "CAfuzz1", parameters: trueIDs, token: token + "x")),
-                    ("MZstolen4", MediaRouteRobustnessTests.start(
-                        streamSID: "MZstolen4", callSID: "CAfuzz1", parameters: trueIDs, accountSID: "ACsomeoneelse00000000000000000000")),
+                    (
+                        "MZstolen1",
+                        MediaRouteRobustnessTests.start(
+                            streamSID: "MZstolen1",
+                            callSID: "CAfuzz1",
+                            parameters: trueIDs.merging([MediaStreamCredential.parameter: anotherCallsToken]) { $1 }
+                        )
+                    ),
+                    (
+                        "MZstolen2",
+                        MediaRouteRobustnessTests.start(
+                            streamSID: "MZstolen2",
+                            callSID: "CAfuzz1",
+                            parameters: trueIDs.merging([MediaStreamCredential.parameter: "AAAA"]) { $1 }
+                        )
+                    ),
+                    (
+                        "MZstolen3",
+                        MediaRouteRobustnessTests.start(
+                            streamSID: "MZstolen3",
+                            callSID: "CAfuzz1",
+                            parameters: trueIDs,
+                            token: token + "x"
+                        )
+                    ),
+                    (
+                        "MZstolen4",
+                        MediaRouteRobustnessTests.start(
+                            streamSID: "MZstolen4",
+                            callSID: "CAfuzz1",
+                            parameters: trueIDs,
+                            accountSID: "ACsomeoneelse00000000000000000000"
+                        )
+                    ),
                 ]
                 for (sid, start) in stolen {
                     let close = try await Self.connect(sid, publicURL, token: token) { inbound, outbound in
@@ -196,7 +233,10 @@ import VoiceBenchmark
                             try await outbound.write(.binary(ByteBuffer(bytes: binary)))
                         } catch {}  // closed by the server
                     }
-                    #expect([nil, .normalClosure, .policyViolation, .messageTooLarge].contains(close?.closeCode), "round \(round): \(String(describing: close))")
+                    #expect(
+                        [nil, .normalClosure, .policyViolation, .messageTooLarge].contains(close?.closeCode),
+                        "round \(round): \(String(describing: close))"
+                    )
                 }
                 // A frame over the limit (16 KiB) ends the socket.
                 let tooBig = try await Self.connect("too big", publicURL, token: token) { inbound, outbound in
@@ -206,20 +246,48 @@ import VoiceBenchmark
                 #expect(tooBig?.closeCode == .messageTooLarge)
 
                 // 3. The true stream, with garbage and out-of-range values between its frames.
-                let hostile = Self.garbage(from: [media], seed: 47, count: 40) + [
-                    MediaStreamMessage.media(.init(sequenceNumber: 3, streamSid: "MZfuzz1", track: "inbound", chunk: 2, timestamp: Int.max, payload: [0xFF])).json,
-                    // A whole frame near Int.max trapped the session's arithmetic: the process died.
-                    MediaStreamMessage.media(.init(
-                        sequenceNumber: 3, streamSid: "MZfuzz1", track: "inbound", chunk: 2, timestamp: Int.max - 1, payload: [UInt8](repeating: 0x7F, count: 160)
-                    )).json,
-                    MediaStreamMessage.media(.init(
-                        sequenceNumber: Int.max, streamSid: "MZfuzz1", track: "inbound", chunk: Int.max, timestamp: 40, payload: [UInt8](repeating: 0x7F, count: 160)
-                    )).json,
-                    MediaStreamMessage.media(.init(sequenceNumber: 4, streamSid: "MZfuzz1", track: "inbound", chunk: 3, timestamp: -40, payload: [])).json,
-                    MediaStreamMessage.media(.init(sequenceNumber: 5, streamSid: "MZfuzz1", track: "inbound", chunk: 4, timestamp: 0, payload: [UInt8](repeating: 0x7F, count: 11_000))).json,
-                    #"{"event":"mark","streamSid":"MZfuzz1","mark":{"name":"\#(String(repeating: "m", count: 10_000))"}}"#,
-                    #"{"event":"dtmf","streamSid":"MZfuzz1","dtmf":{"track":"inbound_track","digit":"\u0000"}}"#,
-                ]
+                let hostile =
+                    Self.garbage(from: [media], seed: 47, count: 40) + [
+                        MediaStreamMessage.media(
+                            .init(sequenceNumber: 3, streamSid: "MZfuzz1", track: "inbound", chunk: 2, timestamp: Int.max, payload: [0xFF])
+                        ).json,
+                        // A whole frame near Int.max trapped the session's arithmetic: the process died.
+                        MediaStreamMessage.media(
+                            .init(
+                                sequenceNumber: 3,
+                                streamSid: "MZfuzz1",
+                                track: "inbound",
+                                chunk: 2,
+                                timestamp: Int.max - 1,
+                                payload: [UInt8](repeating: 0x7F, count: 160)
+                            )
+                        ).json,
+                        MediaStreamMessage.media(
+                            .init(
+                                sequenceNumber: Int.max,
+                                streamSid: "MZfuzz1",
+                                track: "inbound",
+                                chunk: Int.max,
+                                timestamp: 40,
+                                payload: [UInt8](repeating: 0x7F, count: 160)
+                            )
+                        ).json,
+                        MediaStreamMessage.media(
+                            .init(sequenceNumber: 4, streamSid: "MZfuzz1", track: "inbound", chunk: 3, timestamp: -40, payload: [])
+                        ).json,
+                        MediaStreamMessage.media(
+                            .init(
+                                sequenceNumber: 5,
+                                streamSid: "MZfuzz1",
+                                track: "inbound",
+                                chunk: 4,
+                                timestamp: 0,
+                                payload: [UInt8](repeating: 0x7F, count: 11_000)
+                            )
+                        ).json,
+                        #"{"event":"mark","streamSid":"MZfuzz1","mark":{"name":"\#(String(repeating: "m", count: 10_000))"}}"#,
+                        #"{"event":"dtmf","streamSid":"MZfuzz1","dtmf":{"track":"inbound_track","digit":"\u0000"}}"#,
+                    ]
                 let undecodable = hostile.filter { (try? MediaStreamMessage(json: $0)) == nil }.count
                 // Frames of another track are skipped, as Twilio's outbound track would be.
                 let decodedFrames = hostile.filter {
@@ -244,10 +312,17 @@ import VoiceBenchmark
                     for try await message in inbound.messages(maxSize: 1 << 16) {
                         if case .text(let text) = message, text.contains(#""event":"media""#) { break }
                     }
-                    try await outbound.write(.text(MediaStreamMessage.stop(.init(sequenceNumber: 999, streamSid: "MZfuzz1", accountSid: "ACtest", callSid: "CAfuzz1")).json))
+                    try await outbound.write(
+                        .text(
+                            MediaStreamMessage.stop(.init(sequenceNumber: 999, streamSid: "MZfuzz1", accountSid: "ACtest", callSid: "CAfuzz1")).json
+                        )
+                    )
                 }
                 let ended = try await eventually {
-                    try await dialing.db.scalar("SELECT count(*)::int FROM dialer.media_streams WHERE stream_sid = 'MZfuzz1' AND ended_at IS NOT NULL", as: Int.self) == 1
+                    try await dialing.db.scalar(
+                        "SELECT count(*)::int FROM dialer.media_streams WHERE stream_sid = 'MZfuzz1' AND ended_at IS NOT NULL",
+                        as: Int.self
+                    ) == 1
                 }
                 #expect(ended)
                 // After it ended, replayed once more, stream id and all: refused.
@@ -263,16 +338,26 @@ import VoiceBenchmark
                     "SELECT stream_sid, frames_received, malformed FROM dialer.media_streams WHERE attempt_id IS NOT NULL",
                     as: (String, Int, Int).self
                 )
-                #expect(bound.map { "\($0.0) frames \($0.1) malformed \($0.2)" } == [
-                    "MZfuzz1 frames \(hostile.count + decodedFrames) malformed \(undecodable)",
-                ])
-                let refused = Set(try await dialing.db.scalar(
-                    "SELECT string_agg(stream_sid, ' ') FROM dialer.media_streams WHERE attempt_id IS NULL AND ended_at IS NOT NULL", as: String.self
-                ).split(separator: " ").map(String.init))
+                #expect(
+                    bound.map { "\($0.0) frames \($0.1) malformed \($0.2)" } == [
+                        "MZfuzz1 frames \(hostile.count + decodedFrames) malformed \(undecodable)"
+                    ]
+                )
+                let refused = Set(
+                    try await dialing.db.scalar(
+                        "SELECT string_agg(stream_sid, ' ') FROM dialer.media_streams WHERE attempt_id IS NULL AND ended_at IS NOT NULL",
+                        as: String.self
+                    ).split(separator: " ").map(String.init)
+                )
                 let expected = Set(forgedStarts.indices.map { "MZforged\($0)" } + stolen.map(\.sid) + ["MZreplay1"])
                 #expect(refused.isSuperset(of: expected), "every forged start and the replay during the call, recorded refused and closed")
                 #expect(refused.subtracting(expected).isSubset(of: ["MZgarbage"]), "the late replay reused a stream id: no row")
-                #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.media_streams WHERE attempt_id IS NULL AND ended_at IS NULL", as: Int.self) == 0)
+                #expect(
+                    try await dialing.db.scalar(
+                        "SELECT count(*)::int FROM dialer.media_streams WHERE attempt_id IS NULL AND ended_at IS NULL",
+                        as: Int.self
+                    ) == 0
+                )
                 let writtenFor = try await dialing.db.rows("SELECT DISTINCT call_sid FROM dialer.transcript_entries", as: String.self)
                 #expect(writtenFor == ["CAfuzz1"])
                 #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.calls", as: Int.self) == 1, "no callback was forged on the way")
@@ -298,14 +383,22 @@ import VoiceBenchmark
                     for try await message in inbound.messages(maxSize: 1 << 16) {
                         if case .text(let text) = message, text.contains(#""event":"media""#) { break }
                     }
-                    try await outbound.write(.text(MediaStreamMessage.stop(.init(sequenceNumber: 9, streamSid: "MZfrag1", accountSid: SandboxHarness.accountSID, callSid: "CAfrag1")).json))
+                    try await outbound.write(
+                        .text(
+                            MediaStreamMessage.stop(
+                                .init(sequenceNumber: 9, streamSid: "MZfrag1", accountSid: SandboxHarness.accountSID, callSid: "CAfrag1")
+                            ).json
+                        )
+                    )
                 }
                 #expect(bound?.closeCode != .messageTooLarge)
                 let tooBig = try await Self.connect("fragments past the limit", publicURL, token: token) { inbound, outbound in
                     do {
                         try await outbound.write(.custom(.init(fin: false, opcode: .text, data: ByteBuffer(string: #"{"event":""#))))
                         for _ in 0..<20 {
-                            try await outbound.write(.custom(.init(fin: false, opcode: .continuation, data: ByteBuffer(repeating: 0x61, count: 1024))))
+                            try await outbound.write(
+                                .custom(.init(fin: false, opcode: .continuation, data: ByteBuffer(repeating: 0x61, count: 1024)))
+                            )
                         }
                     } catch {}  // closed by the server
                     for try await _ in inbound.messages(maxSize: 1 << 16) {}

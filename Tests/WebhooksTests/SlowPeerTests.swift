@@ -6,6 +6,7 @@ import Testing
 import Twilio
 import Voice
 import Webhooks
+
 #if canImport(Glibc)
 import Glibc
 import VoiceBenchmark
@@ -29,7 +30,10 @@ import VoiceBenchmark
     @Test func slowRequestsAreCutOffAndTheServiceStillAnswers() async throws {
         try await Dialing.with(contacts: 0) { dialing in
             try await LiveWebhooks.withWebhookService(
-                dialing, voice: ConversationBenchmark.standIns, timeouts: Self.timeouts, limits: Self.limits
+                dialing,
+                voice: ConversationBenchmark.standIns,
+                timeouts: Self.timeouts,
+                limits: Self.limits
             ) { service in
                 // Half a head.
                 let halfHead = try RawConnection(port: service.port)
@@ -39,14 +43,18 @@ import VoiceBenchmark
 
                 // A body declared and 10 bytes of it sent.
                 let partialBody = try RawConnection(port: service.port)
-                partialBody.send("POST /twilio/status HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nCallSid=CA")
+                partialBody.send(
+                    "POST /twilio/status HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nCallSid=CA"
+                )
                 let bodyCut = await partialBody.waitForClose(within: Self.bound)
                 #expect(bodyCut.closedAfter != nil, "a partial body was held open")
 
                 // A body trickled a byte every 200 ms: each byte arrives well within any idle
                 // timeout, the whole body never within the body timeout.
                 let trickle = try RawConnection(port: service.port)
-                trickle.send("POST /twilio/status HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n")
+                trickle.send(
+                    "POST /twilio/status HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\n"
+                )
                 let dripping = Task {
                     for _ in 0..<40 where !Task.isCancelled {
                         trickle.send("a")
@@ -86,7 +94,10 @@ import VoiceBenchmark
     @Test func aSignedMediaSocketWithoutAStartIsClosed() async throws {
         try await Dialing.with(contacts: 0) { dialing in
             try await LiveWebhooks.withWebhookService(
-                dialing, voice: ConversationBenchmark.standIns, timeouts: Self.timeouts, limits: Self.limits
+                dialing,
+                voice: ConversationBenchmark.standIns,
+                timeouts: Self.timeouts,
+                limits: Self.limits
             ) { service in
                 let token = dialing.sandbox.configuration.authToken
                 let connected = MediaStreamMessage.connected(.init(protocolName: "Call", version: "1.0.0")).json

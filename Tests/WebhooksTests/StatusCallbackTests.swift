@@ -1,6 +1,6 @@
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import HummingbirdTesting
 import Store
 import TestSupport
@@ -14,7 +14,9 @@ import Webhooks
 
     /// The service `dialer serve` runs.
     static func app(
-        _ db: Database, configuration: TwilioWebhookConfiguration = Self.configuration, metrics: WebhookMetrics = WebhookMetrics()
+        _ db: Database,
+        configuration: TwilioWebhookConfiguration = Self.configuration,
+        metrics: WebhookMetrics = WebhookMetrics()
     ) -> some ApplicationProtocol {
         Application(router: WebhookRouter.make(database: db, configuration: configuration, control: nil, metrics: metrics))
     }
@@ -23,7 +25,10 @@ import Webhooks
 
     /// Posts `parameters` to `uri`, signed as Twilio signs (unless `signature` is given).
     static func post(
-        _ client: some TestClientProtocol, _ uri: String, _ parameters: [(String, String)], signature: String? = nil,
+        _ client: some TestClientProtocol,
+        _ uri: String,
+        _ parameters: [(String, String)],
+        signature: String? = nil,
         token: String = Self.authToken
     ) async throws -> HTTPResponse.Status {
         try await send(client, uri, parameters, signature: signature, token: token).status
@@ -31,20 +36,26 @@ import Webhooks
 
     /// The same, with the answer's body.
     static func send(
-        _ client: some TestClientProtocol, _ uri: String, _ parameters: [(String, String)], signature: String? = nil,
+        _ client: some TestClientProtocol,
+        _ uri: String,
+        _ parameters: [(String, String)],
+        signature: String? = nil,
         token: String = Self.authToken
     ) async throws -> (status: HTTPResponse.Status, body: String) {
         let signed = signature ?? TwilioSignature(authToken: token).signature(url: Self.configuration.publicURL + uri, parameters: parameters)
         return try await client.execute(
-            uri: uri, method: .post,
+            uri: uri,
+            method: .post,
             headers: [.contentType: "application/x-www-form-urlencoded", HTTPField.Name("X-Twilio-Signature")!: signed],
             body: form(parameters)
         ) { ($0.status, String(buffer: $0.body)) }
     }
 
     static func callback(_ sequence: Int, _ status: String, sid: String = "CA1") -> [(String, String)] {
-        var parameters = [("AccountSid", "ACtest"), ("CallSid", sid), ("CallStatus", status), ("SequenceNumber", "\(sequence)"),
-                          ("Timestamp", "Wed, 25 Nov 2026 17:00:0\(sequence) +0000"), ("To", "+14155550123"), ("From", "+14155550100")]
+        var parameters = [
+            ("AccountSid", "ACtest"), ("CallSid", sid), ("CallStatus", status), ("SequenceNumber", "\(sequence)"),
+            ("Timestamp", "Wed, 25 Nov 2026 17:00:0\(sequence) +0000"), ("To", "+14155550123"), ("From", "+14155550100"),
+        ]
         if ["completed", "busy"].contains(status) {
             parameters += [("CallDuration", status == "completed" ? "42" : "0"), ("SipResponseCode", status == "completed" ? "200" : "486")]
         }
@@ -101,10 +112,20 @@ import Webhooks
                     .signature(url: Self.configuration.publicURL + uri, parameters: Self.callback(0, "initiated"))
                 let status5 = try await Self.post(client, uri, Self.callback(0, "completed"), signature: signature)
                 #expect(status5 == .forbidden)
-                #expect(try await Self.post(client, "/twilio/status?attempt=00000000-0000-0000-0000-000000000000",
-                                            Self.callback(0, "initiated"), signature: signature) == .forbidden)
-                let unsigned = try await client.execute(uri: uri, method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
-                                                        body: Self.form(Self.callback(0, "initiated"))) { $0.status }
+                #expect(
+                    try await Self.post(
+                        client,
+                        "/twilio/status?attempt=00000000-0000-0000-0000-000000000000",
+                        Self.callback(0, "initiated"),
+                        signature: signature
+                    ) == .forbidden
+                )
+                let unsigned = try await client.execute(
+                    uri: uri,
+                    method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: Self.form(Self.callback(0, "initiated"))
+                ) { $0.status }
                 #expect(unsigned == .forbidden)
             }
             #expect(try await Self.events(db) == 0)
@@ -119,7 +140,11 @@ import Webhooks
                 #expect(status6 == .badRequest)
                 let status7 = try await Self.post(client, "/twilio/status", [("CallSid", "CA1"), ("CallStatus", "dancing")])
                 #expect(status7 == .badRequest)
-                let status8 = try await Self.post(client, "/twilio/status", Self.callback(0, "ringing").map { $0.0 == "SequenceNumber" ? ($0.0, "x") : $0 })
+                let status8 = try await Self.post(
+                    client,
+                    "/twilio/status",
+                    Self.callback(0, "ringing").map { $0.0 == "SequenceNumber" ? ($0.0, "x") : $0 }
+                )
                 #expect(status8 == .badRequest)
                 let status9 = try await Self.post(client, "/twilio/status", [("CallSid", "CA1"), ("Padding", String(repeating: "x", count: 70_000))])
                 #expect(status9 == .contentTooLarge)
@@ -152,9 +177,14 @@ import Webhooks
                 let body = vector.body.map { ByteBuffer(string: $0) } ?? Self.form(vector.parameters)
                 let contentType = vector.body == nil ? "application/x-www-form-urlencoded" : "application/json"
                 func send(_ signature: String, _ body: ByteBuffer) async throws -> HTTPResponse.Status {
-                    try await client.execute(uri: uri, method: .post, headers: [
-                        .contentType: contentType, HTTPField.Name("X-Twilio-Signature")!: signature,
-                    ], body: body) { $0.status }
+                    try await client.execute(
+                        uri: uri,
+                        method: .post,
+                        headers: [
+                            .contentType: contentType, HTTPField.Name("X-Twilio-Signature")!: signature,
+                        ],
+                        body: body
+                    ) { $0.status }
                 }
                 let judged = try await send(signature, body)
                 #expect(judged == (vector.expected_valid == false ? .forbidden : .noContent), "\(vector.id)")

@@ -29,13 +29,15 @@ import Webhooks
             try await Self.app(db).test(.router) { client in
                 let (status, body) = try await StatusCallbackTests.send(client, "/twilio/voice?attempt=\(id)", Self.answered)
                 #expect(status == .ok)
-                #expect(body == """
-                    <?xml version="1.0" encoding="UTF-8"?><Response><Say>This is an automated call from Acme &amp; Sons, using an AI voice.</Say>\
-                    <Connect><Stream url="wss://dialer.example.com/twilio/media">\
-                    <Parameter name="attempt" value="\(id)" /><Parameter name="campaign" value="\(campaign)" /><Parameter name="contact" value="\(contact)" />\
-                    <Parameter name="token" value="\(token)" />\
-                    </Stream></Connect></Response>
-                    """)
+                #expect(
+                    body == """
+                        <?xml version="1.0" encoding="UTF-8"?><Response><Say>This is an automated call from Acme &amp; Sons, using an AI voice.</Say>\
+                        <Connect><Stream url="wss://dialer.example.com/twilio/media">\
+                        <Parameter name="attempt" value="\(id)" /><Parameter name="campaign" value="\(campaign)" /><Parameter name="contact" value="\(contact)" />\
+                        <Parameter name="token" value="\(token)" />\
+                        </Stream></Connect></Response>
+                        """
+                )
                 // The call's own secret: keyed by the Auth Token, for this attempt and CallSid only.
                 #expect(token.count == 43 && token != credential.token(attemptID: attempt, callSID: "CA2"))
                 #expect(credential.isValid(token, attemptID: attempt, callSID: "CA1"))
@@ -55,11 +57,18 @@ import Webhooks
                 let missing = try await StatusCallbackTests.send(client, "/twilio/voice", Self.answered)
                 #expect(missing.body == hangup)
                 // The attempt is CA1's: another call naming it is hung up on.
-                let other = try await StatusCallbackTests.send(client, "/twilio/voice?attempt=\(attempt.uuidString.lowercased())",
-                                                                [("CallSid", "CA2"), ("CallStatus", "in-progress")])
+                let other = try await StatusCallbackTests.send(
+                    client,
+                    "/twilio/voice?attempt=\(attempt.uuidString.lowercased())",
+                    [("CallSid", "CA2"), ("CallStatus", "in-progress")]
+                )
                 #expect(other.body == hangup)
-                let forged = try await StatusCallbackTests.send(client, "/twilio/voice?attempt=\(attempt.uuidString.lowercased())",
-                                                                 Self.answered, token: "not-the-token")
+                let forged = try await StatusCallbackTests.send(
+                    client,
+                    "/twilio/voice?attempt=\(attempt.uuidString.lowercased())",
+                    Self.answered,
+                    token: "not-the-token"
+                )
                 #expect(forged.status == .forbidden && forged.body.isEmpty)
             }
         }

@@ -58,10 +58,17 @@ import Worker
 
     @Test func withNoDayAllowedOrNoSharedHoursThereIsNoInstant() {
         let never = CallingRule(state: "*", weekdays: [])
-        #expect(CallingSchedule(window: .legal, rules: [never], zones: Self.zones("America/Chicago")).next(after: Self.instant("2026-11-25T18:00:00Z")) == .none)
+        #expect(
+            CallingSchedule(window: .legal, rules: [never], zones: Self.zones("America/Chicago")).next(after: Self.instant("2026-11-25T18:00:00Z"))
+                == .none
+        )
         // A two-hour campaign window in zones five hours apart.
         let morning = CallingWindow(startMinute: 8 * 60, endMinute: 10 * 60)
-        #expect(CallingSchedule(window: morning, zones: Self.zones("America/New_York", "Pacific/Honolulu")).next(after: Self.instant("2026-11-25T18:00:00Z")) == .none)
+        #expect(
+            CallingSchedule(window: morning, zones: Self.zones("America/New_York", "Pacific/Honolulu")).next(
+                after: Self.instant("2026-11-25T18:00:00Z")
+            ) == .none
+        )
         #expect(CallingSchedule(window: .legal, zones: []).next(after: Self.instant("2026-11-25T18:00:00Z")) == .none)
         // After 21:00 on Monday, Nov 30: thirteen no-call days are searched past, fourteen are
         // beyond the horizon.

@@ -32,7 +32,9 @@ import Worker
     @Test func theNextMorningFollowsTheClockAcrossDaylightSavingTime() {
         // 2026-03-08: US clocks spring forward. 22:00 PST on the 7th is 06:00Z on the 8th;
         // 08:00 on the 8th is PDT (UTC-7), so 15:00Z, not 16:00Z.
-        #expect(CallingWindow.legal.nextStart(after: Self.instant("2026-03-08T06:00:00Z"), in: Self.losAngeles) == Self.instant("2026-03-08T15:00:00Z"))
+        #expect(
+            CallingWindow.legal.nextStart(after: Self.instant("2026-03-08T06:00:00Z"), in: Self.losAngeles) == Self.instant("2026-03-08T15:00:00Z")
+        )
         // Honolulu keeps standard time all year.
         let honolulu = TimeZone(identifier: "Pacific/Honolulu")!
         #expect(CallingWindow.legal.nextStart(after: Self.instant("2026-03-08T08:00:00Z"), in: honolulu) == Self.instant("2026-03-08T18:00:00Z"))

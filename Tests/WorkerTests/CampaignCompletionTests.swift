@@ -11,7 +11,9 @@ import Worker
     /// An imported, active campaign with two callable contacts (one answered, one not yet
     /// dialed) and one skipped.
     static func campaign(_ db: Database) async throws -> (campaign: Int64, answered: Int64, waiting: Int64) {
-        let id = try await CampaignStore(database: db).create(NewCampaign(name: "finishes", soql: "SELECT Id FROM Contact", fromNumber: "+14155550100"))
+        let id = try await CampaignStore(database: db).create(
+            NewCampaign(name: "finishes", soql: "SELECT Id FROM Contact", fromNumber: "+14155550100")
+        )
         try await db.execute("UPDATE dialer.jobs SET state = 'completed', finalized_at = now() WHERE campaign_id = \(id)")
         try await db.execute("UPDATE dialer.campaigns SET status = 'active', imported_at = now() WHERE id = \(id)")
         let ids = try await db.rows(
@@ -29,7 +31,8 @@ import Worker
 
     static func status(_ db: Database, _ id: Int64) async throws -> String {
         try await db.scalar(
-            "SELECT status || CASE WHEN completed_at IS NOT NULL THEN ' at true' ELSE '' END FROM dialer.campaigns WHERE id = \(id)", as: String.self
+            "SELECT status || CASE WHEN completed_at IS NOT NULL THEN ' at true' ELSE '' END FROM dialer.campaigns WHERE id = \(id)",
+            as: String.self
         )
     }
 
@@ -72,7 +75,9 @@ import Worker
             let (id, _, waiting) = try await Self.campaign(db)
             try await db.execute("UPDATE dialer.contacts SET outcome = 'no_answer' WHERE id = \(waiting)")
             for (status, imported) in [("paused", true), ("importing", false), ("paused", false), ("cancelled", true)] {
-                try await db.execute("UPDATE dialer.campaigns SET status = \(status), imported_at = CASE WHEN \(imported) THEN now() END WHERE id = \(id)")
+                try await db.execute(
+                    "UPDATE dialer.campaigns SET status = \(status), imported_at = CASE WHEN \(imported) THEN now() END WHERE id = \(id)"
+                )
                 #expect(try await CampaignStore(database: db).completeFinished() == [], "\(status), imported \(imported)")
             }
         }

@@ -1,7 +1,7 @@
 import Foundation
+import Queue
 import Salesforce
 import Sandbox
-import Queue
 import Store
 import TestSupport
 import Testing
@@ -22,23 +22,39 @@ import Worker
             #expect(task["CallDisposition"] == .string("Answered") && task["CallDurationInSeconds"] == .number(42))
             #expect(task["WhoId"] == .string("003SB0000000000000") && task["WhatId"] == .string("001SB0000000000000"))
             let today = try await f.db.scalar("SELECT to_char((now() AT TIME ZONE 'America/New_York')::date, 'YYYY-MM-DD')", as: String.self)
-            #expect(task["ActivityDate"] == .string(today) || task["ActivityDate"] == SOQLValue.date(
-                year: Int(today.prefix(4))!, month: Int(today.dropFirst(5).prefix(2))!, day: Int(today.suffix(2))!))
-            #expect(task["Description"] == .string("""
-                AI voice call \(answered): Answered, 42 s
-                [00:00:00] AGENT: Would you like a call back?
-                [00:00:03] CALLEE: yes
-                """))
+            #expect(
+                task["ActivityDate"] == .string(today)
+                    || task["ActivityDate"]
+                        == SOQLValue.date(
+                            year: Int(today.prefix(4))!,
+                            month: Int(today.dropFirst(5).prefix(2))!,
+                            day: Int(today.suffix(2))!
+                        )
+            )
+            #expect(
+                task["Description"]
+                    == .string(
+                        """
+                        AI voice call \(answered): Answered, 42 s
+                        [00:00:00] AGENT: Would you like a call back?
+                        [00:00:03] CALLEE: yes
+                        """
+                    )
+            )
             #expect(try f.task(busy)["Subject"] == .string("AI Voice Call - Busy") && f.task(busy)["Status"] == .string("Not Answered"))
             #expect(try f.task(noAnswer)["CallDisposition"] == .string("No Answer"))
 
-            let rows = try await f.db.rows("SELECT call_sid, salesforce_task_id FROM dialer.task_syncs WHERE state = 'synced'", as: (String, String).self)
+            let rows = try await f.db.rows(
+                "SELECT call_sid, salesforce_task_id FROM dialer.task_syncs WHERE state = 'synced'",
+                as: (String, String).self
+            )
             #expect(rows.count == 3)
             for (sid, taskID) in rows { #expect(try f.task(sid).id == taskID) }
             // Each job ends once its call's sync is settled, whichever run wrote it.
             try await withRunners([runner(f.db, [f.handler()])]) {
                 let allDone = try await eventually(timeout: .seconds(10)) {
-                    try await f.db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'finalize_call' AND state <> 'completed'", as: Int.self) == 0
+                    try await f.db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'finalize_call' AND state <> 'completed'", as: Int.self)
+                        == 0
                 }
                 #expect(allDone)
             }
@@ -67,14 +83,17 @@ import Worker
             var configuration = FinalizeConfiguration(externalIDField: externalID)
             configuration.lease = .milliseconds(300)
             let dying = f.handler(configuration) { _ in throw Died() }
-            let job = try #require(try await JobQueue(database: f.db).claim(kinds: [CallStore.finalizeKind], limit: 1, owner: "t", lease: .seconds(60)).first)
+            let job = try #require(
+                try await JobQueue(database: f.db).claim(kinds: [CallStore.finalizeKind], limit: 1, owner: "t", lease: .seconds(60)).first
+            )
             await #expect(throws: Died.self) { try await dying.run(job) }
             #expect(f.tasksByCall().count == 5, "Salesforce has the Tasks")
             #expect(try await f.syncStates() == ["pending": 5], "but nothing was recorded")
             if externalID == nil {
                 // A create holds its syncs for as long as it may be in flight, not the 300 ms lease.
                 let held = try await f.db.scalar(
-                    "SELECT min(extract(epoch FROM lease_expires_at - sent_at))::float8 FROM dialer.task_syncs", as: Double.self
+                    "SELECT min(extract(epoch FROM lease_expires_at - sent_at))::float8 FROM dialer.task_syncs",
+                    as: Double.self
                 )
                 #expect(held >= f.client().longestCreate.seconds - 1, "held for \(held) s")
             }
@@ -100,7 +119,9 @@ import Worker
             var configuration = FinalizeConfiguration()
             configuration.lease = .milliseconds(500)
             f.sandbox.faults.writeLatency = .seconds(2)
-            let job = try #require(try await JobQueue(database: f.db).claim(kinds: [CallStore.finalizeKind], limit: 1, owner: "t", lease: .seconds(60)).first)
+            let job = try #require(
+                try await JobQueue(database: f.db).claim(kinds: [CallStore.finalizeKind], limit: 1, owner: "t", lease: .seconds(60)).first
+            )
             async let first = f.handler(configuration).run(job)
             let sent = try await eventually(timeout: .seconds(10), every: .milliseconds(20)) {
                 try await f.db.scalar("SELECT count(*)::int FROM dialer.task_syncs WHERE sent_at IS NOT NULL", as: Int.self) == 3
@@ -161,28 +182,37 @@ import Worker
             configuration.batchSize = 100
             let handler = f.handler(configuration)
             try await withRunners([runner(f.db, [handler])]) {
-                #expect(try await eventually(timeout: .seconds(10)) {
-                    try await f.db.scalar("SELECT paused_until > now() FROM dialer.task_sync_pause", as: Bool.self)
-                })
+                #expect(
+                    try await eventually(timeout: .seconds(10)) {
+                        try await f.db.scalar("SELECT paused_until > now() FROM dialer.task_sync_pause", as: Bool.self)
+                    }
+                )
                 // Paused: the runs that follow wait; each time the pause ends, one run alone
                 // asks again (300 ms, then 600 ms, 1.2 s: doubled per strike), so the requests
                 // are the first batches sent at once (300 syncs, 100 a batch) and one probe
                 // per strike after that (a couple more where a run passed the gate just before
                 // a strike), not a storm of retries.
-                #expect(try await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
-                    try await f.db.scalar("SELECT strikes FROM dialer.task_sync_pause", as: Int.self) >= 3
-                })
+                #expect(
+                    try await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+                        try await f.db.scalar("SELECT strikes FROM dialer.task_sync_pause", as: Int.self) >= 3
+                    }
+                )
                 let strikes = try await f.db.scalar("SELECT strikes FROM dialer.task_sync_pause", as: Int.self)
                 let requests = f.dataRequests()
                 #expect(requests <= 5 + strikes, "\(requests) requests for \(strikes) strikes")
                 #expect(try await f.syncStates() == ["pending": 300])
-                #expect(try await f.db.scalar(
-                    "SELECT count(*)::int FROM dialer.task_sync_failures WHERE last_error_code = 'REQUEST_LIMIT_EXCEEDED'", as: Int.self
-                ) > 0)
+                #expect(
+                    try await f.db.scalar(
+                        "SELECT count(*)::int FROM dialer.task_sync_failures WHERE last_error_code = 'REQUEST_LIMIT_EXCEEDED'",
+                        as: Int.self
+                    ) > 0
+                )
                 f.sandbox.faults.requestLimitExceeded = false
-                #expect(try await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
-                    try await f.syncStates() == ["synced": 300]
-                })
+                #expect(
+                    try await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
+                        try await f.syncStates() == ["synced": 300]
+                    }
+                )
             }
             #expect(f.tasksByCall() == Dictionary(uniqueKeysWithValues: sids.map { ($0, 1) }))
             #expect(try await f.db.scalar("SELECT strikes FROM dialer.task_sync_pause", as: Int.self) == 0)
@@ -243,8 +273,15 @@ import Worker
     @Test func theSandboxRefusesADescriptionOverThirtyTwoThousandCharacters() async throws {
         try await Finalizing.with { f in
             let task = SalesforceTask(
-                WhoId: nil, WhatId: nil, Subject: "s", Status: "Completed", CallDisposition: nil, CallObject: "CAx",
-                CallDurationInSeconds: 0, ActivityDate: nil, Description: String(repeating: "x", count: 32_001)
+                WhoId: nil,
+                WhatId: nil,
+                Subject: "s",
+                Status: "Completed",
+                CallDisposition: nil,
+                CallObject: "CAx",
+                CallDurationInSeconds: 0,
+                ActivityDate: nil,
+                Description: String(repeating: "x", count: 32_001)
             )
             let results = try await f.client().createTasks([task])
             #expect(results.first?.errors.first?.statusCode == "STRING_TOO_LONG")
@@ -254,7 +291,9 @@ import Worker
     @Test func anOptOutSetsTheContactsDoNotCallBeforeTheTaskIsWritten() async throws {
         try await Finalizing.with { f in
             let sids = try await f.endCalls(3)
-            let contacts = f.sandbox.insert((0..<2).map { _ in SandboxRecord(type: "Contact", fields: ["LastName": .string("Callee"), "DoNotCall": .boolean(false)]) })
+            let contacts = f.sandbox.insert(
+                (0..<2).map { _ in SandboxRecord(type: "Contact", fields: ["LastName": .string("Callee"), "DoNotCall": .boolean(false)]) }
+            )
             try await f.db.execute(
                 """
                 UPDATE dialer.contacts AS k SET salesforce_id = c.id, opted_out_at = now()

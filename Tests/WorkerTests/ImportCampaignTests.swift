@@ -1,8 +1,8 @@
 import Foundation
 import PostgresNIO
+import Queue
 import Salesforce
 import Sandbox
-import Queue
 import Store
 import TestSupport
 import Testing
@@ -12,8 +12,10 @@ import Worker
     /// Thirteen contacts that exercise every way in and out of a campaign (pages of 5: a–e, f–j, k–m).
     static func seed(_ sandbox: SandboxSalesforce) {
         func contact(_ name: String, mobile: String? = nil, phone: String? = nil, state: String? = "CA", dnc: Bool = false) -> SandboxRecord {
-            var fields: [String: SOQLValue] = ["FirstName": .string(name), "LastName": .string("Test"), "DoNotCall": .boolean(dnc),
-                                               "AccountId": .string("001SB0000000001AAA")]
+            var fields: [String: SOQLValue] = [
+                "FirstName": .string(name), "LastName": .string("Test"), "DoNotCall": .boolean(dnc),
+                "AccountId": .string("001SB0000000001AAA"),
+            ]
             if let mobile { fields["MobilePhone"] = .string(mobile) }
             if let phone { fields["Phone"] = .string(phone) }
             if let state { fields["MailingState"] = .string(state) }
@@ -24,28 +26,35 @@ import Worker
             contact("b-phone", phone: "+1 212 555 0102", state: "NY"),
             contact("c-dnc", phone: "415.555.0103", dnc: true),
             contact("d-invalid", phone: "555-0104"),
-            contact("e-dup-of-a", phone: "1 (415) 555-0101"),        // a's number, same page
+            contact("e-dup-of-a", phone: "1 (415) 555-0101"),  // a's number, same page
             contact("f-internal-dnc", phone: "312-555-0106", state: "IL"),
             contact("g-no-phone"),
             contact("h-area-code-zone", phone: "303-555-0108", state: nil),
             contact("i-no-zone", phone: "+44 20 7946 0109", state: nil),
-            contact("j-dup-in-page", phone: "(303) 555-0108"),        // h's number, same page
+            contact("j-dup-in-page", phone: "(303) 555-0108"),  // h's number, same page
             contact("k-prefers-mobile", mobile: "602 555 0111", phone: "not a number", state: "AZ"),
             contact("l-ok", phone: "808-555-0112", state: "HI"),
-            contact("m-dup-across-pages", mobile: "+14155550101"),   // a's number, two pages later
+            contact("m-dup-across-pages", mobile: "+14155550101"),  // a's number, two pages later
         ])
     }
 
     static func handler(_ db: Database, _ configuration: SalesforceConfiguration) -> ImportCampaignHandler {
         ImportCampaignHandler(
             campaigns: CampaignStore(database: db),
-            salesforce: SalesforceClient(configuration: configuration, logger: TestDatabase.testLogger, backoff: .init(base: 0.01, cap: 0.05, jitter: 0)),
+            salesforce: SalesforceClient(
+                configuration: configuration,
+                logger: TestDatabase.testLogger,
+                backoff: .init(base: 0.01, cap: 0.05, jitter: 0)
+            ),
             backoff: .init(base: 0.05, factor: 1, cap: 0.05, jitter: 0),
             logger: TestDatabase.testLogger
         )
     }
 
-    static func createCampaign(_ db: Database, soql: String = SOQLQuery(fields: SalesforceContact.fields, object: "Contact", orderBy: [SOQLOrdering(field: "FirstName")]).soql) async throws -> Int64 {
+    static func createCampaign(
+        _ db: Database,
+        soql: String = SOQLQuery(fields: SalesforceContact.fields, object: "Contact", orderBy: [SOQLOrdering(field: "FirstName")]).soql
+    ) async throws -> Int64 {
         var campaign = NewCampaign(name: "spring-renewals", soql: soql, fromNumber: "+14155550000")
         campaign.maxAttempts = 2
         return try await CampaignStore(database: db).create(campaign)
@@ -84,7 +93,9 @@ import Worker
                 #expect(try await Self.skipCounts(db, id) == Self.expectedCounts)
                 let contacts = try await db.client.query(
                     "SELECT first_name, coalesce(phone_e164, ''), coalesce(phone_field, ''), coalesce(time_zone, ''), coalesce(skip_detail, '') FROM dialer.contacts WHERE campaign_id = \(id)"
-                ).decode((String, String, String, String, String).self).reduce(into: [String: (String, String, String, String)]()) { $0[$1.0] = ($1.1, $1.2, $1.3, $1.4) }
+                ).decode((String, String, String, String, String).self).reduce(into: [String: (String, String, String, String)]()) {
+                    $0[$1.0] = ($1.1, $1.2, $1.3, $1.4)
+                }
                 #expect(contacts["a-mobile"]?.0 == "+14155550101" && contacts["a-mobile"]?.1 == "MobilePhone")
                 #expect(contacts["a-mobile"]?.2 == "America/Los_Angeles")
                 #expect(contacts["b-phone"]?.1 == "Phone" && contacts["b-phone"]?.2 == "America/New_York")
@@ -94,7 +105,9 @@ import Worker
                 #expect(contacts["m-dup-across-pages"]?.3 == "number already held by another contact of this campaign")
                 #expect(contacts["j-dup-in-page"]?.3.hasPrefix("same number as contact 003") == true)
                 #expect(contacts["f-internal-dnc"]?.3 == "on the internal do-not-call list")
-                #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND campaign_id = \(id)", as: Int.self) == 5)
+                #expect(
+                    try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND campaign_id = \(id)", as: Int.self) == 5
+                )
                 let progress = try await CampaignStore(database: db).progress(name: "spring-renewals")
                 #expect(progress.first?.salesforceTotal == 13 && progress.first?.recordsSeen == 13 && progress.first?.callable == 5)
                 #expect(sandbox.requests.filter { $0.path.contains("/query") }.count == 3)
@@ -183,9 +196,14 @@ import Worker
                 let job = try #require(try await queue.claim(kinds: ["import_campaign"], limit: 1, owner: "t", lease: .seconds(60)).first)
                 sandbox.faults.serverErrors = 0
                 let client = SalesforceClient(configuration: configuration, logger: TestDatabase.testLogger)
-                var pages = client.queryPages(try await CampaignStore(database: db).campaign(id: id)!.soql, as: SalesforceContact.self).makeAsyncIterator()
+                var pages = client.queryPages(try await CampaignStore(database: db).campaign(id: id)!.soql, as: SalesforceContact.self)
+                    .makeAsyncIterator()
                 let firstPage = try #require(try await pages.next())
-                try await CampaignStore(database: db).importPage(campaignID: id, contacts: ContactClassifier().classify(firstPage.records), salesforceTotal: 13)
+                try await CampaignStore(database: db).importPage(
+                    campaignID: id,
+                    contacts: ContactClassifier().classify(firstPage.records),
+                    salesforceTotal: 13
+                )
                 #expect(try await db.scalar("SELECT count(*)::int FROM dialer.contacts", as: Int.self) == 5)
                 // The worker died there. The rescued job runs the import from the start.
                 #expect(try await handler.run(job) == .completed)
@@ -225,7 +243,9 @@ import Worker
         let phoneFirst = ContactClassifier(preferMobile: false).classify([record])[0]
         #expect(phoneFirst.phoneE164 == "+12125550100" && phoneFirst.phoneField == "Phone")
         // An invalid preferred number falls back to the other field.
-        let fallback = ContactClassifier(preferMobile: false).classify([SalesforceContact(Id: "003SB0000000002AAA", Phone: "555-01", MobilePhone: "415 555 0199", MailingState: "CA")])[0]
+        let fallback = ContactClassifier(preferMobile: false).classify([
+            SalesforceContact(Id: "003SB0000000002AAA", Phone: "555-01", MobilePhone: "415 555 0199", MailingState: "CA")
+        ])[0]
         #expect(fallback.phoneE164 == "+14155550199" && fallback.phoneField == "MobilePhone" && fallback.skipReason == nil)
     }
 
@@ -253,7 +273,9 @@ import Worker
                 }
                 #expect(try await status() == "paused")
                 #expect(try await ImportCampaignTests.skipCounts(db, id)["callable"] == 5)
-                #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND campaign_id = \(id)", as: Int.self) == 5)
+                #expect(
+                    try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND campaign_id = \(id)", as: Int.self) == 5
+                )
                 #expect(try await db.scalar("SELECT state FROM dialer.jobs WHERE kind = 'import_campaign'", as: String.self) == "completed")
                 try await store.transition(name: "spring-renewals", from: [.paused], to: .active)
                 #expect(try await status() == "active")

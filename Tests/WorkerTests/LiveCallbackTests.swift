@@ -24,7 +24,8 @@ import Worker
         }
         await dialing.sandbox.settle()
         let ended = try await eventually(timeout: timeout) {
-            try await dialing.db.scalar("SELECT count(*)::int FROM dialer.call_attempts WHERE ended_at IS NOT NULL", as: Int.self) == dialing.contacts.count
+            try await dialing.db.scalar("SELECT count(*)::int FROM dialer.call_attempts WHERE ended_at IS NOT NULL", as: Int.self)
+                == dialing.contacts.count
         }
         #expect(ended)
     }
@@ -69,9 +70,15 @@ import Worker
 
                 // Four status callbacks and the AMD result for the answered call.
                 let answered = try await Self.finalState(dialing.db, contact: dialing.contacts[0])
-                #expect(answered == "completed | seq 3 | talked true | sip 200 | answered true by human | events 5 | attempt placed ended true | contact attempts 1 | outcome answered | finalize 1 | sync pending | next 0")
+                #expect(
+                    answered
+                        == "completed | seq 3 | talked true | sip 200 | answered true by human | events 5 | attempt placed ended true | contact attempts 1 | outcome answered | finalize 1 | sync pending | next 0"
+                )
                 let busy = try await Self.finalState(dialing.db, contact: dialing.contacts[1])
-                #expect(busy == "busy | seq 2 | talked false | sip 486 | answered false by - | events 3 | attempt placed ended true | contact attempts 1 | outcome - | finalize 1 | sync pending | next 1")
+                #expect(
+                    busy
+                        == "busy | seq 2 | talked false | sip 486 | answered false by - | events 3 | attempt placed ended true | contact attempts 1 | outcome - | finalize 1 | sync pending | next 1"
+                )
                 // The busy contact is called again after the campaign's busy delay (600 s by
                 // default), counted from when its call ended.
                 let delay = try await dialing.db.scalar(

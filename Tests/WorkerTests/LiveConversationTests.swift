@@ -60,7 +60,10 @@ import Webhooks
             #expect(optedOut.filter { $0.speaker == "callee" }.map(\.text) == ["stop calling me"], "\(optedOut)")
             let listed = try await dialing.db.scalar("SELECT reason FROM dialer.dnc WHERE phone_e164 = \(Dialing.number(1))", as: String?.self)
             #expect(listed == "opt_out")
-            let marked = try await dialing.db.scalar("SELECT opted_out_at IS NOT NULL FROM dialer.contacts WHERE id = \(dialing.contacts[1])", as: Bool.self)
+            let marked = try await dialing.db.scalar(
+                "SELECT opted_out_at IS NOT NULL FROM dialer.contacts WHERE id = \(dialing.contacts[1])",
+                as: Bool.self
+            )
             #expect(marked)
             let others = try await dialing.db.scalar("SELECT count(*)::int FROM dialer.dnc WHERE phone_e164 <> \(Dialing.number(1))", as: Int.self)
             #expect(others == 0)
@@ -95,7 +98,8 @@ import Webhooks
                     var headers = HTTPFields()
                     if let signature { headers[.init(TwilioSignature.header)!] = signature }
                     do {
-                        try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: TestDatabase.testLogger) { _, outbound, _ in
+                        try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: TestDatabase.testLogger)
+                        { _, outbound, _ in
                             try await outbound.close(.normalClosure, reason: nil)
                         }
                         return true

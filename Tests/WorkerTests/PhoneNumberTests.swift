@@ -183,16 +183,22 @@ import Worker
         #expect(bothInvalid.number == nil)
         #expect(bothInvalid.invalidReason == "area code 011 invalid")
         let bothInvalidLandlineFirst = PhoneNumber.preferred(
-            mobile: "011-555-0134", phone: "1-800-FLOWERS", preferMobile: false
+            mobile: "011-555-0134",
+            phone: "1-800-FLOWERS",
+            preferMobile: false
         )
         #expect(bothInvalidLandlineFirst.invalidReason == "contains letters")
     }
 
     @Test func numbersQuotedInOtherSystemsMessagesAreMaskedForLogs() {
-        #expect(PhoneNumber.redacting("The 'To' number +14155550126 is not a valid phone number.")
-            == "The 'To' number +1415*****26 is not a valid phone number.")
-        #expect(PhoneNumber.redacting("to 4155550126 and +447911123456; error 21211, HTTP 400")
-            == "to +4155****26 and +44791*****56; error 21211, HTTP 400")
+        #expect(
+            PhoneNumber.redacting("The 'To' number +14155550126 is not a valid phone number.")
+                == "The 'To' number +1415*****26 is not a valid phone number."
+        )
+        #expect(
+            PhoneNumber.redacting("to 4155550126 and +447911123456; error 21211, HTTP 400")
+                == "to +4155****26 and +44791*****56; error 21211, HTTP 400"
+        )
         #expect(PhoneNumber.redacting("no numbers here: 2026-11-25") == "no numbers here: 2026-11-25")
     }
 }

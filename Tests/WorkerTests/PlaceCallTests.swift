@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
-import Sandbox
 import Queue
+import Sandbox
 import Store
 import TestSupport
 import Testing
@@ -55,7 +55,9 @@ import Worker
 
     @Test func aNumberAddedToTheDNCListAfterImportIsNotDialed() async throws {
         try await Dialing.with(contacts: 2) { dialing in
-            try await dialing.db.execute("INSERT INTO dialer.dnc (phone_e164, reason, source) VALUES (\(Dialing.number(0)), 'asked not to be called', 'operator')")
+            try await dialing.db.execute(
+                "INSERT INTO dialer.dnc (phone_e164, reason, source) VALUES (\(Dialing.number(0)), 'asked not to be called', 'operator')"
+            )
             for contact in dialing.contacts { try await dialing.enqueue(contact) }
             try await withRunners([runner(dialing.db, [dialing.handler()])]) {
                 let done1 = try await eventually { try await dialing.jobState(dialing.contacts[1]) == "completed" }
@@ -64,7 +66,10 @@ import Worker
                 #expect(done2)
             }
             #expect(dialing.sandbox.calls.map(\.to) == [Dialing.number(1)])
-            #expect(try await dialing.db.scalar("SELECT skip_reason FROM dialer.contacts WHERE id = \(dialing.contacts[0])", as: String?.self) == "internal_dnc")
+            #expect(
+                try await dialing.db.scalar("SELECT skip_reason FROM dialer.contacts WHERE id = \(dialing.contacts[0])", as: String?.self)
+                    == "internal_dnc"
+            )
             #expect(try await dialing.attempts(dialing.contacts[0]).isEmpty)
         }
     }
@@ -115,7 +120,10 @@ import Worker
                 for try await name in views.decode(String.self) { names.append(name) }
                 #expect(names.contains("discarded_jobs") && names.contains("call_outcomes"), "\(names)")
                 for name in names {
-                    let rows = try await connection.query(PostgresQuery(unsafeSQL: "SELECT row_to_json(v)::text FROM dialer.\(name) v"), logger: TestDatabase.testLogger)
+                    let rows = try await connection.query(
+                        PostgresQuery(unsafeSQL: "SELECT row_to_json(v)::text FROM dialer.\(name) v"),
+                        logger: TestDatabase.testLogger
+                    )
                     for try await row in rows.decode(String.self) { text += row + "\n" }
                 }
                 try await connection.query("RESET ROLE", logger: TestDatabase.testLogger)
@@ -142,9 +150,16 @@ import Worker
             }
             let reason = try await dialing.db.scalar("SELECT pause_reason FROM dialer.campaigns WHERE id = \(dialing.campaignID)", as: String?.self)
             #expect(reason?.contains("Twilio error 21210") == true && reason?.contains("+14155550199") == false, "\(String(describing: reason))")
-            #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.contacts WHERE outcome IS NOT NULL OR attempts > 0", as: Int.self) == 0)
+            #expect(
+                try await dialing.db.scalar("SELECT count(*)::int FROM dialer.contacts WHERE outcome IS NOT NULL OR attempts > 0", as: Int.self) == 0
+            )
             #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.call_attempts", as: Int.self) == 0)
-            #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND state IN ('discarded', 'cancelled', 'completed')", as: Int.self) == 0)
+            #expect(
+                try await dialing.db.scalar(
+                    "SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND state IN ('discarded', 'cancelled', 'completed')",
+                    as: Int.self
+                ) == 0
+            )
 
             try await dialing.db.execute("UPDATE dialer.campaigns SET from_number = \(Dialing.from) WHERE id = \(dialing.campaignID)")
             try await CampaignStore(database: dialing.db).transition(name: "dialing test", from: [.paused], to: .active)
@@ -181,8 +196,20 @@ import Worker
 
     @Test func anUnreachableTwilioRetriesTheJobWithNothingPlaced() async throws {
         try await Dialing.with { dialing in
-            let closed = TwilioConfiguration(accountSID: dialing.twilio.accountSID, secret: "x", baseURL: "http://127.0.0.1:9", requestTimeout: .seconds(2), maxRetries: 1)
-            let handler = Dialing(db: dialing.db, sandbox: dialing.sandbox, twilio: closed, campaignID: dialing.campaignID, contacts: dialing.contacts).handler()
+            let closed = TwilioConfiguration(
+                accountSID: dialing.twilio.accountSID,
+                secret: "x",
+                baseURL: "http://127.0.0.1:9",
+                requestTimeout: .seconds(2),
+                maxRetries: 1
+            )
+            let handler = Dialing(
+                db: dialing.db,
+                sandbox: dialing.sandbox,
+                twilio: closed,
+                campaignID: dialing.campaignID,
+                contacts: dialing.contacts
+            ).handler()
             try await dialing.enqueue(dialing.contacts[0])
             await #expect(throws: TwilioError.self) { _ = try await dialing.runOnce(handler) }
             #expect(try await dialing.attempts(dialing.contacts[0]).map(\.state) == [.failed])
@@ -203,7 +230,9 @@ import Worker
             let attempts = try await dialing.attempts(contact)
             #expect(attempts.map(\.state) == [.placed] && attempts.first?.callSID == dialing.sandbox.calls.first?.sid)
             #expect(dialing.creates == 1)
-            #expect(try await dialing.db.scalar("SELECT errors->0->>'message' FROM dialer.jobs", as: String?.self)?.contains("no clear answer") == true)
+            #expect(
+                try await dialing.db.scalar("SELECT errors->0->>'message' FROM dialer.jobs", as: String?.self)?.contains("no clear answer") == true
+            )
         }
     }
 
@@ -236,10 +265,19 @@ import Worker
             let job = try await dialing.enqueue(contact)
             // A worker committed the attempt and died before its POST.
             _ = try await CallAttemptStore(database: dialing.db).begin(
-                contactID: contact, campaignID: dialing.campaignID, jobID: job, to: Dialing.number(0), from: Dialing.from, maxInFlight: 10, slotAt: nil
+                contactID: contact,
+                campaignID: dialing.campaignID,
+                jobID: job,
+                to: Dialing.number(0),
+                from: Dialing.from,
+                maxInFlight: 10,
+                slotAt: nil
             )
             let patient = dialing.handler(reconcileAfter: .seconds(120))
-            guard case .snoozed(let wait) = try await dialing.runOnce(patient) else { Issue.record("dialed while the attempt was unsettled"); return }
+            guard case .snoozed(let wait) = try await dialing.runOnce(patient) else {
+                Issue.record("dialed while the attempt was unsettled")
+                return
+            }
             #expect(wait > .seconds(100) && dialing.creates == 0)
 
             try await dialing.makeJobsDue()
@@ -263,7 +301,10 @@ import Worker
             #expect(try await dialing.runOnce(dialing.handler()) == .snoozed(.seconds(2)))
             try await dialing.db.execute("UPDATE dialer.campaigns SET status = 'cancelled'")
             try await dialing.makeJobsDue()
-            guard case .cancelled = try await dialing.runOnce(dialing.handler()) else { Issue.record("dialed for a cancelled campaign"); return }
+            guard case .cancelled = try await dialing.runOnce(dialing.handler()) else {
+                Issue.record("dialed for a cancelled campaign")
+                return
+            }
             #expect(dialing.creates == 1)
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import PostgresNIO
-import Sandbox
 import Queue
+import Sandbox
 import Store
 import TestSupport
 import Testing
@@ -25,7 +25,13 @@ import Worker
             #expect(try await dialing.db.scalar(open, as: Int.self) == 2)
 
             let client = TwilioClient(configuration: dialing.twilio, logger: TestDatabase.testLogger)
-            let reconciler = ReconcileCallsHandler(database: dialing.db, twilio: client, quietFor: .zero, interval: .seconds(60), logger: TestDatabase.testLogger)
+            let reconciler = ReconcileCallsHandler(
+                database: dialing.db,
+                twilio: client,
+                quietFor: .zero,
+                interval: .seconds(60),
+                logger: TestDatabase.testLogger
+            )
             let queue = JobQueue(database: dialing.db)
             try await ReconcileCallsHandler.schedule(queue)
             try await ReconcileCallsHandler.schedule(queue)  // every worker schedules it: one job

@@ -1,6 +1,6 @@
 import Foundation
-import Sandbox
 import Queue
+import Sandbox
 import Store
 import TestSupport
 import Testing
@@ -22,11 +22,16 @@ import Worker
             #expect(f.sandbox.record(id: contact)?["DoNotCall"] == .boolean(false))
 
             let attempt = try await f.db.scalar("SELECT id FROM dialer.call_attempts WHERE call_sid = \(sid)", as: UUID.self)
-            try await MediaStreamStore(database: f.db).handOff(.init(
-                callSID: sid, attemptID: attempt,
-                entries: [TranscriptEntryRecord(seq: 90, speaker: "callee", text: "stop calling me\u{0}", startMs: 1000, endMs: 2000, confidence: 0.9)],
-                optOut: true
-            ))
+            try await MediaStreamStore(database: f.db).handOff(
+                .init(
+                    callSID: sid,
+                    attemptID: attempt,
+                    entries: [
+                        TranscriptEntryRecord(seq: 90, speaker: "callee", text: "stop calling me\u{0}", startMs: 1000, endMs: 2000, confidence: 0.9)
+                    ],
+                    optOut: true
+                )
+            )
             let handler = RecordConversationHandler(database: f.db, salesforce: f.client(), logger: TestDatabase.testLogger)
             try await withRunners([runner(f.db, [handler])]) {
                 let done = try await eventually {
@@ -42,7 +47,10 @@ import Worker
                 as: Int.self
             )
             #expect(listed == 1)
-            #expect(try await f.db.scalar("SELECT text FROM dialer.transcript_entries WHERE call_sid = \(sid) AND seq = 90", as: String.self) == "stop calling me")
+            #expect(
+                try await f.db.scalar("SELECT text FROM dialer.transcript_entries WHERE call_sid = \(sid) AND seq = 90", as: String.self)
+                    == "stop calling me"
+            )
             #expect(f.sandbox.record(id: contact)?["DoNotCall"] == .boolean(true))
             #expect(try await f.db.scalar("SELECT do_not_call_synced_at IS NOT NULL FROM dialer.task_syncs WHERE call_sid = \(sid)", as: Bool.self))
         }

@@ -18,7 +18,10 @@ struct BenchCommand: AsyncParsableCommand {
               swift build -c release
               .build/release/dialer-lab bench queue --jobs 100000 --workers 5
             """,
-        subcommands: [BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self, BenchSoakCommand.self, BenchMediaCommand.self]
+        subcommands: [
+            BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self, BenchSoakCommand.self,
+            BenchMediaCommand.self,
+        ]
     )
 }
 
@@ -69,8 +72,13 @@ struct BenchQueueCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = database.logger("dialer.bench")
         let settings = QueueBenchmark.Settings(
-            jobs: jobs, workers: workers, batch: batch, processes: processes,
-            concurrency: concurrency ?? batch * 2, enqueueBatch: enqueueBatch, latencySamples: latencySamples
+            jobs: jobs,
+            workers: workers,
+            batch: batch,
+            processes: processes,
+            concurrency: concurrency ?? batch * 2,
+            enqueueBatch: enqueueBatch,
+            latencySamples: latencySamples
         )
         let benchmark = QueueBenchmark(url: try database.url(), settings: settings, logger: logger)
         if drainChild {

@@ -89,16 +89,20 @@ extension Database {
         try await client.query("DELETE FROM dialer.jobs WHERE campaign_id = \(campaignID)", logger: logger)
         try await client.query("DELETE FROM dialer.task_syncs WHERE campaign_id = \(campaignID)", logger: logger)
         try await client.query(
-            "DELETE FROM dialer.call_events WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))", logger: logger
+            "DELETE FROM dialer.call_events WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))",
+            logger: logger
         )
         try await client.query(
-            "DELETE FROM dialer.calls WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))", logger: logger
+            "DELETE FROM dialer.calls WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))",
+            logger: logger
         )
         try await client.query(
-            "DELETE FROM dialer.transcript_entries WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))", logger: logger
+            "DELETE FROM dialer.transcript_entries WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))",
+            logger: logger
         )
         try await client.query(
-            "DELETE FROM dialer.media_streams WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))", logger: logger
+            "DELETE FROM dialer.media_streams WHERE attempt_id IN (SELECT id FROM dialer.call_attempts WHERE campaign_id = \(campaignID))",
+            logger: logger
         )
         try await client.query("DELETE FROM dialer.call_attempts WHERE campaign_id = \(campaignID)", logger: logger)
         try await client.query("DELETE FROM dialer.contacts WHERE campaign_id = \(campaignID)", logger: logger)

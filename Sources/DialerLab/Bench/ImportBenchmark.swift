@@ -38,9 +38,14 @@ struct ImportBenchmark: Sendable {
 
     func run(progress: @escaping @Sendable (String) -> Void) async throws -> Report {
         let keys = try ConnectedAppKeys.generate()
-        let sandbox = SandboxSalesforce(configuration: .init(
-            clientID: "3MVG9benchConsumerKey", username: "bench@dialer.test", publicKeyPEM: keys.publicKeyPEM, pageSize: pageSize
-        ))
+        let sandbox = SandboxSalesforce(
+            configuration: .init(
+                clientID: "3MVG9benchConsumerKey",
+                username: "bench@dialer.test",
+                publicKeyPEM: keys.publicKeyPEM,
+                pageSize: pageSize
+            )
+        )
         progress("seeding \(contacts) contacts in the Sandbox Salesforce")
         sandbox.seedContacts(contacts)
         return try await withLoopbackServer(sandbox.router(), logger: logger) { port in
@@ -65,7 +70,11 @@ struct ImportBenchmark: Sendable {
             defer { if worker.isRunning { worker.terminate() } }
 
             let name = "bench-import-\(Int(Date().timeIntervalSince1970))"
-            var campaign = NewCampaign(name: name, soql: SOQLQuery(fields: SalesforceContact.fields, object: "Contact").soql, fromNumber: "+14155550100")
+            var campaign = NewCampaign(
+                name: name,
+                soql: SOQLQuery(fields: SalesforceContact.fields, object: "Contact").soql,
+                fromNumber: "+14155550100"
+            )
             campaign.agentScript = nil
             let store = CampaignStore(database: db)
             let start = ContinuousClock.now
@@ -90,10 +99,16 @@ struct ImportBenchmark: Sendable {
             worker.waitUntilExit()
             try await db.removeBenchmarkCampaign(id)
 
-            let client = SalesforceClient(configuration: SalesforceConfiguration(
-                clientID: "3MVG9benchConsumerKey", username: "bench@dialer.test", loginURL: sandbox.baseURL,
-                audience: sandbox.configuration.audience, privateKeyPEM: keys.privateKeyPEM
-            ), logger: logger)
+            let client = SalesforceClient(
+                configuration: SalesforceConfiguration(
+                    clientID: "3MVG9benchConsumerKey",
+                    username: "bench@dialer.test",
+                    loginURL: sandbox.baseURL,
+                    audience: sandbox.configuration.audience,
+                    privateKeyPEM: keys.privateKeyPEM
+                ),
+                logger: logger
+            )
             let fetchStart = ContinuousClock.now
             for try await _ in client.queryPages(campaign.soql, as: SalesforceContact.self) {}
             report.fetchOnlySeconds = (ContinuousClock.now - fetchStart).seconds
@@ -104,7 +119,7 @@ struct ImportBenchmark: Sendable {
     /// VmHWM: the most resident memory the process ever had.
     static func peakMemoryKiB(pid: Int32) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
         else { return 0 }
         return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
     }

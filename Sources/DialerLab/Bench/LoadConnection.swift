@@ -20,7 +20,9 @@ final class LoadConnection {
 
     /// Opens `connections` connections to 127.0.0.1:`port` and runs `body` on each, in parallel.
     static func withConnections<Result: Sendable>(
-        _ connections: Int, port: Int, _ body: @escaping @Sendable (Int, LoadConnection) async throws -> Result
+        _ connections: Int,
+        port: Int,
+        _ body: @escaping @Sendable (Int, LoadConnection) async throws -> Result
     ) async throws -> [Result] {
         try await withThrowingTaskGroup(of: Result.self) { group in
             for index in 0..<connections {
@@ -47,7 +49,10 @@ final class LoadConnection {
     var responses: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator
     let outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
 
-    init(responses: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>) {
+    init(
+        responses: NIOAsyncChannelInboundStream<HTTPClientResponsePart>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<HTTPClientRequestPart>
+    ) {
         self.responses = responses
         self.outbound = outbound
     }

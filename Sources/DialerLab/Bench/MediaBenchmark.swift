@@ -54,18 +54,24 @@ struct MediaBenchmark: Sendable {
                 metrics.mediaObserver = observer
                 let configuration = TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token)
                 let timedSpeech = TimedSpeechToText(settings.embedded ? PocketSphinxSpeechToText() : ConversationBenchmark.standIns.speechToText)
-                var voice = settings.embedded
+                var voice =
+                    settings.embedded
                     ? VoiceComponents(speechToText: timedSpeech, agent: try ScriptedAgent(script: .default), textToSpeech: EspeakTextToSpeech())
                     : ConversationBenchmark.standIns
                 voice.speechToText = timedSpeech
                 if settings.embedded {
                     progress("loading the PocketSphinx model")
-                    _ = try await timedSpeech.transcribe([Int16](repeating: 0, count: 1600), sampleRate: 8000, hints: RecognitionHints(phrases: ["yes"]))
+                    _ = try await timedSpeech.transcribe(
+                        [Int16](repeating: 0, count: 1600),
+                        sampleRate: 8000,
+                        hints: RecognitionHints(phrases: ["yes"])
+                    )
                     timedSpeech.reset()
                 }
                 let router = WebhookRouter.make(database: db, configuration: configuration, control: nil, metrics: metrics)
                 let media = WebhookRouter.makeMedia(database: db, configuration: configuration, voice: voice, metrics: metrics)
-                let usage = ProcessUsage.now(), started = ContinuousClock.now
+                let usage = ProcessUsage.now()
+                let started = ContinuousClock.now
                 let sessions = try await withLoopbackServer(router, webSocketRouter: media, logger: logger) { port in
                     try await callees(port: port, token: token, campaign: campaign, calls: placed, progress: progress)
                 }
@@ -85,7 +91,11 @@ struct MediaBenchmark: Sendable {
     /// stand-ins (started over the first second, so their turns do not line up), calls one
     /// after another with the embedded stack.
     func callees(
-        port: Int, token: String, campaign: Int64, calls: [Database.PlacedCall], progress: @escaping @Sendable (String) -> Void
+        port: Int,
+        token: String,
+        campaign: Int64,
+        calls: [Database.PlacedCall],
+        progress: @escaping @Sendable (String) -> Void
     ) async throws -> [MediaSessionLog] {
         let next = RequestNumbers()
         let clock = ContinuousClock()
@@ -112,15 +122,22 @@ struct MediaBenchmark: Sendable {
                         var script = embedded ? CalleeScript.says("yes", "morning") : CalleeScript(Array(repeating: .init("yes"), count: 10_000))
                         script.maximumLength = embedded ? .seconds(60) : left
                         let stream = SandboxMediaStream(
-                            stream: ConnectStream(url: "ws://127.0.0.1:\(port)/twilio/media", parameters: [
-                                "attempt": calls[n].attemptID, "campaign": String(campaign), "contact": String(calls[n].contactID),
-                                // What the voice webhook's TwiML would have carried.
-                                MediaStreamCredential.parameter: UUID(uuidString: calls[n].attemptID).map {
-                                    MediaStreamCredential(authToken: token).token(attemptID: $0, callSID: calls[n].callSID)
-                                } ?? "",
-                            ]),
-                            accountSID: "ACbench00000000000000000000000000", authToken: token, callSID: calls[n].callSID, script: script,
-                            signedURL: TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token).mediaStreamURL, logger: logger
+                            stream: ConnectStream(
+                                url: "ws://127.0.0.1:\(port)/twilio/media",
+                                parameters: [
+                                    "attempt": calls[n].attemptID, "campaign": String(campaign), "contact": String(calls[n].contactID),
+                                    // What the voice webhook's TwiML would have carried.
+                                    MediaStreamCredential.parameter: UUID(uuidString: calls[n].attemptID).map {
+                                        MediaStreamCredential(authToken: token).token(attemptID: $0, callSID: calls[n].callSID)
+                                    } ?? "",
+                                ]
+                            ),
+                            accountSID: "ACbench00000000000000000000000000",
+                            authToken: token,
+                            callSID: calls[n].callSID,
+                            script: script,
+                            signedURL: TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token).mediaStreamURL,
+                            logger: logger
                         )
                         open.count.add(1, ordering: .relaxed)
                         logs.append(await stream.run())
@@ -136,7 +153,10 @@ struct MediaBenchmark: Sendable {
 
     /// What the service wrote, once every stream's end row has landed.
     func durable(
-        _ db: Database, campaign: Int64, streams: Int, progress: @escaping @Sendable (String) -> Void
+        _ db: Database,
+        campaign: Int64,
+        streams: Int,
+        progress: @escaping @Sendable (String) -> Void
     ) async throws -> MediaBenchmarkReport.Durable {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
@@ -154,8 +174,13 @@ struct MediaBenchmark: Sendable {
             )
             for try await (count, ended, received, sent, malformed, callee, agent) in rows.decode((Int, Int, Int64, Int64, Int64, Int, Int).self) {
                 let durable = MediaBenchmarkReport.Durable(
-                    streams: count, ended: ended, framesReceived: Int(received), framesSent: Int(sent), malformed: Int(malformed),
-                    calleeEntries: callee, agentEntries: agent
+                    streams: count,
+                    ended: ended,
+                    framesReceived: Int(received),
+                    framesSent: Int(sent),
+                    malformed: Int(malformed),
+                    calleeEntries: callee,
+                    agentEntries: agent
                 )
                 if ended >= streams || ContinuousClock.now > deadline { return durable }
             }

@@ -52,27 +52,44 @@ struct MediaBenchmarkReport: Sendable {
     static func ms(_ duration: Duration) -> String { String(format: "%.3f ms", duration.seconds * 1000) }
 
     var text: String {
-        let frames = self.frames.sorted(), turns = self.turns.sorted()
+        let frames = self.frames.sorted()
+        let turns = self.turns.sorted()
         let endings = Dictionary(grouping: sessions, by: \.ending).map { "\($0.key.rawValue) x\($0.value.count)" }.sorted()
         var lines = [
             "postgres: \(postgres.map { "\($0.0)=\($0.1)" }.joined(separator: " "))",
             "configured: \(settings.streams) streams, \(settings.seconds) s, \(settings.embedded ? "embedded PocketSphinx, script agent, espeak-ng" : "stand-in speech-to-text, agent and text-to-speech"); service pool 20 connections",
             String(
-                format: "inbound frames: %d sent by the callees in %.0f s (%.0f/s; %.1f per stream-second), %d received by the service, %d dropped, %d malformed",
-                framesSentByCallees, settings.seconds, Double(framesSentByCallees) / settings.seconds, framesPerStreamSecond,
-                durable.framesReceived, dropped, durable.malformed
+                format:
+                    "inbound frames: %d sent by the callees in %.0f s (%.0f/s; %.1f per stream-second), %d received by the service, %d dropped, %d malformed",
+                framesSentByCallees,
+                settings.seconds,
+                Double(framesSentByCallees) / settings.seconds,
+                framesPerStreamSecond,
+                durable.framesReceived,
+                dropped,
+                durable.malformed
             ),
             "per-frame processing (\(frames.count) frames): p50 \(Self.ms(Self.percentile(frames, 50))), p99 \(Self.ms(Self.percentile(frames, 99))), p99.9 \(Self.ms(Self.percentile(frames, 99.9))), max \(Self.ms(frames.last ?? .zero))",
             "outbound: \(durable.framesSent) agent frames sent, \(sessions.reduce(0) { $0 + $1.marksEchoed.count }) marks echoed, \(sessions.reduce(0) { $0 + $1.clearsAtMs.count }) clears",
             "transcripts: \(durable.calleeEntries) callee and \(durable.agentEntries) agent entries; streams \(durable.streams) opened, \(durable.ended) closed; endings \(endings.joined(separator: ", "))",
-            String(format: "process CPU (service and callees together): %.1f s in %.1f s, %.2f cores", cpuSeconds, wallSeconds, cpuSeconds / max(wallSeconds, 0.001)),
+            String(
+                format: "process CPU (service and callees together): %.1f s in %.1f s, %.2f cores",
+                cpuSeconds,
+                wallSeconds,
+                cpuSeconds / max(wallSeconds, 0.001)
+            ),
             "turn latency, end of callee speech to first agent audio (\(turns.count) turns): p50 \(Self.ms(Self.percentile(turns, 50))), p95 \(Self.ms(Self.percentile(turns, 95)))",
         ]
         if recognition.turns > 0, settings.embedded {
-            lines.append(String(
-                format: "speech-to-text: %d turns, %.1f s of audio in %.2f s: real-time factor %.3f",
-                recognition.turns, recognition.audioSeconds, recognition.spent.seconds, recognition.realTimeFactor
-            ))
+            lines.append(
+                String(
+                    format: "speech-to-text: %d turns, %.1f s of audio in %.2f s: real-time factor %.3f",
+                    recognition.turns,
+                    recognition.audioSeconds,
+                    recognition.spent.seconds,
+                    recognition.realTimeFactor
+                )
+            )
         }
         if let baseline {
             lines.append("baseline, sessions fed in process without a socket: \(baseline)")

@@ -35,7 +35,9 @@ struct PacingBenchmark: Sendable {
                 let contacts = Int(settings.rate * (settings.seconds + 15))
                 progress("seeding a campaign of \(contacts) contacts")
                 let campaign = try await db.seedDialableCampaign(
-                    name: "bench-pacing-\(Int(Date().timeIntervalSince1970))", contacts: contacts, ratePerSecond: settings.rate * 10
+                    name: "bench-pacing-\(Int(Date().timeIntervalSince1970))",
+                    contacts: contacts,
+                    ratePerSecond: settings.rate * 10
                 )
                 return try await db.removingBenchmarkCampaign(campaign) {
                     try await measure(&report, sandbox: sandbox, port: port, token: token, db: db, progress: progress)
@@ -46,7 +48,11 @@ struct PacingBenchmark: Sendable {
     }
 
     func measure(
-        _ report: inout PacingReport, sandbox: SandboxTwilio, port: Int, token: String, db: Database,
+        _ report: inout PacingReport,
+        sandbox: SandboxTwilio,
+        port: Int,
+        token: String,
+        db: Database,
         progress: @escaping @Sendable (String) -> Void
     ) async throws {
         try await db.client.query("DELETE FROM dialer.rate_limits WHERE key = \("twilio:\(Self.accountSID)")", logger: logger)

@@ -37,7 +37,14 @@ struct PacingReport: Sendable {
 
     var text: String {
         func stats(_ values: [Double]) -> String {
-            String(format: "min %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%d)", values.min() ?? 0, percentile(values, 50), percentile(values, 99), values.max() ?? 0, values.count)
+            String(
+                format: "min %.2f ms, p50 %.2f ms, p99 %.2f ms, max %.2f ms (n=%d)",
+                values.min() ?? 0,
+                percentile(values, 50),
+                percentile(values, 99),
+                values.max() ?? 0,
+                values.count
+            )
         }
         return """
             postgres: \(postgres.map { "\($0.0)=\($0.1)" }.joined(separator: " "))

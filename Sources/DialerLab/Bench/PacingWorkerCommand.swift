@@ -31,7 +31,12 @@ struct PacingWorkerCommand: AsyncParsableCommand {
         let configuration = try WorkerConfiguration.parse(ProcessInfo.processInfo.environment)
         let recorder = PacingRecorder()
         try await WorkerServices.run(
-            configuration, url: try database.url(), runner: runner.configuration, migrate: false, observer: recorder, logger: logger
+            configuration,
+            url: try database.url(),
+            runner: runner.configuration,
+            migrate: false,
+            observer: recorder,
+            logger: logger
         )
         try recorder.write(to: statsFile)
     }

@@ -3,8 +3,8 @@ import DialerServices
 import Foundation
 import Logging
 import PostgresNIO
-import ServiceLifecycle
 import Queue
+import ServiceLifecycle
 import Store
 import Synchronization
 import Worker

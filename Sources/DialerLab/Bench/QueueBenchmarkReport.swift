@@ -29,18 +29,34 @@ struct QueueBenchmarkReport: Sendable {
     var text: String {
         var lines: [String] = []
         lines.append("postgres: " + postgres.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        lines.append("settings: jobs=\(settings.jobs) processes=\(settings.processes) workers=\(settings.workers) batch=\(settings.batch) concurrency=\(settings.concurrency) enqueue_batch=\(settings.enqueueBatch)")
+        lines.append(
+            "settings: jobs=\(settings.jobs) processes=\(settings.processes) workers=\(settings.workers) batch=\(settings.batch) concurrency=\(settings.concurrency) enqueue_batch=\(settings.enqueueBatch)"
+        )
         lines.append(String(format: "enqueue: %.0f jobs/s (%.2f s)", enqueueRate, enqueueSeconds))
-        lines.append(String(format: "drain:   %.0f jobs/s (%.2f s first claim to last completion; %.0f jobs/s wall clock)", drainRate, drainDatabaseSeconds, drainWallRate))
+        lines.append(
+            String(
+                format: "drain:   %.0f jobs/s (%.2f s first claim to last completion; %.0f jobs/s wall clock)",
+                drainRate,
+                drainDatabaseSeconds,
+                drainWallRate
+            )
+        )
         if let latency {
-            lines.append(String(
-                format: "idle pick-up latency (commit to handler start): p50 %.2f ms, p99 %.2f ms over %d jobs",
-                Latency.percentile(latency.pickupMs, 50), Latency.percentile(latency.pickupMs, 99), latency.pickupMs.count
-            ))
-            lines.append(String(
-                format: "enqueue call to handler start:                  p50 %.2f ms, p99 %.2f ms",
-                Latency.percentile(latency.endToEndMs, 50), Latency.percentile(latency.endToEndMs, 99)
-            ))
+            lines.append(
+                String(
+                    format: "idle pick-up latency (commit to handler start): p50 %.2f ms, p99 %.2f ms over %d jobs",
+                    Latency.percentile(latency.pickupMs, 50),
+                    Latency.percentile(latency.pickupMs, 99),
+                    latency.pickupMs.count
+                )
+            )
+            lines.append(
+                String(
+                    format: "enqueue call to handler start:                  p50 %.2f ms, p99 %.2f ms",
+                    Latency.percentile(latency.endToEndMs, 50),
+                    Latency.percentile(latency.endToEndMs, 99)
+                )
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -47,7 +47,9 @@ struct SoakBenchmark: Sendable {
             return (try await QueueBenchmark.postgresSettings(db), campaign, placed.map(\.attemptID))
         }
         let sandboxed = SandboxedDialer.Settings(
-            contacts: Int(settings.dialRate * settings.seconds), rate: settings.dialRate, environment: ["DIALER_RATE_HEADROOM": "0.1"]
+            contacts: Int(settings.dialRate * settings.seconds),
+            rate: settings.dialRate,
+            environment: ["DIALER_RATE_HEADROOM": "0.1"]
         )
         return try await SandboxedDialer.with(sandboxed, url: url, logger: logger) { stack in
             var report = SoakReport(settings: settings, postgres: postgres, logDirectory: stack.directory)
@@ -64,21 +66,36 @@ struct SoakBenchmark: Sendable {
             do {
                 try await waitUntilServing(port: stack.servePort)
                 progress("baseline: callbacks at \(Int(settings.callbacksPerSecond))/s for \(Int(settings.baselineSeconds)) s, no worker running")
-                try await load(port: stack.servePort, start: .now, seconds: settings.baselineSeconds, window: settings.baselineSeconds, windows: baseline) { n in
+                try await load(
+                    port: stack.servePort,
+                    start: .now,
+                    seconds: settings.baselineSeconds,
+                    window: settings.baselineSeconds,
+                    windows: baseline
+                ) { n in
                     try callback(n)
                 }
                 try processes.start("worker")
                 _ = try await SandboxedDialer.createCampaign(url: url, name: "soak-dialing", rate: settings.dialRate, logger: logger)
-                progress("callbacks at \(Int(settings.callbacksPerSecond))/s over \(settings.connections) connections for \(Int(settings.seconds)) s; a worker dialing at \(settings.dialRate)/s")
+                progress(
+                    "callbacks at \(Int(settings.callbacksPerSecond))/s over \(settings.connections) connections for \(Int(settings.seconds)) s; a worker dialing at \(settings.dialRate)/s"
+                )
                 let start = ContinuousClock.now
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        try await load(port: stack.servePort, start: start, seconds: settings.seconds, window: settings.window, windows: windows) { n in
+                        try await load(port: stack.servePort, start: start, seconds: settings.seconds, window: settings.window, windows: windows) {
+                            n in
                             try callback(baselineRequests + n)
                         }
                     }
                     group.addTask {
-                        try await watch(processes: processes, twilio: { stack.twilio.callCreateInstants.count }, start: start, windows: windows, progress: progress)
+                        try await watch(
+                            processes: processes,
+                            twilio: { stack.twilio.callCreateInstants.count },
+                            start: start,
+                            windows: windows,
+                            progress: progress
+                        )
                     }
                     try await group.waitForAll()
                 }
@@ -93,7 +110,8 @@ struct SoakBenchmark: Sendable {
             report.busiestDialingSecond = RateWindow.busiest(stack.twilio.callCreateInstants)
             report.restarts = processes.startCounts.values.reduce(0) { $0 + $1 - 1 }
             let (events, busiestSlots) = try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
-                let events = try await db.client.query("SELECT count(*)::int FROM dialer.call_events", logger: logger)
+                let events =
+                    try await db.client.query("SELECT count(*)::int FROM dialer.call_events", logger: logger)
                     .decode(Int.self).first { _ in true } ?? 0
                 return (events, try await SandboxedDialer.busiestSlotSecond(db, logger: logger))
             }
@@ -118,10 +136,16 @@ struct SoakBenchmark: Sendable {
 
     /// The paced callbacks, each one's latency and answer put in its window.
     func load(
-        port: Int, start: ContinuousClock.Instant, seconds: Double, window: Double, windows: SoakWindows,
+        port: Int,
+        start: ContinuousClock.Instant,
+        seconds: Double,
+        window: Double,
+        windows: SoakWindows,
         _ request: @escaping @Sendable (Int) throws -> LoadConnection.Request
     ) async throws {
-        let connections = settings.connections, rate = settings.callbacksPerSecond, end = start + .seconds(seconds)
+        let connections = settings.connections
+        let rate = settings.callbacksPerSecond
+        let end = start + .seconds(seconds)
         _ = try await LoadConnection.withConnections(connections, port: port) { index, connection in
             var k = 0
             while true {
@@ -140,7 +164,10 @@ struct SoakBenchmark: Sendable {
 
     /// Every few seconds, each child's resident memory and the calls dialed, until the run ends.
     func watch(
-        processes: DialerProcesses, twilio: @escaping @Sendable () -> Int, start: ContinuousClock.Instant, windows: SoakWindows,
+        processes: DialerProcesses,
+        twilio: @escaping @Sendable () -> Int,
+        start: ContinuousClock.Instant,
+        windows: SoakWindows,
         progress: @escaping @Sendable (String) -> Void
     ) async throws {
         var shown = 0

@@ -25,8 +25,14 @@ struct SoakReport: Sendable {
         func line(seconds: Double) -> String {
             String(
                 format: "%4.0f s  %6.0f/s  p50 %6.2f ms  p99 %7.2f ms  errors %d  serve %6.1f MB  worker %6.1f MB  calls dialed %d",
-                Double(index + 1) * seconds, Double(callbacks) / seconds, percentile(50), percentile(99), errors,
-                Self.megabytes(serveBytes), Self.megabytes(workerBytes), dialedBy
+                Double(index + 1) * seconds,
+                Double(callbacks) / seconds,
+                percentile(50),
+                percentile(99),
+                errors,
+                Self.megabytes(serveBytes),
+                Self.megabytes(workerBytes),
+                dialedBy
             )
         }
     }
@@ -55,14 +61,16 @@ struct SoakReport: Sendable {
     func growth(_ bytes: KeyPath<Window, [Int]>) -> (from: Double, to: Double, flat: Bool) {
         let sampled = windows.filter { !$0[keyPath: bytes].isEmpty }
         guard sampled.count >= 3 else { return (0, 0, false) }
-        let from = Window.megabytes(sampled[1][keyPath: bytes]), to = Window.megabytes(sampled[sampled.count - 1][keyPath: bytes])
+        let from = Window.megabytes(sampled[1][keyPath: bytes])
+        let to = Window.megabytes(sampled[sampled.count - 1][keyPath: bytes])
         return (from, to, to <= max(from * 1.1, from + 16))
     }
 
     var memoryFlat: Bool { growth(\.serveBytes).flat && growth(\.workerBytes).flat }
 
     var text: String {
-        let serve = growth(\.serveBytes), worker = growth(\.workerBytes)
+        let serve = growth(\.serveBytes)
+        let worker = growth(\.workerBytes)
         var lines = [
             "postgres: \(postgres.map { "\($0.0)=\($0.1)" }.joined(separator: " "))",
             "configured: \(Int(settings.callbacksPerSecond)) signed status callbacks/s (paced) over \(settings.connections) keep-alive connections for \(Int(settings.seconds)) s; one worker dialing at \(settings.dialRate) calls/s through the same dialer serve",
@@ -73,17 +81,33 @@ struct SoakReport: Sendable {
             "",
             String(
                 format: "baseline, the %.0f s before the worker started: %.0f/s, p50 %.2f ms, p99 %.2f ms, errors %d",
-                settings.baselineSeconds, Double(baseline.callbacks) / settings.baselineSeconds, baseline.percentile(50), baseline.percentile(99), baseline.errors
+                settings.baselineSeconds,
+                Double(baseline.callbacks) / settings.baselineSeconds,
+                baseline.percentile(50),
+                baseline.percentile(99),
+                baseline.errors
             ),
             String(
                 format: "callbacks: %d answered in %.0f s (%.0f/s of the %.0f/s sent for), p99 %.2f ms, errors %d (%.4f %%)",
-                callbacks, settings.seconds, Double(callbacks) / settings.seconds, settings.callbacksPerSecond, p99, errors, callbacks > 0 ? Double(errors) * 100 / Double(callbacks) : 0
+                callbacks,
+                settings.seconds,
+                Double(callbacks) / settings.seconds,
+                settings.callbacksPerSecond,
+                p99,
+                errors,
+                callbacks > 0 ? Double(errors) * 100 / Double(callbacks) : 0
             ),
             "dialing: \(callsPlaced) calls placed at \(settings.dialRate.formatted())/s; busiest second: \(busiestSlotSecond) rate slots (each POST "
                 + "leaves at its slot or not at all), \(busiestDialingSecond) creates as the Sandbox Twilio logged them (in this process, under the "
                 + "callbacks' load); call_events rows \(events)",
-            String(format: "memory (median RSS, second window -> last): dialer serve %.1f -> %.1f MB, dialer worker %.1f -> %.1f MB: %@",
-                   serve.from, serve.to, worker.from, worker.to, memoryFlat ? "flat" : "GROWING"),
+            String(
+                format: "memory (median RSS, second window -> last): dialer serve %.1f -> %.1f MB, dialer worker %.1f -> %.1f MB: %@",
+                serve.from,
+                serve.to,
+                worker.from,
+                worker.to,
+                memoryFlat ? "flat" : "GROWING"
+            ),
             "processes restarted after dying: \(restarts); logs: \(logDirectory)",
         ]
         return lines.joined(separator: "\n")

@@ -58,7 +58,11 @@ struct WebhookBenchmark: Sendable {
 
     /// The baseline, then the callbacks.
     func measure(
-        port: Int, token: String, attempts: [String], campaign: Int64, progress: @escaping @Sendable (String) -> Void
+        port: Int,
+        token: String,
+        attempts: [String],
+        campaign: Int64,
+        progress: @escaping @Sendable (String) -> Void
     ) async throws -> (WebhookBenchmarkReport.Load, WebhookBenchmarkReport.Load) {
         progress("baseline: GET /healthz for \(Int(settings.baselineSeconds)) s over \(settings.connections) connections")
         let health = LoadConnection.Request(path: "/healthz")
@@ -73,13 +77,19 @@ struct WebhookBenchmark: Sendable {
 
     /// The n-th callback of the run: call n / 4, its (n % 4)-th status, signed for `publicURL`.
     static func callback(
-        _ n: Int, attempts: [String], signer: TwilioSignature, campaign: Int64, publicURL: String = WebhookBenchmark.publicURL
+        _ n: Int,
+        attempts: [String],
+        signer: TwilioSignature,
+        campaign: Int64,
+        publicURL: String = WebhookBenchmark.publicURL
     ) throws -> LoadConnection.Request {
-        let call = n / 4, sequence = n % 4
+        let call = n / 4
+        let sequence = n % 4
         guard call < attempts.count else { throw CommandFailure("ran out of seeded calls: raise the seed") }
         let status = Self.lifecycle[sequence]
         var parameters = [
-            ("AccountSid", "ACbench00000000000000000000000000"), ("ApiVersion", "2010-04-01"), ("CallSid", Self.callSID(campaign: campaign, call: call)),
+            ("AccountSid", "ACbench00000000000000000000000000"), ("ApiVersion", "2010-04-01"),
+            ("CallSid", Self.callSID(campaign: campaign, call: call)),
             ("CallStatus", status), ("Direction", "outbound-api"), ("From", "+14155550100"), ("To", "+12120000000"),
             ("CallbackSource", "call-progress-events"), ("SequenceNumber", String(sequence)), ("Timestamp", TwilioDate.string(from: Date())),
         ]
@@ -87,7 +97,8 @@ struct WebhookBenchmark: Sendable {
         // The URL PlaceCall gives Twilio: the attempt id rides along, and is signed.
         let path = "/twilio/status?attempt=" + attempts[call]
         return LoadConnection.Request(
-            method: .POST, path: path,
+            method: .POST,
+            path: path,
             headers: [
                 ("Content-Type", "application/x-www-form-urlencoded"),
                 (TwilioSignature.header, signer.signature(url: publicURL + path, parameters: parameters)),
@@ -99,11 +110,15 @@ struct WebhookBenchmark: Sendable {
     /// Runs `request` from every connection until `seconds` have passed after `warmup`; each
     /// call takes the next number, so connections never send the same callback.
     func load(
-        port: Int, seconds: Double, warmup: Double, _ request: @escaping @Sendable (Int) throws -> LoadConnection.Request
+        port: Int,
+        seconds: Double,
+        warmup: Double,
+        _ request: @escaping @Sendable (Int) throws -> LoadConnection.Request
     ) async throws -> WebhookBenchmarkReport.Load {
         let next = RequestNumbers()
         let start = ContinuousClock.now
-        let measureFrom = start + .seconds(warmup), end = measureFrom + .seconds(seconds)
+        let measureFrom = start + .seconds(warmup)
+        let end = measureFrom + .seconds(seconds)
         let loads = try await LoadConnection.withConnections(settings.connections, port: port) { _, connection in
             var load = WebhookBenchmarkReport.Load()
             while true {

@@ -20,7 +20,12 @@ struct WebhookBenchmarkReport: Sendable {
             let percentile = { QueueBenchmarkReport.Latency.percentile(latenciesMs, $0) }
             return String(
                 format: "%.0f/s (%d in %.0f s); latency p50 %.2f ms, p99 %.2f ms, max %.2f ms; answers %@",
-                rate, latenciesMs.count, seconds, percentile(50), percentile(99), latenciesMs.max() ?? 0,
+                rate,
+                latenciesMs.count,
+                seconds,
+                percentile(50),
+                percentile(99),
+                latenciesMs.max() ?? 0,
                 statuses.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")
             )
         }

@@ -33,7 +33,9 @@ struct ChaosCommand: AsyncParsableCommand {
     @Option(help: "Calls per second.") var rate = 20.0
     @Flag(help: "The long mode, for manual runs.") var long = false
     @Option(help: "Log level of this process.") var logLevel: String?
-    @Option(help: "Give up (exit 3, children killed, cluster removed) after this many seconds; by default the faults, the settling time and 300 s more.")
+    @Option(
+        help: "Give up (exit 3, children killed, cluster removed) after this many seconds; by default the faults, the settling time and 300 s more."
+    )
     var giveUpAfter: Double?
 
     func run() async throws {

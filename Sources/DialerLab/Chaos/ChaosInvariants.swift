@@ -93,11 +93,13 @@ struct ChaosInvariants: Sendable {
             logger: logger
         ).decode(Int64.self) { rows.unsettledContacts.append(id) }
         for try await id in try await db.client.query(
-            "SELECT id FROM dialer.jobs WHERE state = 'running' AND lease_expires_at < now() - interval '30 seconds'", logger: logger
+            "SELECT id FROM dialer.jobs WHERE state = 'running' AND lease_expires_at < now() - interval '30 seconds'",
+            logger: logger
         ).decode(Int64.self) { rows.stuckJobs.append(id) }
         rows.busiestSlotSecond = try await SandboxedDialer.busiestSlotSecond(db, logger: logger)
         for try await (kind, count) in try await db.client.query(
-            "SELECT kind, count(*)::int FROM dialer.jobs WHERE state = 'discarded' GROUP BY kind", logger: logger
+            "SELECT kind, count(*)::int FROM dialer.jobs WHERE state = 'discarded' GROUP BY kind",
+            logger: logger
         ).decode((String, Int).self) { rows.discardedJobs[kind] = count }
         return rows
     }

@@ -31,7 +31,9 @@ struct ChaosRun: Sendable {
         try await Database.run(url: url, maxConnections: 2, logger: logger) { db in try await Migrator(database: db).migrate() }
 
         let sandboxed = SandboxedDialer.Settings(
-            contacts: settings.contacts, rate: settings.rate, seed: settings.seed,
+            contacts: settings.contacts,
+            rate: settings.rate,
+            seed: settings.seed,
             environment: [
                 // A Task create holds its syncs for as long as it may be in flight, 45 s with a
                 // 5 s timeout and 2 retries (SalesforceClient.longestCreate): a worker killed
@@ -78,8 +80,12 @@ struct ChaosRun: Sendable {
     /// The faults, one every 1.5–4 s until the time is up: every other one a process killed
     /// at random, the others each service fault in turn; Postgres restarted once midway.
     func inflict(
-        _ report: inout ChaosReport, processes: DialerProcesses, cluster: EphemeralPostgres, salesforce: SandboxSalesforce,
-        twilio: SandboxTwilio, progress: @Sendable (String) -> Void
+        _ report: inout ChaosReport,
+        processes: DialerProcesses,
+        cluster: EphemeralPostgres,
+        salesforce: SandboxSalesforce,
+        twilio: SandboxTwilio,
+        progress: @Sendable (String) -> Void
     ) async throws {
         var random = SystemRandomNumberGenerator()
         let start = ContinuousClock.now
@@ -134,7 +140,10 @@ struct ChaosRun: Sendable {
     /// Until every contact is settled and every ended call's Task written, restarting any
     /// process that died; false when the time ran out.
     func settle(
-        url: DatabaseURL, campaignID: Int64, processes: DialerProcesses, progress: @Sendable (String) -> Void
+        url: DatabaseURL,
+        campaignID: Int64,
+        processes: DialerProcesses,
+        progress: @Sendable (String) -> Void
     ) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(settings.settleSeconds)
         return try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
@@ -151,7 +160,10 @@ struct ChaosRun: Sendable {
                 )
                 for try await (open, pending, contacts, status) in rows.decode((Int, Int, Int, String).self) {
                     let line = "contacts \(contacts), without an outcome \(open), Task syncs pending \(pending)"
-                    if line != lastLine { progress("  " + line); lastLine = line }
+                    if line != lastLine {
+                        progress("  " + line)
+                        lastLine = line
+                    }
                     if status == "active", contacts > 0, open == 0, pending == 0 { return true }
                 }
                 _ = try? processes.restartDead()

@@ -43,10 +43,11 @@ final class DialerProcesses: Sendable {
         cleanup.withLock { id in
             guard id == nil else { return }
             id = InterruptCleanup.shared.add { [weak self] in
-                let processes: [Process] = self?.children.withLock { children in
-                    children.closed = true
-                    return Array(children.running.values)
-                } ?? []
+                let processes: [Process] =
+                    self?.children.withLock { children in
+                        children.closed = true
+                        return Array(children.running.values)
+                    } ?? []
                 for process in processes where process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
                 // Gone before this process exits, not still tearing down.
                 let deadline = Date().addingTimeInterval(5)
@@ -128,8 +129,8 @@ final class DialerProcesses: Sendable {
     /// Any process's resident memory (VmRSS in /proc/PID/status), in bytes.
     static func residentBytes(pid: Int32) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) })
         else { return nil }
         return kilobytes * 1024
     }

@@ -33,15 +33,25 @@ struct SandboxedDialer: Sendable {
     static let from = "+14155550100"
 
     static func with<Result: Sendable>(
-        _ settings: Settings, url: DatabaseURL, logger: Logger, _ body: @Sendable (SandboxedDialer) async throws -> Result
+        _ settings: Settings,
+        url: DatabaseURL,
+        logger: Logger,
+        _ body: @Sendable (SandboxedDialer) async throws -> Result
     ) async throws -> Result {
         let keys = try ConnectedAppKeys.generate()
-        let salesforce = SandboxSalesforce(configuration: .init(
-            clientID: "3MVG9dialerSandboxedConsumerKey", username: "sandboxed@dialer.test", publicKeyPEM: keys.publicKeyPEM, pageSize: 200
-        ))
+        let salesforce = SandboxSalesforce(
+            configuration: .init(
+                clientID: "3MVG9dialerSandboxedConsumerKey",
+                username: "sandboxed@dialer.test",
+                publicKeyPEM: keys.publicKeyPEM,
+                pageSize: 200
+            )
+        )
         salesforce.seedContacts(settings.contacts, seed: settings.seed)
         var configuration = SandboxTwilio.Configuration(
-            accountSID: "ACsandboxed00000000000000000000000", authToken: UUID().uuidString, ownedNumbers: [from]
+            accountSID: "ACsandboxed00000000000000000000000",
+            authToken: UUID().uuidString,
+            ownedNumbers: [from]
         )
         configuration.callsPerSecond = settings.rate
         // The REST calls use an API key, as the README advises in production; the Auth Token
@@ -81,10 +91,16 @@ struct SandboxedDialer: Sendable {
                     // whatever the hour the run starts.
                     "DIALER_WINDOW_CLOCK_START": ISO8601DateFormatter().string(from: DemoClock(factor: 1, easternHour: 15, minute: 0).now()),
                 ].merging(settings.environment) { _, new in new }
-                return try await body(SandboxedDialer(
-                    salesforce: salesforce, twilio: twilio, environment: environment, servePort: port, adminPort: adminPort,
-                    directory: directory
-                ))
+                return try await body(
+                    SandboxedDialer(
+                        salesforce: salesforce,
+                        twilio: twilio,
+                        environment: environment,
+                        servePort: port,
+                        adminPort: adminPort,
+                        directory: directory
+                    )
+                )
             }
         }
     }
@@ -92,8 +108,10 @@ struct SandboxedDialer: Sendable {
     /// The children, started from the production `dialer` binary.
     func processes(_ specs: [DialerProcesses.Spec]) -> DialerProcesses {
         DialerProcesses(
-            executable: DialerBinary.url, environment: environment,
-            directory: directory, specs: specs
+            executable: DialerBinary.url,
+            environment: environment,
+            directory: directory,
+            specs: specs
         )
     }
 
@@ -113,7 +131,8 @@ struct SandboxedDialer: Sendable {
     static func busiestSlotSecond(_ db: Database, logger: Logger) async throws -> Int {
         var slots: [Double] = []
         for try await slot in try await db.client.query(
-            "SELECT extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL", logger: logger
+            "SELECT extract(epoch FROM slot_at)::float8 FROM dialer.call_attempts WHERE slot_at IS NOT NULL",
+            logger: logger
         ).decode(Double.self) { slots.append(slot) }
         return RateWindow.busiest(slots)
     }

@@ -69,9 +69,15 @@ enum SOQLLexer {
                         guard index + 1 < chars.count else { break }
                         let escaped = chars[index + 1]
                         switch escaped {
-                        case "n": value.append("\n"); pattern.append("\n")
-                        case "r": value.append("\r"); pattern.append("\r")
-                        case "t": value.append("\t"); pattern.append("\t")
+                        case "n":
+                            value.append("\n")
+                            pattern.append("\n")
+                        case "r":
+                            value.append("\r")
+                            pattern.append("\r")
+                        case "t":
+                            value.append("\t")
+                            pattern.append("\t")
                         case "'", "\"":
                             value.append(escaped)
                             pattern.append(escaped)
@@ -139,13 +145,13 @@ enum SOQLLexer {
             return .number(value)
         }
         guard let year = digits(0..<4), let month = digits(5..<7), let day = digits(8..<10),
-              (1...12).contains(month), (1...31).contains(day)
+            (1...12).contains(month), (1...31).contains(day)
         else { throw SOQLSyntaxError("invalid date literal '\(text)'", at: offset) }
         if chars.count == 10 { return .date(year: year, month: month, day: day) }
 
         // hh:mm:ss after the T, then optional .fraction, then Z or ±hh:mm.
         guard chars.count >= 20, chars[10] == "T", digits(11..<13) != nil, chars[13] == ":",
-              digits(14..<16) != nil, chars[16] == ":", digits(17..<19) != nil
+            digits(14..<16) != nil, chars[16] == ":", digits(17..<19) != nil
         else { throw SOQLSyntaxError("invalid dateTime literal '\(text)'", at: offset) }
         var index = 19
         if chars[index] == "." {
@@ -154,7 +160,8 @@ enum SOQLLexer {
         }
         let zone = String(chars[index...])
         let zoneChars = Array(zone)
-        let validZone = zone == "Z"
+        let validZone =
+            zone == "Z"
             || (zoneChars.count == 6 && (zoneChars[0] == "+" || zoneChars[0] == "-") && zoneChars[3] == ":"
                 && [1, 2, 4, 5].allSatisfy { zoneChars[$0].isNumber })
         guard validZone else { throw SOQLSyntaxError("invalid dateTime literal '\(text)'", at: offset) }

@@ -64,7 +64,7 @@ public enum SOQLParser {
         /// A field or object name: an identifier that is not a reserved word.
         mutating func name(_ what: String) throws(SOQLSyntaxError) -> String {
             guard case .identifier(let name) = current.kind, !SOQLParser.reserved.contains(name.uppercased()),
-                  !name.hasSuffix("."), !name.hasPrefix("."), !name.contains("..")
+                !name.hasSuffix("."), !name.hasPrefix("."), !name.contains("..")
             else { throw unexpected(what) }
             advance()
             return name
@@ -83,8 +83,12 @@ public enum SOQLParser {
                     var ordering = SOQLOrdering(field: try name("a field name"))
                     if keyword("DESC") { ordering.descending = true } else { _ = keyword("ASC") }
                     if keyword("NULLS") {
-                        if keyword("FIRST") { ordering.nullsFirst = true }
-                        else { try expectKeyword("LAST"); ordering.nullsFirst = false }
+                        if keyword("FIRST") {
+                            ordering.nullsFirst = true
+                        } else {
+                            try expectKeyword("LAST")
+                            ordering.nullsFirst = false
+                        }
                     }
                     query.orderBy.append(ordering)
                 } while symbol(",")

@@ -13,8 +13,12 @@ public struct SOQLQuery: Sendable, Equatable {
     public var offset: Int?
 
     public init(
-        fields: [String], object: String, condition: SOQLCondition? = nil,
-        orderBy: [SOQLOrdering] = [], limit: Int? = nil, offset: Int? = nil
+        fields: [String],
+        object: String,
+        condition: SOQLCondition? = nil,
+        orderBy: [SOQLOrdering] = [],
+        limit: Int? = nil,
+        offset: Int? = nil
     ) {
         self.fields = fields
         self.object = object

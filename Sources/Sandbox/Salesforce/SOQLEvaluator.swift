@@ -189,7 +189,10 @@ public enum SOQLEvaluator {
     /// character itself, everything else itself, case-insensitively. The pattern must match
     /// the whole text.
     static func like(_ text: String, _ pattern: String) -> Bool {
-        enum Element: Equatable { case anyRun, anyOne, literal(String) }
+        enum Element: Equatable {
+            case anyRun, anyOne
+            case literal(String)
+        }
         var elements: [Element] = []
         var scalars = pattern.unicodeScalars.makeIterator()
         while let scalar = scalars.next() {
@@ -276,9 +279,9 @@ struct SOQLInstant: Comparable {
         }
         func isByte(_ index: Int, _ ascii: Unicode.Scalar) -> Bool { index < chars.count && chars[index] == UInt8(ascii: ascii) }
         guard let year = number(0..<4), isByte(4, "-"), let month = number(5..<7), isByte(7, "-"),
-              let day = number(8..<10), isByte(10, "T"), let hour = number(11..<13), isByte(13, ":"),
-              let minute = number(14..<16), isByte(16, ":"), let second = number(17..<19),
-              (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+            let day = number(8..<10), isByte(10, "T"), let hour = number(11..<13), isByte(13, ":"),
+            let minute = number(14..<16), isByte(16, ":"), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
         else { return nil }
         var index = 19
         var nanoseconds = 0
@@ -295,8 +298,8 @@ struct SOQLInstant: Comparable {
         if isByte(index, "+") || isByte(index, "-") {
             let colon = isByte(index + 3, ":") ? 1 : 0
             guard let hours = number(index + 1..<index + 3),
-                  let minutes = number(index + 3 + colon..<index + 5 + colon),
-                  index + 5 + colon == chars.count
+                let minutes = number(index + 3 + colon..<index + 5 + colon),
+                index + 5 + colon == chars.count
             else { return nil }
             offset = (hours * 60 + minutes) * 60 * (isByte(index, "-") ? -1 : 1)
         } else if !(index == chars.count || (isByte(index, "Z") && index + 1 == chars.count)) {

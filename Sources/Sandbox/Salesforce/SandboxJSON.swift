@@ -11,12 +11,19 @@ enum SandboxJSON: Codable, Equatable {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if container.decodeNil() { self = .null }
-        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
-        else if let value = try? container.decode(Double.self) { self = .number(value) }
-        else if let value = try? container.decode(String.self) { self = .string(value) }
-        else if let value = try? container.decode([SandboxJSON].self) { self = .array(value) }
-        else { self = .object(try container.decode([String: SandboxJSON].self)) }
+        if container.decodeNil() {
+            self = .null
+        } else if let value = try? container.decode(Bool.self) {
+            self = .bool(value)
+        } else if let value = try? container.decode(Double.self) {
+            self = .number(value)
+        } else if let value = try? container.decode(String.self) {
+            self = .string(value)
+        } else if let value = try? container.decode([SandboxJSON].self) {
+            self = .array(value)
+        } else {
+            self = .object(try container.decode([String: SandboxJSON].self))
+        }
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -38,7 +45,8 @@ enum SandboxJSON: Codable, Equatable {
         case .string(let text):
             let chars = Array(text)
             if chars.count == 10, chars[4] == "-", chars[7] == "-",
-               let year = Int(String(chars[0..<4])), let month = Int(String(chars[5..<7])), let day = Int(String(chars[8..<10])) {
+                let year = Int(String(chars[0..<4])), let month = Int(String(chars[5..<7])), let day = Int(String(chars[8..<10]))
+            {
                 return .date(year: year, month: month, day: day)
             }
             return .string(text)

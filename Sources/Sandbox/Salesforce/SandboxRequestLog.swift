@@ -23,8 +23,11 @@ struct SandboxRequestLog: RouterMiddleware {
 
     func record(_ request: Request, body: ByteBuffer, status: Int) {
         let entry = SandboxSalesforce.LoggedRequest(
-            method: request.method.rawValue, path: request.uri.path,
-            query: request.uri.query.map { String($0) }, body: String(buffer: body), status: status
+            method: request.method.rawValue,
+            path: request.uri.path,
+            query: request.uri.query.map { String($0) },
+            body: String(buffer: body),
+            status: status
         )
         sandbox.state.withLock { $0.log.append(entry) }
     }

@@ -5,11 +5,15 @@ import Salesforce
 /// `/services/data/vNN.0/…`: query with paging, sObjects, composite, upsert.
 extension SandboxSalesforce {
     static let standardFields: [String: Set<String>] = [
-        "contact": ["id", "firstname", "lastname", "name", "phone", "mobilephone", "accountid", "donotcall", "mailingstate",
-                    "mailingpostalcode", "email", "ownerid", "createddate", "lastmodifieddate"],
-        "task": ["id", "whoid", "whatid", "subject", "status", "tasksubtype", "calltype", "calldisposition", "callobject",
-                 "calldurationinseconds", "activitydate", "description", "ownerid", "createddate", "lastmodifieddate", "callsid__c",
-                 "priority"],
+        "contact": [
+            "id", "firstname", "lastname", "name", "phone", "mobilephone", "accountid", "donotcall", "mailingstate",
+            "mailingpostalcode", "email", "ownerid", "createddate", "lastmodifieddate",
+        ],
+        "task": [
+            "id", "whoid", "whatid", "subject", "status", "tasksubtype", "calltype", "calldisposition", "callobject",
+            "calldurationinseconds", "activitydate", "description", "ownerid", "createddate", "lastmodifieddate", "callsid__c",
+            "priority",
+        ],
         "user": ["id", "username", "name", "email", "isactive", "createddate", "lastmodifieddate"],
     ]
 
@@ -42,7 +46,7 @@ extension SandboxSalesforce {
         data.get("/sobjects/{object}/{key}") { request, context in
             try await self.guarded(request, context) { version in
                 guard let record = self.record(id: context.parameters.get("key") ?? ""),
-                      record.type.lowercased() == context.parameters.get("object")?.lowercased()
+                    record.type.lowercased() == context.parameters.get("object")?.lowercased()
                 else { return Self.apiError(404, "NOT_FOUND", "The requested resource does not exist") }
                 let fields = request.uri.queryParameters["fields"].map { $0.split(separator: ",").map(String.init) }
                 return Self.json(200, self.recordJSON(record, fields: fields ?? Array(record.fields.keys).sorted(), version: version))
@@ -66,15 +70,18 @@ extension SandboxSalesforce {
             try await self.guarded(request, context) { _ in
                 let fields = try await Self.bodyFields(request)
                 return self.upsert(
-                    type: context.parameters.get("object") ?? "", field: context.parameters.get("key") ?? "",
-                    value: context.parameters.get("value")?.removingPercentEncoding ?? "", fields: fields
+                    type: context.parameters.get("object") ?? "",
+                    field: context.parameters.get("key") ?? "",
+                    value: context.parameters.get("value")?.removingPercentEncoding ?? "",
+                    fields: fields
                 )
             }
         }
         // Upsert of up to 200 records by an external-ID field, each on its own (allOrNone false).
         data.patch("/composite/sobjects/{object}/{field}") { request, context in
             try await self.guarded(request, context) { _ in
-                let type = context.parameters.get("object") ?? "", field = context.parameters.get("field") ?? ""
+                let type = context.parameters.get("object") ?? ""
+                let field = context.parameters.get("field") ?? ""
                 guard let records = try await Self.compositeRecords(request) else {
                     return Self.apiError(400, "JSON_PARSER_ERROR", "records must be an array of at most 200 sObjects")
                 }
@@ -87,7 +94,8 @@ extension SandboxSalesforce {
                     fields[field] = nil
                     switch self.upsertRecord(type: type, field: field, value: value, fields: fields) {
                     case .saved(let result): return result
-                    case .multiple: return SaveResult(id: nil, errors: [("DUPLICATE_EXTERNAL_ID", "more than one record has \(field) = \(value)", [field])])
+                    case .multiple:
+                        return SaveResult(id: nil, errors: [("DUPLICATE_EXTERNAL_ID", "more than one record has \(field) = \(value)", [field])])
                     }
                 }
                 return Self.json(200, results.map(\.json))
@@ -101,7 +109,7 @@ extension SandboxSalesforce {
                 }
                 let results = records.map { record -> SaveResult in
                     guard case .object(var fields) = record, case .object(let attributes)? = fields["attributes"],
-                          case .string(let type)? = attributes["type"], case .string(let id)? = fields["id"] ?? fields["Id"]
+                        case .string(let type)? = attributes["type"], case .string(let id)? = fields["id"] ?? fields["Id"]
                     else { return SaveResult(id: nil, errors: [("MISSING_ARGUMENT", "attributes.type and id are required", [])]) }
                     fields["attributes"] = nil
                     return self.updateRecord(id: id, type: type, fields: fields)
@@ -117,7 +125,7 @@ extension SandboxSalesforce {
                 }
                 let results = records.map { record -> SaveResult in
                     guard case .object(var fields) = record, case .object(let attributes)? = fields["attributes"],
-                          case .string(let type)? = attributes["type"]
+                        case .string(let type)? = attributes["type"]
                     else { return SaveResult(id: nil, errors: [("INVALID_TYPE", "attributes.type is required", [])]) }
                     fields["attributes"] = nil
                     return self.create(type: type, fields: fields)
@@ -149,7 +157,11 @@ extension SandboxSalesforce {
             }
             return state.faults.failingFraction > 0 && Double.random(in: 0..<1) < state.faults.failingFraction
         }
-        let serverError = Self.apiError(500, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567-89 (-1)")
+        let serverError = Self.apiError(
+            500,
+            "UNKNOWN_EXCEPTION",
+            "An unexpected error occurred. Please include this ErrorId if you contact support: 1234567-89 (-1)"
+        )
         if failNow { return serverError }
         if faults.writeLatency > .zero, request.method == .post || request.method == .patch {
             try await Task.sleep(for: faults.writeLatency)
@@ -185,7 +197,7 @@ extension SandboxSalesforce {
     func page(_ locator: String, version: String) -> Response {
         let parts = locator.split(separator: "-")
         guard parts.count == 2, let offset = Int(parts[1]),
-              let cursor = state.withLock({ $0.cursors[String(parts[0])] })
+            let cursor = state.withLock({ $0.cursors[String(parts[0])] })
         else { return Self.apiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator") }
         let end = min(cursor.records.count, offset + configuration.pageSize)
         let done = end >= cursor.records.count
@@ -204,7 +216,9 @@ extension SandboxSalesforce {
 
     func recordJSON(_ record: SandboxRecord, fields: [String], version: String) -> [String: SandboxJSON] {
         var json: [String: SandboxJSON] = [
-            "attributes": .object(["type": .string(record.type), "url": .string("/services/data/\(version)/sobjects/\(record.type)/\(record.id ?? "")")]),
+            "attributes": .object([
+                "type": .string(record.type), "url": .string("/services/data/\(version)/sobjects/\(record.type)/\(record.id ?? "")"),
+            ])
         ]
         for (name, value) in record.projected(fields) { json[name] = SandboxJSON(value) }
         return json
@@ -215,7 +229,7 @@ extension SandboxSalesforce {
         var request = request
         let body = try await request.collectBody(upTo: 16 << 20)
         guard case .object(let envelope)? = try? JSONDecoder().decode(SandboxJSON.self, from: Data(body.readableBytesView)),
-              case .array(let records)? = envelope["records"], records.count <= 200
+            case .array(let records)? = envelope["records"], records.count <= 200
         else { return nil }
         return records
     }

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
-import Twilio
 import JWTKit
 import Salesforce
+import Twilio
 
 /// `POST /services/oauth2/token`: the JWT bearer flow, verified as Salesforce verifies it.
 extension SandboxSalesforce {
@@ -33,14 +33,18 @@ extension SandboxSalesforce {
                 // with `api` alone is refused, as Salesforce refuses it.
                 guard !Set(self.configuration.scopes).isDisjoint(with: ["id", "full"]) else {
                     return Response(
-                        status: .forbidden, headers: [.contentType: "text/plain;charset=UTF-8"],
+                        status: .forbidden,
+                        headers: [.contentType: "text/plain;charset=UTF-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(string: "Bad_OAuth_Token"))
                     )
                 }
-                return Self.json(200, [
-                    "username": self.configuration.username, "display_name": "Dialer Integration",
-                    "organization_id": context.parameters.get("org") ?? "", "user_id": context.parameters.get("user") ?? "",
-                ])
+                return Self.json(
+                    200,
+                    [
+                        "username": self.configuration.username, "display_name": "Dialer Integration",
+                        "organization_id": context.parameters.get("org") ?? "", "user_id": context.parameters.get("user") ?? "",
+                    ]
+                )
             }
         }
     }
@@ -88,14 +92,17 @@ extension SandboxSalesforce {
             state.tokens.insert(token)
             return state.baseURL
         }
-        return Self.json(200, [
-            "access_token": token,
-            "instance_url": base,
-            "id": "\(base)/id/\(Self.organizationID)/\(Self.integrationUserID)",
-            "token_type": "Bearer",
-            "issued_at": String(Int(Date().timeIntervalSince1970 * 1000)),
-            "scope": configuration.scopes.joined(separator: " "),
-        ])
+        return Self.json(
+            200,
+            [
+                "access_token": token,
+                "instance_url": base,
+                "id": "\(base)/id/\(Self.organizationID)/\(Self.integrationUserID)",
+                "token_type": "Bearer",
+                "issued_at": String(Int(Date().timeIntervalSince1970 * 1000)),
+                "scope": configuration.scopes.joined(separator: " "),
+            ]
+        )
     }
 
     static func oauthError(_ error: String, _ description: String) -> Response {
@@ -106,7 +113,6 @@ extension SandboxSalesforce {
     static func formFields(_ body: String) -> [String: String] {
         Dictionary(FormEncoding.decode(body), uniquingKeysWith: { _, last in last })
     }
-
 
     static func json(_ status: Int, _ value: some Encodable) -> Response {
         let encoder = JSONEncoder()
@@ -121,9 +127,14 @@ extension SandboxSalesforce {
 
     /// Salesforce's REST error body.
     static func apiError(_ status: Int, _ errorCode: String, _ message: String, fields: [String] = []) -> Response {
-        json(status, [SandboxJSON.object([
-            "errorCode": .string(errorCode), "message": .string(message), "fields": .array(fields.map { .string($0) }),
-        ])])
+        json(
+            status,
+            [
+                SandboxJSON.object([
+                    "errorCode": .string(errorCode), "message": .string(message), "fields": .array(fields.map { .string($0) }),
+                ])
+            ]
+        )
     }
 }
 

@@ -31,7 +31,9 @@ extension SandboxSalesforce {
     public func seedContacts(_ count: Int, seed: UInt64 = 42) -> SeedSummary {
         var random = SplitMix64(seed: seed)
         let weighted = Self.seedStates.flatMap { entry in Array(repeating: entry, count: entry.weight) }
-        let firstNames = ["Ana", "Ben", "Chloe", "Dev", "Elena", "Femi", "Grace", "Hiro", "Ines", "Jamal", "Kai", "Lena", "Mateo", "Nia", "Omar", "Priya"]
+        let firstNames = [
+            "Ana", "Ben", "Chloe", "Dev", "Elena", "Femi", "Grace", "Hiro", "Ines", "Jamal", "Kai", "Lena", "Mateo", "Nia", "Omar", "Priya",
+        ]
         let lastNames = ["Garcia", "Smith", "Nguyen", "Okafor", "Johnson", "Kim", "Patel", "Rossi", "Brown", "Cohen", "Silva", "Walker"]
         var summary = SeedSummary()
         var issued: [String] = []
@@ -84,7 +86,9 @@ extension SandboxSalesforce {
 
     static func format(_ digits: String, style: Int) -> String {
         let d = Array(digits)
-        let area = String(d[0..<3]), exchange = String(d[3..<6]), line = String(d[6..<10])
+        let area = String(d[0..<3])
+        let exchange = String(d[3..<6])
+        let line = String(d[6..<10])
         switch style {
         case 0: return "(\(area)) \(exchange)-\(line)"
         case 1: return "\(area).\(exchange).\(line)"

@@ -24,11 +24,19 @@ extension SandboxSalesforce {
 
         /// The errors as a failed single-record REST call answers them.
         var restErrors: SandboxJSON {
-            .array(errors.map { .object(["errorCode": .string($0.code), "message": .string($0.message), "fields": .array($0.fields.map { .string($0) })]) })
+            .array(
+                errors.map {
+                    .object(["errorCode": .string($0.code), "message": .string($0.message), "fields": .array($0.fields.map { .string($0) })])
+                }
+            )
         }
 
         var errorsJSON: SandboxJSON {
-            .array(errors.map { .object(["statusCode": .string($0.code), "message": .string($0.message), "fields": .array($0.fields.map { .string($0) })]) })
+            .array(
+                errors.map {
+                    .object(["statusCode": .string($0.code), "message": .string($0.message), "fields": .array($0.fields.map { .string($0) })])
+                }
+            )
         }
     }
 
@@ -64,12 +72,18 @@ extension SandboxSalesforce {
             return value == .null || value == .string("")
         }
         if !missing.isEmpty {
-            return SaveResult(id: nil, errors: [("REQUIRED_FIELD_MISSING", "Required fields are missing: [\(missing.joined(separator: ", "))]", missing)])
+            return SaveResult(
+                id: nil,
+                errors: [("REQUIRED_FIELD_MISSING", "Required fields are missing: [\(missing.joined(separator: ", "))]", missing)]
+            )
         }
         // Text fields longer than Salesforce takes, counted as Salesforce (Java) counts: UTF-16.
         for (name, limit) in Self.lengthLimits[type.lowercased()] ?? [:] {
             if case .string(let text)? = fields[name], text.utf16.count > limit {
-                return SaveResult(id: nil, errors: [("STRING_TOO_LONG", "\(name): data value too large: \(text.utf16.count) (max length=\(limit))", [name])])
+                return SaveResult(
+                    id: nil,
+                    errors: [("STRING_TOO_LONG", "\(name): data value too large: \(text.utf16.count) (max length=\(limit))", [name])]
+                )
             }
         }
         if let marker = faults.rejectSubjectsContaining, case .string(let subject)? = fields["Subject"], subject.contains(marker) {
@@ -87,11 +101,16 @@ extension SandboxSalesforce {
         let named = (Self.createOnlyFields[type.lowercased()] ?? []).filter { name in fields.keys.contains { $0.lowercased() == name.lowercased() } }
         guard !named.isEmpty else { return nil }
         let list = named.joined(separator: ", ")
-        return SaveResult(id: nil, errors: [(
-            "INVALID_FIELD_FOR_INSERT_UPDATE",
-            "Unable to create/update fields: \(list). Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
-            named
-        )])
+        return SaveResult(
+            id: nil,
+            errors: [
+                (
+                    "INVALID_FIELD_FOR_INSERT_UPDATE",
+                    "Unable to create/update fields: \(list). Please check the security settings of this field and verify that it is read/write for your profile or permission set.",
+                    named
+                )
+            ]
+        )
     }
 
     /// Updates the record `id`: nil when there is none of `type`, else its outcome.
@@ -148,7 +167,9 @@ extension SandboxSalesforce {
                 // An upsert that finds its record is an update: a create-only field refuses it.
                 let id = matches[0].id ?? ""
                 if let problem = validate(type: type, fields: fields) { return .saved(problem) }
-                guard var result = updateRecord(id: id, type: type, fields: fields) else { return .saved(SaveResult(id: nil, errors: [("NOT_FOUND", "not found: \(id)", [])])) }
+                guard var result = updateRecord(id: id, type: type, fields: fields) else {
+                    return .saved(SaveResult(id: nil, errors: [("NOT_FOUND", "not found: \(id)", [])]))
+                }
                 if result.success { result.created = false } else { result.id = nil }
                 return .saved(result)
             default:

@@ -28,8 +28,12 @@ public final class SandboxSalesforce: Sendable {
         public var pageSize: Int
 
         public init(
-            clientID: String, username: String, audience: String = "https://login.salesforce.com", scopes: [String] = ["api"],
-            publicKeyPEM: String, pageSize: Int = 2000
+            clientID: String,
+            username: String,
+            audience: String = "https://login.salesforce.com",
+            scopes: [String] = ["api"],
+            publicKeyPEM: String,
+            pageSize: Int = 2000
         ) {
             self.clientID = clientID
             self.username = username
@@ -102,9 +106,14 @@ public final class SandboxSalesforce: Sendable {
     public init(configuration: Configuration) {
         self.configuration = configuration
         // The integration user, the one the identity URL names, for queries on User.
-        insert([SandboxRecord(type: "User", fields: [
-            "Id": .string(Self.integrationUserID), "Username": .string(configuration.username), "Name": .string("Dialer Integration"),
-        ])])
+        insert([
+            SandboxRecord(
+                type: "User",
+                fields: [
+                    "Id": .string(Self.integrationUserID), "Username": .string(configuration.username), "Name": .string("Dialer Integration"),
+                ]
+            )
+        ])
     }
 
     static let organizationID = "00DSB0000000001AAA"
@@ -160,13 +169,14 @@ public final class SandboxSalesforce: Sendable {
 
     /// Salesforce-style ids: a 3-character key prefix per object, 18 characters in all.
     static func makeID(type: String, number: inout Int) -> String {
-        let prefix = switch type.lowercased() {
-        case "contact": "003"
-        case "task": "00T"
-        case "account": "001"
-        case "user": "005"
-        default: "a00"
-        }
+        let prefix =
+            switch type.lowercased() {
+            case "contact": "003"
+            case "task": "00T"
+            case "account": "001"
+            case "user": "005"
+            default: "a00"
+            }
         defer { number += 1 }
         let digits = String(number)
         return prefix + "SB" + String(repeating: "0", count: 10 - digits.count) + digits + "AAA"

@@ -18,13 +18,16 @@ extension SandboxTwilio {
         // Twilio authenticates first; good credentials on another account's URL find nothing.
         if !authorized(request) {
             answer = Self.error(401, 20003, "Authenticate")
-        } else if context.parameters.get("account") != configuration.accountSID + ".json" && context.parameters.get("account") != configuration.accountSID {
+        } else if context.parameters.get("account") != configuration.accountSID + ".json"
+            && context.parameters.get("account") != configuration.accountSID
+        {
             answer = Self.error(404, 20404, "The requested resource was not found")
         } else if request.method == .post && request.uri.path.hasSuffix("/Calls.json"), let retryAfter = takeTooManyRequests() {
             answer = Self.error(429, 20429, "Too Many Requests")
             headers[.retryAfter] = String(retryAfter)
         } else if request.method == .post && request.uri.path.hasSuffix("/Calls.json") {
-            let hooks = self.hooks, to = form["To"]?.first ?? ""
+            let hooks = self.hooks
+            let to = form["To"]?.first ?? ""
             if await hooks.beforeCallCreate?(to) == .drop {
                 answer = Self.error(503, 20503, "Service Unavailable")
             } else {
@@ -35,15 +38,21 @@ extension SandboxTwilio {
             answer = body(form)
         }
         let status = answer.status
-        state.withLock { $0.log.append(LoggedRequest(method: request.method.rawValue, path: request.uri.path, form: form, status: status, receivedAt: receivedAt)) }
+        state.withLock {
+            $0.log.append(LoggedRequest(method: request.method.rawValue, path: request.uri.path, form: form, status: status, receivedAt: receivedAt))
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(status: .init(code: status), headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer.body))))
+        return Response(
+            status: .init(code: status),
+            headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(answer.body)))
+        )
     }
 
     func authorized(_ request: Request) -> Bool {
         guard let header = request.headers[.authorization], header.hasPrefix("Basic "),
-              let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) })
+            let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) })
         else { return false }
         guard let colon = decoded.firstIndex(of: ":") else { return false }
         let (username, secret) = (String(decoded[..<colon]), String(decoded[decoded.index(after: colon)...]))
@@ -66,7 +75,8 @@ extension SandboxTwilio {
     }
 
     func create(_ form: [String: [String]]) -> Answer {
-        let to = form["To"]?.first ?? "", from = form["From"]?.first ?? ""
+        let to = form["To"]?.first ?? ""
+        let from = form["From"]?.first ?? ""
         guard !to.isEmpty else { return Self.error(400, 21201, "No 'To' number is specified") }
         guard to.range(of: #"^\+[1-9][0-9]{7,14}$"#, options: .regularExpression) != nil else {
             return Self.error(400, 21211, "The 'To' number \(to) is not a valid phone number.")
@@ -188,8 +198,13 @@ extension SandboxTwilio {
     }
 
     static func error(_ status: Int, _ code: Int, _ message: String) -> Answer {
-        (status, .object(["code": .number(Double(code)), "message": .string(message),
-                          "more_info": .string("https://www.twilio.com/docs/errors/\(code)"), "status": .number(Double(status))]))
+        (
+            status,
+            .object([
+                "code": .number(Double(code)), "message": .string(message),
+                "more_info": .string("https://www.twilio.com/docs/errors/\(code)"), "status": .number(Double(status)),
+            ])
+        )
     }
 
     /// A form body, with repeated names kept in order.

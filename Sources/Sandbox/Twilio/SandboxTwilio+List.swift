@@ -18,7 +18,9 @@ extension SandboxTwilio {
         let parameters = FormEncoding.decode(query)
         func value(_ name: String) -> String? { parameters.last { $0.0 == name }?.1 }
         let filters = parameters.filter { Self.listFilters.contains($0.0) }
-        let pageSize = value("PageSize").flatMap(Int.init).map { min(max($0, 1), configuration.largestPageSize) } ?? min(Self.defaultPageSize, configuration.largestPageSize)
+        let pageSize =
+            value("PageSize").flatMap(Int.init).map { min(max($0, 1), configuration.largestPageSize) }
+            ?? min(Self.defaultPageSize, configuration.largestPageSize)
         let page = value("Page").flatMap(Int.init).map { max($0, 0) } ?? 0
 
         // Newest first; the order calls were created in is their date_created order.
@@ -39,17 +41,20 @@ extension SandboxTwilio {
             return path + "?" + FormEncoding.encode(pairs)
         }
         let hasNext = start + items.count < matched.count
-        return (200, .object([
-            "calls": .array(items.map(json)),
-            "first_page_uri": .string(uri(page: 0, token: nil)),
-            "next_page_uri": hasNext && !items.isEmpty ? .string(uri(page: page + 1, token: "PA" + items.last!.sid)) : .null,
-            "previous_page_uri": page > 0 && !items.isEmpty ? .string(uri(page: page - 1, token: "PB" + items.first!.sid)) : .null,
-            "uri": .string(uri(page: page, token: value("PageToken"))),
-            "page": .number(Double(page)),
-            "page_size": .number(Double(pageSize)),
-            "start": .number(Double(start)),
-            "end": .number(Double(items.isEmpty ? start : start + items.count - 1)),
-        ]))
+        return (
+            200,
+            .object([
+                "calls": .array(items.map(json)),
+                "first_page_uri": .string(uri(page: 0, token: nil)),
+                "next_page_uri": hasNext && !items.isEmpty ? .string(uri(page: page + 1, token: "PA" + items.last!.sid)) : .null,
+                "previous_page_uri": page > 0 && !items.isEmpty ? .string(uri(page: page - 1, token: "PB" + items.first!.sid)) : .null,
+                "uri": .string(uri(page: page, token: value("PageToken"))),
+                "page": .number(Double(page)),
+                "page_size": .number(Double(pageSize)),
+                "start": .number(Double(start)),
+                "end": .number(Double(items.isEmpty ? start : start + items.count - 1)),
+            ])
+        )
     }
 
     /// One filter, as Twilio applies it: dates are UTC days (`YYYY-MM-DD`), compared with
@@ -63,7 +68,8 @@ extension SandboxTwilio {
         default:
             let time = name.hasPrefix("StartTime") ? call.startTime : call.endTime
             guard let time else { return false }
-            let day = utcDay(time), wanted = String(value.prefix(10))
+            let day = utcDay(time)
+            let wanted = String(value.prefix(10))
             if name.hasSuffix(">") { return day >= wanted }
             if name.hasSuffix("<") { return day <= wanted }
             return day == wanted

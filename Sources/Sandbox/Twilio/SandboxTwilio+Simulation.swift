@@ -33,7 +33,10 @@ extension SandboxTwilio {
         case .stopped: return
         case .hungUp: canceled = true
         case .elapsed:
-            advance(sid) { $0.status = "initiated"; $0.startTime = Date() }
+            advance(sid) {
+                $0.status = "initiated"
+                $0.startTime = Date()
+            }
             await emit("initiated")
             advance(sid) { $0.status = "ringing" }
             await emit("ringing")
@@ -49,7 +52,11 @@ extension SandboxTwilio {
         case _ where canceled:
             break  // the hang-up request ended it
         case .busy, .noAnswer, .failed, .refused:
-            advance(sid) { $0.status = outcome.terminal.status; $0.endTime = Date(); $0.duration = 0 }
+            advance(sid) {
+                $0.status = outcome.terminal.status
+                $0.endTime = Date()
+                $0.duration = 0
+            }
         case .human, .machine:
             let mode = created.request["MachineDetection"]?.first
             let detects = mode.map { $0 != "Disable" } ?? false
@@ -93,12 +100,18 @@ extension SandboxTwilio {
     /// the call is hung up through the API. A machine plays its greeting and then listens.
     func converse(_ sid: String, over stream: ConnectStream, machine: Bool) async -> MediaSessionLog {
         let number = state.withLock { $0.calls[sid]?.to } ?? ""
-        let script = machine
+        let script =
+            machine
             ? CalleeScript([.init("Hello, you have reached my voicemail. Please leave a message after the tone.", cue: .at(.zero))])
             : state.withLock { $0.calleeScripts[number] } ?? configuration.defaultCalleeScript
         return await SandboxMediaStream(
-            stream: stream, accountSID: configuration.accountSID, authToken: configuration.authToken, callSID: sid, script: script,
-            voice: .shared, hungUp: { [self] in state.withLock { $0.calls[sid]?.hangUpRequested ?? true } || Task.isCancelled },
+            stream: stream,
+            accountSID: configuration.accountSID,
+            authToken: configuration.authToken,
+            callSID: sid,
+            script: script,
+            voice: .shared,
+            hungUp: { [self] in state.withLock { $0.calls[sid]?.hangUpRequested ?? true } || Task.isCancelled },
             logger: Logger(label: "dialer.sandbox.twilio.media")
         ).run()
     }
@@ -144,9 +157,10 @@ extension SandboxTwilio {
             state.calls[sid]?.nextSequenceNumber = number + 1
             return number
         }
-        var parameters = baseParameters(sid) + [
-            ("CallbackSource", "call-progress-events"), ("SequenceNumber", String(sequence)), ("Timestamp", TwilioDate.string(from: Date())),
-        ]
+        var parameters =
+            baseParameters(sid) + [
+                ("CallbackSource", "call-progress-events"), ("SequenceNumber", String(sequence)), ("Timestamp", TwilioDate.string(from: Date())),
+            ]
         if let answeredBy = call.answeredBy, event == "answered" || terminal { parameters.append(("AnsweredBy", answeredBy)) }
         if terminal {
             let seconds = call.duration ?? 0
@@ -180,7 +194,10 @@ extension SandboxTwilio {
             request.headers.add(name: "User-Agent", value: "TwilioProxy/1.1")
             request.body = .bytes(ByteBuffer(string: FormEncoding.encode(parameters)))
             do {
-                let response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(configuration.timing.requestTimeout.seconds * 1e9)))
+                let response = try await HTTPClient.shared.execute(
+                    request,
+                    timeout: .nanoseconds(Int64(configuration.timing.requestTimeout.seconds * 1e9))
+                )
                 let body = try await response.body.collect(upTo: 1 << 20)
                 answer = (Int(response.status.code), String(buffer: body))
             } catch {
@@ -188,8 +205,13 @@ extension SandboxTwilio {
             }
         }
         let delivery = Delivery(
-            kind: kind, url: url, parameters: Dictionary(parameters, uniquingKeysWith: { _, last in last }), signature: signature,
-            responseStatus: answer?.status, responseBody: answer?.body ?? "", sentAt: Date()
+            kind: kind,
+            url: url,
+            parameters: Dictionary(parameters, uniquingKeysWith: { _, last in last }),
+            signature: signature,
+            responseStatus: answer?.status,
+            responseBody: answer?.body ?? "",
+            sentAt: Date()
         )
         state.withLock { $0.deliveries.append(delivery) }
         return answer

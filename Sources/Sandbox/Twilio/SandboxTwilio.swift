@@ -224,8 +224,13 @@ public final class SandboxTwilio: Sendable {
         // "/Accounts/AC….json": the account is one path segment with its extension.
         router.get("/2010-04-01/Accounts/{account}") { request, context in
             try await self.handle(request, context) { _ in
-                (200, .object(["sid": .string(self.configuration.accountSID), "friendly_name": .string("Dialer Sandbox"),
-                               "status": .string("active"), "type": .string("Full")]))
+                (
+                    200,
+                    .object([
+                        "sid": .string(self.configuration.accountSID), "friendly_name": .string("Dialer Sandbox"),
+                        "status": .string("active"), "type": .string("Full"),
+                    ])
+                )
             }
         }
         let account = router.group("/2010-04-01/Accounts/{account}")
@@ -239,12 +244,20 @@ public final class SandboxTwilio: Sendable {
         }
         account.get("/IncomingPhoneNumbers.json") { request, context in
             try await self.handle(request, context) { _ in
-                self.numbers(self.configuration.ownedNumbers, matching: request.uri.queryParameters["PhoneNumber"].map { String($0) }, key: "incoming_phone_numbers")
+                self.numbers(
+                    self.configuration.ownedNumbers,
+                    matching: request.uri.queryParameters["PhoneNumber"].map { String($0) },
+                    key: "incoming_phone_numbers"
+                )
             }
         }
         account.get("/OutgoingCallerIds.json") { request, context in
             try await self.handle(request, context) { _ in
-                self.numbers(self.configuration.verifiedCallerIDs, matching: request.uri.queryParameters["PhoneNumber"].map { String($0) }, key: "outgoing_caller_ids")
+                self.numbers(
+                    self.configuration.verifiedCallerIDs,
+                    matching: request.uri.queryParameters["PhoneNumber"].map { String($0) },
+                    key: "outgoing_caller_ids"
+                )
             }
         }
         account.get("/Calls/{sid}") { request, context in

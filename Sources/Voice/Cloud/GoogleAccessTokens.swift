@@ -28,8 +28,11 @@ public actor GoogleAccessTokens {
 
     /// Parses the account's key now, so a bad key is a startup error.
     public init(
-        account: GoogleServiceAccount, http: HTTPClient, logger: Logger,
-        scope: String = cloudPlatformScope, timeout: Duration = .seconds(10)
+        account: GoogleServiceAccount,
+        http: HTTPClient,
+        logger: Logger,
+        scope: String = cloudPlatformScope,
+        timeout: Duration = .seconds(10)
     ) async throws(GoogleCloudError) {
         do {
             self.signer = try await RS256Signer(privateKeyPEM: account.privateKey, keyID: account.privateKeyID)
@@ -77,13 +80,17 @@ public actor GoogleAccessTokens {
         let now = Date()
         let assertion = try await signer.sign(GoogleServiceAccountClaims(account: account, scope: scope, issuedAt: now))
         let answer = try await exchange.post(
-            account.tokenURI, body: Data(JWTBearerGrant.formBody(assertion: assertion).utf8),
-            contentType: "application/x-www-form-urlencoded", timeout: timeout
+            account.tokenURI,
+            body: Data(JWTBearerGrant.formBody(assertion: assertion).utf8),
+            contentType: "application/x-www-form-urlencoded",
+            timeout: timeout
         )
         guard answer.status == 200, let token = try? JSONDecoder().decode(TokenAnswer.self, from: answer.body) else {
             let oauth = try? JSONDecoder().decode(OAuthError.self, from: answer.body)
             throw GoogleCloudError.tokenRefused(
-                status: answer.status, error: oauth?.error ?? "unexpected answer", description: oauth?.error_description ?? ""
+                status: answer.status,
+                error: oauth?.error ?? "unexpected answer",
+                description: oauth?.error_description ?? ""
             )
         }
         let lifetime = token.expires_in ?? GoogleServiceAccountClaims.maximumLifetime

@@ -32,7 +32,8 @@ struct GoogleCloudAPI: Sendable {
                 let detail = try? JSONDecoder().decode(ErrorBody.self, from: answer.body).error
                 let message = [detail?.status, detail?.message].compactMap { $0 }.joined(separator: ": ")
                 throw GoogleCloudError.http(
-                    service: service, status: answer.status,
+                    service: service,
+                    status: answer.status,
                     message: message.isEmpty ? String(decoding: answer.body.prefix(300), as: UTF8.self) : message
                 )
             }

@@ -16,8 +16,12 @@ public struct GoogleSpeechToText: SpeechToText {
     private let url: String
 
     public init(
-        tokens: GoogleAccessTokens, http: HTTPClient, languageCode: String = "en-US", model: String? = nil,
-        endpoints: GoogleCloudEndpoints = .google, timeout: Duration = .seconds(10)
+        tokens: GoogleAccessTokens,
+        http: HTTPClient,
+        languageCode: String = "en-US",
+        model: String? = nil,
+        endpoints: GoogleCloudEndpoints = .google,
+        timeout: Duration = .seconds(10)
     ) {
         self.languageCode = languageCode
         self.model = model
@@ -59,7 +63,8 @@ public struct GoogleSpeechToText: SpeechToText {
         let telephone = Resampler.resample(audio, from: sampleRate, to: 8000)
         let request = Request(
             config: .init(
-                languageCode: languageCode, model: model,
+                languageCode: languageCode,
+                model: model,
                 speechContexts: hints.phrases.isEmpty ? nil : [.init(phrases: hints.phrases)]
             ),
             audio: .init(content: Data(MuLaw.encode(telephone)).base64EncodedString())

@@ -12,8 +12,12 @@ public struct GoogleTextToSpeech: TextToSpeech {
     private let url: String
 
     public init(
-        tokens: GoogleAccessTokens, http: HTTPClient, languageCode: String = "en-US", voice: String? = nil,
-        endpoints: GoogleCloudEndpoints = .google, timeout: Duration = .seconds(10)
+        tokens: GoogleAccessTokens,
+        http: HTTPClient,
+        languageCode: String = "en-US",
+        voice: String? = nil,
+        endpoints: GoogleCloudEndpoints = .google,
+        timeout: Duration = .seconds(10)
     ) {
         self.languageCode = languageCode
         self.voice = voice
@@ -58,7 +62,9 @@ public struct GoogleTextToSpeech: TextToSpeech {
         guard WAVContainer.isWAV(bytes) else { return bytes }
         let wav = try WAVContainer(parsing: bytes)
         guard wav.formatTag == WAVContainer.muLawFormat, wav.channels == 1, wav.sampleRate == 8000 else {
-            throw WAVError.unexpectedFormat("format \(wav.formatTag), \(wav.channels) channel(s), \(wav.sampleRate) Hz; asked for mu-law (7), mono, 8000 Hz")
+            throw WAVError.unexpectedFormat(
+                "format \(wav.formatTag), \(wav.channels) channel(s), \(wav.sampleRate) Hz; asked for mu-law (7), mono, 8000 Hz"
+            )
         }
         return wav.samples
     }

@@ -17,7 +17,13 @@ struct JSONExchange: Sendable {
 
     /// POSTs `body` to `url`. Throws on a transport failure or when `timeout` passes; any
     /// HTTP status is an answer for the caller to judge.
-    func post(_ url: String, body: Data, contentType: String = "application/json", headers: [(String, String)] = [], timeout: Duration) async throws -> Answer {
+    func post(
+        _ url: String,
+        body: Data,
+        contentType: String = "application/json",
+        headers: [(String, String)] = [],
+        timeout: Duration
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: contentType)

@@ -62,17 +62,22 @@ struct OpenAIChatAPI: Sendable {
 
     /// The model's next message after `messages`.
     func complete(_ messages: [ChatMessage]) async throws -> String {
-        let body = try JSONEncoder().encode(Request(
-            model: configuration.model, messages: messages,
-            max_tokens: configuration.maxTokens, temperature: configuration.temperature
-        ))
+        let body = try JSONEncoder().encode(
+            Request(
+                model: configuration.model,
+                messages: messages,
+                max_tokens: configuration.maxTokens,
+                temperature: configuration.temperature
+            )
+        )
         var headers: [(String, String)] = []
         if let apiKey = configuration.apiKey {
             headers.append(("Authorization", "Bearer \(apiKey)"))
         }
         let answer = try await exchange.post(configuration.chatCompletionsURL, body: body, headers: headers, timeout: configuration.timeout)
         guard (200..<300).contains(answer.status) else {
-            let detail = (try? JSONDecoder().decode(ErrorBody.self, from: answer.body))?.error?.message
+            let detail =
+                (try? JSONDecoder().decode(ErrorBody.self, from: answer.body))?.error?.message
                 ?? String(decoding: answer.body.prefix(300), as: UTF8.self)
             throw OpenAIChatError.http(status: answer.status, message: configuration.redacted(detail))
         }

@@ -93,7 +93,7 @@ actor OpenAIChatConversation: AgentConversation {
             break
         }
         guard let callee, callee.confidence >= configuration.minimumConfidence,
-              !callee.text.allSatisfy(\.isWhitespace)
+            !callee.text.allSatisfy(\.isWhitespace)
         else {
             return notUnderstood()
         }
@@ -104,10 +104,13 @@ actor OpenAIChatConversation: AgentConversation {
         do {
             content = try await api.complete(messages)
         } catch {
-            logger.error("chat completion failed; ending the call with the failure reply", metadata: [
-                "model": "\(configuration.model)", "base_url": "\(configuration.baseURL)",
-                "error": "\(configuration.redacted(String(describing: error)))",
-            ])
+            logger.error(
+                "chat completion failed; ending the call with the failure reply",
+                metadata: [
+                    "model": "\(configuration.model)", "base_url": "\(configuration.baseURL)",
+                    "error": "\(configuration.redacted(String(describing: error)))",
+                ]
+            )
             return end(AgentReply(text: configuration.failureReply, hangUp: true))
         }
         return answer(content)

@@ -70,14 +70,24 @@ public struct OpenAIChatConfiguration: Sendable, Equatable {
         """
 
     public init(
-        baseURL: String = "https://api.openai.com/v1", model: String, apiKey: String? = nil,
-        timeout: Duration = .seconds(10), systemPrompt: String = Self.defaultSystemPrompt,
-        opening: String = Self.defaultOpening, openingWithName: String? = nil,
-        maxTokens: Int? = nil, temperature: Double? = nil, maxHistoryMessages: Int = 40,
-        minimumConfidence: Double = 0.5, notUnderstood: String = "Sorry, I did not catch that. Could you say it again?",
-        maxFallbacks: Int = 2, giveUp: String = "I am sorry, I still could not understand. Goodbye.",
+        baseURL: String = "https://api.openai.com/v1",
+        model: String,
+        apiKey: String? = nil,
+        timeout: Duration = .seconds(10),
+        systemPrompt: String = Self.defaultSystemPrompt,
+        opening: String = Self.defaultOpening,
+        openingWithName: String? = nil,
+        maxTokens: Int? = nil,
+        temperature: Double? = nil,
+        maxHistoryMessages: Int = 40,
+        minimumConfidence: Double = 0.5,
+        notUnderstood: String = "Sorry, I did not catch that. Could you say it again?",
+        maxFallbacks: Int = 2,
+        giveUp: String = "I am sorry, I still could not understand. Goodbye.",
         failureReply: String = "I am sorry, I am having trouble on my end. We will call you back another time. Goodbye.",
-        closing: String = "Goodbye.", hintOptOutPhrases: Bool = false, optOut: OptOutPolicy = .standard
+        closing: String = "Goodbye.",
+        hintOptOutPhrases: Bool = false,
+        optOut: OptOutPolicy = .standard
     ) {
         var base = baseURL
         while base.hasSuffix("/") { base.removeLast() }
@@ -125,8 +135,11 @@ extension OpenAIChatConfiguration: CustomStringConvertible, CustomReflectable {
 
     /// What `dump` and the debugger show: the key's presence, not the key.
     public var customMirror: Mirror {
-        Mirror(self, children: [
-            "baseURL": baseURL, "model": model, "apiKey": apiKey == nil ? "none" : "[redacted]", "timeout": timeout,
-        ])
+        Mirror(
+            self,
+            children: [
+                "baseURL": baseURL, "model": model, "apiKey": apiKey == nil ? "none" : "[redacted]", "timeout": timeout,
+            ]
+        )
     }
 }

@@ -39,9 +39,10 @@ public struct CallingSchedule: Sendable {
     /// Whether a call of up to `ring` may start at `now`, else the next instant one may.
     public func next(after now: Date, ring: Duration = .seconds(30)) -> Decision {
         guard !zones.isEmpty else { return .none }
-        var allowed = zones.map { intervals(in: $0, from: now, ring: ring) }.reduce(nil as [Interval]?) { common, zone in
-            common.map { Self.intersect($0, zone) } ?? zone
-        } ?? []
+        var allowed =
+            zones.map { intervals(in: $0, from: now, ring: ring) }.reduce(nil as [Interval]?) { common, zone in
+                common.map { Self.intersect($0, zone) } ?? zone
+            } ?? []
         allowed.removeAll { $0.end < now }
         guard let first = allowed.first else { return .none }
         return first.start <= now ? .now : .at(first.start)
@@ -55,7 +56,10 @@ public struct CallingSchedule: Sendable {
     /// The start of the combined hours (minutes after midnight), their end, the weekdays and
     /// the no-call dates of the window and every rule together.
     var combined: (start: Int, end: Int, weekdays: Set<Int>, dates: Set<String>) {
-        var start = window.start, end = window.end, weekdays = CallingRule.everyDay, dates: Set<String> = []
+        var start = window.start
+        var end = window.end
+        var weekdays = CallingRule.everyDay
+        var dates: Set<String> = []
         for rule in rules {
             start = max(start, rule.startMinute)
             end = min(end, rule.endMinute)
@@ -92,9 +96,12 @@ public struct CallingSchedule: Sendable {
 
     /// The instants inside both lists of ordered, disjoint intervals.
     static func intersect(_ a: [Interval], _ b: [Interval]) -> [Interval] {
-        var result: [Interval] = [], i = 0, j = 0
+        var result: [Interval] = []
+        var i = 0
+        var j = 0
         while i < a.count && j < b.count {
-            let start = max(a[i].start, b[j].start), end = min(a[i].end, b[j].end)
+            let start = max(a[i].start, b[j].start)
+            let end = min(a[i].end, b[j].end)
             if start <= end { result.append(Interval(start: start, end: end)) }
             if a[i].end < b[j].end { i += 1 } else { j += 1 }
         }

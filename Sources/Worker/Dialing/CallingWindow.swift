@@ -23,7 +23,9 @@ public struct CallingWindow: Sendable, Equatable {
     public init?(start: String, end: String) {
         func minutes(_ text: String) -> Int? {
             let parts = text.split(separator: ":")
-            guard parts.count >= 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0...24).contains(hour), (0...59).contains(minute) else { return nil }
+            guard parts.count >= 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0...24).contains(hour), (0...59).contains(minute) else {
+                return nil
+            }
             return hour * 60 + minute
         }
         guard let startMinute = minutes(start), let endMinute = minutes(end), startMinute < endMinute else { return nil }
@@ -32,7 +34,8 @@ public struct CallingWindow: Sendable, Equatable {
 
     /// A campaign's window, never wider than the legal one.
     public static func campaign(_ window: CallingWindow) -> CallingWindow? {
-        let start = max(window.start, legal.start), end = min(window.end, legal.end)
+        let start = max(window.start, legal.start)
+        let end = min(window.end, legal.end)
         return start < end ? CallingWindow(startMinute: start, endMinute: end) : nil
     }
 

@@ -32,9 +32,12 @@ extension PlaceCallHandler {
         // Newest first: the earliest call after the attempt is the one it made.
         if let call = candidates.last {
             try await attempts.markPlaced(current.id, callSID: call.sid)
-            logger.info("reconciled: the attempt's call exists", metadata: [
-                "attempt": "\(current.id)", "call_sid": "\(call.sid)", "candidates": "\(candidates.count)",
-            ])
+            logger.info(
+                "reconciled: the attempt's call exists",
+                metadata: [
+                    "attempt": "\(current.id)", "call_sid": "\(call.sid)", "candidates": "\(candidates.count)",
+                ]
+            )
             return .placed
         }
         let age = Date().timeIntervalSince(current.createdAt)
@@ -42,7 +45,9 @@ extension PlaceCallHandler {
             return .pending(.milliseconds(Int64((configuration.reconcileAfter.seconds - age) * 1000) + 100))
         }
         try await attempts.markFailed(
-            current.id, code: nil, message: "never placed: Twilio lists no call to this number \(Int(age)) s after the attempt"
+            current.id,
+            code: nil,
+            message: "never placed: Twilio lists no call to this number \(Int(age)) s after the attempt"
         )
         logger.info("reconciled: the attempt never became a call", metadata: ["attempt": "\(current.id)"])
         return .notPlaced

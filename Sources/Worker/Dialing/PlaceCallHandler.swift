@@ -1,9 +1,9 @@
 import Backoff
 import Foundation
-import Synchronization
 import Logging
 import Queue
 import Store
+import Synchronization
 import Twilio
 
 /// `place_call`: dials one contact, in this order, each step able to stop it:
@@ -43,9 +43,13 @@ public struct PlaceCallHandler: JobWorker {
     let logger: Logger
 
     public init(
-        database: Database, twilio: TwilioClient, configuration: DialingConfiguration,
-        observer: any DialingObserver = NoDialingObserver(), backoff: RetryBackoff = RetryBackoff(base: 15, factor: 2, cap: 600, jitter: 0.2),
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        database: Database,
+        twilio: TwilioClient,
+        configuration: DialingConfiguration,
+        observer: any DialingObserver = NoDialingObserver(),
+        backoff: RetryBackoff = RetryBackoff(base: 15, factor: 2, cap: 600, jitter: 0.2),
+        now: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger
     ) {
         campaigns = CampaignStore(database: database)
         attempts = CallAttemptStore(database: database)
@@ -109,8 +113,10 @@ public struct PlaceCallHandler: JobWorker {
             guard CallingSchedule(window: window, zones: zones).next(after: now, ring: ring) != .none else {
                 return .cancelled(reason: "the contact's time zones (\(context.timeZones.joined(separator: ", "))) share no calling hours")
             }
-            logger.info("no day in the next \(CallingSchedule.horizonDays) the calling rules allow; looking again tomorrow",
-                        metadata: ["contact": "\(context.contactID)"])
+            logger.info(
+                "no day in the next \(CallingSchedule.horizonDays) the calling rules allow; looking again tomorrow",
+                metadata: ["contact": "\(context.contactID)"]
+            )
             return .snoozed(.seconds(86_400))
         }
         if context.callsInFlight >= context.maxConcurrentCalls { return .snoozed(configuration.capacityRecheck) }
@@ -121,11 +127,15 @@ public struct PlaceCallHandler: JobWorker {
     func dial(_ context: DialContext, job: Job) async throws -> JobOutcome {
         try await databaseClock.calibrate { [limiter] in try await limiter.databaseTime() }
         if twilio.isCold { await twilio.warmUp() }
-        let reserving = ContinuousClock.now, sent = Date()
-        let reservation = try await limiter.reserve([
-            RateLimit(key: "campaign:\(context.campaignID)", callsPerSecond: context.ratePerSecond),
-            RateLimit(key: configuration.limiterKey, callsPerSecond: configuration.accountCallsPerSecond * (1 - configuration.rateHeadroom)),
-        ], maxWait: configuration.maxSlotWait)
+        let reserving = ContinuousClock.now
+        let sent = Date()
+        let reservation = try await limiter.reserve(
+            [
+                RateLimit(key: "campaign:\(context.campaignID)", callsPerSecond: context.ratePerSecond),
+                RateLimit(key: configuration.limiterKey, callsPerSecond: configuration.accountCallsPerSecond * (1 - configuration.rateHeadroom)),
+            ],
+            maxWait: configuration.maxSlotWait
+        )
         observer.slotReserved(latency: ContinuousClock.now - reserving)
         guard case .slot(let wait, let slotAt) = reservation else { return snooze(reservation) }
         databaseClock.observe(databaseNow: slotAt - wait.seconds, sent: sent, received: Date())
@@ -136,8 +146,13 @@ public struct PlaceCallHandler: JobWorker {
         await sleep(until: slot.addingTimeInterval(-configuration.attemptLead.seconds))
         let attempt: CallAttempt
         switch try await attempts.begin(
-            contactID: context.contactID, campaignID: context.campaignID, jobID: job.id, to: context.phoneE164!,
-            from: context.fromNumber, maxInFlight: context.maxConcurrentCalls, slotAt: slotAt
+            contactID: context.contactID,
+            campaignID: context.campaignID,
+            jobID: job.id,
+            to: context.phoneE164!,
+            from: context.fromNumber,
+            maxInFlight: context.maxConcurrentCalls,
+            slotAt: slotAt
         ) {
         case .started(let started): attempt = started
         case .campaignFull: return .snoozed(configuration.capacityRecheck)
@@ -187,10 +202,13 @@ public struct PlaceCallHandler: JobWorker {
 
     /// The POST and what it says about the attempt.
     func place(_ attempt: CallAttempt, _ context: DialContext, slot: Date) async throws -> JobOutcome {
-        let base = configuration.publicURL, id = attempt.id.uuidString.lowercased()
+        let base = configuration.publicURL
+        let id = attempt.id.uuidString.lowercased()
         var request = CallRequest(
-            to: attempt.to, from: context.fromNumber,
-            url: "\(base)/twilio/voice?attempt=\(id)", statusCallback: "\(base)/twilio/status?attempt=\(id)"
+            to: attempt.to,
+            from: context.fromNumber,
+            url: "\(base)/twilio/voice?attempt=\(id)",
+            statusCallback: "\(base)/twilio/status?attempt=\(id)"
         )
         request.timeout = configuration.ringTimeout
         if configuration.machineDetection { request.asyncAmdStatusCallback = "\(base)/twilio/amd?attempt=\(id)" }
@@ -205,20 +223,28 @@ public struct PlaceCallHandler: JobWorker {
             // is withdrawn, the contact left as it was, and the campaign paused with the reason.
             _ = try await attempts.abandon(attempt.id)
             if try await campaigns.pauseForFault(campaignID: context.campaignID, reason: error.description) {
-                logger.error("campaign paused: Twilio refused its calls", metadata: [
-                    "campaign": "\(context.campaignName)", "error": "\(PhoneNumber.redacting(error.description))",
-                ])
+                logger.error(
+                    "campaign paused: Twilio refused its calls",
+                    metadata: [
+                        "campaign": "\(context.campaignName)", "error": "\(PhoneNumber.redacting(error.description))",
+                    ]
+                )
             }
             return .snoozed(configuration.pausedRecheck)
         } catch let error as TwilioError where error.isPermanent {
             try await attempts.markFailed(attempt.id, code: error.code, message: error.description)
             try await campaigns.recordOutcome(contactID: context.contactID, "failed")
-            logger.warning("Twilio refused the call for good", metadata: metadata.merging(["error": "\(PhoneNumber.redacting(error.description))"]) { $1 })
+            logger.warning(
+                "Twilio refused the call for good",
+                metadata: metadata.merging(["error": "\(PhoneNumber.redacting(error.description))"]) { $1 }
+            )
             throw PermanentFailure("Twilio refused the call: \(error)")
         } catch let error as TwilioError where error.mayHavePlacedCall {
             try await attempts.markUnknown(attempt.id, message: error.description)
-            logger.warning("the call may or may not exist; reconciling before any redial",
-                           metadata: metadata.merging(["error": "\(PhoneNumber.redacting(error.description))"]) { $1 })
+            logger.warning(
+                "the call may or may not exist; reconciling before any redial",
+                metadata: metadata.merging(["error": "\(PhoneNumber.redacting(error.description))"]) { $1 }
+            )
             throw error
         } catch let error as TwilioError {
             try await attempts.markFailed(attempt.id, code: error.code, message: error.description)

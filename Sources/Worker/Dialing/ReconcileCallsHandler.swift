@@ -60,7 +60,10 @@ public struct ReconcileCallsHandler: JobWorker {
     func reconcile(_ call: CallStore.StaleCall) async throws -> Bool {
         let fetched = try await twilio.call(sid: call.callSID)
         var event = CallStatusEvent(
-            callSID: call.callSID, attemptID: call.attemptID, sequenceNumber: Self.sequenceNumber, status: fetched.status,
+            callSID: call.callSID,
+            attemptID: call.attemptID,
+            sequenceNumber: Self.sequenceNumber,
+            status: fetched.status,
             parameters: ["CallSid": call.callSID, "CallStatus": fetched.status, "Source": "reconcile_calls"]
         )
         guard event.isTerminal, CallStatusEvent.statuses.contains(fetched.status) else { return false }
@@ -73,7 +76,10 @@ public struct ReconcileCallsHandler: JobWorker {
             event.parameters["AnsweredBy"] = answeredBy
         }
         if case .recorded(_, let ended?) = try await calls.record(event) {
-            logger.info("call settled from Twilio", metadata: ["call_sid": "\(call.callSID)", "status": "\(fetched.status)", "contact": "\(ended.contactID)"])
+            logger.info(
+                "call settled from Twilio",
+                metadata: ["call_sid": "\(call.callSID)", "status": "\(fetched.status)", "contact": "\(ended.contactID)"]
+            )
             return true
         }
         return false

@@ -9,10 +9,15 @@ enum CallTask {
 
     static func make(_ sync: TaskSyncRecord, configuration: FinalizeConfiguration) -> SalesforceTask {
         var task = SalesforceTask(
-            WhoId: sync.contactSalesforceID, WhatId: sync.accountID, Subject: "AI Voice Call - \(sync.disposition)",
+            WhoId: sync.contactSalesforceID,
+            WhatId: sync.accountID,
+            Subject: "AI Voice Call - \(sync.disposition)",
             Status: sync.answered ? configuration.answeredStatus : configuration.notAnsweredStatus,
-            CallDisposition: sync.disposition, CallObject: sync.callSID, CallDurationInSeconds: sync.durationSeconds ?? 0,
-            ActivityDate: sync.localDate, Description: description(of: sync)
+            CallDisposition: sync.disposition,
+            CallObject: sync.callSID,
+            CallDurationInSeconds: sync.durationSeconds ?? 0,
+            ActivityDate: sync.localDate,
+            Description: description(of: sync)
         )
         if let field = configuration.externalIDField { task.customFields[field] = sync.callSID }
         return task

@@ -36,8 +36,11 @@ public struct FinalizeCallHandler: JobWorker {
     let afterWrite: (@Sendable ([String]) async throws -> Void)?
 
     public init(
-        database: Database, salesforce: SalesforceClient, configuration: FinalizeConfiguration = FinalizeConfiguration(),
-        retryBackoff: RetryBackoff = RetryBackoff(base: 5, factor: 2, cap: 600), logger: Logger,
+        database: Database,
+        salesforce: SalesforceClient,
+        configuration: FinalizeConfiguration = FinalizeConfiguration(),
+        retryBackoff: RetryBackoff = RetryBackoff(base: 5, factor: 2, cap: 600),
+        logger: Logger,
         afterWrite: (@Sendable ([String]) async throws -> Void)? = nil
     ) {
         queue = TaskSyncQueue(database: database)
@@ -59,7 +62,10 @@ public struct FinalizeCallHandler: JobWorker {
         if let wait = try await pause.gate(probe: configuration.requestLimitProbe) { return .snoozed(wait) }
         let owner = "finalize:\(job.id):\(job.attempt):\(UUID().uuidString.prefix(8))"
         let batch = try await queue.lease(
-            limit: configuration.batchSize, owner: owner, for: configuration.lease, streamWait: configuration.streamWait
+            limit: configuration.batchSize,
+            owner: owner,
+            for: configuration.lease,
+            streamWait: configuration.streamWait
         )
         if !batch.isEmpty { try await write(batch, owner: owner) }
         switch try await queue.standing(callSID: callSID, owner: owner) {
@@ -186,7 +192,10 @@ public struct FinalizeCallHandler: JobWorker {
 
     /// Errors that are about the record itself and that retrying will not change.
     static func isRecordProblem(_ code: String) -> Bool {
-        !["UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW", "REQUEST_RUNNING_TOO_LONG", "INVALID_SESSION_ID", "REQUEST_LIMIT_EXCEEDED"]
-            .contains(code)
+        ![
+            "UNKNOWN_EXCEPTION", "SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW", "REQUEST_RUNNING_TOO_LONG", "INVALID_SESSION_ID",
+            "REQUEST_LIMIT_EXCEEDED",
+        ]
+        .contains(code)
     }
 }

@@ -80,17 +80,23 @@ enum AreaCodeTimeZones {
         ("AK", "America/Anchorage", "907"),
         ("AZ", "America/Phoenix", "480 520 602 623 928"),
         ("AR", "America/Chicago", "327 479 501 870"),
-        ("CA", "America/Los_Angeles", """
+        (
+            "CA", "America/Los_Angeles",
+            """
             209 213 279 310 323 341 350 369 408 415 424 442 510 530 559 562 619 626 628 650 657 \
             661 669 707 714 738 747 760 764 805 818 820 831 837 840 858 909 916 925 949 951
-            """),
+            """
+        ),
         ("CO", "America/Denver", "303 719 720 748 970 983"),
         ("CT", "America/New_York", "203 475 860 959"),
         ("DE", "America/New_York", "302"),
         ("DC", "America/New_York", "202 771"),
-        ("FL", "America/New_York", """
+        (
+            "FL", "America/New_York",
+            """
             239 305 321 324 352 386 407 561 645 656 689 727 728 754 772 786 813 863 904 941 954
-            """),
+            """
+        ),
         ("FL", "America/Chicago", "448 850"),
         ("GA", "America/New_York", "229 404 470 478 678 706 762 770 912 943"),
         ("HI", "Pacific/Honolulu", "808"),
@@ -116,9 +122,12 @@ enum AreaCodeTimeZones {
         ("NH", "America/New_York", "603"),
         ("NJ", "America/New_York", "201 551 609 640 732 848 856 862 908 973"),
         ("NM", "America/Denver", "505 575"),
-        ("NY", "America/New_York", """
+        (
+            "NY", "America/New_York",
+            """
             212 315 329 332 347 363 516 518 585 607 624 631 646 680 716 718 838 845 914 917 929 934
-            """),
+            """
+        ),
         ("NC", "America/New_York", "252 336 472 704 743 828 910 919 980 984"),
         ("ND", "America/Chicago", "701"),
         ("OH", "America/New_York", "216 220 234 283 326 330 380 419 436 440 513 567 614 740 937"),
@@ -130,10 +139,13 @@ enum AreaCodeTimeZones {
         ("SD", "America/Chicago", "605"),
         ("TN", "America/Chicago", "615 629 731 901 931"),
         ("TN", "America/New_York", "423 865"),
-        ("TX", "America/Chicago", """
+        (
+            "TX", "America/Chicago",
+            """
             210 214 254 281 325 346 361 409 430 432 469 512 682 713 726 737 806 817 830 832 903 \
             936 940 945 956 972 979
-            """),
+            """
+        ),
         ("TX", "America/Denver", "915"),
         ("UT", "America/Denver", "385 435 801"),
         ("VT", "America/New_York", "802"),
@@ -149,9 +161,12 @@ enum AreaCodeTimeZones {
         ("MP", "Pacific/Saipan", "670"),
         ("AS", "Pacific/Pago_Pago", "684"),
         // Canada (Quebec shares Toronto's clock; Saskatchewan keeps standard time all year)
-        ("ON", "America/Toronto", """
+        (
+            "ON", "America/Toronto",
+            """
             226 249 289 343 365 382 416 437 519 548 613 647 683 705 742 753 807 905 942
-            """),
+            """
+        ),
         ("QC", "America/Toronto", "263 354 367 418 438 450 468 514 579 581 819 873"),
         ("MB", "America/Winnipeg", "204 431 584"),
         ("SK", "America/Regina", "306 474 639"),

@@ -36,7 +36,9 @@ public enum CallingTimeZone {
     /// by its postal code when that is one of the state's), and its area code's, since people
     /// keep their mobile numbers when they move. Nil when neither gives a zone.
     public static func candidates(mailingState: String?, postalCode: String?, phone: PhoneNumber?) -> Candidates? {
-        var zones: [String] = [], states: [String] = [], source: Source?
+        var zones: [String] = []
+        var states: [String] = []
+        var source: Source?
         func add(_ zone: String) {
             if !zones.contains(where: { sameClock($0, zone) }) { zones.append(zone) }
         }

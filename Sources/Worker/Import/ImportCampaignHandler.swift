@@ -26,8 +26,11 @@ public struct ImportCampaignHandler: JobWorker {
     public let backoff: RetryBackoff
 
     public init(
-        campaigns: CampaignStore, salesforce: SalesforceClient, classifier: ContactClassifier = .init(),
-        backoff: RetryBackoff = RetryBackoff(base: 5, factor: 2, cap: 600, jitter: 0.2), logger: Logger
+        campaigns: CampaignStore,
+        salesforce: SalesforceClient,
+        classifier: ContactClassifier = .init(),
+        backoff: RetryBackoff = RetryBackoff(base: 5, factor: 2, cap: 600, jitter: 0.2),
+        logger: Logger
     ) {
         self.campaigns = campaigns
         self.salesforce = salesforce
@@ -53,7 +56,9 @@ public struct ImportCampaignHandler: JobWorker {
         do {
             for try await page in salesforce.queryPages(campaign.soql, as: SalesforceContact.self) {
                 let result = try await campaigns.importPage(
-                    campaignID: campaignID, contacts: classifier.classify(page.records), salesforceTotal: page.totalSize
+                    campaignID: campaignID,
+                    contacts: classifier.classify(page.records),
+                    salesforceTotal: page.totalSize
                 )
                 pages += 1
                 queued += result.callsQueued

@@ -88,7 +88,8 @@ extension PhoneNumber {
                 guard digits.isEmpty, !hasPlus else { return .invalid(reason: "'+' is only allowed before the number") }
                 hasPlus = true
             } else if hasPlus, !digits.isEmpty, character == "(",
-                      index + 1 < characters.count, characters[index] == "0", characters[index + 1] == ")" {
+                index + 1 < characters.count, characters[index] == "0", characters[index + 1] == ")"
+            {
                 // "+44 (0)20 ..." marks a trunk 0 that is dialed only from inside the country.
                 index += 2
             } else if character.isWhitespace || separators.contains(character) {
@@ -129,7 +130,9 @@ extension PhoneNumber {
     /// With neither field filled in the reason is "no phone number"; with only invalid
     /// numbers it is the reason for the preferred field's number (or the only one present).
     public static func preferred(
-        mobile: String?, phone: String?, preferMobile: Bool = true
+        mobile: String?,
+        phone: String?,
+        preferMobile: Bool = true
     ) -> (number: PhoneNumber?, invalidReason: String?) {
         let present = (preferMobile ? [mobile, phone] : [phone, mobile])
             .compactMap { $0 }
@@ -167,13 +170,17 @@ extension PhoneNumber {
 
         var sawDigit = false
         for start in characters.indices {
-            if isDigit(start) { sawDigit = true; continue }
+            if isDigit(start) {
+                sawDigit = true
+                continue
+            }
             guard sawDigit else { continue }
             for marker in extensionMarkers where start + marker.count <= characters.count {
                 guard (0..<marker.count).allSatisfy({ ascii[start + $0] == marker[$0] }) else { continue }
                 var index = start + marker.count
                 while index < characters.count,
-                      ascii[index] == UInt8(ascii: ".") || ascii[index] == UInt8(ascii: ":") || characters[index].isWhitespace {
+                    ascii[index] == UInt8(ascii: ".") || ascii[index] == UInt8(ascii: ":") || characters[index].isWhitespace
+                {
                     index += 1
                 }
                 let digitsStart = index

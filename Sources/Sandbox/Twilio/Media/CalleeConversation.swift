@@ -109,7 +109,8 @@ struct CalleeConversation: Sendable {
 
         if ms + Self.frameMs >= Self.ms(script.maximumLength) { return (frame, echoes, .timedOut) }
         if nextLine == script.lines.count, speaking == nil {
-            let answered = heardAgentSinceLine && queued == 0
+            let answered =
+                heardAgentSinceLine && queued == 0
                 && (agentSilentSinceMs.map { ms - $0 >= Self.ms(script.hangUpAfterAnswer) } ?? false)
             if answered || ms - lastLineEndMs >= Self.ms(script.patience) { return (frame, echoes, .calleeHungUp) }
         }

@@ -27,8 +27,15 @@ public struct SandboxMediaStream: Sendable {
     let logger: Logger
 
     public init(
-        stream: ConnectStream, accountSID: String, authToken: String, callSID: String, script: CalleeScript,
-        voice: CalleeVoice = .shared, hungUp: @escaping @Sendable () -> Bool = { Task.isCancelled }, signedURL: String? = nil, logger: Logger
+        stream: ConnectStream,
+        accountSID: String,
+        authToken: String,
+        callSID: String,
+        script: CalleeScript,
+        voice: CalleeVoice = .shared,
+        hungUp: @escaping @Sendable () -> Bool = { Task.isCancelled },
+        signedURL: String? = nil,
+        logger: Logger
     ) {
         self.signedURL = signedURL
         self.stream = stream
@@ -64,20 +71,34 @@ public struct SandboxMediaStream: Sendable {
         headers[.init(TwilioSignature.header)!] = signature
         let (accountSID, callSID, parameters, hungUp) = (accountSID, callSID, stream.parameters, hungUp)
         do {
-            try await WebSocketClient.connect(url: stream.url, configuration: .init(additionalHeaders: headers), logger: logger) { inbound, outbound, _ in
+            try await WebSocketClient.connect(url: stream.url, configuration: .init(additionalHeaders: headers), logger: logger) {
+                inbound,
+                outbound,
+                _ in
                 let writer = StreamWriter(outbound: outbound, state: state, streamSID: streamSID)
                 try await writer.send(.connected(.init(protocolName: "Call", version: "1.0.0")))
-                try await writer.send(.start(.init(
-                    sequenceNumber: state.next(), streamSid: streamSID, accountSid: accountSID, callSid: callSID, tracks: ["inbound"],
-                    customParameters: parameters, mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
-                )))
+                try await writer.send(
+                    .start(
+                        .init(
+                            sequenceNumber: state.next(),
+                            streamSid: streamSID,
+                            accountSid: accountSID,
+                            callSid: callSID,
+                            tracks: ["inbound"],
+                            customParameters: parameters,
+                            mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
+                        )
+                    )
+                )
                 let clock = ContinuousClock()
                 let start = clock.now
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
                         try await Self.speak(writer: writer, state: state, clock: clock, start: start, hungUp: hungUp)
                         if state.ending() != .dialerClosed {
-                            try? await writer.send(.stop(.init(sequenceNumber: state.next(), streamSid: streamSID, accountSid: accountSID, callSid: callSID)))
+                            try? await writer.send(
+                                .stop(.init(sequenceNumber: state.next(), streamSid: streamSID, accountSid: accountSID, callSid: callSID))
+                            )
                             try? await outbound.close(.normalClosure, reason: nil)
                         }
                     }
@@ -89,7 +110,9 @@ public struct SandboxMediaStream: Sendable {
                         let nowMs = Int(((clock.now - start).seconds * 1000).rounded())
                         let echoes: [String] = state.conversation.withLock { callee in
                             switch command {
-                            case .media(_, let payload): callee.receiveMedia(payload); return []
+                            case .media(_, let payload):
+                                callee.receiveMedia(payload)
+                                return []
                             case .mark(_, let name): return callee.receiveMark(name)
                             case .clear: return callee.receiveClear(atMs: nowMs)
                             }
@@ -115,7 +138,11 @@ public struct SandboxMediaStream: Sendable {
     /// schedule slips instead. Catching up would play the agent's audio faster than real time
     /// and run the callee's buffer dry, and a callee that hears the agent stop talks over it.
     static func speak(
-        writer: StreamWriter, state: StreamState, clock: ContinuousClock, start: ContinuousClock.Instant, hungUp: @Sendable () -> Bool
+        writer: StreamWriter,
+        state: StreamState,
+        clock: ContinuousClock,
+        start: ContinuousClock.Instant,
+        hungUp: @Sendable () -> Bool
     ) async throws {
         var start = start
         var frame = 0
@@ -124,9 +151,18 @@ public struct SandboxMediaStream: Sendable {
             let ms = frame * CalleeConversation.frameMs
             let (audio, echoes, end) = state.conversation.withLock { $0.tick(atMs: ms) }
             try await writer.echo(echoes)
-            try await writer.send(.media(.init(
-                sequenceNumber: state.next(), streamSid: writer.streamSID, track: "inbound", chunk: frame + 1, timestamp: ms, payload: audio
-            )))
+            try await writer.send(
+                .media(
+                    .init(
+                        sequenceNumber: state.next(),
+                        streamSid: writer.streamSID,
+                        track: "inbound",
+                        chunk: frame + 1,
+                        timestamp: ms,
+                        payload: audio
+                    )
+                )
+            )
             if let end { return state.end(end) }
             frame += 1
             let due = start + .milliseconds(frame * CalleeConversation.frameMs)
