@@ -208,7 +208,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "Queue", "Store", "Salesforce", "Sandbox", "Twilio", "Worker", "Webhooks", "Voice", "Demo",
+                "Queue", "Store", "Salesforce", "Sandbox", "Twilio", "Worker", "Webhooks", "Voice", "VoiceBenchmark", "DialerServices", "Demo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

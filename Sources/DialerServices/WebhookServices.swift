@@ -35,12 +35,33 @@ public struct WebhookServices {
         case .configured(let twilio): control = TwilioClient(configuration: twilio, logger: logger)
         case .notConfigured(let reason): logger.warning("answering machines will be recorded, not hung up on: \(reason)")
         }
-        let metrics = WebhookMetrics()
         let voice = try await VoiceComponents.make(configuration.voice, http: http, logger: logger)
+        return assemble(
+            webhooks: configuration.webhooks,
+            control: control,
+            voice: voice,
+            database: database,
+            statusWriters: statusWriters,
+            limits: limits
+        )
+    }
+
+    /// The routes around a voice already built: `make`, once it has built the configured one,
+    /// and the tests, which bring stand-in or embedded voices, so that what they serve is
+    /// wired as `dialer serve` wires it.
+    public static func assemble(
+        webhooks: TwilioWebhookConfiguration,
+        control: (any CallControl)?,
+        voice: VoiceComponents,
+        database: Database,
+        statusWriters: Int = CallStore.defaultStatusWriters,
+        limits: MediaStreamLimits = MediaStreamLimits()
+    ) -> WebhookServices {
+        let metrics = WebhookMetrics()
         let conversations = LiveConversations()
         let router = WebhookRouter.make(
             database: database,
-            configuration: configuration.webhooks,
+            configuration: webhooks,
             control: control,
             metrics: metrics,
             statusWriters: statusWriters,
@@ -48,7 +69,7 @@ public struct WebhookServices {
         )
         let media = WebhookRouter.makeMedia(
             database: database,
-            configuration: configuration.webhooks,
+            configuration: webhooks,
             voice: voice,
             metrics: metrics,
             limits: limits,

@@ -1,7 +1,9 @@
 import AsyncHTTPClient
+import DialerServices
 import Foundation
 import Hummingbird
 import Voice
+import VoiceBenchmark
 import Webhooks
 
 /// The webhook service on real loopback sockets, built as `dialer serve` builds it, for the
@@ -42,27 +44,34 @@ public enum LiveWebhooks {
             authToken: dialing.sandbox.configuration.authToken,
             accountSID: dialing.sandbox.configuration.accountSID
         )
-        let metrics = WebhookMetrics()
-        let router = WebhookRouter.make(database: dialing.db, configuration: configuration, control: nil, metrics: metrics)
+        // Built as `dialer serve` builds it. Without a voice the service answers no media
+        // socket (the stand-ins only complete the wiring), as the status-callback tests want.
+        let services = WebhookServices.assemble(
+            webhooks: configuration,
+            control: nil,
+            voice: voice ?? ConversationBenchmark.standIns,
+            database: dialing.db,
+            limits: limits
+        )
         // Not HummingbirdTesting's live mode: it binds a port of its own choosing, and the
         // public URL must be known before the service starts.
         let address = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
         let admin = Application(
-            router: WebhookRouter.makeAdmin(metrics: metrics),
+            router: services.admin,
             configuration: .init(address: .hostname("127.0.0.1", port: adminPort)),
             logger: TestDatabase.testLogger
         )
-        if let voice {
-            let media = WebhookRouter.makeMedia(database: dialing.db, configuration: configuration, voice: voice, metrics: metrics, limits: limits)
+        if voice != nil {
             let app = Application(
-                router: router,
-                server: WebhookRouter.server(media: media, timeouts: timeouts, metrics: metrics),
+                router: services.router,
+                server: WebhookRouter.server(media: services.media, timeouts: timeouts, metrics: services.metrics),
                 configuration: address,
                 logger: TestDatabase.testLogger
             )
             try await serve(app, admin: admin, service, body)
         } else {
-            try await serve(Application(router: router, configuration: address, logger: TestDatabase.testLogger), admin: admin, service, body)
+            let app = Application(router: services.router, configuration: address, logger: TestDatabase.testLogger)
+            try await serve(app, admin: admin, service, body)
         }
     }
 
