@@ -113,7 +113,7 @@ public struct Dialing: Sendable {
     /// Makes every unfinished job runnable now, as if its snooze or backoff had passed (or,
     /// for a running one, its worker had died and its lease had been rescued).
     /// A placed attempt for the first contact as `callSID`, and the `start` custom parameters
-    /// that name it (the voice webhook's, less the token `MediaRouteRobustnessTests.start` adds).
+    /// that name it (the voice webhook's, less the token `MediaSocketClient.start` in WebhooksTests adds).
     public func placedAttempt(callSID: String) async throws -> (attempt: UUID, parameters: [String: String]) {
         let contact = contacts[0]
         let attempt = try await db.scalar(

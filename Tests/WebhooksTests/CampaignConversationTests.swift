@@ -67,8 +67,8 @@ import Webhooks
         then: @escaping @Sendable (WebSocketOutboundWriter) async throws -> Void = { _ in }
     ) async throws -> WebSocketCloseFrame? {
         let streamSID = "MZ" + callSID.dropFirst(2)
-        return try await MediaStreamHostileInputTests.connect(callSID, publicURL, token: token) { inbound, outbound in
-            try await outbound.write(.text(MediaRouteRobustnessTests.start(streamSID: streamSID, callSID: callSID, parameters: parameters)))
+        return try await MediaSocketClient.connect(callSID, publicURL, token: token) { inbound, outbound in
+            try await outbound.write(.text(MediaSocketClient.start(streamSID: streamSID, callSID: callSID, parameters: parameters)))
             for n in 0..<5 { try await outbound.write(.text(Self.frame(n, streamSID))) }
             var messages = inbound.messages(maxSize: 1 << 16).makeAsyncIterator()
             while let message = try await messages.next() {

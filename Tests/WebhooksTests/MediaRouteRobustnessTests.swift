@@ -14,52 +14,6 @@ import Webhooks
 /// What a media stream may send that Twilio would not: the service counts it, skips it, and
 /// keeps serving, and a stream that names no attempt of ours is closed before it converses.
 @Suite struct MediaRouteRobustnessTests {
-    @discardableResult
-    static func connect(
-        _ publicURL: String,
-        token: String,
-        _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void
-    ) async throws -> WebSocketCloseFrame? {
-        let url = "ws" + publicURL.dropFirst("http".count) + "/twilio/media"
-        var headers = HTTPFields()
-        headers[.init(TwilioSignature.header)!] = TwilioSignature(authToken: token).signature(url: url)
-        return try await WebSocketClient.connect(url: url, configuration: .init(additionalHeaders: headers), logger: TestDatabase.testLogger) {
-            inbound,
-            outbound,
-            _ in
-            try await body(inbound, outbound)
-        }
-    }
-
-    /// The Sandbox harness's account: what a start must name.
-    static let accountSID = SandboxHarness.accountSID
-
-    /// A start as Twilio sends it for the TwiML of the call: with the call's token (computed
-    /// with `token`, the Auth Token) unless `parameters` name one already.
-    static func start(
-        streamSID: String,
-        callSID: String,
-        parameters: [String: String],
-        token: String? = SandboxHarness.authToken,
-        accountSID: String = accountSID
-    ) -> String {
-        var parameters = parameters
-        if let token, parameters[MediaStreamCredential.parameter] == nil, let attempt = parameters["attempt"].flatMap(UUID.init(uuidString:)) {
-            parameters[MediaStreamCredential.parameter] = MediaStreamCredential(authToken: token).token(attemptID: attempt, callSID: callSID)
-        }
-        return MediaStreamMessage.start(
-            .init(
-                sequenceNumber: 1,
-                streamSid: streamSID,
-                accountSid: accountSID,
-                callSid: callSID,
-                tracks: ["inbound"],
-                customParameters: parameters,
-                mediaFormat: .init(encoding: "audio/x-mulaw", sampleRate: 8000, channels: 1)
-            )
-        ).json
-    }
-
     @Test func malformedMessagesAreCountedAndSkippedAndUnknownStreamsClosed() async throws {
         try await Dialing.with(contacts: 1) { dialing in
             let contact = dialing.contacts[0]
@@ -67,11 +21,11 @@ import Webhooks
             let token = dialing.sandbox.configuration.authToken
             try await LiveWebhooks.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
                 // Garbage before and after the start, then a proper end.
-                try await Self.connect(publicURL, token: token) { inbound, outbound in
+                try await MediaSocketClient.connect(publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.text("not json"))
                     try await outbound.write(.binary(ByteBuffer(bytes: [0, 1, 2])))
                     try await outbound.write(.text(#"{"event":"media","media":{"payload":"!!"}}"#))
-                    try await outbound.write(.text(Self.start(streamSID: "MZrobust1", callSID: "CArobust1", parameters: parameters)))
+                    try await outbound.write(.text(MediaSocketClient.start(streamSID: "MZrobust1", callSID: "CArobust1", parameters: parameters)))
                     for n in 0..<100 {
                         let frame = MediaStreamMessage.media(
                             .init(
@@ -100,8 +54,8 @@ import Webhooks
                 }
                 // Ids that do not match the attempt: closed as a policy violation.
                 let wrong = parameters.merging(["contact": String(contact + 1000)]) { _, new in new }
-                let refused = try await Self.connect(publicURL, token: token) { inbound, outbound in
-                    try await outbound.write(.text(Self.start(streamSID: "MZrobust2", callSID: "CArobust1", parameters: wrong)))
+                let refused = try await MediaSocketClient.connect(publicURL, token: token) { inbound, outbound in
+                    try await outbound.write(.text(MediaSocketClient.start(streamSID: "MZrobust2", callSID: "CArobust1", parameters: wrong)))
                     for try await _ in inbound.messages(maxSize: 1 << 16) {}
                 }
                 #expect(refused?.closeCode == .policyViolation)

@@ -19,29 +19,10 @@ import Webhooks
 /// the server down; a start whose ids are forged, or replayed for a call already streamed or
 /// ended, is closed as a policy violation. Only the one true stream writes anything.
 @Suite struct MediaStreamHostileInputTests {
-    static let streamPath = "/twilio/media"
-
-    /// Lives as long as the test process: a refusal must be seen as it is, not followed.
-    static let noRedirects = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-
-    /// A handshake over plain HTTP, so that a refusal's status can be read.
-    static func handshake(_ publicURL: String, signature: String?, method: HTTPMethod = .GET, extra: [(String, String)] = []) async throws -> Int {
-        var request = HTTPClientRequest(url: publicURL + streamPath)
-        request.method = method
-        request.headers.add(name: "Connection", value: "Upgrade")
-        request.headers.add(name: "Upgrade", value: "websocket")
-        request.headers.add(name: "Sec-WebSocket-Version", value: "13")
-        request.headers.add(name: "Sec-WebSocket-Key", value: "dGhlIHNhbXBsZSBub25jZQ==")
-        if let signature { request.headers.add(name: TwilioSignature.header, value: signature) }
-        for (name, value) in extra { request.headers.add(name: name, value: value) }
-        let response = try await noRedirects.execute(request, timeout: .seconds(5))
-        return Int(response.status.code)
-    }
-
     /// Handshakes that must be refused: none carries a valid signature for the stream URL.
     static func forgedSignatures(publicURL: String, token: String, seed: UInt64, count: Int) -> [(what: String, signature: String?)] {
         var random = SeededGenerator(seed: seed)
-        let streamURL = "ws" + publicURL.dropFirst("http".count) + streamPath
+        let streamURL = "ws" + publicURL.dropFirst("http".count) + MediaSocketClient.streamPath
         let valid = TwilioSignature(authToken: token).signature(url: streamURL)
         return (0..<count).map { n -> (what: String, signature: String?) in
             switch n % 8 {
@@ -49,7 +30,7 @@ import Webhooks
             case 1: return ("empty", "")
             case 2: return ("random", Data(random.bytes(20)).base64EncodedString())
             case 3: return ("another token", TwilioSignature(authToken: token + "x").signature(url: streamURL))
-            case 4: return ("the http URL", TwilioSignature(authToken: token).signature(url: publicURL + streamPath))
+            case 4: return ("the http URL", TwilioSignature(authToken: token).signature(url: publicURL + MediaSocketClient.streamPath))
             case 5: return ("with parameters", TwilioSignature(authToken: token).signature(url: streamURL, parameters: [("attempt", "1")]))
             case 6: return ("truncated", String(valid.prefix(random.below(valid.count))))
             default:
@@ -58,25 +39,6 @@ import Webhooks
                 bytes[at] = bytes[at] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
                 return ("one character changed", String(decoding: bytes, as: UTF8.self))
             }
-        }
-    }
-
-    /// One WebSocket connection, which must be over within 10 s whatever the server does.
-    @discardableResult
-    static func connect(
-        _ what: String,
-        _ publicURL: String,
-        token: String,
-        _ body: @escaping @Sendable (WebSocketInboundStream, WebSocketOutboundWriter) async throws -> Void
-    ) async throws -> WebSocketCloseFrame? {
-        try await withThrowingTaskGroup(of: WebSocketCloseFrame?.self) { group in
-            group.addTask { try await MediaRouteRobustnessTests.connect(publicURL, token: token, body) }
-            group.addTask {
-                try await Task.sleep(for: .seconds(10))
-                throw TestSetupError("\(what): the connection was still open after 10 s")
-            }
-            defer { group.cancelAll() }
-            return try await group.next()!
         }
     }
 
@@ -121,7 +83,7 @@ import Webhooks
             @Sendable func parameters(_ attempt: UUID, _ contact: Int64) -> [String: String] {
                 ["attempt": attempt.uuidString.lowercased(), "campaign": String(dialing.campaignID), "contact": String(contact)]
             }
-            let trueStart = MediaRouteRobustnessTests.start(streamSID: "MZfuzz1", callSID: "CAfuzz1", parameters: parameters(liveAttempt, live))
+            let trueStart = MediaSocketClient.start(streamSID: "MZfuzz1", callSID: "CAfuzz1", parameters: parameters(liveAttempt, live))
             let media = MediaStreamMessage.media(
                 .init(
                     sequenceNumber: 2,
@@ -140,14 +102,14 @@ import Webhooks
                 // signature 8 KB long, 4xx.
                 let forged = Self.forgedSignatures(publicURL: publicURL, token: token, seed: 41, count: 48)
                 for (what, signature) in forged {
-                    #expect(try await Self.handshake(publicURL, signature: signature) == 400, "\(what)")
+                    #expect(try await MediaSocketClient.handshake(publicURL, signature: signature) == 400, "\(what)")
                 }
                 let scraped = try await LiveWebhooks.scrape(service)
                 #expect(scraped.contains(#"dialer_twilio_signature_failures_total{route="/twilio/media"} \#(forged.count)"#))
                 let huge = String(repeating: "A", count: 8_192)
-                #expect((400..<500).contains(try await Self.handshake(publicURL, signature: huge)))
+                #expect((400..<500).contains(try await MediaSocketClient.handshake(publicURL, signature: huge)))
                 for method in [HTTPMethod.POST, .PUT, .DELETE] {
-                    #expect((400..<500).contains(try await Self.handshake(publicURL, signature: nil, method: method)), "\(method)")
+                    #expect((400..<500).contains(try await MediaSocketClient.handshake(publicURL, signature: nil, method: method)), "\(method)")
                 }
 
                 // 2. Starts that name no live call of ours, then garbage: closed, or read and skipped.
@@ -162,9 +124,9 @@ import Webhooks
                 ]
                 for (n, forged) in forgedStarts.enumerated() {
                     let callSID = n == 5 ? "CAfuzz2" : random.pick(["CAfuzz1", "CAforged\(n)"])
-                    let close = try await Self.connect("forged start \(n)", publicURL, token: token) { inbound, outbound in
+                    let close = try await MediaSocketClient.connect("forged start \(n)", publicURL, token: token) { inbound, outbound in
                         try await outbound.write(
-                            .text(MediaRouteRobustnessTests.start(streamSID: "MZforged\(n)", callSID: callSID, parameters: forged))
+                            .text(MediaSocketClient.start(streamSID: "MZforged\(n)", callSID: callSID, parameters: forged))
                         )
                         try await outbound.write(.text(media))
                         for try await _ in inbound.messages(maxSize: 1 << 16) {}
@@ -176,10 +138,10 @@ import Webhooks
                 let trueIDs = parameters(liveAttempt, live)
                 let anotherCallsToken = MediaStreamCredential(authToken: token).token(attemptID: liveAttempt, callSID: "CAfuzz3")
                 let stolen: [(sid: String, start: String)] = [
-                    ("MZstolen0", MediaRouteRobustnessTests.start(streamSID: "MZstolen0", callSID: "CAfuzz1", parameters: trueIDs, token: nil)),
+                    ("MZstolen0", MediaSocketClient.start(streamSID: "MZstolen0", callSID: "CAfuzz1", parameters: trueIDs, token: nil)),
                     (
                         "MZstolen1",
-                        MediaRouteRobustnessTests.start(
+                        MediaSocketClient.start(
                             streamSID: "MZstolen1",
                             callSID: "CAfuzz1",
                             parameters: trueIDs.merging([MediaStreamCredential.parameter: anotherCallsToken]) { $1 }
@@ -187,7 +149,7 @@ import Webhooks
                     ),
                     (
                         "MZstolen2",
-                        MediaRouteRobustnessTests.start(
+                        MediaSocketClient.start(
                             streamSID: "MZstolen2",
                             callSID: "CAfuzz1",
                             parameters: trueIDs.merging([MediaStreamCredential.parameter: "AAAA"]) { $1 }
@@ -195,7 +157,7 @@ import Webhooks
                     ),
                     (
                         "MZstolen3",
-                        MediaRouteRobustnessTests.start(
+                        MediaSocketClient.start(
                             streamSID: "MZstolen3",
                             callSID: "CAfuzz1",
                             parameters: trueIDs,
@@ -204,7 +166,7 @@ import Webhooks
                     ),
                     (
                         "MZstolen4",
-                        MediaRouteRobustnessTests.start(
+                        MediaSocketClient.start(
                             streamSID: "MZstolen4",
                             callSID: "CAfuzz1",
                             parameters: trueIDs,
@@ -213,7 +175,7 @@ import Webhooks
                     ),
                 ]
                 for (sid, start) in stolen {
-                    let close = try await Self.connect(sid, publicURL, token: token) { inbound, outbound in
+                    let close = try await MediaSocketClient.connect(sid, publicURL, token: token) { inbound, outbound in
                         try await outbound.write(.text(start))
                         try await outbound.write(.text(media))
                         for try await _ in inbound.messages(maxSize: 1 << 16) {}
@@ -222,10 +184,10 @@ import Webhooks
                 }
                 // Garbage made from a forged start (one made from the true start could bind the
                 // call before its test): a message that still decodes as a start is closed.
-                let forgedStart = MediaRouteRobustnessTests.start(streamSID: "MZgarbage", callSID: "CAfuzz1", parameters: forgedStarts[2])
+                let forgedStart = MediaSocketClient.start(streamSID: "MZgarbage", callSID: "CAfuzz1", parameters: forgedStarts[2])
                 for round in 0..<12 {
                     let binary = random.bytes(1 + random.below(2_000))
-                    let close = try await Self.connect("garbage round \(round)", publicURL, token: token) { _, outbound in
+                    let close = try await MediaSocketClient.connect("garbage round \(round)", publicURL, token: token) { _, outbound in
                         do {
                             for text in Self.garbage(from: [forgedStart, media], seed: 100 + UInt64(round), count: 14) {
                                 try await outbound.write(.text(text))
@@ -239,7 +201,7 @@ import Webhooks
                     )
                 }
                 // A frame over the limit (16 KiB) ends the socket.
-                let tooBig = try await Self.connect("too big", publicURL, token: token) { inbound, outbound in
+                let tooBig = try await MediaSocketClient.connect("too big", publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.text(String(repeating: "x", count: 70_000)))
                     for try await _ in inbound.messages(maxSize: 1 << 16) {}
                 }
@@ -293,14 +255,14 @@ import Webhooks
                 let decodedFrames = hostile.filter {
                     if case .media(let frame)? = try? MediaStreamMessage(json: $0) { frame.track == "inbound" || frame.track.isEmpty } else { false }
                 }.count
-                try await Self.connect("the true stream", publicURL, token: token) { inbound, outbound in
+                try await MediaSocketClient.connect("the true stream", publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.text(trueStart))
                     for (n, text) in hostile.enumerated() {
                         try await outbound.write(.text(text))
                         try await outbound.write(.text(media))
                         // 4. While it is open, the same handshake and start replayed: refused.
                         if n == 10 {
-                            let replay = try await Self.connect("replay during the call", publicURL, token: token) { inbound, outbound in
+                            let replay = try await MediaSocketClient.connect("replay during the call", publicURL, token: token) { inbound, outbound in
                                 try await outbound.write(.text(trueStart.replacingOccurrences(of: "MZfuzz1", with: "MZreplay1")))
                                 for try await _ in inbound.messages(maxSize: 1 << 16) {}
                             }
@@ -326,7 +288,7 @@ import Webhooks
                 }
                 #expect(ended)
                 // After it ended, replayed once more, stream id and all: refused.
-                let lateReplay = try await Self.connect("replay after the call", publicURL, token: token) { inbound, outbound in
+                let lateReplay = try await MediaSocketClient.connect("replay after the call", publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.text(trueStart))
                     for try await _ in inbound.messages(maxSize: 1 << 16) {}
                 }
@@ -373,9 +335,9 @@ import Webhooks
             let (_, parameters) = try await dialing.placedAttempt(callSID: "CAfrag1")
             let token = dialing.sandbox.configuration.authToken
             try await LiveWebhooks.withWebhooks(dialing, voice: ConversationBenchmark.standIns) { publicURL in
-                let start = Array(MediaRouteRobustnessTests.start(streamSID: "MZfrag1", callSID: "CAfrag1", parameters: parameters).utf8)
+                let start = Array(MediaSocketClient.start(streamSID: "MZfrag1", callSID: "CAfrag1", parameters: parameters).utf8)
                 let third = start.count / 3
-                let bound = try await Self.connect("a fragmented start", publicURL, token: token) { inbound, outbound in
+                let bound = try await MediaSocketClient.connect("a fragmented start", publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.custom(.init(fin: false, opcode: .text, data: ByteBuffer(bytes: start[..<third]))))
                     try await outbound.write(.custom(.init(fin: false, opcode: .continuation, data: ByteBuffer(bytes: start[third..<(2 * third)]))))
                     try await outbound.write(.custom(.init(fin: true, opcode: .continuation, data: ByteBuffer(bytes: start[(2 * third)...]))))
@@ -392,7 +354,7 @@ import Webhooks
                     )
                 }
                 #expect(bound?.closeCode != .messageTooLarge)
-                let tooBig = try await Self.connect("fragments past the limit", publicURL, token: token) { inbound, outbound in
+                let tooBig = try await MediaSocketClient.connect("fragments past the limit", publicURL, token: token) { inbound, outbound in
                     do {
                         try await outbound.write(.custom(.init(fin: false, opcode: .text, data: ByteBuffer(string: #"{"event":""#))))
                         for _ in 0..<20 {

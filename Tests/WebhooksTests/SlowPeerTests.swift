@@ -103,7 +103,7 @@ import VoiceBenchmark
                 let connected = MediaStreamMessage.connected(.init(protocolName: "Call", version: "1.0.0")).json
                 // Silent after `connected`, as a replayed handshake would be: closed at the start timeout.
                 let began = ContinuousClock.now
-                let silent = try await MediaStreamHostileInputTests.connect("silent", service.publicURL, token: token) { inbound, outbound in
+                let silent = try await MediaSocketClient.connect("silent", service.publicURL, token: token) { inbound, outbound in
                     try await outbound.write(.text(connected))
                     for try await _ in inbound.messages(maxSize: 1 << 16) {}
                 }
@@ -113,7 +113,7 @@ import VoiceBenchmark
 
                 // Chatty without a start: closed after a handful of messages, well before the timeout.
                 let mark = #"{"event":"mark","streamSid":"MZchatty","mark":{"name":"m"}}"#
-                let chatty = try await MediaStreamHostileInputTests.connect("chatty", service.publicURL, token: token) { inbound, outbound in
+                let chatty = try await MediaSocketClient.connect("chatty", service.publicURL, token: token) { inbound, outbound in
                     do {
                         try await outbound.write(.text(connected))
                         for _ in 0..<200 { try await outbound.write(.text(mark)) }
