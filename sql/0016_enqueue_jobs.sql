@@ -70,7 +70,7 @@ LANGUAGE sql AS $$
 $$;
 
 -- The unique-key formats of the kinds SQL enqueues (docs/ARCHITECTURE.md has the table; the
--- Swift job types that carry the same keys are checked against these by QueueEntryPointTests).
+-- Swift job types that carry the same keys are checked against these by JobKeyFormatTests).
 
 -- place_call: one per contact and call. The import's first call has no number (its format
 -- predates retries); each retry is numbered from 2.

@@ -97,7 +97,7 @@ public struct DemoStack: Sendable {
                     configuration.windowClock = .given(clock.now)
                     var windows: DemoWindowHandler?
                     let handlers = WorkerServices.handlers(configuration, database: db, logger: logger).map { handler -> any JobHandler in
-                        guard handler.kind == CampaignStore.placeCallKind else { return handler }
+                        guard handler.kind == PlaceCallArgs.kind else { return handler }
                         let wrapped = DemoWindowHandler(handler, clock: clock)
                         windows = wrapped
                         return wrapped

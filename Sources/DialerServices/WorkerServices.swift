@@ -34,7 +34,7 @@ public enum WorkerServices {
             handlers.append(RecordConversationHandler(database: database, salesforce: salesforce, logger: logger))
         case .notConfigured(let reason):
             logger.warning(
-                "not running \(CampaignStore.importKind), \(CallStore.finalizeKind) or \(MediaStreamStore.recordConversationKind) jobs: \(reason)"
+                "not running \(ImportCampaignArgs.kind), \(FinalizeCallArgs.kind) or \(RecordConversationArgs.kind) jobs: \(reason)"
             )
         }
         switch configuration.twilio {
@@ -61,7 +61,7 @@ public enum WorkerServices {
                 )
             )
         case .notConfigured(let reason):
-            logger.warning("not running \(CampaignStore.placeCallKind) jobs: \(reason)")
+            logger.warning("not running \(PlaceCallArgs.kind) jobs: \(reason)")
         }
         return handlers
     }
@@ -69,10 +69,10 @@ public enum WorkerServices {
     /// The recurring jobs these handlers run, made once by whichever worker starts first:
     /// calls whose callbacks never came are asked about; finished campaigns are completed.
     public static func scheduleRecurring(_ handlers: [any JobHandler], database: Database) async throws {
-        if handlers.contains(where: { $0.kind == CallStore.reconcileKind }) {
+        if handlers.contains(where: { $0.kind == ReconcileCallsArgs.kind }) {
             try await ReconcileCallsHandler.schedule(JobQueue(database: database))
         }
-        if handlers.contains(where: { $0.kind == CampaignStore.completeKind }) {
+        if handlers.contains(where: { $0.kind == CompleteCampaignsArgs.kind }) {
             try await CompleteCampaignsHandler.schedule(JobQueue(database: database))
         }
     }

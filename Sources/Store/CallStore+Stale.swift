@@ -3,8 +3,6 @@ import PostgresNIO
 import Queue
 
 extension CallStore {
-    /// The job kind that asks Twilio about calls whose callbacks stopped coming.
-    public static var reconcileKind: String { ReconcileCallsArgs.kind }
 
     /// A placed call that has not ended and has heard nothing for a while.
     public struct StaleCall: Sendable, Equatable {

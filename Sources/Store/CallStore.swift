@@ -10,8 +10,6 @@ import PostgresNIO
 /// each costs Postgres far more alone than in company. A callback is answered only once its
 /// batch has committed.
 public struct CallStore: Sendable {
-    /// The kinds' names live with their job types (FinalizeCallArgs, ...).
-    public static var finalizeKind: String { FinalizeCallArgs.kind }
 
     public let database: Database
     let batcher: CallStatusBatcher

@@ -5,8 +5,6 @@ import Redaction
 /// A campaign's life after its import, in the dialer's hands: completed once nothing of it is
 /// left to do, paused for a fault that is its own.
 extension CampaignStore {
-    /// The job kind that completes finished campaigns (one job, run again every interval).
-    public static var completeKind: String { CompleteCampaignsArgs.kind }
 
     /// Pauses an active campaign for a fault of its own (Twilio refused its From), keeping the
     /// reason for `dialer campaign show`; true when this paused it.

@@ -5,9 +5,6 @@ import Queue
 
 /// Campaign rows and their contacts.
 public struct CampaignStore: Sendable {
-    /// The kinds' names live with their job types (ImportCampaignArgs, PlaceCallArgs).
-    public static var importKind: String { ImportCampaignArgs.kind }
-    public static var placeCallKind: String { PlaceCallArgs.kind }
 
     public let database: Database
 
@@ -155,7 +152,7 @@ public struct CampaignStore: Sendable {
                 """
                 UPDATE dialer.campaigns
                 SET status = CASE WHEN \(to.rawValue) = 'active' AND imported_at IS NULL AND EXISTS (
-                                      SELECT 1 FROM dialer.jobs AS j WHERE j.campaign_id = \(id) AND j.kind = \(Self.importKind)
+                                      SELECT 1 FROM dialer.jobs AS j WHERE j.campaign_id = \(id) AND j.kind = \(ImportCampaignArgs.kind)
                                         AND dialer.job_is_open(j.state))
                                   THEN 'importing' ELSE \(to.rawValue) END,
                     completed_at = CASE WHEN \(to.rawValue) = 'completed' THEN coalesce(completed_at, now()) END,

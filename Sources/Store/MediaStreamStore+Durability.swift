@@ -7,9 +7,6 @@ import Queue
 /// is cleaned, an entry Postgres refuses does not hold back the others, and what cannot be
 /// written now is handed to a durable job (`record_conversation`) that a worker writes later.
 extension MediaStreamStore {
-    /// The job kind that writes a conversation's entries and opt-out the media service could
-    /// not write itself.
-    public static var recordConversationKind: String { RecordConversationArgs.kind }
 
     /// What a `record_conversation` job writes.
     public struct Leftovers: Codable, Sendable, Equatable {

@@ -96,7 +96,7 @@ public struct TaskSyncOperations: Sendable {
             """
             SELECT dialer.retry_task_sync(p_campaign_id => \(campaignID), p_call_sid => \(selection.callSID),
                                           p_since => \(selection.since), p_all_failed => \(selection.allFailed),
-                                          p_finalize_kind => \(CallStore.finalizeKind))
+                                          p_finalize_kind => \(FinalizeCallArgs.kind))
             """,
             logger: database.logger
         )

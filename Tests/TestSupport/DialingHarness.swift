@@ -98,7 +98,7 @@ public struct Dialing: Sendable {
     /// would in a worker.
     public func runOnce(_ handler: PlaceCallHandler) async throws -> JobOutcome {
         let queue = JobQueue(database: db)
-        let jobs = try await queue.claim(kinds: [CampaignStore.placeCallKind], limit: 1, owner: "test", lease: .seconds(60))
+        let jobs = try await queue.claim(kinds: [PlaceCallArgs.kind], limit: 1, owner: "test", lease: .seconds(60))
         guard let job = jobs.first else { throw TestSetupError("no place_call job to claim") }
         var outcome = try await handler.run(job)
         for _ in 0..<5 where outcome == .snoozed(.zero) { outcome = try await handler.run(job) }

@@ -63,7 +63,7 @@ public enum EndedCalls {
                 SELECT call_sid, attempt_id, \(campaignID) FROM call
             )
             INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key)
-            SELECT \(CallStore.finalizeKind), jsonb_build_object('callSID', call_sid), \(campaignID), dialer.finalize_key(call_sid) FROM call
+            SELECT \(FinalizeCallArgs.kind), jsonb_build_object('callSID', call_sid), \(campaignID), dialer.finalize_key(call_sid) FROM call
             """
         )
         return (first..<(first + count)).map(callSID)

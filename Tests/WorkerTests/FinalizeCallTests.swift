@@ -84,7 +84,7 @@ import Worker
             configuration.lease = .milliseconds(300)
             let dying = f.handler(configuration) { _ in throw Died() }
             let job = try #require(
-                try await JobQueue(database: f.db).claim(kinds: [CallStore.finalizeKind], limit: 1, owner: "t", lease: .seconds(60)).first
+                try await JobQueue(database: f.db).claim(kinds: [FinalizeCallArgs.kind], limit: 1, owner: "t", lease: .seconds(60)).first
             )
             await #expect(throws: Died.self) { try await dying.run(job) }
             #expect(f.tasksByCall().count == 5, "Salesforce has the Tasks")
@@ -120,7 +120,7 @@ import Worker
             configuration.lease = .milliseconds(500)
             f.sandbox.faults.writeLatency = .seconds(2)
             let job = try #require(
-                try await JobQueue(database: f.db).claim(kinds: [CallStore.finalizeKind], limit: 1, owner: "t", lease: .seconds(60)).first
+                try await JobQueue(database: f.db).claim(kinds: [FinalizeCallArgs.kind], limit: 1, owner: "t", lease: .seconds(60)).first
             )
             async let first = f.handler(configuration).run(job)
             let sent = try await eventually(timeout: .seconds(10), every: .milliseconds(20)) {
@@ -142,7 +142,7 @@ import Worker
             let sids = try await f.endCalls(20)
             f.sandbox.faults.latency = .milliseconds(150)
             let queue = JobQueue(database: f.db)
-            let jobs = try await queue.claim(kinds: [CallStore.finalizeKind], limit: 20, owner: "t", lease: .seconds(60))
+            let jobs = try await queue.claim(kinds: [FinalizeCallArgs.kind], limit: 20, owner: "t", lease: .seconds(60))
             // Each job run twice at once, as when a worker presumed dead is still running.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for job in jobs {

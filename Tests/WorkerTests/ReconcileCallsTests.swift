@@ -36,7 +36,7 @@ import Worker
             try await ReconcileCallsHandler.schedule(queue)
             try await ReconcileCallsHandler.schedule(queue)  // every worker schedules it: one job
             #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'reconcile_calls'", as: Int.self) == 1)
-            let job = try #require(try await queue.claim(kinds: [CallStore.reconcileKind], limit: 1, owner: "t", lease: .seconds(60)).first)
+            let job = try #require(try await queue.claim(kinds: [ReconcileCallsArgs.kind], limit: 1, owner: "t", lease: .seconds(60)).first)
             #expect(try await reconciler.run(job) == .snoozed(.seconds(60)))
 
             #expect(try await dialing.db.scalar(open, as: Int.self) == 0)
@@ -68,7 +68,7 @@ import Worker
             let patient = ReconcileCallsHandler(database: dialing.db, twilio: client, quietFor: .seconds(300), logger: TestDatabase.testLogger)
             let queue = JobQueue(database: dialing.db)
             try await ReconcileCallsHandler.schedule(queue)
-            let job = try #require(try await queue.claim(kinds: [CallStore.reconcileKind], limit: 1, owner: "t", lease: .seconds(60)).first)
+            let job = try #require(try await queue.claim(kinds: [ReconcileCallsArgs.kind], limit: 1, owner: "t", lease: .seconds(60)).first)
             _ = try await patient.run(job)
             #expect(try await dialing.db.scalar("SELECT count(*)::int FROM dialer.call_events", as: Int.self) == 0, "heard from a moment ago")
             #expect(dialing.sandbox.requests.filter { $0.method == "GET" && $0.path.contains("/Calls/CA") }.isEmpty)

@@ -22,7 +22,7 @@ extension Database {
                 RETURNING id, campaign_id
             ), job AS (
                 INSERT INTO dialer.jobs (kind, args, campaign_id, unique_key)
-                SELECT \(CampaignStore.placeCallKind), jsonb_build_object('contactID', id), campaign_id, dialer.place_call_key(id) FROM contact
+                SELECT \(PlaceCallArgs.kind), jsonb_build_object('contactID', id), campaign_id, dialer.place_call_key(id) FROM contact
             )
             SELECT id FROM campaign
             """,

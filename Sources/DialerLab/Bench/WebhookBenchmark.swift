@@ -144,7 +144,7 @@ struct WebhookBenchmark: Sendable {
             SELECT (SELECT count(*) FROM dialer.call_attempts a JOIN dialer.call_events e ON e.call_sid = a.call_sid WHERE a.campaign_id = \(campaign))::int,
                    (SELECT count(*) FROM dialer.calls c JOIN dialer.call_attempts a ON a.id = c.attempt_id
                     WHERE a.campaign_id = \(campaign) AND c.status = 'completed')::int,
-                   (SELECT count(*) FROM dialer.jobs WHERE campaign_id = \(campaign) AND kind = \(CallStore.finalizeKind))::int,
+                   (SELECT count(*) FROM dialer.jobs WHERE campaign_id = \(campaign) AND kind = \(FinalizeCallArgs.kind))::int,
                    (SELECT count(*) FROM dialer.task_syncs WHERE campaign_id = \(campaign))::int
             """,
             logger: logger
