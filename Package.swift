@@ -5,7 +5,7 @@ let package = Package(
     name: "dialer",
     platforms: [.macOS(.v15)],
     products: [
-        // What an operator deploys: migrate, campaign, rules, worker, serve, status, jobs, tasks, check.
+        // What an operator deploys: migrate, campaign, rules, worker, serve, status, jobs, tasks, check, api-key.
         .executable(name: "dialer", targets: ["Dialer"]),
         // Everything else (demo, bench, chaos), around the real `dialer` binary; never shipped.
         .executable(name: "dialer-lab", targets: ["DialerLab"]),

@@ -596,6 +596,29 @@ BEGIN
 END
 $$;
 
+CREATE TABLE dialer.api_keys (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    prefix text NOT NULL,
+    key_hash bytea NOT NULL,
+    scopes text[] NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_keys_key_hash_check CHECK ((length(key_hash) = 32)),
+    CONSTRAINT api_keys_name_check CHECK ((name ~ '^[a-z0-9][a-z0-9._-]{0,62}$'::text)),
+    CONSTRAINT api_keys_scopes_check CHECK (((cardinality(scopes) > 0) AND (scopes <@ ARRAY['read'::text, 'calls:write'::text, 'campaigns:write'::text, 'tasks:write'::text, 'webhooks:write'::text, 'pii:read'::text])))
+);
+
+ALTER TABLE dialer.api_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME dialer.api_keys_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE dialer.call_attempts (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     contact_id bigint NOT NULL,
@@ -894,6 +917,17 @@ CREATE TABLE dialer.dnc (
     CONSTRAINT dnc_phone_e164_check CHECK ((phone_e164 ~ '^\+[1-9][0-9]{7,14}$'::text))
 );
 
+CREATE TABLE dialer.idempotency_keys (
+    api_key_id bigint NOT NULL,
+    key text NOT NULL,
+    operation text NOT NULL,
+    request_hash bytea NOT NULL,
+    response_status integer NOT NULL,
+    response_body jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT idempotency_keys_key_check CHECK (((length(key) >= 1) AND (length(key) <= 255)))
+);
+
 CREATE VIEW dialer.job_counts AS
  SELECT jobs.kind,
     jobs.state,
@@ -977,6 +1011,12 @@ CREATE TABLE dialer.task_sync_pause (
     CONSTRAINT task_sync_pause_id_check CHECK (id)
 );
 
+ALTER TABLE ONLY dialer.api_keys
+    ADD CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash);
+
+ALTER TABLE ONLY dialer.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY dialer.call_attempts
     ADD CONSTRAINT call_attempts_call_sid_key UNIQUE (call_sid);
 
@@ -1016,6 +1056,9 @@ ALTER TABLE ONLY dialer.contacts
 ALTER TABLE ONLY dialer.dnc
     ADD CONSTRAINT dnc_pkey PRIMARY KEY (phone_e164);
 
+ALTER TABLE ONLY dialer.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_pkey PRIMARY KEY (api_key_id, key);
+
 ALTER TABLE ONLY dialer.jobs
     ADD CONSTRAINT jobs_pkey PRIMARY KEY (id);
 
@@ -1037,7 +1080,13 @@ ALTER TABLE ONLY dialer.task_syncs
 ALTER TABLE ONLY dialer.transcript_entries
     ADD CONSTRAINT transcript_entries_pkey PRIMARY KEY (call_sid, seq);
 
+CREATE UNIQUE INDEX api_keys_live_name ON dialer.api_keys USING btree (name) WHERE (revoked_at IS NULL);
+
+CREATE INDEX call_attempts_campaign_newest ON dialer.call_attempts USING btree (campaign_id, created_at DESC, id DESC);
+
 CREATE INDEX call_attempts_in_flight ON dialer.call_attempts USING btree (campaign_id) WHERE ((ended_at IS NULL) AND (state <> 'failed'::text));
+
+CREATE INDEX call_attempts_newest ON dialer.call_attempts USING btree (created_at DESC, id DESC);
 
 CREATE UNIQUE INDEX call_attempts_one_unsettled ON dialer.call_attempts USING btree (contact_id) WHERE (state = ANY (ARRAY['dialing'::text, 'unknown'::text]));
 
@@ -1048,6 +1097,8 @@ CREATE INDEX call_attempts_unsettled ON dialer.call_attempts USING btree (create
 CREATE INDEX call_events_orphans ON dialer.call_events USING btree (received_at) WHERE orphan;
 
 CREATE UNIQUE INDEX contacts_callable_phone ON dialer.contacts USING btree (campaign_id, phone_e164) WHERE (skip_reason IS NULL);
+
+CREATE INDEX idempotency_keys_created_at ON dialer.idempotency_keys USING btree (created_at);
 
 CREATE INDEX jobs_campaign ON dialer.jobs USING btree (campaign_id) WHERE (campaign_id IS NOT NULL);
 
@@ -1080,6 +1131,9 @@ ALTER TABLE ONLY dialer.calls
 
 ALTER TABLE ONLY dialer.contacts
     ADD CONSTRAINT contacts_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id);
+
+ALTER TABLE ONLY dialer.idempotency_keys
+    ADD CONSTRAINT idempotency_keys_api_key_id_fkey FOREIGN KEY (api_key_id) REFERENCES dialer.api_keys(id);
 
 ALTER TABLE ONLY dialer.jobs
     ADD CONSTRAINT jobs_campaign_fk FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id);

@@ -1,0 +1,126 @@
+import Foundation
+import PostgresNIO
+
+/// Reads calls for the API and the console: one with its transcript, or a page of a list.
+/// Phone numbers come masked unless the reader may see personal data (`revealPhones`).
+public struct CallRecordStore: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// The most a page may hold.
+    public static let maxPageSize = 200
+
+    /// One call by the dialer's id, with its transcript so far.
+    public func call(id: UUID, revealPhones: Bool) async throws -> CallRecord? {
+        try await withTranscript(records("\(unescaped: Self.select(revealPhones: revealPhones)) WHERE a.id = \(id)").first?.record)
+    }
+
+    /// One call by Twilio's CallSid, with its transcript so far.
+    public func call(callSID: String, revealPhones: Bool) async throws -> CallRecord? {
+        try await withTranscript(records("\(unescaped: Self.select(revealPhones: revealPhones)) WHERE a.call_sid = \(callSID)").first?.record)
+    }
+
+    private func withTranscript(_ record: CallRecord?) async throws -> CallRecord? {
+        guard var record else { return nil }
+        if let sid = record.callSID { record.transcript = try await transcript(callSID: sid) }
+        return record
+    }
+
+    /// A page of calls, newest first, and the cursor of the next page (nil on the last).
+    public func calls(_ filter: CallListFilter, revealPhones: Bool) async throws -> (calls: [CallRecord], next: CallListCursor?) {
+        let limit = max(1, min(filter.limit, Self.maxPageSize))
+        let query: PostgresQuery = """
+            \(unescaped: Self.select(revealPhones: revealPhones))
+            WHERE (\(filter.campaign)::text IS NULL OR a.campaign_id = (SELECT id FROM dialer.campaigns WHERE name = \(filter.campaign)::text))
+              AND (\(filter.state)::text IS NULL OR COALESCE(cl.status, a.state) = \(filter.state)::text)
+              AND (\(filter.since)::timestamptz IS NULL OR a.created_at >= \(filter.since)::timestamptz)
+              AND (\(filter.cursor?.createdMicros)::bigint IS NULL
+                   OR (a.created_at, a.id) < (timestamptz 'epoch' + \(filter.cursor?.createdMicros)::bigint * interval '1 microsecond',
+                                              \(filter.cursor?.id)::uuid))
+            ORDER BY a.created_at DESC, a.id DESC
+            LIMIT \(limit + 1)
+            """
+        var page = try await records(query)
+        var next: CallListCursor?
+        if page.count > limit {
+            page.removeLast()
+            next = page.last.map { CallListCursor(createdMicros: $0.createdMicros, id: $0.record.id) }
+        }
+        return (page.map(\.record), next)
+    }
+
+    /// The transcript of one call, in order.
+    public func transcript(callSID: String, after seq: Int = -1) async throws -> [CallRecord.TranscriptLine] {
+        let rows = try await database.client.query(
+            """
+            SELECT seq, speaker, text, start_ms, end_ms, interrupted FROM dialer.transcript_entries
+            WHERE call_sid = \(callSID) AND seq > \(seq) ORDER BY seq
+            """,
+            logger: database.logger
+        )
+        var lines: [CallRecord.TranscriptLine] = []
+        for try await (seq, speaker, text, start, end, interrupted) in rows.decode((Int, String, String, Int, Int, Bool).self) {
+            lines.append(.init(seq: seq, speaker: speaker, text: text, startMs: start, endMs: end, interrupted: interrupted))
+        }
+        return lines
+    }
+
+    static func select(revealPhones: Bool) -> String {
+        """
+        SELECT a.id, a.call_sid, cp.name, k.salesforce_id,
+               \(revealPhones ? "a.to_e164" : "dialer.masked_phone(a.to_e164)"), a.from_e164,
+               a.attempt_number, COALESCE(cl.status, a.state), cl.status, cl.answered_by, cl.duration_seconds,
+               dialer.call_disposition(cl.status, cl.answered_by, cl.answered_at IS NOT NULL), a.error_message,
+               a.created_at, (extract(epoch FROM a.created_at) * 1000000)::bigint, cl.answered_at, COALESCE(cl.ended_at, a.ended_at),
+               s.state, s.salesforce_task_id, s.last_error
+        FROM dialer.call_attempts a
+        JOIN dialer.campaigns cp ON cp.id = a.campaign_id
+        LEFT JOIN dialer.contacts k ON k.id = a.contact_id
+        LEFT JOIN dialer.calls cl ON cl.attempt_id = a.id
+        LEFT JOIN dialer.task_syncs s ON s.call_sid = a.call_sid
+        """
+    }
+
+    private func records(_ query: PostgresQuery) async throws -> [(record: CallRecord, createdMicros: Int64)] {
+        let rows = try await database.client.query(query, logger: database.logger)
+        var result: [(CallRecord, Int64)] = []
+        for try await row in rows {
+            let r = try row.decode(
+                (
+                    UUID, String?, String, String?, String, String, Int, String, String?, String?, Int?, String, String?, Date, Int64, Date?,
+                    Date?, String?, String?, String?
+                ).self
+            )
+            let sync = r.17.map { CallRecord.TaskSync(state: $0, salesforceTaskID: r.18, lastError: r.19) }
+            result.append(
+                (
+                    CallRecord(
+                        id: r.0,
+                        callSID: r.1,
+                        campaign: r.2,
+                        contactID: r.3,
+                        to: r.4,
+                        from: r.5,
+                        attempt: r.6,
+                        state: r.7,
+                        twilioStatus: r.8,
+                        answeredBy: r.9,
+                        durationSeconds: r.10,
+                        outcome: r.11,
+                        errorMessage: r.12,
+                        createdAt: r.13,
+                        answeredAt: r.15,
+                        endedAt: r.16,
+                        taskSync: sync,
+                        transcript: []
+                    ),
+                    r.14
+                )
+            )
+        }
+        return result
+    }
+}
