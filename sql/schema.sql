@@ -240,7 +240,8 @@ BEGIN
                    WHEN EXISTS (SELECT 1 FROM dialer.dnc AS d WHERE d.phone_e164 = i.phone) THEN 'internal_dnc'
                    WHEN EXISTS (SELECT 1 FROM dialer.contacts AS c
                                 WHERE c.campaign_id = p_campaign_id AND c.phone_e164 = i.phone
-                                  AND c.skip_reason IS NULL AND c.salesforce_id <> i.salesforce_id) THEN 'duplicate_phone'
+                                  AND c.skip_reason IS NULL AND c.request_id IS NULL
+                                  AND c.salesforce_id <> i.salesforce_id) THEN 'duplicate_phone'
                END AS reason
         FROM input AS i
     ), inserted AS (
@@ -259,7 +260,7 @@ BEGIN
                coalesce(string_to_array(NULLIF(calling_states, ''), ','), '{}')
         FROM classified
         ORDER BY ord
-        ON CONFLICT (campaign_id, salesforce_id) DO NOTHING
+        ON CONFLICT (campaign_id, salesforce_id) WHERE request_id IS NULL DO NOTHING
         RETURNING id, skip_reason
     )
     SELECT count(*), coalesce(array_agg(id ORDER BY id) FILTER (WHERE skip_reason IS NULL), '{}')
@@ -711,7 +712,7 @@ CREATE TABLE dialer.campaigns (
 CREATE TABLE dialer.contacts (
     id bigint NOT NULL,
     campaign_id bigint NOT NULL,
-    salesforce_id text NOT NULL,
+    salesforce_id text,
     account_id text,
     first_name text,
     last_name text,
@@ -728,8 +729,10 @@ CREATE TABLE dialer.contacts (
     opted_out_at timestamp with time zone,
     time_zones text[] DEFAULT '{}'::text[] NOT NULL,
     calling_states text[] DEFAULT '{}'::text[] NOT NULL,
+    request_id uuid,
     CONSTRAINT contacts_phone_e164_check CHECK ((phone_e164 ~ '^\+[1-9][0-9]{7,14}$'::text)),
     CONSTRAINT contacts_salesforce_id_check CHECK ((length(salesforce_id) = ANY (ARRAY[15, 18]))),
+    CONSTRAINT contacts_salesforce_id_or_request CHECK (((salesforce_id IS NOT NULL) OR (request_id IS NOT NULL))),
     CONSTRAINT contacts_skip_reason_check CHECK ((skip_reason = ANY (ARRAY['do_not_call'::text, 'internal_dnc'::text, 'invalid_phone'::text, 'duplicate_phone'::text, 'no_time_zone'::text]))),
     CONSTRAINT contacts_time_zone_source_check CHECK ((time_zone_source = ANY (ARRAY['mailing_state'::text, 'postal_code'::text, 'area_code'::text])))
 );
@@ -797,6 +800,26 @@ CREATE VIEW dialer.call_outcomes AS
      JOIN dialer.campaigns cp ON ((cp.id = a.campaign_id)))
      LEFT JOIN dialer.calls cl ON ((cl.attempt_id = a.id)))
      LEFT JOIN dialer.task_syncs s ON ((s.call_sid = a.call_sid)));
+
+CREATE TABLE dialer.call_requests (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    campaign_id bigint NOT NULL,
+    salesforce_id text,
+    to_e164 text,
+    from_e164 text,
+    message text,
+    state text DEFAULT 'pending'::text NOT NULL,
+    error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT call_requests_check CHECK (((salesforce_id IS NOT NULL) OR (to_e164 IS NOT NULL))),
+    CONSTRAINT call_requests_check1 CHECK (((state = 'failed'::text) = (error IS NOT NULL))),
+    CONSTRAINT call_requests_from_e164_check CHECK ((from_e164 ~ '^\+[1-9][0-9]{7,14}$'::text)),
+    CONSTRAINT call_requests_message_check CHECK ((length(message) <= 1000)),
+    CONSTRAINT call_requests_salesforce_id_check CHECK ((salesforce_id ~ '^[A-Za-z0-9]{15}([A-Za-z0-9]{3})?$'::text)),
+    CONSTRAINT call_requests_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'prepared'::text, 'failed'::text]))),
+    CONSTRAINT call_requests_to_e164_check CHECK ((to_e164 ~ '^\+[1-9][0-9]{7,14}$'::text))
+);
 
 CREATE TABLE dialer.calling_rules (
     state text NOT NULL,
@@ -1032,6 +1055,9 @@ ALTER TABLE ONLY dialer.call_events
 ALTER TABLE ONLY dialer.call_events
     ADD CONSTRAINT call_events_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY dialer.call_requests
+    ADD CONSTRAINT call_requests_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY dialer.calling_rules
     ADD CONSTRAINT calling_rules_pkey PRIMARY KEY (state);
 
@@ -1046,9 +1072,6 @@ ALTER TABLE ONLY dialer.campaigns
 
 ALTER TABLE ONLY dialer.campaigns
     ADD CONSTRAINT campaigns_pkey PRIMARY KEY (id);
-
-ALTER TABLE ONLY dialer.contacts
-    ADD CONSTRAINT contacts_campaign_id_salesforce_id_key UNIQUE (campaign_id, salesforce_id);
 
 ALTER TABLE ONLY dialer.contacts
     ADD CONSTRAINT contacts_pkey PRIMARY KEY (id);
@@ -1096,7 +1119,11 @@ CREATE INDEX call_attempts_unsettled ON dialer.call_attempts USING btree (create
 
 CREATE INDEX call_events_orphans ON dialer.call_events USING btree (received_at) WHERE orphan;
 
-CREATE UNIQUE INDEX contacts_callable_phone ON dialer.contacts USING btree (campaign_id, phone_e164) WHERE (skip_reason IS NULL);
+CREATE UNIQUE INDEX contacts_callable_phone ON dialer.contacts USING btree (campaign_id, phone_e164) WHERE ((skip_reason IS NULL) AND (request_id IS NULL));
+
+CREATE UNIQUE INDEX contacts_imported ON dialer.contacts USING btree (campaign_id, salesforce_id) WHERE (request_id IS NULL);
+
+CREATE UNIQUE INDEX contacts_request ON dialer.contacts USING btree (request_id) WHERE (request_id IS NOT NULL);
 
 CREATE INDEX idempotency_keys_created_at ON dialer.idempotency_keys USING btree (created_at);
 
@@ -1126,11 +1153,17 @@ ALTER TABLE ONLY dialer.call_attempts
 ALTER TABLE ONLY dialer.call_attempts
     ADD CONSTRAINT call_attempts_contact_id_fkey FOREIGN KEY (contact_id) REFERENCES dialer.contacts(id);
 
+ALTER TABLE ONLY dialer.call_requests
+    ADD CONSTRAINT call_requests_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id);
+
 ALTER TABLE ONLY dialer.calls
     ADD CONSTRAINT calls_attempt_id_fkey FOREIGN KEY (attempt_id) REFERENCES dialer.call_attempts(id);
 
 ALTER TABLE ONLY dialer.contacts
     ADD CONSTRAINT contacts_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id);
+
+ALTER TABLE ONLY dialer.contacts
+    ADD CONSTRAINT contacts_request_id_fkey FOREIGN KEY (request_id) REFERENCES dialer.call_requests(id);
 
 ALTER TABLE ONLY dialer.idempotency_keys
     ADD CONSTRAINT idempotency_keys_api_key_id_fkey FOREIGN KEY (api_key_id) REFERENCES dialer.api_keys(id);

@@ -32,9 +32,22 @@ public enum WorkerServices {
             )
             handlers.append(FinalizeCallHandler(database: database, salesforce: salesforce, configuration: settings.finalize, logger: logger))
             handlers.append(RecordConversationHandler(database: database, salesforce: salesforce, logger: logger))
+            // An API call's Contact, scheduled on the window clock PlaceCall judges it by.
+            var ring = DialingConfiguration(publicURL: "", accountSID: "").ringAndSlotWait
+            if case .configured(let twilio) = configuration.twilio { ring = twilio.dialing.ringAndSlotWait }
+            handlers.append(
+                PrepareCallHandler(
+                    database: database,
+                    salesforce: salesforce,
+                    classifier: classifier,
+                    now: configuration.windowClock.make(),
+                    ring: ring,
+                    logger: logger
+                )
+            )
         case .notConfigured(let reason):
             logger.warning(
-                "not running \(ImportCampaignArgs.kind), \(FinalizeCallArgs.kind) or \(RecordConversationArgs.kind) jobs: \(reason)"
+                "not running \(ImportCampaignArgs.kind), \(PrepareCallArgs.kind), \(FinalizeCallArgs.kind) or \(RecordConversationArgs.kind) jobs: \(reason)"
             )
         }
         switch configuration.twilio {

@@ -47,6 +47,8 @@ public struct CallAttemptStore: Sendable {
     static let columns = "id, contact_id, campaign_id, attempt_number, job_id, state, to_e164, call_sid, twilio_error_code, created_at"
 
     /// Inserts the contact's next attempt (number = the highest so far + 1) and commits it,
+    /// with the id of the API call that made the contact (`contacts.request_id`) while no
+    /// attempt holds it (so an API call's first dial has the call's id), else a new one;
     /// unless the campaign is not active, the number is on the DNC list, the contact has an
     /// unsettled attempt, or the campaign has `maxInFlight` calls in flight. Begins of one
     /// campaign are serialized, so the cap holds across workers.
@@ -89,8 +91,11 @@ public struct CallAttemptStore: Sendable {
             if count >= maxInFlight { return .campaignFull(inFlight: count) }
             let inserted = try await connection.query(
                 """
-                INSERT INTO dialer.call_attempts (contact_id, campaign_id, attempt_number, job_id, to_e164, from_e164, slot_at)
-                SELECT \(contactID), \(campaignID), coalesce(max(attempt_number), 0) + 1, \(jobID), \(to), \(from), to_timestamp(\(slotAt)::float8)
+                INSERT INTO dialer.call_attempts (id, contact_id, campaign_id, attempt_number, job_id, to_e164, from_e164, slot_at)
+                SELECT coalesce((SELECT k.request_id FROM dialer.contacts AS k
+                                 WHERE k.id = \(contactID) AND NOT EXISTS (SELECT 1 FROM dialer.call_attempts AS x WHERE x.id = k.request_id)),
+                                gen_random_uuid()),
+                       \(contactID), \(campaignID), coalesce(max(attempt_number), 0) + 1, \(jobID), \(to), \(from), to_timestamp(\(slotAt)::float8)
                 FROM dialer.call_attempts WHERE contact_id = \(contactID)
                 RETURNING \(unescaped: Self.columns)
                 """,

@@ -8,7 +8,8 @@ public struct CallRecord: Sendable, Equatable {
     public var campaign: String
     /// The contact's Salesforce id.
     public var contactID: String?
-    /// E.164; masked (`…0123`) unless the reader may see personal data.
+    /// E.164; masked (`…0123`) unless the reader may see personal data; empty for an API call
+    /// whose Contact is still to be read.
     public var to: String
     public var from: String
     public var attempt: Int
@@ -26,6 +27,13 @@ public struct CallRecord: Sendable, Equatable {
     public var taskSync: TaskSync?
     /// Filled for one call (`CallRecordStore.call`), empty in lists.
     public var transcript: [TranscriptLine]
+    /// When the call's next dial is due, for an API call that is `scheduled`.
+    public var scheduledFor: Date? = nil
+    /// Why an API call was never dialed (`do_not_call`, `internal_dnc`, `invalid_phone`,
+    /// `no_time_zone`), when it is `skipped`; `errorMessage` says more.
+    public var skipReason: String? = nil
+    /// What the agent is to say on an API call (the client's message, or the Contact's Description).
+    public var message: String? = nil
 
     /// The Salesforce Task written for the call, or the reason it is not yet.
     public struct TaskSync: Sendable, Equatable {

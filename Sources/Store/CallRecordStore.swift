@@ -13,9 +13,11 @@ public struct CallRecordStore: Sendable {
     /// The most a page may hold.
     public static let maxPageSize = 200
 
-    /// One call by the dialer's id, with its transcript so far.
+    /// One call by the dialer's id, with its transcript so far: an API call's (its latest
+    /// state, `requestedCall`), else an attempt's.
     public func call(id: UUID, revealPhones: Bool) async throws -> CallRecord? {
-        try await withTranscript(records("\(unescaped: Self.select(revealPhones: revealPhones)) WHERE a.id = \(id)").first?.record)
+        if let requested = try await requestedCall(id: id, revealPhones: revealPhones) { return requested }
+        return try await withTranscript(records("\(unescaped: Self.select(revealPhones: revealPhones)) WHERE a.id = \(id)").first?.record)
     }
 
     /// One call by Twilio's CallSid, with its transcript so far.

@@ -28,14 +28,18 @@ public struct DialContext: Sendable, Equatable {
     public let onDoNotCallList: Bool
     /// The campaign's calls in flight now.
     public let callsInFlight: Int
+    /// `fromNumber` is the call's own (an API call's `from`), not the campaign's: Twilio
+    /// refusing it is that call's fault, not the campaign's.
+    public var ownFromNumber = false
 }
 
 extension CampaignStore {
-    public func dialContext(contactID: Int64) async throws -> DialContext? {
-        let rows = try await database.client.query(
-            """
+    /// What PlaceCall checks about a contact, read on `connection` when given (inside the
+    /// caller's transaction), else on the pool.
+    public func dialContext(contactID: Int64, on connection: PostgresConnection? = nil) async throws -> DialContext? {
+        let query: PostgresQuery = """
             SELECT k.id, k.campaign_id, c.name, c.status, k.phone_e164, k.time_zone, k.skip_reason, k.outcome, k.attempts,
-                   c.max_attempts, c.from_number, c.rate_per_second, c.max_concurrent_calls,
+                   c.max_attempts, coalesce(req.from_e164, c.from_number), c.rate_per_second, c.max_concurrent_calls,
                    c.window_start::text, c.window_end::text,
                    EXISTS (SELECT 1 FROM dialer.dnc AS d WHERE d.phone_e164 = k.phone_e164),
                    (SELECT count(*)::int FROM dialer.call_attempts AS a
@@ -45,19 +49,21 @@ extension CampaignStore {
                    (SELECT coalesce(json_agg(\(unescaped: CallingRuleStore.ruleJSON)), '[]')::text
                     FROM dialer.calling_rules AS r
                     WHERE r.state = '*' OR r.state = ANY(k.calling_states)
-                       OR (cardinality(k.calling_states) = 0 AND r.state = upper(btrim(k.mailing_state))))
+                       OR (cardinality(k.calling_states) = 0 AND r.state = upper(btrim(k.mailing_state)))),
+                   req.from_e164 IS NOT NULL
             FROM dialer.contacts AS k JOIN dialer.campaigns AS c ON c.id = k.campaign_id
+            LEFT JOIN dialer.call_requests AS req ON req.id = k.request_id
             WHERE k.id = \(contactID)
-            """,
-            logger: logger
-        )
+            """
+        let rows =
+            if let connection { try await connection.query(query, logger: logger) } else { try await database.client.query(query, logger: logger) }
         for try await row in rows.decode(
             (
                 Int64, Int64, String, String, String?, String?, String?, String?, Int, Int, String, Double, Int, String, String, Bool, Int,
-                [String], String
+                [String], String, Bool
             ).self
         ) {
-            return DialContext(
+            var context = DialContext(
                 contactID: row.0,
                 campaignID: row.1,
                 campaignName: row.2,
@@ -78,6 +84,8 @@ extension CampaignStore {
                 onDoNotCallList: row.15,
                 callsInFlight: row.16
             )
+            context.ownFromNumber = row.19
+            return context
         }
         return nil
     }

@@ -14,6 +14,7 @@ public struct TaskSyncOperations: Sendable {
     public struct Failure: Sendable, Equatable {
         public let callSID: String
         public let campaign: String
+        /// The Contact's Salesforce id; `-` for an API call to a number alone.
         public let contact: String
         public let state: String
         public let attempts: Int
@@ -26,7 +27,7 @@ public struct TaskSyncOperations: Sendable {
     public func failures(campaign: String? = nil, includeHeldBack: Bool = false) async throws -> [Failure] {
         let rows = try await database.client.query(
             """
-            SELECT call_sid, campaign, contact, state, attempts, last_error_code, last_error, updated_at
+            SELECT call_sid, campaign, coalesce(contact, '-'), state, attempts, last_error_code, last_error, updated_at
             FROM dialer.task_sync_failures
             WHERE (\(campaign)::text IS NULL OR campaign = \(campaign)::text) AND (state = 'failed' OR \(includeHeldBack))
             ORDER BY updated_at, call_sid

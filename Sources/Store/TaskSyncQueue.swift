@@ -69,7 +69,7 @@ public struct TaskSyncQueue: Sendable {
         )
         var records: [TaskSyncRecord] = []
         for try await (sid, sentBefore, attempts, contact, account, disposition, duration, answered, date, optOut)
-            in rows.decode((String, Bool, Int, String, String?, String, Int?, Bool, String, Bool).self)
+            in rows.decode((String, Bool, Int, String?, String?, String, Int?, Bool, String, Bool).self)
         {
             records.append(
                 TaskSyncRecord(
@@ -200,7 +200,7 @@ public struct TaskSyncRecord: Sendable, Equatable {
         callSID: String,
         sentBefore: Bool = false,
         attempts: Int = 0,
-        contactSalesforceID: String,
+        contactSalesforceID: String?,
         accountID: String?,
         disposition: String,
         durationSeconds: Int?,
@@ -241,7 +241,8 @@ public struct TaskSyncRecord: Sendable, Equatable {
     /// A write was sent before: its Task may exist already.
     public var sentBefore: Bool
     public var attempts: Int
-    public var contactSalesforceID: String
+    /// The Contact the Task is about (its WhoId); nil for an API call to a number alone.
+    public var contactSalesforceID: String?
     public var accountID: String?
     /// How the call ended in a Salesforce user's words (`dialer.call_disposition`): Answered,
     /// Voicemail, Busy, No Answer, Failed, Canceled.
@@ -267,7 +268,7 @@ extension TaskSyncQueue {
             JOIN dialer.call_attempts AS a ON a.id = s.attempt_id
             JOIN dialer.contacts AS k ON k.id = a.contact_id
             WHERE s.call_sid = \(callSID) AND s.state <> 'pending' AND s.do_not_call_synced_at IS NULL
-              AND k.opted_out_at IS NOT NULL
+              AND k.opted_out_at IS NOT NULL AND k.salesforce_id IS NOT NULL
             """,
             logger: database.logger
         )

@@ -26,6 +26,16 @@ public enum TwilioError: Error, Equatable, CustomStringConvertible {
         return Self.campaignFaultCodes.contains(code) || status == 401
     }
 
+    /// Twilio refused the From number itself: unverified (21210) or not a number (21212).
+    public static let fromFaultCodes: Set<Int> = [21210, 21212]
+
+    /// True when the From number, not the account, is at fault: a call that brought its own
+    /// From (an API call's) fails alone rather than pausing its campaign.
+    public var isFromFault: Bool {
+        guard case let .api(_, code, _, _, _) = self else { return false }
+        return Self.fromFaultCodes.contains(code)
+    }
+
     /// True when retrying cannot help: the call's parameters are wrong.
     public var isPermanent: Bool {
         guard case let .api(status, code, _, _, _) = self else { return false }

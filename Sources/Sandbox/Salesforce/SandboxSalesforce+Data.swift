@@ -7,7 +7,7 @@ extension SandboxSalesforce {
     static let standardFields: [String: Set<String>] = [
         "contact": [
             "id", "firstname", "lastname", "name", "phone", "mobilephone", "accountid", "donotcall", "mailingstate",
-            "mailingpostalcode", "email", "ownerid", "createddate", "lastmodifieddate",
+            "mailingpostalcode", "email", "description", "ownerid", "createddate", "lastmodifieddate",
         ],
         "task": [
             "id", "whoid", "whatid", "subject", "status", "tasksubtype", "calltype", "calldisposition", "callobject",

@@ -42,6 +42,10 @@ public struct DialingConfiguration: Sendable {
     /// A campaign at its max calls in flight: look again after this long.
     public var capacityRecheck: Duration = .seconds(2)
 
+    /// How long before the end of a window a call may still start: it may wait
+    /// `maxSlotWait` for its slot, then ring for `ringTimeout`.
+    public var ringAndSlotWait: Duration { .seconds(ringTimeout) + maxSlotWait }
+
     public init(publicURL: String, accountSID: String) {
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
         limiterKey = "twilio:\(accountSID)"

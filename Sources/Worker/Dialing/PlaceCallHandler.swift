@@ -98,21 +98,14 @@ public struct PlaceCallHandler: JobWorker {
             logger.info("not dialing: the number is on the DNC list", metadata: ["contact": "\(context.contactID)"])
             return .cancelled(reason: "the number is on the DNC list")
         }
-        guard let window = CallingWindow(start: context.windowStart, end: context.windowEnd).flatMap(CallingWindow.campaign) else {
-            return .cancelled(reason: "campaign \(context.campaignName) has no calling hours inside 08:00–21:00")
-        }
         let now = now()
         // The call may start up to maxSlotWait from now, and must finish ringing in the window
         // of every zone the contact may be in, on a day every calling rule allows.
-        let ring = Duration.seconds(configuration.ringTimeout) + configuration.maxSlotWait
-        switch CallingSchedule(window: window, rules: context.callingRules, zones: zones).next(after: now, ring: ring) {
+        switch CallingDecision(context, zones: zones, now: now, ring: configuration.ringAndSlotWait) {
         case .now: break
         case .at(let next): return .snoozed(.milliseconds(Int64(next.timeIntervalSince(now) * 1000)))
-        case .none:
-            // Zones that never share calling hours will not start to; rules may change.
-            guard CallingSchedule(window: window, zones: zones).next(after: now, ring: ring) != .none else {
-                return .cancelled(reason: "the contact's time zones (\(context.timeZones.joined(separator: ", "))) share no calling hours")
-            }
+        case .never(let reason): return .cancelled(reason: reason)
+        case .lookAgainTomorrow:
             logger.info(
                 "no day in the next \(CallingSchedule.horizonDays) the calling rules allow; looking again tomorrow",
                 metadata: ["contact": "\(context.contactID)"]
@@ -218,7 +211,7 @@ public struct PlaceCallHandler: JobWorker {
         let call: TwilioCall
         do {
             call = try await twilio.createCall(request, retrying: false)
-        } catch let error as TwilioError where error.isCampaignFault {
+        } catch let error as TwilioError where error.isCampaignFault && !(context.ownFromNumber && error.isFromFault) {
             // Nothing rang, and every call of the campaign would fail the same way: the attempt
             // is withdrawn, the contact left as it was, and the campaign paused with the reason.
             _ = try await attempts.abandon(attempt.id)

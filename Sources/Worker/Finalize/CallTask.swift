@@ -7,6 +7,8 @@ enum CallTask {
     /// Salesforce's limit on Task.Description, in UTF-16 code units as Salesforce counts.
     static let descriptionLimit = 32_000
 
+    /// WhoId is the call's Contact; an API call to a number alone has none, and its Task is
+    /// written without one (a Task needs no WhoId; the CallObject still ties it to the call).
     static func make(_ sync: TaskSyncRecord, configuration: FinalizeConfiguration) -> SalesforceTask {
         var task = SalesforceTask(
             WhoId: sync.contactSalesforceID,

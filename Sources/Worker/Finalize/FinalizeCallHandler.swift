@@ -154,13 +154,14 @@ public struct FinalizeCallHandler: JobWorker {
     func setDoNotCall(_ batch: [TaskSyncRecord], owner: String) async throws -> [TaskSyncRecord] {
         let optOuts = batch.filter(\.optOutToSync)
         guard !optOuts.isEmpty else { return batch }
-        let contacts = Array(Set(optOuts.map(\.contactSalesforceID)))
+        // A call to a number alone has no Contact to mark: its opt-out is on the DNC list only.
+        let contacts = Array(Set(optOuts.compactMap(\.contactSalesforceID)))
         var refused: [String: SalesforceRecordError] = [:]
         for chunk in stride(from: 0, to: contacts.count, by: 200).map({ Array(contacts[$0..<min($0 + 200, contacts.count)]) }) {
             refused.merge(try await salesforce.setDoNotCall(contactIDs: chunk)) { first, _ in first }
         }
         let failures = optOuts.compactMap { sync in
-            refused[sync.contactSalesforceID].map {
+            sync.contactSalesforceID.flatMap { refused[$0] }.map {
                 TaskSyncQueue.Refusal(callSID: sync.callSID, code: $0.statusCode, message: "Contact DoNotCall: \($0.message)")
             }
         }
