@@ -29,12 +29,13 @@ extension DialerAPI {
             }
             return try .init(status: 201, json: Components.Schemas.Campaign(created: campaign))
         }
+        await progress.invalidate(name: campaign.name)
         return .created(.init(body: .json(try answer.decoded(Components.Schemas.Campaign.self))))
     }
 
     func listCampaigns(_ input: Operations.ListCampaigns.Input) async throws -> Operations.ListCampaigns.Output {
         try await serving {
-            .ok(.init(body: .json(.init(campaigns: try await campaigns.progress().map(\.api)))))
+            .ok(.init(body: .json(.init(campaigns: try await progress.progress().map(\.api)))))
         }
     }
 
@@ -55,10 +56,10 @@ extension DialerAPI {
     }
 
     func campaign(named name: String) async throws -> Components.Schemas.Campaign {
-        guard let progress = try await serving({ try await campaigns.progress(name: name).first }) else {
+        guard let found = try await serving({ try await progress.progress(name: name).first }) else {
             throw APIProblem.notFound("no campaign \(name)")
         }
-        return progress.api
+        return found.api
     }
 
     func apply(_ move: CampaignMove, to name: String) async throws -> Components.Schemas.Campaign {
@@ -71,6 +72,7 @@ extension DialerAPI {
         } catch {
             throw ServiceFailure(underlying: error)
         }
+        await progress.invalidate(name: name)
         return try await campaign(named: name)
     }
 

@@ -13,12 +13,15 @@ public struct DialerAPI: APIProtocol {
     let logger: Logger
     let calls: CallRecordStore
     let campaigns: CampaignStore
+    /// Progress is counted about once a second per campaign, however many clients ask.
+    let progress: CampaignProgressCache
 
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, progress: CampaignProgressCache? = nil) {
         self.database = database
         self.logger = logger
         self.calls = CallRecordStore(database: database)
         self.campaigns = CampaignStore(database: database)
+        self.progress = progress ?? CampaignProgressCache(store: CampaignStore(database: database))
     }
 
     /// Mounts the API on `router`, behind the body limit and the key check.

@@ -1,4 +1,3 @@
-import AdminAPI
 import AsyncHTTPClient
 import Hummingbird
 import HummingbirdWebSocket
@@ -15,7 +14,7 @@ public struct WebhookServices {
     public let router: Router<BasicRequestContext>
     /// WS /twilio/media.
     public let media: Router<BasicWebSocketRequestContext>
-    /// GET /metrics, the API (/v1 and the seed's routes), for the admin listener.
+    /// GET /metrics, the health checks and the API, for the admin listener (``AdminRouter``).
     public let admin: Router<BasicRequestContext>
     public let metrics: WebhookMetrics
     /// The calls in progress, which a drain waits for.
@@ -76,12 +75,10 @@ public struct WebhookServices {
             limits: limits,
             conversations: conversations
         )
-        let admin = WebhookRouter.makeAdmin(metrics: metrics)
-        DialerAPI(database: database, logger: database.logger).addRoutes(to: admin)
         return WebhookServices(
             router: router,
             media: media,
-            admin: admin,
+            admin: AdminRouter.make(database: database, metrics: metrics, conversations: conversations),
             metrics: metrics,
             conversations: conversations
         )
