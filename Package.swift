@@ -272,6 +272,7 @@ let package = Package(
             dependencies: [
                 "Dialer", "DialerLab", "Store", "Salesforce", "Sandbox", "Twilio", "Voice", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // The typed configuration: what is refused, and why.
