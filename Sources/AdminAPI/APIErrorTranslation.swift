@@ -55,6 +55,14 @@ struct APIErrorTranslation: ServerMiddleware {
         switch underlying {
         case let problem as APIProblem:
             return problem
+        case let failure as ServiceFailure where Self.isDataException(failure.underlying):
+            // Class 22: Postgres cannot hold a value the client sent (a NUL character in a name,
+            // a date out of range), which no retry will fix.
+            return APIProblem(
+                .badRequest,
+                title: "Invalid request",
+                detail: "a value in the request cannot be stored (a NUL character, or a number or date out of range)"
+            )
         case let failure as ServiceFailure:
             // Postgres's own message, never the statement: its bound values may be phone numbers.
             let cause = (failure.underlying as? PSQLError)?.serverInfo.map { "\($0[.sqlState] ?? "") \($0[.message] ?? "")" }
@@ -69,6 +77,10 @@ struct APIErrorTranslation: ServerMiddleware {
             let cause = (error as? ServerError)?.causeDescription ?? "the request could not be read"
             return APIProblem(.badRequest, title: "Invalid request", detail: "\(cause): \(underlying)")
         }
+    }
+
+    static func isDataException(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState]?.hasPrefix("22") == true
     }
 
     /// The JSON Pointer of the field at fault, and what is wrong with it.
