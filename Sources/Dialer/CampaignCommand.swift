@@ -62,10 +62,12 @@ struct CampaignCommand: AsyncParsableCommand {
 
     /// pause, resume and cancel: a status change by name.
     struct Transition {
-        static func run(_ database: DatabaseOptions, _ name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws {
+        static func run(_ database: DatabaseOptions, _ name: String, _ move: CampaignMove) async throws {
             try await Database.run(url: try database.url(), maxConnections: 2, logger: database.logger("dialer.campaign")) { db in
-                let now = try await CampaignStore(database: db).transition(name: name, from: from, to: to)
-                print(now == to ? "campaign \(name) is \(now.rawValue)" : "campaign \(name) is \(now.rawValue): its import goes on, then it dials")
+                let now = try await CampaignStore(database: db).apply(move, name: name)
+                print(
+                    now == move.to ? "campaign \(name) is \(now.rawValue)" : "campaign \(name) is \(now.rawValue): its import goes on, then it dials"
+                )
             }
         }
     }
@@ -77,7 +79,7 @@ struct CampaignCommand: AsyncParsableCommand {
         )
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The campaign's name.") var name: String
-        func run() async throws { try await Transition.run(database, name, from: [.active, .importing], to: .paused) }
+        func run() async throws { try await Transition.run(database, name, .pause) }
     }
 
     struct Resume: AsyncParsableCommand {
@@ -87,7 +89,7 @@ struct CampaignCommand: AsyncParsableCommand {
         )
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The campaign's name.") var name: String
-        func run() async throws { try await Transition.run(database, name, from: [.paused], to: .active) }
+        func run() async throws { try await Transition.run(database, name, .resume) }
     }
 
     struct Cancel: AsyncParsableCommand {
@@ -97,7 +99,7 @@ struct CampaignCommand: AsyncParsableCommand {
         )
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The campaign's name.") var name: String
-        func run() async throws { try await Transition.run(database, name, from: [.importing, .active, .paused], to: .cancelled) }
+        func run() async throws { try await Transition.run(database, name, .cancel) }
     }
 }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Campaigns
 import DialerServices
 import Foundation
 import Logging
@@ -45,70 +46,42 @@ struct CampaignCreateCommand: AsyncParsableCommand {
 
     /// Everything checked, nothing written yet.
     func validatedCampaign() throws -> NewCampaign {
-        let query: SOQLQuery
-        switch (self.where, soql) {
-        case (let condition?, nil):
-            do {
-                query = SOQLQuery(fields: SalesforceContact.fields, object: "Contact", condition: try SOQLParser.parseCondition(condition))
-            } catch {
-                throw ValidationError("--where is not a valid SOQL condition: \(error)")
-            }
-        case (nil, let text?):
-            var parsed: SOQLQuery
-            do {
-                parsed = try SOQLParser.parseQuery(text)
-            } catch {
-                throw ValidationError("--soql is not a valid query: \(error)")
-            }
-            guard parsed.object.lowercased() == "contact" else {
-                throw ValidationError("--soql must select FROM Contact, not FROM \(parsed.object)")
-            }
-            parsed.addFields(SalesforceContact.fields)
-            query = parsed
-        default:
-            throw ValidationError("give exactly one of --where and --soql")
-        }
-        guard let caller = PhoneNumber.normalize(from).number, from.hasPrefix("+") else {
-            throw ValidationError("--from must be a number in E.164, such as +14155550100")
-        }
-        let bounds = window.split(separator: "-").map { String($0) }
-        guard bounds.count == 2, bounds.allSatisfy(Self.isClockTime), bounds[0] < bounds[1] else {
-            throw ValidationError("--window must be HH:MM-HH:MM with the start before the end, such as 09:00-20:00")
-        }
-        guard rate > 0, rate <= 100 else { throw ValidationError("--rate must be above 0 and at most 100 calls per second") }
-        guard maxConcurrent > 0 else { throw ValidationError("--max-concurrent must be at least 1") }
-        guard (1...10).contains(maxAttempts) else { throw ValidationError("--max-attempts must be between 1 and 10") }
-
-        var campaign = NewCampaign(name: name, soql: query.soql, fromNumber: caller.e164)
-        campaign.ratePerSecond = rate
-        campaign.maxConcurrentCalls = maxConcurrent
-        campaign.maxAttempts = maxAttempts
-        campaign.windowStart = bounds[0]
-        campaign.windowEnd = bounds[1]
+        var draft = CampaignDraft(name: name, condition: self.where, soql: soql, from: from)
+        draft.ratePerSecond = rate
+        draft.maxConcurrentCalls = maxConcurrent
+        draft.maxAttempts = maxAttempts
+        draft.window = window
+        draft.disclosure = disclosure
         if let agentScript {
             guard let text = try? String(contentsOfFile: agentScript, encoding: .utf8) else {
                 throw ValidationError("--agent-script: cannot read \(agentScript)")
             }
-            // Checked now, as `dialer serve` checks DIALER_AGENT_SCRIPT: a script every call
-            // would have to fall back from is refused before the campaign exists.
-            do {
-                _ = try AgentScript(json: text)
-            } catch {
-                throw ValidationError("--agent-script \(agentScript): \(error)")
-            }
-            campaign.agentScript = text
+            draft.agentScript = text
         }
-        if let disclosure {
-            guard disclosure.count <= 500 else { throw ValidationError("--disclosure: 500 characters at most; a long preamble loses the callee") }
-            campaign.disclosure = disclosure
+        do {
+            return try draft.validated()
+        } catch  where error.field == .query {
+            throw ValidationError("give exactly one of --where and --soql")
+        } catch {
+            throw ValidationError("\(Self.option(for: error.field)) \(error.reason)")
         }
-        return campaign
     }
 
-    static func isClockTime(_ text: String) -> Bool {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]) else { return false }
-        return (0...23).contains(hour) && (0...59).contains(minute)
+    /// The option a refused field came from.
+    static func option(for field: CampaignDraft.Field) -> String {
+        switch field {
+        case .name: "--name"
+        case .condition: "--where"
+        case .soql: "--soql"
+        case .from: "--from"
+        case .ratePerSecond: "--rate"
+        case .maxConcurrentCalls: "--max-concurrent"
+        case .maxAttempts: "--max-attempts"
+        case .window: "--window"
+        case .agentScript: "--agent-script"
+        case .disclosure: "--disclosure"
+        case .query: "--where/--soql"
+        }
     }
 
     func run() async throws {

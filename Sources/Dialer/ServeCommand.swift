@@ -34,7 +34,10 @@ struct ServeCommand: AsyncParsableCommand {
 
             Admin routes (--admin-hostname, --admin-port; keep them off the internet): GET \
             /metrics (Prometheus: requests by route and status, signature failures, callback \
-            lag, database latency, media frame cost, turn latency, slow peers cut off).
+            lag, database latency, media frame cost, turn latency, slow peers cut off); the HTTP \
+            API under /v1 (GET /v1/openapi.json describes it; keys from `dialer api-key \
+            create`), and the original system's POST /twilio/outbound/call and GET \
+            /twilio/call/{callSid}/status with the same keys.
 
             SIGTERM or SIGINT drains: /readyz answers 503 so the load balancer sends new calls \
             elsewhere, live calls and their callbacks are served until they end, and calls \
@@ -70,10 +73,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Apply pending migrations at start instead of refusing to run.")
     var migrate = false
 
-    @Option(help: "Address of the admin listener (GET /metrics); keep it internal.")
+    @Option(help: "Address of the admin listener (GET /metrics, the API under /v1); keep it internal.")
     var adminHostname = "127.0.0.1"
 
-    @Option(help: "Port of the admin listener (GET /metrics).")
+    @Option(help: "Port of the admin listener (GET /metrics, the API under /v1).")
     var adminPort = 9464
 
     @Option(help: "Seconds a new connection has to send a whole request head.")

@@ -14,7 +14,7 @@ public struct WebhookServices {
     public let router: Router<BasicRequestContext>
     /// WS /twilio/media.
     public let media: Router<BasicWebSocketRequestContext>
-    /// GET /metrics, for the admin listener.
+    /// GET /metrics, the health checks and the API, for the admin listener (``AdminRouter``).
     public let admin: Router<BasicRequestContext>
     public let metrics: WebhookMetrics
     /// The calls in progress, which a drain waits for.
@@ -78,7 +78,7 @@ public struct WebhookServices {
         return WebhookServices(
             router: router,
             media: media,
-            admin: WebhookRouter.makeAdmin(metrics: metrics),
+            admin: AdminRouter.make(database: database, metrics: metrics, conversations: conversations),
             metrics: metrics,
             conversations: conversations
         )

@@ -21,7 +21,8 @@ public enum WorkerServices {
     ) -> [any JobHandler] {
         // Needs nothing but the database: every worker can complete finished campaigns.
         var handlers: [any JobHandler] = [
-            CompleteCampaignsHandler(database: database, interval: configuration.campaignCheckInterval, logger: logger)
+            CompleteCampaignsHandler(database: database, interval: configuration.campaignCheckInterval, logger: logger),
+            PruneIdempotencyKeysHandler(database: database, logger: logger),
         ]
         switch configuration.salesforce {
         case .configured(let settings):
@@ -87,6 +88,9 @@ public enum WorkerServices {
         }
         if handlers.contains(where: { $0.kind == CompleteCampaignsArgs.kind }) {
             try await CompleteCampaignsHandler.schedule(JobQueue(database: database))
+        }
+        if handlers.contains(where: { $0.kind == PruneIdempotencyKeysArgs.kind }) {
+            try await PruneIdempotencyKeysHandler.schedule(JobQueue(database: database))
         }
     }
 

@@ -32,20 +32,34 @@ public struct CallRecordStore: Sendable {
     }
 
     /// A page of calls, newest first, and the cursor of the next page (nil on the last).
+    ///
+    /// Only the filters given become conditions, so each page is one index range scan
+    /// (`call_attempts_campaign_newest`, or `call_attempts_newest`) from the cursor on.
     public func calls(_ filter: CallListFilter, revealPhones: Bool) async throws -> (calls: [CallRecord], next: CallListCursor?) {
         let limit = max(1, min(filter.limit, Self.maxPageSize))
-        let query: PostgresQuery = """
-            \(unescaped: Self.select(revealPhones: revealPhones))
-            WHERE (\(filter.campaign)::text IS NULL OR a.campaign_id = (SELECT id FROM dialer.campaigns WHERE name = \(filter.campaign)::text))
-              AND (\(filter.state)::text IS NULL OR COALESCE(cl.status, a.state) = \(filter.state)::text)
-              AND (\(filter.since)::timestamptz IS NULL OR a.created_at >= \(filter.since)::timestamptz)
-              AND (\(filter.cursor?.createdMicros)::bigint IS NULL
-                   OR (a.created_at, a.id) < (timestamptz 'epoch' + \(filter.cursor?.createdMicros)::bigint * interval '1 microsecond',
-                                              \(filter.cursor?.id)::uuid))
+        var binds = PostgresBindings()
+        var conditions: [String] = []
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            binds.append(value)
+            return "$\(binds.count)"
+        }
+        if let campaign = filter.campaign {
+            conditions.append("a.campaign_id = (SELECT id FROM dialer.campaigns WHERE name = \(bind(campaign)))")
+        }
+        if let state = filter.state { conditions.append("COALESCE(cl.status, a.state) = \(bind(state))") }
+        if let since = filter.since { conditions.append("a.created_at >= \(bind(since))") }
+        if let cursor = filter.cursor {
+            conditions.append(
+                "(a.created_at, a.id) < (timestamptz 'epoch' + \(bind(cursor.createdMicros)) * interval '1 microsecond', \(bind(cursor.id)))"
+            )
+        }
+        let sql = """
+            \(Self.select(revealPhones: revealPhones))
+            \(conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND "))
             ORDER BY a.created_at DESC, a.id DESC
             LIMIT \(limit + 1)
             """
-        var page = try await records(query)
+        var page = try await records(PostgresQuery(unsafeSQL: sql, binds: binds))
         var next: CallListCursor?
         if page.count > limit {
             page.removeLast()

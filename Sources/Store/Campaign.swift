@@ -57,6 +57,34 @@ public struct CampaignProgress: Sendable, Equatable {
     /// Callable contacts with more than one candidate time zone: called only when every one
     /// is inside the window.
     public var multiZoneContacts = 0
+    public var soql = ""
+    /// Why the dialer paused it, when it did.
+    public var pauseReason: String?
+    public var createdAt = Date.distantPast
+    /// When its import read the last page.
+    public var importedAt: Date?
+}
+
+/// What an operator may do to a campaign, from which statuses: one list for the CLI, the API
+/// and the console.
+public enum CampaignMove: String, Sendable, CaseIterable {
+    case pause, resume, cancel
+
+    public var from: Set<CampaignStatus> {
+        switch self {
+        case .pause: [.active, .importing]
+        case .resume: [.paused]
+        case .cancel: [.importing, .active, .paused]
+        }
+    }
+
+    public var to: CampaignStatus {
+        switch self {
+        case .pause: .paused
+        case .resume: .active
+        case .cancel: .cancelled
+        }
+    }
 }
 
 /// A contact read from Salesforce, classified by the import: its number in E.164 and its

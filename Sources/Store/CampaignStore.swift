@@ -19,38 +19,46 @@ public struct CampaignStore: Sendable {
     public func create(_ campaign: NewCampaign) async throws -> Int64 {
         do {
             return try await database.client.withTransaction(logger: logger) { connection in
-                let rows = try await connection.query(
-                    """
-                    INSERT INTO dialer.campaigns (name, soql, from_number, rate_per_second, max_concurrent_calls, max_attempts,
-                                                  window_start, window_end, agent_script, disclosure)
-                    VALUES (\(campaign.name), \(campaign.soql), \(campaign.fromNumber), \(campaign.ratePerSecond),
-                            \(campaign.maxConcurrentCalls), \(campaign.maxAttempts), \(campaign.windowStart)::time,
-                            \(campaign.windowEnd)::time, \(campaign.agentScript), \(campaign.disclosure))
-                    RETURNING id
-                    """,
-                    logger: logger
-                )
-                var id: Int64 = 0
-                for try await value in rows.decode(Int64.self) { id = value }
-                if let delays = campaign.retryDelays {
-                    let json = String(decoding: try JSONEncoder().encode(delays), as: UTF8.self)
-                    try await connection.query(
-                        "UPDATE dialer.campaigns SET retry_delays = retry_delays || \(json)::jsonb WHERE id = \(id)",
-                        logger: logger
-                    )
-                }
-                try await connection.query(
-                    """
-                    SELECT dialer.enqueue_job(\(ImportCampaignArgs.kind), jsonb_build_object('campaignID', \(id)::bigint),
-                                              dialer.import_key(\(id)), \(id), \(ImportCampaignArgs.options.priority)::int)
-                    """,
-                    logger: logger
-                )
-                return id
+                try await create(campaign, on: connection)
             }
-        } catch  where Self.isUniqueViolation(error) {
-            throw CampaignError.nameTaken(campaign.name)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
         }
+    }
+
+    /// Creates the campaign and its import on `connection`, inside the caller's transaction (the
+    /// API's idempotent create holds one).
+    public func create(_ campaign: NewCampaign, on connection: PostgresConnection) async throws -> Int64 {
+        let rows = try await connection.query(
+            """
+            INSERT INTO dialer.campaigns (name, soql, from_number, rate_per_second, max_concurrent_calls, max_attempts,
+                                          window_start, window_end, agent_script, disclosure)
+            VALUES (\(campaign.name), \(campaign.soql), \(campaign.fromNumber), \(campaign.ratePerSecond),
+                    \(campaign.maxConcurrentCalls), \(campaign.maxAttempts), \(campaign.windowStart)::time,
+                    \(campaign.windowEnd)::time, \(campaign.agentScript), \(campaign.disclosure))
+            ON CONFLICT (name) DO NOTHING
+            RETURNING id
+            """,
+            logger: logger
+        )
+        var id: Int64?
+        for try await value in rows.decode(Int64.self) { id = value }
+        guard let id else { throw CampaignError.nameTaken(campaign.name) }
+        if let delays = campaign.retryDelays {
+            let json = String(decoding: try JSONEncoder().encode(delays), as: UTF8.self)
+            try await connection.query(
+                "UPDATE dialer.campaigns SET retry_delays = retry_delays || \(json)::jsonb WHERE id = \(id)",
+                logger: logger
+            )
+        }
+        try await connection.query(
+            """
+            SELECT dialer.enqueue_job(\(ImportCampaignArgs.kind), jsonb_build_object('campaignID', \(id)::bigint),
+                                      dialer.import_key(\(id)), \(id), \(ImportCampaignArgs.options.priority)::int)
+            """,
+            logger: logger
+        )
+        return id
     }
 
     /// A unique constraint refused the write (also when wrapped by a transaction).
@@ -78,25 +86,28 @@ public struct CampaignStore: Sendable {
     public func progress(name: String? = nil) async throws -> [CampaignProgress] {
         let rows = try await database.client.query(
             """
-            SELECT id, name, status, salesforce_total, records_seen, contacts::int, callable::int,
+            SELECT p.id, p.name, p.status, p.salesforce_total, p.records_seen, contacts::int, callable::int,
                    skipped_do_not_call::int, skipped_internal_dnc::int, skipped_invalid_phone::int,
-                   skipped_duplicate_phone::int, skipped_no_time_zone::int, import_error,
+                   skipped_duplicate_phone::int, skipped_no_time_zone::int, p.import_error,
                    ARRAY[pending, in_progress, done, done_answered, done_voicemail_left, done_machine, done_busy,
                          done_no_answer, done_failed, done_other, calls_placed, calls_answered,
                          tasks_synced, tasks_failed, tasks_pending]::int[],
                    avg_duration_seconds::float8,
                    (SELECT count(*)::int FROM dialer.contacts AS k
-                    WHERE k.campaign_id = p.id AND k.skip_reason IS NULL AND cardinality(k.time_zones) > 1)
-            FROM dialer.campaign_progress AS p
-            WHERE \(name)::text IS NULL OR name = \(name)::text
-            ORDER BY id DESC
+                    WHERE k.campaign_id = p.id AND k.skip_reason IS NULL AND cardinality(k.time_zones) > 1),
+                   c.soql, c.pause_reason, p.created_at, p.imported_at
+            FROM dialer.campaign_progress AS p JOIN dialer.campaigns AS c USING (id)
+            WHERE \(name)::text IS NULL OR p.name = \(name)::text
+            ORDER BY p.id DESC
             """,
             logger: logger
         )
         var result: [CampaignProgress] = []
-        for try await row in rows.decode((Int64, String, String, Int?, Int, Int, Int, Int, Int, Int, Int, Int, String?, [Int], Double?, Int).self) {
+        for try await row in rows.decode(
+            (Int64, String, String, Int?, Int, Int, Int, Int, Int, Int, Int, Int, String?, [Int], Double?, Int, String, String?, Date, Date?).self
+        ) {
             let n = row.13
-            result.append(
+            var progress =
                 CampaignProgress(
                     id: row.0,
                     name: row.1,
@@ -123,9 +134,19 @@ public struct CampaignStore: Sendable {
                     tasksPending: n[14],
                     multiZoneContacts: row.15
                 )
-            )
+            progress.soql = row.16
+            progress.pauseReason = row.17
+            progress.createdAt = row.18
+            progress.importedAt = row.19
+            result.append(progress)
         }
         return result
+    }
+
+    /// Pauses, resumes or cancels a campaign by name; returns the status it is in now.
+    @discardableResult
+    public func apply(_ move: CampaignMove, name: String) async throws -> CampaignStatus {
+        try await transition(name: name, from: move.from, to: move.to)
     }
 
     /// Moves a campaign by name from one of `from` to `to`; cancelling also cancels its queued jobs.
@@ -136,6 +157,14 @@ public struct CampaignStore: Sendable {
     /// Returns the status the campaign is in now.
     @discardableResult
     public func transition(name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws -> CampaignStatus {
+        do {
+            return try await move(name: name, from: from, to: to)
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error
+        }
+    }
+
+    private func move(name: String, from: Set<CampaignStatus>, to: CampaignStatus) async throws -> CampaignStatus {
         let fromStates = from.map(\.rawValue)
         return try await database.client.withTransaction(logger: logger) { connection in
             let rows = try await connection.query(

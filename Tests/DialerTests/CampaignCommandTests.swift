@@ -38,7 +38,7 @@ import Testing
                 (["--soql", "SELECT Id FROM Account"], "--soql must select FROM Contact, not FROM Account"),
                 (["--soql", "SELECT Id FROM Contact", "--where", "A = 1"], "give exactly one of --where and --soql"),
                 (["--where", "A = 1", "--window", "21:00-08:00"], "--window must be HH:MM-HH:MM"),
-                (["--where", "A = 1", "--disclosure", String(repeating: "a", count: 501)], "--disclosure: 500 characters at most"),
+                (["--where", "A = 1", "--disclosure", String(repeating: "a", count: 501)], "--disclosure must be 500 characters at most"),
             ]
             for (extra, message) in cases {
                 let (status, output) = try await Self.dialer(url, base + extra)

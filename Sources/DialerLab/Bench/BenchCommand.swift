@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self, BenchSoakCommand.self,
-            BenchMediaCommand.self,
+            BenchMediaCommand.self, BenchAPICommand.self,
         ]
     )
 }
@@ -297,6 +297,46 @@ struct BenchMediaCommand: AsyncParsableCommand {
         let logger = database.logger("dialer.bench")
         let settings = MediaBenchmark.Settings(streams: streams, seconds: seconds, embedded: embedded)
         let report = try await MediaBenchmark(url: try database.url(), settings: settings, logger: logger).run { line in
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
+        print(report.text)
+    }
+}
+
+/// `dialer-lab bench api`: the HTTP API's calls accepted per second, and its reads of a big campaign.
+struct BenchAPICommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract: "Load the HTTP API (POST /v1/calls, GET /v1/calls, GET /v1/campaigns/{name}) from C connections.",
+        discussion: """
+            Runs the admin listener `dialer serve` runs on a loopback port of this process, with \
+            an API key of its own, and measures in turn: GET /healthz (the baseline), POST \
+            /v1/calls (each call durably queued before its 202), then pages of GET /v1/calls and \
+            GET /v1/campaigns/{name} for a seeded finished campaign (--list-contacts contacts, \
+            two calls each). The seeded campaigns are removed afterwards.
+
+            Example:
+              .build/release/dialer-lab bench api --connections 32 --seconds 20
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Keep-alive connections sending at once.")
+    var connections = 32
+
+    @Option(help: "Seconds to measure each scenario, after a 2 s warm-up.")
+    var seconds = 20.0
+
+    @Option(help: "Contacts of the campaign the reads are measured on (two calls each).")
+    var listContacts = 100_000
+
+    func run() async throws {
+        guard connections > 0, seconds > 0, listContacts > 0 else {
+            throw ValidationError("--connections, --seconds and --list-contacts must be above 0")
+        }
+        let settings = APIBenchmark.Settings(connections: connections, seconds: seconds, listContacts: listContacts)
+        let report = try await APIBenchmark(url: try database.url(), settings: settings, logger: database.logger("dialer.bench")).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
         print(report.text)

@@ -115,22 +115,7 @@ struct WebhookBenchmark: Sendable {
         warmup: Double,
         _ request: @escaping @Sendable (Int) throws -> LoadConnection.Request
     ) async throws -> WebhookBenchmarkReport.Load {
-        let next = RequestNumbers()
-        let start = ContinuousClock.now
-        let measureFrom = start + .seconds(warmup)
-        let end = measureFrom + .seconds(seconds)
-        let loads = try await LoadConnection.withConnections(settings.connections, port: port) { _, connection in
-            var load = WebhookBenchmarkReport.Load()
-            while true {
-                let sent = ContinuousClock.now
-                guard sent < end else { return load }
-                let status = try await connection.send(try request(next.take()))
-                guard sent >= measureFrom else { continue }
-                load.latenciesMs.append((ContinuousClock.now - sent).milliseconds)
-                load.statuses[status, default: 0] += 1
-            }
-        }
-        return loads.reduce(into: WebhookBenchmarkReport.Load(seconds: seconds)) { $0.merge($1) }
+        try await LoadRun(port: port, connections: settings.connections).run(seconds: seconds, warmup: warmup, request)
     }
 
     static func callSID(campaign: Int64, call: Int) -> String {

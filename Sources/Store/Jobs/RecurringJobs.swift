@@ -13,3 +13,10 @@ public struct CompleteCampaignsArgs: RecurringJobArgs {
     public static let kind = "complete_campaigns"
     public init() {}
 }
+
+/// `prune_idempotency_keys`: deletes the API's stored answers past their 24 hours
+/// (PruneIdempotencyKeysHandler). One recurring job; every worker makes sure it exists.
+public struct PruneIdempotencyKeysArgs: RecurringJobArgs {
+    public static let kind = "prune_idempotency_keys"
+    public init() {}
+}

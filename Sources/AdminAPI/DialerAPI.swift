@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import OpenAPIRuntime
+import Store
+
+/// The HTTP API (`/v1`, and the seed's `/twilio/outbound/call` and `/twilio/call/{sid}/status`)
+/// on the admin listener. Its routes, request and response types are generated from
+/// `openapi.yaml`; the handlers are this type's methods, one file per area.
+public struct DialerAPI: APIProtocol {
+    let database: Database
+    let logger: Logger
+    let calls: CallRecordStore
+    let campaigns: CampaignStore
+    /// Progress is counted about once a second per campaign, however many clients ask.
+    let progress: CampaignProgressCache
+
+    public init(database: Database, logger: Logger, progress: CampaignProgressCache? = nil) {
+        self.database = database
+        self.logger = logger
+        self.calls = CallRecordStore(database: database)
+        self.campaigns = CampaignStore(database: database)
+        self.progress = progress ?? CampaignProgressCache(store: CampaignStore(database: database))
+    }
+
+    /// Mounts the API on `router`, behind the body limit and the key check.
+    public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
+        let group = router.group()
+            .add(middleware: APIKeyAuthentication<Context>(keys: APIKeyStore(database: database), publicPaths: ["/v1/openapi.json"]))
+            .add(middleware: RequestBodyLimit<Context>())
+        do {
+            try registerHandlers(on: group, middlewares: [APIErrorTranslation(scopes: .fromDocument, logger: logger)])
+        } catch {
+            // Only a path the router cannot parse fails here: the document's, fixed at build.
+            preconditionFailure("the API's generated routes could not be registered: \(error)")
+        }
+    }
+
+    /// Whether the caller may see full phone numbers.
+    var revealPhones: Bool { APICaller.key?.allows(.piiRead) == true }
+
+    /// The key behind the request (the authentication middleware set it).
+    var caller: APIKey {
+        get throws {
+            guard let key = APICaller.key else { throw APIProblem.unauthorized }
+            return key
+        }
+    }
+
+    func getOpenAPIDocument(_ input: Operations.GetOpenAPIDocument.Input) async throws -> Operations.GetOpenAPIDocument.Output {
+        .ok(.init(body: .json(try Self.document.get())))
+    }
+
+    /// The document, parsed once.
+    static let document = Result { try JSONDecoder().decode(OpenAPIValueContainer.self, from: Data(openAPIDocumentJSON.utf8)) }
+}

@@ -1,0 +1,122 @@
+import Salesforce
+import Store
+import Voice
+import Worker
+
+/// A campaign as a person asks for it (`dialer campaign create`, `POST /v1/campaigns`), checked
+/// into a `NewCampaign` before anything is written: one set of rules for the CLI and the API.
+public struct CampaignDraft: Sendable {
+    public var name: String
+    public var condition: String?
+    public var soql: String?
+    public var from: String
+    public var ratePerSecond: Double = 1
+    public var maxConcurrentCalls: Int = 10
+    public var maxAttempts: Int = 3
+    /// `HH:MM-HH:MM` in the callee's local time.
+    public var window: String = "08:00-21:00"
+    /// The agent's script (JSON), as `dialer serve` reads `DIALER_AGENT_SCRIPT`.
+    public var agentScript: String?
+    public var disclosure: String?
+
+    public init(name: String, condition: String? = nil, soql: String? = nil, from: String) {
+        self.name = name
+        self.condition = condition
+        self.soql = soql
+        self.from = from
+    }
+
+    /// The fields a draft can be refused for; the CLI names them as options, the API as JSON
+    /// pointers.
+    public enum Field: String, Sendable {
+        case name, condition, soql, from, ratePerSecond, maxConcurrentCalls, maxAttempts, window, agentScript, disclosure
+        /// Both or neither of `condition` and `soql`.
+        case query
+    }
+
+    /// Why a draft was refused: the field at fault, and what is wrong with it.
+    public struct Refusal: Error, Equatable, CustomStringConvertible {
+        public let field: Field
+        public let reason: String
+
+        public init(_ field: Field, _ reason: String) {
+            self.field = field
+            self.reason = reason
+        }
+
+        public var description: String { reason }
+    }
+
+    /// The campaign to create, or the first refusal.
+    public func validated() throws(Refusal) -> NewCampaign {
+        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"#, options: .regularExpression) != nil else {
+            throw Refusal(.name, "must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit")
+        }
+        let query = try validatedQuery()
+        guard let caller = PhoneNumber.normalize(from).number, from.hasPrefix("+") else {
+            throw Refusal(.from, "must be a number in E.164, such as +14155550100")
+        }
+        let bounds = window.split(separator: "-").map { String($0) }
+        guard bounds.count == 2, bounds.allSatisfy(Self.isClockTime), bounds[0] < bounds[1] else {
+            throw Refusal(.window, "must be HH:MM-HH:MM with the start before the end, such as 09:00-20:00")
+        }
+        guard ratePerSecond > 0, ratePerSecond <= 100 else { throw Refusal(.ratePerSecond, "must be above 0 and at most 100 calls per second") }
+        guard maxConcurrentCalls > 0 else { throw Refusal(.maxConcurrentCalls, "must be at least 1") }
+        guard (1...10).contains(maxAttempts) else { throw Refusal(.maxAttempts, "must be between 1 and 10") }
+
+        var campaign = NewCampaign(name: name, soql: query.soql, fromNumber: caller.e164)
+        campaign.ratePerSecond = ratePerSecond
+        campaign.maxConcurrentCalls = maxConcurrentCalls
+        campaign.maxAttempts = maxAttempts
+        campaign.windowStart = bounds[0]
+        campaign.windowEnd = bounds[1]
+        if let agentScript {
+            // Checked now, as `dialer serve` checks DIALER_AGENT_SCRIPT: a script every call
+            // would have to fall back from is refused before the campaign exists.
+            do {
+                _ = try AgentScript(json: agentScript)
+            } catch {
+                throw Refusal(.agentScript, "\(error)")
+            }
+            campaign.agentScript = agentScript
+        }
+        if let disclosure {
+            guard disclosure.count <= 500 else { throw Refusal(.disclosure, "must be 500 characters at most; a long preamble loses the callee") }
+            campaign.disclosure = disclosure
+        }
+        return campaign
+    }
+
+    /// The filter, parsed and rendered back: a malformed one, a query on another object, or a
+    /// clause smuggled into the condition is refused.
+    func validatedQuery() throws(Refusal) -> SOQLQuery {
+        switch (condition, soql) {
+        case (let condition?, nil):
+            do {
+                return SOQLQuery(fields: SalesforceContact.fields, object: "Contact", condition: try SOQLParser.parseCondition(condition))
+            } catch {
+                throw Refusal(.condition, "is not a valid SOQL condition: \(error)")
+            }
+        case (nil, let text?):
+            var parsed: SOQLQuery
+            do {
+                parsed = try SOQLParser.parseQuery(text)
+            } catch {
+                throw Refusal(.soql, "is not a valid query: \(error)")
+            }
+            guard parsed.object.lowercased() == "contact" else {
+                throw Refusal(.soql, "must select FROM Contact, not FROM \(parsed.object)")
+            }
+            parsed.addFields(SalesforceContact.fields)
+            return parsed
+        default:
+            throw Refusal(.query, "give exactly one of a condition on Contact (where) and a full query (soql)")
+        }
+    }
+
+    static func isClockTime(_ text: String) -> Bool {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]) else { return false }
+        return (0...23).contains(hour) && (0...59).contains(minute)
+    }
+}
