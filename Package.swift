@@ -163,7 +163,7 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "Store", "Campaigns",
+                "Store", "Campaigns", "Worker",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
@@ -294,7 +294,7 @@ let package = Package(
         .testTarget(
             name: "AdminAPITests",
             dependencies: [
-                "AdminAPI", "Store", "TestSupport",
+                "AdminAPI", "Store", "Worker", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -55,6 +55,7 @@ extension CallRecord {
             durationSeconds: durationSeconds,
             outcome: outcome,
             error: errorMessage,
+            scheduledFor: scheduledFor,
             createdAt: createdAt,
             answeredAt: answeredAt,
             endedAt: endedAt,

@@ -20,7 +20,8 @@ extension CallRecord {
             callSid: callSID,
             status: state,
             answeredBy: answeredBy,
-            duration: durationSeconds
+            duration: durationSeconds,
+            scheduledFor: scheduledFor
         )
     }
 }

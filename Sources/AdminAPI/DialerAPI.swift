@@ -4,6 +4,7 @@ import Logging
 import OpenAPIHummingbird
 import OpenAPIRuntime
 import Store
+import Worker
 
 /// The HTTP API (`/v1`, and the seed's `/twilio/outbound/call` and `/twilio/call/{sid}/status`)
 /// on the admin listener. Its routes, request and response types are generated from
@@ -15,13 +16,17 @@ public struct DialerAPI: APIProtocol {
     let campaigns: CampaignStore
     /// Progress is counted about once a second per campaign, however many clients ask.
     let progress: CampaignProgressCache
+    /// `POST /v1/calls` below HTTP: checks and writes one call (its default caller ID and the
+    /// window clock come from the serve configuration).
+    let callRequests: CallRequests
 
-    public init(database: Database, logger: Logger, progress: CampaignProgressCache? = nil) {
+    public init(database: Database, logger: Logger, progress: CampaignProgressCache? = nil, callRequests: CallRequests? = nil) {
         self.database = database
         self.logger = logger
         self.calls = CallRecordStore(database: database)
         self.campaigns = CampaignStore(database: database)
         self.progress = progress ?? CampaignProgressCache(store: CampaignStore(database: database))
+        self.callRequests = callRequests ?? CallRequests(database: database, defaultFrom: nil)
     }
 
     /// Mounts the API on `router`, behind the body limit and the key check.

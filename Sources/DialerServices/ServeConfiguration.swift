@@ -2,6 +2,7 @@ import Foundation
 import Twilio
 import Voice
 import Webhooks
+import Worker
 
 /// Everything `dialer serve` answers Twilio by, read once from the environment (with
 /// `--public-url` laid over it) and checked once: the public URL and the Auth Token its
@@ -12,6 +13,8 @@ public struct ServeConfiguration: Sendable {
     /// Hanging up on machines takes the REST credentials; without them machines are only recorded.
     public var control: ServiceSettings<TwilioConfiguration>
     public var voice: VoiceConfiguration
+    /// `POST /v1/calls`: `DIALER_DEFAULT_FROM`, and the worker's window clock.
+    public var calls = APICallSettings()
 
     public init(webhooks: TwilioWebhookConfiguration, control: ServiceSettings<TwilioConfiguration>, voice: VoiceConfiguration = .embedded) {
         self.webhooks = webhooks
@@ -43,6 +46,14 @@ public struct ServeConfiguration: Sendable {
             authToken: token,
             accountSID: environment["TWILIO_ACCOUNT_SID"].flatMap { $0.isEmpty ? nil : $0 }
         )
-        return ServeConfiguration(webhooks: webhooks, control: control, voice: voice)
+        var configuration = ServeConfiguration(webhooks: webhooks, control: control, voice: voice)
+        if let from = environment["DIALER_DEFAULT_FROM"], !from.isEmpty {
+            guard let number = PhoneNumber(e164: from) else {
+                throw CommandFailure("DIALER_DEFAULT_FROM must be a number in E.164 form such as +14155550100")
+            }
+            configuration.calls.defaultFrom = number.e164
+        }
+        configuration.calls.windowClock = try WorkerConfiguration.windowClock(environment)
+        return configuration
     }
 }

@@ -42,7 +42,8 @@ public struct WebhookServices {
             voice: voice,
             database: database,
             statusWriters: statusWriters,
-            limits: limits
+            limits: limits,
+            calls: configuration.calls
         )
     }
 
@@ -55,7 +56,8 @@ public struct WebhookServices {
         voice: VoiceComponents,
         database: Database,
         statusWriters: Int = CallStore.defaultStatusWriters,
-        limits: MediaStreamLimits = MediaStreamLimits()
+        limits: MediaStreamLimits = MediaStreamLimits(),
+        calls: APICallSettings = APICallSettings()
     ) -> WebhookServices {
         let metrics = WebhookMetrics()
         let conversations = LiveConversations()
@@ -78,7 +80,7 @@ public struct WebhookServices {
         return WebhookServices(
             router: router,
             media: media,
-            admin: AdminRouter.make(database: database, metrics: metrics, conversations: conversations),
+            admin: AdminRouter.make(database: database, metrics: metrics, conversations: conversations, calls: calls),
             metrics: metrics,
             conversations: conversations
         )

@@ -79,7 +79,7 @@ public struct CallRequestStore: Sendable {
         requestID: UUID,
         campaignID: Int64,
         on connection: PostgresConnection
-    ) async throws -> (id: Int64, skipReason: String?) {
+    ) async throws -> (id: Int64, skipReason: String?, skipDetail: String?) {
         let inserted = try await connection.query(
             """
             INSERT INTO dialer.contacts (campaign_id, request_id, salesforce_id, account_id, first_name, last_name, phone_e164, phone_field,
@@ -93,16 +93,16 @@ public struct CallRequestStore: Sendable {
                         WHEN dnc.phone_e164 IS NOT NULL THEN 'on the internal do-not-call list' END
             FROM (SELECT 1) AS one LEFT JOIN dialer.dnc AS dnc ON dnc.phone_e164 = \(contact.phoneE164)::text
             ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING
-            RETURNING id, skip_reason
+            RETURNING id, skip_reason, skip_detail
             """,
             logger: logger
         )
-        for try await row in inserted.decode((Int64, String?).self) { return row }
+        for try await row in inserted.decode((Int64, String?, String?).self) { return row }
         let existing = try await connection.query(
-            "SELECT id, skip_reason FROM dialer.contacts WHERE request_id = \(requestID)",
+            "SELECT id, skip_reason, skip_detail FROM dialer.contacts WHERE request_id = \(requestID)",
             logger: logger
         )
-        for try await row in existing.decode((Int64, String?).self) { return row }
+        for try await row in existing.decode((Int64, String?, String?).self) { return row }
         throw CallRequestStoreError.notInserted
     }
 

@@ -77,7 +77,7 @@ import Testing
                 as: Int64.self
             )
             let phone = "+12125550142"
-            var rows: [(id: Int64, skipReason: String?)] = []
+            var rows: [(id: Int64, skipReason: String?, skipDetail: String?)] = []
             for _ in 0..<2 {
                 rows.append(
                     try await Self.inTransaction(db) { connection in

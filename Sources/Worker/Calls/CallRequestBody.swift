@@ -34,12 +34,16 @@ public struct AcceptedCall: Sendable, Equatable, Codable {
     /// is on the DNC list: never dialed).
     public var state: String
     public var scheduledFor: Date?
+    /// Why a `skipped` call is never dialed: the skip reason and its detail
+    /// (`internal_dnc: on the internal do-not-call list`).
+    public var reason: String?
     public var campaign: String
 
-    public init(id: UUID, state: String, scheduledFor: Date?, campaign: String) {
+    public init(id: UUID, state: String, scheduledFor: Date?, reason: String? = nil, campaign: String) {
         self.id = id
         self.state = state
         self.scheduledFor = scheduledFor
+        self.reason = reason
         self.campaign = campaign
     }
 }

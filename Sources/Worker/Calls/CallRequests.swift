@@ -55,12 +55,12 @@ public struct CallRequests: Sendable {
         guard campaign.acceptsCalls else { throw CallRequestError.campaignClosed(name: campaign.name, status: campaign.status) }
         let id = try await requests.insert(request, campaignID: campaign.id, on: connection)
         guard request.salesforceID == nil, let to = request.to else {
-            return AcceptedCall(id: id, state: "queued", scheduledFor: nil, campaign: campaign.name)
+            return AcceptedCall(id: id, state: "queued", scheduledFor: nil, reason: nil, campaign: campaign.name)
         }
         var contact = ContactClassifier().classify([SalesforceContact(Id: "", MobilePhone: to)])[0]
         contact.phoneField = nil  // the client's number, no Salesforce field's
         let admitted = try await admit(contact, requestID: id, campaignID: campaign.id, on: connection)
-        return AcceptedCall(id: id, state: admitted.state, scheduledFor: admitted.scheduledFor, campaign: campaign.name)
+        return AcceptedCall(id: id, state: admitted.state, scheduledFor: admitted.scheduledFor, reason: admitted.reason, campaign: campaign.name)
     }
 
     /// `create` in a transaction of its own, for a request without an Idempotency-Key.
@@ -82,9 +82,9 @@ public struct CallRequests: Sendable {
         requestID: UUID,
         campaignID: Int64,
         on connection: PostgresConnection
-    ) async throws -> (state: String, scheduledFor: Date?) {
+    ) async throws -> (state: String, scheduledFor: Date?, reason: String?) {
         let row = try await requests.insertContact(contact, requestID: requestID, campaignID: campaignID, on: connection)
-        guard row.skipReason == nil else { return ("skipped", nil) }
+        if let skip = row.skipReason { return ("skipped", nil, "\(skip): \(row.skipDetail ?? "not callable")") }
         guard let context = try await campaigns.dialContext(contactID: row.id, on: connection) else {
             throw CallRequestStoreError.notInserted
         }
@@ -95,7 +95,7 @@ public struct CallRequests: Sendable {
         // Due after the same wait PlaceCall would snooze for, on the database's clock.
         let delay = Duration.milliseconds(Int64(max(0, (scheduledFor ?? now).timeIntervalSince(now)) * 1000))
         try await requests.enqueueFirstCall(contactID: row.id, campaignID: campaignID, after: delay, on: connection)
-        return (scheduledFor == nil ? "queued" : "scheduled", scheduledFor)
+        return (scheduledFor == nil ? "queued" : "scheduled", scheduledFor, nil)
     }
 
     /// The body's fields, each checked; `from` not yet resolved.
