@@ -38,6 +38,20 @@ import Voice
         #expect(missing == "DIALER_PUBLIC_URL / --public-url is not set: it is the http(s) URL Twilio calls")
     }
 
+    @Test func serveTakesTheAPICallsDefaultCallerIDAndRefusesOneNotInE164() throws {
+        let unset = try ServeConfiguration.parse(Self.twilio)
+        #expect(unset.calls.defaultFrom == nil)
+        let set = try ServeConfiguration.parse(Self.twilio.merging(["DIALER_DEFAULT_FROM": "+14155550100"]) { _, new in new })
+        #expect(set.calls.defaultFrom == "+14155550100")
+        let bad = Self.failure { _ = try ServeConfiguration.parse(Self.twilio.merging(["DIALER_DEFAULT_FROM": "415 555 0100"]) { _, new in new }) }
+        #expect(bad == "DIALER_DEFAULT_FROM must be a number in E.164 form such as +14155550100")
+        // The worker's window clock, under the worker's rule: only with a loopback Twilio.
+        let clock = Self.failure {
+            _ = try ServeConfiguration.parse(Self.twilio.merging(["DIALER_WINDOW_CLOCK_START": "2026-12-07T20:00:00Z"]) { _, new in new })
+        }
+        #expect(clock == "DIALER_WINDOW_CLOCK_START moves the calling windows; it is only accepted with a loopback TWILIO_BASE_URL")
+    }
+
     @Test func anUnknownEngineIsRefusedNamingTheSettingAndTheChoices() {
         let message = Self.failure { _ = try ServeConfiguration.parse(Self.twilio.merging(["DIALER_STT": "whisper"]) { _, new in new }) }
         #expect(
