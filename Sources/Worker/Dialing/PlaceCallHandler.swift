@@ -214,6 +214,8 @@ public struct PlaceCallHandler: JobWorker {
         } catch let error as TwilioError where error.isCampaignFault && !(context.ownFromNumber && error.isFromFault) {
             // Nothing rang, and every call of the campaign would fail the same way: the attempt
             // is withdrawn, the contact left as it was, and the campaign paused with the reason.
+            // A From the call brought itself (an API call's) is that call's fault alone: it
+            // fails below, as a permanent error, and the campaign dials on.
             _ = try await attempts.abandon(attempt.id)
             if try await campaigns.pauseForFault(campaignID: context.campaignID, reason: error.description) {
                 logger.error(
