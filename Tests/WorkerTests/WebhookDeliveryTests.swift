@@ -154,6 +154,26 @@ import Worker
         }
     }
 
+    @Test func aDeliveryToADisabledEndpointIsCancelledAndNothingIsSent() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            try await withWebhookReceiver { receiver in
+                let store = WebhookEndpointStore(database: db)
+                _ = try await store.add(name: "crm", url: receiver.baseURL + "/hooks", events: ["call.ended"])
+                // Queued while it was enabled, then the endpoint is disabled.
+                try await WebhookEventStore(database: db).publish(type: .callEnded, subject: "call.ended:CA1", payloadJSON: "{}")
+                try await store.setEnabled(name: "crm", false)
+                try await withRunners([runner(db, Self.handlers(db))]) {
+                    let deadline = ContinuousClock.now + .seconds(30)
+                    while try await store.deliveries().first?.state != .cancelled, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                #expect(try await store.deliveries().map(\.state) == [.cancelled])
+                #expect(receiver.requests.isEmpty)
+            }
+        }
+    }
+
     @Test func aRefusedDeliveryIsRetriedWithTheSameIdUntilItIsTaken() async throws {
         try await TestDatabase.withFresh { db, _ in
             // A redirect is an answer, not followed; a 500; then a 200.
