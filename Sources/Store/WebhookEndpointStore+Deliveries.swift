@@ -24,9 +24,15 @@ public struct WebhookDelivery: Sendable, Equatable, Codable {
 }
 
 extension WebhookEndpointStore {
-    /// The latest deliveries first, at most `limit`: all, or only `failedOnly` ones (retrying
-    /// after an error, or out of attempts), of one endpoint (by name) or of all.
-    public func deliveries(endpoint: String? = nil, failedOnly: Bool = false, limit: Int = 50) async throws -> [WebhookDelivery] {
+    /// The latest deliveries first, at most `limit` (1 to 1,000): all, or only `failedOnly` ones
+    /// (retrying after an error, or out of attempts), of one endpoint (by name) or of all.
+    /// `before` is a cursor: only deliveries older than that `jobID` (the last one of a page).
+    public func deliveries(
+        endpoint: String? = nil,
+        failedOnly: Bool = false,
+        limit: Int = 50,
+        before: Int64? = nil
+    ) async throws -> [WebhookDelivery] {
         let endpointID = try await id(of: endpoint)
         let rows = try await database.client.query(
             """
@@ -35,6 +41,7 @@ extension WebhookEndpointStore {
             FROM dialer.webhook_deliveries AS d JOIN dialer.jobs AS j ON j.id = d.job_id
             WHERE (\(endpointID)::bigint IS NULL OR (j.args ->> 'endpointID')::bigint = \(endpointID)::bigint)
               AND (NOT \(failedOnly) OR d.state IN ('retrying', 'failed'))
+              AND (\(before)::bigint IS NULL OR d.job_id < \(before)::bigint)
             ORDER BY d.job_id DESC
             LIMIT \(max(1, min(limit, 1000)))
             """,

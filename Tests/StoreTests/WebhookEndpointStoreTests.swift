@@ -182,6 +182,9 @@ import Testing
                 failed.contains { $0.endpoint == "erp" && $0.lastError == "no answer from erp.example.com: timed out" && $0.nextAttemptAt != nil }
             )
             #expect(try await store.deliveries().count == 6)
+            let page = try await store.deliveries(limit: 4)
+            let rest = try await store.deliveries(limit: 4, before: page.last?.jobID)
+            #expect(page.count == 4 && rest.count == 2 && Set((page + rest).map(\.jobID)).count == 6, "a cursor pages through them")
             #expect(try await store.deliveries(endpoint: "crm", failedOnly: true).allSatisfy { $0.endpoint == "crm" && $0.attempts == 8 })
             let view = try await db.scalar("SELECT json_agg(f)::text FROM dialer.webhook_delivery_failures AS f", as: String.self)
             #expect(view.contains("HTTP 503") && view.contains("call.ended"))
