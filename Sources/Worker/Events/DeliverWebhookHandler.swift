@@ -83,6 +83,8 @@ public struct DeliverWebhookHandler: JobWorker {
             let response = try await http.execute(request, deadline: .now() + .nanoseconds(Int64(timeout.seconds * 1e9)))
             status = Int(response.status.code)
             if (200..<300).contains(status) {
+                // Read to the end (within the deadline) so the connection can carry the next one.
+                _ = try? await response.body.collect(upTo: 64 << 10)
                 logger.debug(
                     "webhook delivered",
                     metadata: ["event_id": "\(message.eventID)", "endpoint": "\(message.endpointName)", "status": "\(status)"]
