@@ -56,6 +56,12 @@ CREATE FUNCTION dialer.call_disposition(status text, answered_by text, answered 
     END
 $$;
 
+CREATE FUNCTION dialer.call_ended_key(call_sid text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT 'call_ended:' || call_sid
+$$;
+
 CREATE FUNCTION dialer.call_status_rank(status text) RETURNS integer
     LANGUAGE sql IMMUTABLE
     AS $$
@@ -110,25 +116,53 @@ CREATE FUNCTION dialer.claim_jobs(kinds text[], max_jobs integer, owner text, le
 $$;
 
 CREATE FUNCTION dialer.complete_finished_campaigns() RETURNS SETOF text
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
-    UPDATE dialer.campaigns AS c
-    SET status = 'completed', completed_at = now(), updated_at = now()
-    WHERE c.status = 'active'
-      AND c.imported_at IS NOT NULL
-      AND NOT EXISTS (
-          SELECT 1 FROM dialer.contacts AS k
-          WHERE k.campaign_id = c.id AND k.skip_reason IS NULL AND k.outcome IS NULL)
-      AND NOT EXISTS (
-          SELECT 1 FROM dialer.call_attempts AS a LEFT JOIN dialer.calls AS cl ON cl.attempt_id = a.id
-          WHERE a.campaign_id = c.id
-            AND (a.state IN ('dialing', 'unknown') OR (a.state = 'placed' AND cl.ended_at IS NULL)))
-      AND NOT EXISTS (
-          SELECT 1 FROM dialer.jobs AS j
-          WHERE j.campaign_id = c.id AND dialer.job_is_open(j.state))
-      AND NOT EXISTS (
-          SELECT 1 FROM dialer.task_syncs AS s WHERE s.campaign_id = c.id AND s.state = 'pending')
-    RETURNING c.name
+DECLARE
+    done record;
+BEGIN
+    FOR done IN
+        UPDATE dialer.campaigns AS c
+        SET status = 'completed', completed_at = now(), updated_at = now()
+        WHERE c.status = 'active'
+          AND c.imported_at IS NOT NULL
+          AND NOT EXISTS (
+              SELECT 1 FROM dialer.contacts AS k
+              WHERE k.campaign_id = c.id AND k.skip_reason IS NULL AND k.outcome IS NULL)
+          AND NOT EXISTS (
+              SELECT 1 FROM dialer.call_attempts AS a LEFT JOIN dialer.calls AS cl ON cl.attempt_id = a.id
+              WHERE a.campaign_id = c.id
+                AND (a.state IN ('dialing', 'unknown') OR (a.state = 'placed' AND cl.ended_at IS NULL)))
+          AND NOT EXISTS (
+              SELECT 1 FROM dialer.jobs AS j
+              WHERE j.campaign_id = c.id AND dialer.job_is_open(j.state))
+          AND NOT EXISTS (
+              SELECT 1 FROM dialer.task_syncs AS s WHERE s.campaign_id = c.id AND s.state = 'pending')
+        RETURNING c.id, c.name
+    LOOP
+        IF dialer.webhook_subscribed('campaign.completed') THEN
+            PERFORM dialer.publish_event('campaign.completed', 'campaign.completed:' || done.id, (
+                SELECT jsonb_build_object(
+                    'campaign', p.name,
+                    'campaignId', p.id,
+                    'completedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                    'contacts', p.contacts,
+                    'callable', p.callable,
+                    'skipped', jsonb_build_object(
+                        'doNotCall', p.skipped_do_not_call, 'internalDnc', p.skipped_internal_dnc,
+                        'invalidPhone', p.skipped_invalid_phone, 'duplicatePhone', p.skipped_duplicate_phone,
+                        'noTimeZone', p.skipped_no_time_zone),
+                    'outcomes', jsonb_build_object(
+                        'answered', p.done_answered, 'voicemailLeft', p.done_voicemail_left, 'machine', p.done_machine,
+                        'busy', p.done_busy, 'noAnswer', p.done_no_answer, 'failed', p.done_failed, 'other', p.done_other),
+                    'calls', jsonb_build_object('placed', p.calls_placed, 'answered', p.calls_answered,
+                                                'averageDurationSeconds', p.avg_duration_seconds),
+                    'tasks', jsonb_build_object('synced', p.tasks_synced, 'failed', p.tasks_failed))
+                FROM dialer.campaign_progress AS p WHERE p.id = done.id));
+        END IF;
+        RETURN NEXT done.name;
+    END LOOP;
+END
 $$;
 
 CREATE FUNCTION dialer.end_calls(p_contacts bigint[], p_campaigns bigint[], p_call_sids text[], p_next_keys text[], p_retry_after double precision[], p_outcomes text[], p_place_call_kind text, p_finalize_kind text, p_finalize_grace double precision) RETURNS void
@@ -162,6 +196,15 @@ BEGIN
         p_campaigns,
         p_run_at => array_fill(now() + make_interval(secs => p_finalize_grace), ARRAY[cardinality(p_call_sids)]))
     WHERE cardinality(p_call_sids) > 0;
+
+    -- The call.ended event's job, with the same grace; no group, so pausing or cancelling the
+    -- campaign does not hold back or drop the event of a call that already ended.
+    PERFORM dialer.enqueue_jobs(
+        array_fill('publish_call_ended'::text, ARRAY[cardinality(p_call_sids)]),
+        ARRAY(SELECT jsonb_build_object('callSID', sid) FROM unnest(p_call_sids) WITH ORDINALITY AS s(sid, ord) ORDER BY ord),
+        ARRAY(SELECT dialer.call_ended_key(sid) FROM unnest(p_call_sids) WITH ORDINALITY AS s(sid, ord) ORDER BY ord),
+        p_run_at => array_fill(now() + make_interval(secs => p_finalize_grace), ARRAY[cardinality(p_call_sids)]))
+    WHERE cardinality(p_call_sids) > 0 AND dialer.webhook_subscribed('call.ended');
 END
 $$;
 
@@ -339,6 +382,34 @@ CREATE FUNCTION dialer.place_call_key(contact_id bigint, call_number integer DEF
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
     SELECT 'place_call:' || contact_id || coalesce(':' || call_number, '')
+$$;
+
+CREATE FUNCTION dialer.publish_event(p_type text, p_subject text, p_payload jsonb) RETURNS text
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    event_id text;
+    endpoints bigint[];
+BEGIN
+    SELECT array_agg(id ORDER BY id) INTO endpoints
+    FROM dialer.webhook_endpoints WHERE disabled_at IS NULL AND p_type = ANY (events);
+    IF endpoints IS NULL THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO dialer.webhook_events (type, subject, payload) VALUES (p_type, p_subject, p_payload)
+    ON CONFLICT (subject) DO NOTHING
+    RETURNING id INTO event_id;
+    IF event_id IS NULL THEN
+        SELECT e.id INTO event_id FROM dialer.webhook_events AS e WHERE e.subject = p_subject;
+        RETURN event_id;
+    END IF;
+    PERFORM dialer.enqueue_jobs(
+        array_fill('deliver_webhook'::text, ARRAY[cardinality(endpoints)]),
+        ARRAY(SELECT jsonb_build_object('eventID', event_id, 'endpointID', e) FROM unnest(endpoints) WITH ORDINALITY AS u(e, ord) ORDER BY ord),
+        ARRAY(SELECT dialer.webhook_delivery_key(event_id, e) FROM unnest(endpoints) WITH ORDINALITY AS u(e, ord) ORDER BY ord),
+        p_max_attempts => array_fill(8, ARRAY[cardinality(endpoints)]));
+    RETURN event_id;
+END
 $$;
 
 CREATE FUNCTION dialer.record_call_statuses(p_call_sids text[], p_attempt_ids text[], p_sequence_numbers integer[], p_statuses text[], p_answered_bys text[], p_durations integer[], p_sip_response_codes integer[], p_ats timestamp with time zone[], p_params text[]) RETURNS TABLE(ordinal integer, outcome text, attempt_id uuid, contact_id bigint, campaign_id bigint, answered_by text, attempts integer, retry_delays text, max_attempts integer, voicemail_policy text)
@@ -571,6 +642,29 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION dialer.retry_webhook_deliveries(p_endpoint_id bigint DEFAULT NULL::bigint, p_since timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS integer
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    n integer;
+BEGIN
+    UPDATE dialer.jobs AS j
+    SET state = 'available', run_at = now(), finalized_at = NULL, max_attempts = greatest(j.max_attempts, j.attempt + 1)
+    WHERE j.kind = 'deliver_webhook'
+      AND (j.state = 'retryable'
+           OR (j.state = 'discarded' AND NOT EXISTS (
+                  SELECT 1 FROM dialer.jobs AS o WHERE o.unique_key = j.unique_key AND dialer.job_is_open(o.state))))
+      AND (p_endpoint_id IS NULL OR (j.args ->> 'endpointID')::bigint = p_endpoint_id)
+      AND (p_since IS NULL OR j.attempted_at >= p_since)
+      AND EXISTS (SELECT 1 FROM dialer.webhook_endpoints AS p WHERE p.id = (j.args ->> 'endpointID')::bigint);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM pg_notify('dialer_jobs', 'deliver_webhook');
+    END IF;
+    RETURN n;
+END
+$$;
+
 CREATE FUNCTION dialer.task_sync_gate(p_probe_seconds double precision) RETURNS double precision
     LANGUAGE plpgsql
     AS $$
@@ -595,6 +689,34 @@ BEGIN
     END IF;
     RETURN greatest(extract(epoch FROM greatest(gate.probe_until, gate.paused_until) - now()), 0.1);
 END
+$$;
+
+CREATE TABLE dialer.webhook_events (
+    id text DEFAULT ('msg_'::text || replace((gen_random_uuid())::text, '-'::text, ''::text)) NOT NULL,
+    type text NOT NULL,
+    subject text NOT NULL,
+    payload jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE FUNCTION dialer.webhook_body(e dialer.webhook_events) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT jsonb_build_object('type', e.type,
+                              'timestamp', to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                              'data', e.payload)::text
+$$;
+
+CREATE FUNCTION dialer.webhook_delivery_key(event_id text, endpoint_id bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT 'webhook:' || event_id || ':' || endpoint_id
+$$;
+
+CREATE FUNCTION dialer.webhook_subscribed(p_type text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM dialer.webhook_endpoints WHERE disabled_at IS NULL AND p_type = ANY (events))
 $$;
 
 CREATE TABLE dialer.api_keys (
@@ -1034,6 +1156,73 @@ CREATE TABLE dialer.task_sync_pause (
     CONSTRAINT task_sync_pause_id_check CHECK (id)
 );
 
+CREATE TABLE dialer.webhook_endpoints (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    url text NOT NULL,
+    events text[] NOT NULL,
+    secret text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    disabled_at timestamp with time zone,
+    CONSTRAINT webhook_endpoints_events_check CHECK (((cardinality(events) > 0) AND (events <@ ARRAY['call.ended'::text, 'campaign.completed'::text]))),
+    CONSTRAINT webhook_endpoints_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'::text)),
+    CONSTRAINT webhook_endpoints_secret_check CHECK ((secret ~ '^whsec_[A-Za-z0-9+/]+=*$'::text)),
+    CONSTRAINT webhook_endpoints_url_check CHECK ((url ~* '^https?://[^/?#]+'::text))
+);
+
+CREATE VIEW dialer.webhook_deliveries AS
+ SELECT j.id AS job_id,
+    p.name AS endpoint,
+    e.type AS event_type,
+    e.id AS event_id,
+        CASE j.state
+            WHEN 'available'::text THEN 'pending'::text
+            WHEN 'running'::text THEN 'delivering'::text
+            WHEN 'retryable'::text THEN 'retrying'::text
+            WHEN 'completed'::text THEN 'delivered'::text
+            WHEN 'discarded'::text THEN 'failed'::text
+            ELSE j.state
+        END AS state,
+    j.attempt AS attempts,
+    j.max_attempts,
+    ((j.errors -> '-1'::integer) ->> 'message'::text) AS last_error,
+    j.attempted_at AS last_attempt_at,
+        CASE
+            WHEN (dialer.job_is_open(j.state) AND (j.state <> 'running'::text)) THEN j.run_at
+            ELSE NULL::timestamp with time zone
+        END AS next_attempt_at,
+    e.created_at AS event_created_at,
+    j.finalized_at
+   FROM ((dialer.jobs j
+     LEFT JOIN dialer.webhook_events e ON ((e.id = (j.args ->> 'eventID'::text))))
+     LEFT JOIN dialer.webhook_endpoints p ON ((p.id = ((j.args ->> 'endpointID'::text))::bigint)))
+  WHERE (j.kind = 'deliver_webhook'::text);
+
+CREATE VIEW dialer.webhook_delivery_failures AS
+ SELECT webhook_deliveries.job_id,
+    webhook_deliveries.endpoint,
+    webhook_deliveries.event_type,
+    webhook_deliveries.event_id,
+    webhook_deliveries.state,
+    webhook_deliveries.attempts,
+    webhook_deliveries.max_attempts,
+    webhook_deliveries.last_error,
+    webhook_deliveries.last_attempt_at,
+    webhook_deliveries.next_attempt_at,
+    webhook_deliveries.event_created_at,
+    webhook_deliveries.finalized_at
+   FROM dialer.webhook_deliveries
+  WHERE (webhook_deliveries.state = ANY (ARRAY['retrying'::text, 'failed'::text]));
+
+ALTER TABLE dialer.webhook_endpoints ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME dialer.webhook_endpoints_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 ALTER TABLE ONLY dialer.api_keys
     ADD CONSTRAINT api_keys_key_hash_key UNIQUE (key_hash);
 
@@ -1103,6 +1292,18 @@ ALTER TABLE ONLY dialer.task_syncs
 ALTER TABLE ONLY dialer.transcript_entries
     ADD CONSTRAINT transcript_entries_pkey PRIMARY KEY (call_sid, seq);
 
+ALTER TABLE ONLY dialer.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_name_key UNIQUE (name);
+
+ALTER TABLE ONLY dialer.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY dialer.webhook_events
+    ADD CONSTRAINT webhook_events_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY dialer.webhook_events
+    ADD CONSTRAINT webhook_events_subject_key UNIQUE (subject);
+
 CREATE UNIQUE INDEX api_keys_live_name ON dialer.api_keys USING btree (name) WHERE (revoked_at IS NULL);
 
 CREATE INDEX call_attempts_campaign_newest ON dialer.call_attempts USING btree (campaign_id, created_at DESC, id DESC);
@@ -1136,6 +1337,8 @@ CREATE INDEX jobs_finalized ON dialer.jobs USING btree (finalized_at) WHERE (sta
 CREATE INDEX jobs_running_lease ON dialer.jobs USING btree (lease_expires_at) WHERE (state = 'running'::text);
 
 CREATE UNIQUE INDEX jobs_unique_key_open ON dialer.jobs USING btree (unique_key) WHERE ((unique_key IS NOT NULL) AND (state = ANY (ARRAY['available'::text, 'running'::text, 'retryable'::text])));
+
+CREATE INDEX jobs_webhook_deliveries ON dialer.jobs USING btree ((((args ->> 'endpointID'::text))::bigint), id) WHERE (kind = 'deliver_webhook'::text);
 
 CREATE INDEX media_streams_call ON dialer.media_streams USING btree (call_sid);
 
@@ -1196,4 +1399,8 @@ GRANT SELECT ON TABLE dialer.job_counts TO dialer_monitor;
 GRANT SELECT ON TABLE dialer.stuck_jobs TO dialer_monitor;
 
 GRANT SELECT ON TABLE dialer.task_sync_failures TO dialer_monitor;
+
+GRANT SELECT ON TABLE dialer.webhook_deliveries TO dialer_monitor;
+
+GRANT SELECT ON TABLE dialer.webhook_delivery_failures TO dialer_monitor;
 

@@ -66,6 +66,9 @@ public struct WorkerConfiguration: Sendable {
     /// How often finished campaigns are looked for.
     public var campaignCheckInterval: Duration = .seconds(30)
     public var windowClock: WindowClock = .wall
+    /// How long past a call's end its media stream is waited for before its `call.ended` event
+    /// is written without it (`DIALER_FINALIZE_STREAM_WAIT`, as for its Task; default 60 s).
+    public var streamWait: Duration = .seconds(60)
 
     public init(salesforce: ServiceSettings<SalesforceSettings>, twilio: ServiceSettings<TwilioSettings>) {
         self.salesforce = salesforce
@@ -90,6 +93,9 @@ extension WorkerConfiguration {
         case let other: throw CommandFailure("DIALER_PHONE_FIELD / --phone-field must be MobilePhone or Phone, not \(other)")
         }
         configuration.windowClock = try windowClock(environment)
+        if let seconds = environment["DIALER_FINALIZE_STREAM_WAIT"].flatMap(Double.init) {
+            configuration.streamWait = .milliseconds(Int64(seconds * 1000))
+        }
         return configuration
     }
 

@@ -19,10 +19,13 @@ public enum WorkerServices {
         observer: any DialingObserver = NoDialingObserver(),
         logger: Logger
     ) -> [any JobHandler] {
-        // Needs nothing but the database: every worker can complete finished campaigns.
+        // Need nothing but the database (and the receivers): every worker completes finished
+        // campaigns and sends events out.
         var handlers: [any JobHandler] = [
             CompleteCampaignsHandler(database: database, interval: configuration.campaignCheckInterval, logger: logger),
             PruneIdempotencyKeysHandler(database: database, logger: logger),
+            PublishCallEndedHandler(database: database, streamWait: configuration.streamWait, logger: logger),
+            DeliverWebhookHandler(database: database, logger: logger),
         ]
         switch configuration.salesforce {
         case .configured(let settings):

@@ -18,4 +18,11 @@ import Testing
             #expect(delay >= 32 && delay < 48)
         }
     }
+
+    @Test func aFixedScheduleGivesItsStepsThenRepeatsTheLast() {
+        let backoff = RetryBackoff(schedule: [5, 300, 1800], jitter: 0)
+        #expect((1...5).map { backoff.delay(afterAttempt: $0, unitRandom: 0.5) } == [5, 300, 1800, 1800, 1800])
+        let jittered = RetryBackoff(schedule: [5, 300], jitter: 0.1)
+        #expect(jittered.delay(afterAttempt: 2, unitRandom: 0) == 270)
+    }
 }

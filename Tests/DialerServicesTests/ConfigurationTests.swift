@@ -92,4 +92,11 @@ import Voice
         }
         #expect(why == "TWILIO_CALLS_PER_SECOND must be a number above 0, not 0")
     }
+
+    /// The call.ended event waits for the media stream as the Task does, with or without Salesforce.
+    @Test func theStreamWaitAppliesToEventsWithoutSalesforce() throws {
+        #expect(try WorkerConfiguration.parse(Self.twilio).streamWait == .seconds(60))
+        let short = try WorkerConfiguration.parse(Self.twilio.merging(["DIALER_FINALIZE_STREAM_WAIT": "2.5"]) { _, new in new })
+        #expect(short.streamWait == .milliseconds(2500) && short.salesforce.settings == nil)
+    }
 }

@@ -41,4 +41,33 @@ import Testing
             #expect(try await db.scalar("SELECT id FROM dialer.jobs WHERE unique_key = 'finalize:CA1'", as: Int64.self) == enqueued.id)
         }
     }
+
+    @Test func theEventJobsSQLEnqueuesCarryTheSwiftTypesKindsKeysAndAttempts() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            func sql(_ query: PostgresQuery) async throws -> String? { try await db.scalar(query, as: String.self) }
+            #expect(try await sql("SELECT dialer.webhook_delivery_key('msg_1', 7)") == DeliverWebhookArgs(eventID: "msg_1", endpointID: 7).uniqueKey)
+            #expect(try await sql("SELECT dialer.call_ended_key('CA9')") == PublishCallEndedArgs(callSID: "CA9").uniqueKey)
+            #expect(DeliverWebhookArgs(eventID: "msg_1", endpointID: 7).uniqueKey == "webhook:msg_1:7")
+            #expect(PublishCallEndedArgs(callSID: "CA9").uniqueKey == "call_ended:CA9")
+            // The jobs the end of a call and a publish enqueue decode as the Swift types, which
+            // then make the same keys, and have their kinds and attempts.
+            _ = try await WebhookEndpointStore(database: db).add(name: "crm", url: "https://crm.example.com", events: ["call.ended"])
+            try await db.execute(
+                """
+                SELECT dialer.end_calls(ARRAY[1]::bigint[], ARRAY[NULL]::bigint[], ARRAY['CA1'], ARRAY[dialer.place_call_key(1, 2)],
+                                        ARRAY[-1]::float8[], ARRAY['answered'], 'place_call', 'finalize_call', 0)
+                """
+            )
+            try await WebhookEventStore(database: db).publish(type: .callEnded, subject: "call.ended:CA1", payloadJSON: "{}")
+            let rows = try await db.rows(
+                "SELECT kind, args::text, unique_key, max_attempts FROM dialer.jobs WHERE kind <> 'finalize_call' ORDER BY id",
+                as: (String, String, String, Int).self
+            )
+            #expect(rows.map(\.0) == [PublishCallEndedArgs.kind, DeliverWebhookArgs.kind])
+            let publish = try JSONDecoder().decode(PublishCallEndedArgs.self, from: Data(rows[0].1.utf8))
+            let deliver = try JSONDecoder().decode(DeliverWebhookArgs.self, from: Data(rows[1].1.utf8))
+            #expect(publish.uniqueKey == rows[0].2 && deliver.uniqueKey == rows[1].2)
+            #expect(rows[1].3 == DeliverWebhookArgs.options.maxAttempts)
+        }
+    }
 }

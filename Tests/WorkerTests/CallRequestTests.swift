@@ -129,6 +129,12 @@ import Worker
             #expect(tasks.first?["WhoId"] == .null && tasks.first?["Subject"] == .string("AI Voice Call - Answered"))
             let call = try #require(try await api.status(try await api.db.scalar("SELECT id FROM dialer.call_requests", as: UUID.self)))
             #expect(call.taskSync?.state == "synced" && call.taskSync?.salesforceTaskID == tasks.first?.id)
+            // Its call.ended event: no Contact, and the call's id.
+            guard case .ready(let event) = try await WebhookEventStore(database: api.db).callEnded(callSID: sid, streamWait: .zero) else {
+                Issue.record("no call.ended event for \(sid)")
+                return
+            }
+            #expect(event.contactId == nil && event.callId == call.id.uuidString.lowercased() && event.outcome == "Answered")
         }
     }
 

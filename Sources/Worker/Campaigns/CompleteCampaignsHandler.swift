@@ -9,7 +9,8 @@ import Store
 /// discarded for good), often in a transaction that cannot see the others; checking every
 /// `interval` from one place sees them all, and costs one statement.
 ///
-/// Leads to: nothing.
+/// Leads to: `deliver_webhook` for each completed campaign's `campaign.completed` event, when an
+/// endpoint receives it (`dialer.publish_event`, in the statement that completes it).
 public struct CompleteCampaignsHandler: JobWorker {
     public typealias Args = CompleteCampaignsArgs
     let campaigns: CampaignStore
