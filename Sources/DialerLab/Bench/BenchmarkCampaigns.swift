@@ -106,6 +106,7 @@ extension Database {
         )
         try await client.query("DELETE FROM dialer.call_attempts WHERE campaign_id = \(campaignID)", logger: logger)
         try await client.query("DELETE FROM dialer.contacts WHERE campaign_id = \(campaignID)", logger: logger)
+        try await client.query("DELETE FROM dialer.call_requests WHERE campaign_id = \(campaignID)", logger: logger)
         try await client.query("DELETE FROM dialer.campaigns WHERE id = \(campaignID)", logger: logger)
         try await client.query("DELETE FROM dialer.rate_limits WHERE key = \("campaign:\(campaignID)")", logger: logger)
     }
