@@ -34,7 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
 
             Admin routes (--admin-hostname, --admin-port; keep them off the internet): GET \
             /metrics (Prometheus: requests by route and status, signature failures, callback \
-            lag, database latency, media frame cost, turn latency, slow peers cut off).
+            lag, database latency, media frame cost, turn latency, slow peers cut off), and \
+            the operator's console at /console (sign in with a key from dialer api-key create).
 
             SIGTERM or SIGINT drains: /readyz answers 503 so the load balancer sends new calls \
             elsewhere, live calls and their callbacks are served until they end, and calls \

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Console
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -14,7 +15,7 @@ public struct WebhookServices {
     public let router: Router<BasicRequestContext>
     /// WS /twilio/media.
     public let media: Router<BasicWebSocketRequestContext>
-    /// GET /metrics, for the admin listener.
+    /// GET /metrics and the console (/console), for the admin listener.
     public let admin: Router<BasicRequestContext>
     public let metrics: WebhookMetrics
     /// The calls in progress, which a drain waits for.
@@ -75,10 +76,12 @@ public struct WebhookServices {
             limits: limits,
             conversations: conversations
         )
+        let admin = WebhookRouter.makeAdmin(metrics: metrics)
+        ConsoleRoutes.add(to: admin, database: database)
         return WebhookServices(
             router: router,
             media: media,
-            admin: WebhookRouter.makeAdmin(metrics: metrics),
+            admin: admin,
             metrics: metrics,
             conversations: conversations
         )

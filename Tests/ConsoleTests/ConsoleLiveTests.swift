@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Console
+import Foundation
+import PostgresNIO
+import Store
+import TestSupport
+import Testing
+
+/// The live regions: Postgres notifies, the console's one LISTEN connection fans out, and each
+/// stream pushes its region again.
+@Suite struct ConsoleLiveTests {
+    @Test func aStreamPushesItsRegionAgainAfterANotification() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let fixture = try await ConsoleFixture.make(db)
+            let (_, token) = try await APIKeyStore(database: db).create(name: "ops", scopes: [.read])
+            try await ConsoleServer.with(db) { console in
+                let session = try #require(try await console.signIn(token).session)
+                var request = HTTPClientRequest(url: console.baseURL + "/console/events" + fixture.path.dropFirst("/console".count))
+                request.headers.add(name: "Cookie", value: "\(ConsoleRoutes.cookieName)=\(session)")
+                let response = try await console.client.execute(request, timeout: .seconds(20))
+                #expect(response.status == .ok)
+                #expect(response.headers.first(name: "Content-Type")?.hasPrefix("text/event-stream") == true)
+                var text = ""
+                var changed = false
+                for try await chunk in response.body {
+                    text += String(buffer: chunk)
+                    if !changed, text.contains("event: fragment"), text.contains(#"data-field="status">active"#) {
+                        // Nothing but the trigger's NOTIFY tells the stream.
+                        try await db.execute("UPDATE dialer.campaigns SET status = 'paused' WHERE id = \(fixture.campaignID)")
+                        changed = true
+                    }
+                    if changed, text.contains(#"data-field="status">paused"#) { break }
+                }
+                #expect(text.hasPrefix("retry: 2000\n\n"))
+                #expect(text.contains(#"data-field="status">paused"#), "\(text)")
+                // Every line of a fragment is a data line.
+                let event = try #require(text.components(separatedBy: "\n\n").last { $0.contains("paused") })
+                #expect(event.split(separator: "\n").dropFirst().allSatisfy { $0.hasPrefix("data: ") }, "\(event)")
+            }
+        }
+    }
+
+    /// The write path's cost: one statement that touches many rows of one campaign sends one
+    /// notification, not one per row.
+    @Test func aStatementSendsOneNotificationPerCampaignOrCall() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let fixture = try await ConsoleFixture.make(db)
+            try await db.execute(
+                """
+                INSERT INTO dialer.contacts (campaign_id, salesforce_id, phone_e164, time_zone, time_zone_source)
+                SELECT \(fixture.campaignID), '003SB' || lpad(n::text, 10, '0') || 'AAA', '+1212556' || lpad(n::text, 4, '0'), 'America/New_York', 'area_code'
+                FROM generate_series(1, 200) AS n
+                """
+            )
+            let received = try await db.client.withConnection { connection in
+                try await connection.listen(on: "dialer_console") { notifications in
+                    try await db.execute("UPDATE dialer.contacts SET attempts = attempts + 1 WHERE campaign_id = \(fixture.campaignID)")
+                    try await db.execute(
+                        """
+                        INSERT INTO dialer.transcript_entries (call_sid, seq, speaker, text, start_ms, end_ms)
+                        VALUES (\(fixture.callSID), 0, 'agent', 'Hello', 0, 900), (\(fixture.callSID), 1, 'callee', 'yes', 1000, 1400)
+                        """
+                    )
+                    try await db.execute("SELECT pg_notify('dialer_console', 'end')")
+                    var payloads: [String] = []
+                    for try await notification in notifications {
+                        if notification.payload == "end" { break }
+                        payloads.append(notification.payload)
+                    }
+                    return payloads
+                }
+            }
+            #expect(received == ["campaign:\(fixture.campaignID)", "call:\(fixture.callSID)"])
+        }
+    }
+}
