@@ -30,10 +30,13 @@ final class ConsoleEvents: Sendable {
     private let database: Database
     private let logger: Logger
     private let state = Mutex(State())
+    /// Told of every campaign change, so cached progress is read again.
+    private let progress: ProgressCache
 
-    init(database: Database, logger: Logger) {
+    init(database: Database, logger: Logger, progress: ProgressCache) {
         self.database = database
         self.logger = logger
+        self.progress = progress
     }
 
     /// Open streams, for the tests.
@@ -65,6 +68,7 @@ final class ConsoleEvents: Sendable {
     }
 
     private func deliver(_ payload: String?) {
+        if payload?.hasPrefix("campaign:") ?? true { progress.noteChange() }
         let signals = state.withLock { state in
             state.subscribers.values.filter { subscriber in payload.map(subscriber.wants) ?? true }.map(\.signal)
         }

@@ -26,8 +26,9 @@ public struct ConsoleRoutes: Sendable {
         self.database = database
         sessions = ConsoleSessionStore(database: database)
         keys = APIKeyStore(database: database)
-        views = ConsoleViews(database: database)
-        events = ConsoleEvents(database: database, logger: logger)
+        let progress = ProgressCache(store: CampaignStore(database: database))
+        views = ConsoleViews(database: database, progress: progress)
+        events = ConsoleEvents(database: database, logger: logger, progress: progress)
     }
 
     /// Adds every console route to `router`. Call it once per process: the routes share one
@@ -192,7 +193,7 @@ public struct ConsoleRoutes: Sendable {
     /// and the path of the stream that keeps it current.
     func page(_ request: Request, _ parts: (ConsoleSession) async throws -> PageParts?) async throws -> Response {
         guard let (_, session) = try await session(request) else { return ConsoleResponses.redirect("\(ConsolePaths.root)/sign-in") }
-        guard let parts = try await parts(session), let live = try await parts.view.render() else {
+        guard let parts = try await parts(session), let live = try await parts.view.render()?.html else {
             return ConsoleResponses.message(.notFound, "Not found", "Nothing here by that name.", session: session)
         }
         let events = "\(ConsolePaths.root)/events\(request.uri.path.dropFirst(ConsolePaths.root.count))" + (request.uri.query.map { "?\($0)" } ?? "")

@@ -4,8 +4,10 @@ import Store
 /// What one live region of a page shows, and which notifications concern it: the page's first
 /// render and every push of its event stream come from the same `render`.
 struct LiveView: Sendable {
-    /// The region's HTML, or nil when what it shows does not exist.
-    let render: @Sendable () async throws -> String?
+    /// The region's HTML, or nil when what it shows does not exist; `settled` is false when
+    /// it showed a cached progress older than ``ProgressCache/maxAge`` (being refreshed), so a
+    /// stream looks again shortly.
+    let render: @Sendable () async throws -> (html: String, settled: Bool)?
     /// Picks the payloads (`campaign:<id>`, `call:<CallSid>`, `tasks`) that may change it.
     let wants: @Sendable (String) -> Bool
 }
@@ -13,15 +15,14 @@ struct LiveView: Sendable {
 /// The console's pages, read through the Store as the CLI reads them.
 struct ConsoleViews: Sendable {
     let database: Database
-
-    var campaigns: CampaignStore { CampaignStore(database: database) }
+    let progress: ProgressCache
 
     /// Every campaign with its progress.
     func campaignList(_ session: ConsoleSession) -> LiveView {
         LiveView(
             render: {
-                let rows = try await campaigns.progress().map(CampaignModel.init)
-                return ConsoleTemplates.render(CampaignListModel(campaigns: rows), "campaigns_live")
+                let (rows, stale) = try await progress.progress(name: nil)
+                return (ConsoleTemplates.render(CampaignListModel(campaigns: rows.map(CampaignModel.init)), "campaigns_live"), !stale)
             },
             wants: { $0.hasPrefix("campaign:") }
         )
@@ -29,23 +30,24 @@ struct ConsoleViews: Sendable {
 
     /// One campaign: its progress, its actions, a page of its calls (newest first).
     func campaign(_ name: String, cursor: CallListCursor?, session: ConsoleSession) async throws -> LiveView? {
-        guard let first = try await campaigns.progress(name: name).first else { return nil }
+        guard let first = try await progress.progress(name: name).value.first else { return nil }
         let topic = "campaign:\(first.id)"
         let calls = CallRecordStore(database: database)
         let reveal = session.allows(.piiRead)
         return LiveView(
             render: {
-                guard let progress = try await campaigns.progress(name: name).first else { return nil }
+                let (found, stale) = try await progress.progress(name: name)
+                guard let campaign = found.first else { return nil }
                 let page = try await calls.calls(CallListFilter(campaign: name, limit: 50, cursor: cursor), revealPhones: reveal)
                 let model = CampaignPageModel(
-                    campaign: CampaignModel(progress),
+                    campaign: CampaignModel(campaign),
                     canWrite: session.allows(.campaignsWrite),
                     csrf: session.csrfToken,
                     calls: page.calls.map(CallRowModel.init),
                     hasCalls: !page.calls.isEmpty,
                     older: page.next.map { "\(ConsolePaths.campaign(name))?cursor=\($0.token)" }
                 )
-                return ConsoleTemplates.render(model, "campaign_live")
+                return (ConsoleTemplates.render(model, "campaign_live"), !stale)
             },
             wants: { $0 == topic }
         )
@@ -64,7 +66,7 @@ struct ConsoleViews: Sendable {
         // Before Twilio names the call, only its campaign's notifications can tell it changed.
         let topic = first.callSID.map { "call:\($0)" }
         let view = LiveView(
-            render: { try await read().map { ConsoleTemplates.render(CallPageModel($0), "call_live") } },
+            render: { try await read().map { (ConsoleTemplates.render(CallPageModel($0), "call_live"), true) } },
             wants: { payload in topic.map { $0 == payload } ?? payload.hasPrefix("campaign:") }
         )
         return (view, first.campaign, first.to)
@@ -81,7 +83,7 @@ struct ConsoleViews: Sendable {
                     csrf: session.csrfToken,
                     hasFailures: !failures.isEmpty
                 )
-                return ConsoleTemplates.render(model, "tasks_live")
+                return (ConsoleTemplates.render(model, "tasks_live"), true)
             },
             wants: { $0 == "tasks" }
         )

@@ -35,17 +35,22 @@ struct EventStream {
                     // The first push is what changed since the page was read.
                     var changed = true
                     while !signal.isFinished && ContinuousClock.now < end {
+                        var settled = true
                         if changed {
-                            if let html = try await view.render(), html != last {
-                                try await writer.write(ByteBuffer(string: Self.event("fragment", html)))
-                                last = html
+                            if let rendered = try await view.render() {
+                                settled = rendered.settled
+                                if rendered.html != last {
+                                    try await writer.write(ByteBuffer(string: Self.event("fragment", rendered.html)))
+                                    last = rendered.html
+                                }
                             }
                             // Notifications arriving meanwhile fold into the next look.
                             try await Task.sleep(for: .milliseconds(1000 / Self.pushesPerSecond))
                         } else {
                             try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         }
-                        changed = await signal.wait(upTo: Self.keepAlive)
+                        // A region drawn from a progress being refreshed is looked at again.
+                        changed = await signal.wait(upTo: settled ? Self.keepAlive : .zero) || !settled
                     }
                 } onGracefulShutdown: {
                     signal.finish()

@@ -40,6 +40,47 @@ import Testing
         }
     }
 
+    /// However many streams are open, the process holds one LISTEN connection, and gives it
+    /// back to the pool once the last stream has gone.
+    @Test func streamsShareOneListenConnectionThatIsGivenBackWhenTheyClose() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            _ = try await ConsoleFixture.make(db)
+            let (_, token) = try await APIKeyStore(database: db).create(name: "ops", scopes: [.read])
+            @Sendable func listening() async throws -> Int {
+                try await db.scalar(
+                    """
+                    SELECT count(*)::int FROM pg_stat_activity
+                    WHERE datname = current_database() AND query ILIKE 'LISTEN%dialer_console%'
+                    """,
+                    as: Int.self
+                )
+            }
+            try await ConsoleServer.with(db) { console in
+                let session = try #require(try await console.signIn(token).session)
+                let opened = CapturedLines()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for path in ["/console/events/campaigns", "/console/events/tasks", "/console/events/campaigns"] {
+                        group.addTask {
+                            var request = HTTPClientRequest(url: console.baseURL + path)
+                            request.headers.add(name: "Cookie", value: "\(ConsoleRoutes.cookieName)=\(session)")
+                            let response = try await console.client.execute(request, timeout: .seconds(90))
+                            for try await chunk in response.body where String(buffer: chunk).contains("event: fragment") {
+                                opened.append(path)
+                            }
+                        }
+                    }
+                    #expect(await eventually(timeout: .seconds(20)) { opened.all.count >= 3 })
+                    let connections = try await listening()
+                    #expect(connections == 1)
+                    group.cancelAll()
+                }
+                // A stream notices its client has gone at its next write: a keep-alive at the latest.
+                let released = try await eventually(timeout: .seconds(40)) { try await listening() == 0 }
+                #expect(released)
+            }
+        }
+    }
+
     /// The write path's cost: one statement that touches many rows of one campaign sends one
     /// notification, not one per row.
     @Test func aStatementSendsOneNotificationPerCampaignOrCall() async throws {

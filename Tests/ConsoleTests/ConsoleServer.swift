@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Console
 import Foundation
 import Hummingbird
+import Logging
 import NIOCore
 import NIOHTTP1
 import Store
@@ -13,11 +14,16 @@ struct ConsoleServer: Sendable {
     let baseURL: String
     let client: HTTPClient
 
-    static func with(_ db: Database, _ body: @Sendable (ConsoleServer) async throws -> Void) async throws {
+    /// `logger`, when given, is the server's and the console's queries' (both at trace level).
+    static func with(_ db: Database, logger: Logger? = nil, _ body: @Sendable (ConsoleServer) async throws -> Void) async throws {
         let port = try LoopbackPort.unused()
         let router = Router()
-        ConsoleRoutes.add(to: router, database: db)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)), logger: TestDatabase.testLogger)
+        ConsoleRoutes.add(to: router, database: logger.map { Database(client: db.client, logger: $0) } ?? db)
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname("127.0.0.1", port: port)),
+            logger: logger ?? TestDatabase.testLogger
+        )
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let server = ConsoleServer(baseURL: "http://127.0.0.1:\(port)", client: client)
         do {
