@@ -146,6 +146,7 @@ public struct ConsoleRoutes: Sendable {
     }
 
     func signIn(_ request: Request) async throws -> Response {
+        if Self.isCrossSite(request) { return Self.signInPage(error: "Sign in from the console's own page.", status: .forbidden) }
         guard let form = await ConsoleResponses.form(request) else {
             return ConsoleResponses.message(.contentTooLarge, "Too large", "That form is larger than 64 KiB.", session: nil)
         }
@@ -174,6 +175,14 @@ public struct ConsoleRoutes: Sendable {
     static func cookie(_ value: String, secure: Bool, maxAge: Int? = nil) -> Cookie {
         // No Max-Age on a live session: it ends with the browser, or after the idle timeout.
         Cookie(name: cookieName, value: value, maxAge: maxAge, path: ConsolePaths.root, secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    /// A browser says the POST came from another site's page (`Sec-Fetch-Site`): refused even
+    /// before the CSRF token, and for the sign-in form, which has none (so no other site can
+    /// sign a browser in with its own key). Clients that send no such header are not browsers.
+    static func isCrossSite(_ request: Request) -> Bool {
+        guard let site = request.headers[.init("Sec-Fetch-Site")!] else { return false }
+        return site != "same-origin" && site != "none"
     }
 
     /// The request reached us over https, directly or through a proxy that says so.
@@ -209,11 +218,18 @@ public struct ConsoleRoutes: Sendable {
     }
 
     func stream(_ request: Request, _ view: (ConsoleSession) async throws -> LiveView?) async throws -> Response {
-        guard let (_, session) = try await session(request) else {
+        guard let (id, session) = try await session(request) else {
             return ConsoleResponses.message(.unauthorized, "Signed out", "Sign in again.", session: nil)
         }
         guard let view = try await view(session) else { return ConsoleResponses.message(.notFound, "Not found", "Nothing here.", session: session) }
-        return EventStream(view: view, events: events).response()
+        // Each push checks the session first: a revoked key's or signed-out stream ends at its
+        // next change (the browser's reconnect is then refused).
+        let sessions = self.sessions
+        let checked = LiveView(
+            render: { try await sessions.session(id: id) == nil ? nil : try await view.render() },
+            wants: view.wants
+        )
+        return EventStream(view: checked, events: events).response()
     }
 
     /// A state-changing POST: a session, the session's CSRF token (form field `csrf` or header
@@ -225,6 +241,9 @@ public struct ConsoleRoutes: Sendable {
         _ body: (ConsoleSession, [String: String]) async throws -> Response
     ) async throws -> Response {
         guard let (_, session) = try await session(request) else { return ConsoleResponses.redirect("\(ConsolePaths.root)/sign-in") }
+        if Self.isCrossSite(request) {
+            return ConsoleResponses.message(.forbidden, "Refused", "That request came from another site.", session: session, back: back)
+        }
         guard let form = await ConsoleResponses.form(request) else {
             return ConsoleResponses.message(.contentTooLarge, "Too large", "That form is larger than 64 KiB.", session: session, back: back)
         }

@@ -37,12 +37,12 @@ struct EventStream {
                     while !signal.isFinished && ContinuousClock.now < end {
                         var settled = true
                         if changed {
-                            if let rendered = try await view.render() {
-                                settled = rendered.settled
-                                if rendered.html != last {
-                                    try await writer.write(ByteBuffer(string: Self.event("fragment", rendered.html)))
-                                    last = rendered.html
-                                }
+                            // Nothing to show (gone, or the session is over): the stream ends.
+                            guard let rendered = try await view.render() else { break }
+                            settled = rendered.settled
+                            if rendered.html != last {
+                                try await writer.write(ByteBuffer(string: Self.event("fragment", rendered.html)))
+                                last = rendered.html
                             }
                             // Notifications arriving meanwhile fold into the next look.
                             try await Task.sleep(for: .milliseconds(1000 / Self.pushesPerSecond))

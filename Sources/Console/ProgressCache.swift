@@ -16,8 +16,11 @@ actor ProgressCache {
     /// while no stream is open).
     static let maxAge: Duration = .seconds(2)
     /// Refreshes of one key start at most this often, so a busy campaign costs one aggregate a
-    /// second, not one per notification.
+    /// second, not one per notification...
     static let minInterval: Duration = .seconds(1)
+    /// ...and at most this share of the time is spent aggregating one key: an aggregate that
+    /// takes a second is run at most every 5 s.
+    static let maxDutyCycle = 0.2
 
     private struct Entry {
         var value: [CampaignProgress]
@@ -28,6 +31,7 @@ actor ProgressCache {
     private var entries: [String: Entry] = [:]
     private var refreshing: [String: Task<[CampaignProgress], any Error>] = [:]
     private var lastStarted: [String: ContinuousClock.Instant] = [:]
+    private var lastDuration: [String: Duration] = [:]
     /// When a notification last said some campaign's numbers moved.
     private let lastChange = Mutex(ContinuousClock.now)
 
@@ -45,8 +49,9 @@ actor ProgressCache {
         let key = name.map { "campaign:\($0)" } ?? "all"
         guard let entry = entries[key] else { return (try await refresh(key, name).value, false) }
         let now = ContinuousClock.now
-        let stale = entry.readAt < lastChange.withLock { $0 } || now - entry.readAt > Self.maxAge
-        if stale, refreshing[key] == nil, lastStarted[key].map({ now - $0 >= Self.minInterval }) ?? true {
+        let spacing = max(Self.minInterval, (lastDuration[key] ?? .zero) / Self.maxDutyCycle)
+        let stale = entry.readAt < lastChange.withLock { $0 } || now - entry.readAt > max(Self.maxAge, spacing)
+        if stale, refreshing[key] == nil, lastStarted[key].map({ now - $0 >= spacing }) ?? true {
             _ = refresh(key, name)
         }
         return (entry.value, stale)
@@ -75,6 +80,7 @@ actor ProgressCache {
 
     private func completed(_ key: String, _ entry: Entry?) {
         refreshing[key] = nil
+        if let started = lastStarted[key] { lastDuration[key] = ContinuousClock.now - started }
         // Names come from URLs: only campaigns that exist take a slot.
         if let entry, key == "all" || !entry.value.isEmpty { entries[key] = entry }
     }

@@ -24,6 +24,9 @@ import Testing
                 #expect(unreadable.answer.status == .forbidden && unreadable.session == nil)
                 #expect(try await db.scalar("SELECT count(*)::int FROM dialer.console_sessions", as: Int.self) == 0)
 
+                // Another site's page cannot sign this browser in, even with a good key.
+                let forged = try await console.signIn(token, headers: [("Sec-Fetch-Site", "cross-site")])
+                #expect(forged.answer.status == .forbidden && forged.session == nil)
                 let signedIn = try await console.signIn(token)
                 #expect(signedIn.answer.status == .seeOther && signedIn.answer.location == "/console")
                 let session = try #require(signedIn.session)
@@ -87,7 +90,20 @@ import Testing
                     #expect(refused.status == .forbidden, "\(form)")
                     #expect(try await fixture.status(db) == "active")
                 }
-                let paused = try await console.post(fixture.path + "/pause", form: ["csrf": csrf], session: session)
+                let crossSite = try await console.post(
+                    fixture.path + "/pause",
+                    form: ["csrf": csrf],
+                    session: session,
+                    headers: [("Sec-Fetch-Site", "same-site")]
+                )
+                #expect(crossSite.status == .forbidden)
+                #expect(try await fixture.status(db) == "active")
+                let paused = try await console.post(
+                    fixture.path + "/pause",
+                    form: ["csrf": csrf],
+                    session: session,
+                    headers: [("Sec-Fetch-Site", "same-origin")]
+                )
                 #expect(paused.status == .seeOther && paused.location == fixture.path)
                 #expect(try await fixture.status(db) == "paused")
                 // The header does as well as the field.

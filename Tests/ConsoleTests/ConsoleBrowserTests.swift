@@ -100,5 +100,10 @@ struct ConsoleBrowserTests {
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         let name = ProcessInfo.processInfo.environment["DIALER_UPDATE_SCREENSHOT"] == "1" ? "docs/console.png" : ".build/console.png"
         try png.write(to: root.appendingPathComponent(name))
+        // And on a phone: nothing wider than the screen.
+        let phone = try await page.screenshot(width: 390, height: 844, mobile: true)
+        try phone.write(to: root.appendingPathComponent(".build/console-phone.png"))
+        let width = try await page.evaluate("document.documentElement.scrollWidth") as? Int
+        #expect(width.map { $0 <= 390 } == true, "the page is \(width ?? 0) px wide on a 390 px phone")
     }
 }

@@ -40,6 +40,34 @@ import Testing
         }
     }
 
+    /// Revoking the key ends its open streams at their next change, with nothing more shown.
+    @Test func aRevokedKeysStreamEndsAtItsNextChange() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let fixture = try await ConsoleFixture.make(db)
+            let keys = APIKeyStore(database: db)
+            let (_, token) = try await keys.create(name: "ops", scopes: [.read])
+            try await ConsoleServer.with(db) { console in
+                let session = try #require(try await console.signIn(token).session)
+                var request = HTTPClientRequest(url: console.baseURL + "/console/events" + fixture.path.dropFirst("/console".count))
+                request.headers.add(name: "Cookie", value: "\(ConsoleRoutes.cookieName)=\(session)")
+                let response = try await console.client.execute(request, timeout: .seconds(20))
+                var text = ""
+                var revoked = false
+                for try await chunk in response.body {
+                    text += String(buffer: chunk)
+                    if !revoked, text.contains("event: fragment") {
+                        try await keys.revoke(name: "ops")
+                        try await db.execute("UPDATE dialer.campaigns SET status = 'paused' WHERE id = \(fixture.campaignID)")
+                        revoked = true
+                    }
+                }
+                // The body ended (no timeout), and the change never reached the revoked reader.
+                #expect(revoked)
+                #expect(!text.contains(#"data-field="status">paused"#))
+            }
+        }
+    }
+
     /// However many streams are open, the process holds one LISTEN connection, and gives it
     /// back to the pool once the last stream has gone.
     @Test func streamsShareOneListenConnectionThatIsGivenBackWhenTheyClose() async throws {

@@ -113,8 +113,9 @@ final class DevToolsPage: @unchecked Sendable {
 
     func location() async throws -> String? { try await evaluate("location.href") as? String }
 
-    func screenshot(width: Int, height: Int) async throws -> Data {
-        try await send("Emulation.setDeviceMetricsOverride", ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": false])
+    /// A PNG of the page at this size (`mobile`: a phone's viewport, as its browser lays out).
+    func screenshot(width: Int, height: Int, mobile: Bool = false) async throws -> Data {
+        try await send("Emulation.setDeviceMetricsOverride", ["width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile])
         let result = try await send("Page.captureScreenshot", ["format": "png"])
         guard let data = (result["data"] as? String).flatMap({ Data(base64Encoded: $0) }) else { throw TestSetupError("no screenshot") }
         return data
