@@ -31,11 +31,17 @@ let package = Package(
         // Sources/AdminAPI/openapi.yaml (ops/openapi) onto these runtimes.
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.0"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        // The console's HTML templates, rendered from strings embedded in the binary.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Turns sql/NNNN_name.sql into Swift source, so the binary carries its migrations.
         .executableTarget(name: "EmbedSQL", path: "Sources/EmbedSQL"),
         .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["EmbedSQL"]),
+        // Turns Sources/Console/Assets/* (templates, stylesheet, script) into Swift source, so
+        // the console needs no files beside the binary.
+        .executableTarget(name: "EmbedAssets", path: "Sources/EmbedAssets"),
+        .plugin(name: "EmbedConsoleAssets", capability: .buildTool(), dependencies: ["EmbedAssets"]),
 
         // The durable job queue and its runner (jobs, claims, leases, fencing, rescue, backoff,
         // wake-ups, typed jobs): knows nothing of campaigns, calls or Salesforce.
@@ -136,6 +142,23 @@ let package = Package(
             pkgConfig: "pocketsphinx",
             providers: [.apt(["libpocketsphinx-dev", "pocketsphinx-en-us"])]
         ),
+        // The operator's console on the admin listener: sign-in with an API key, sessions and
+        // CSRF in Postgres, pages from Mustache templates, live updates by Server-Sent Events
+        // fed from LISTEN/NOTIFY.
+        .target(
+            name: "Console",
+            dependencies: [
+                "Store", "Queue",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Assets"],
+            plugins: ["EmbedConsoleAssets"]
+        ),
         // Loopback Salesforce and Twilio for tests and `dialer-lab`; `dialer` never links it
         // (ops/test checks the binary's symbols).
         .target(
@@ -183,7 +206,7 @@ let package = Package(
         .target(
             name: "DialerServices",
             dependencies: [
-                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Twilio", "Voice", "AdminAPI",
+                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Twilio", "Voice", "AdminAPI", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -315,6 +338,21 @@ let package = Package(
             ]
         ),
         .testTarget(name: "BackoffTests", dependencies: ["Backoff"]),
+        // The console: sessions, CSRF, scopes, masking and the event stream over HTTP, and a
+        // Sandbox campaign watched and paused in headless Chromium driven over the DevTools
+        // protocol (DevToolsSession, in this target only).
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: [
+                "Console", "Store", "TestSupport", "Sandbox", "Voice", "Webhooks", "DialerServices",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -35,7 +35,7 @@ extension DialerAPI {
 
     func listCampaigns(_ input: Operations.ListCampaigns.Input) async throws -> Operations.ListCampaigns.Output {
         try await serving {
-            .ok(.init(body: .json(.init(campaigns: try await progress.progress().map(\.api)))))
+            .ok(.init(body: .json(.init(campaigns: try await progress.progress(name: nil).value.map(\.api)))))
         }
     }
 
@@ -56,7 +56,7 @@ extension DialerAPI {
     }
 
     func campaign(named name: String) async throws -> Components.Schemas.Campaign {
-        guard let found = try await serving({ try await progress.progress(name: name).first }) else {
+        guard let found = try await serving({ try await progress.progress(name: name).value.first }) else {
             throw APIProblem.notFound("no campaign \(name)")
         }
         return found.api

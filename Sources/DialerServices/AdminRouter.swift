@@ -1,4 +1,5 @@
 import AdminAPI
+import Console
 import Foundation
 import Hummingbird
 import Store
@@ -7,7 +8,7 @@ import Worker
 
 /// The admin listener's routes, for operators, Prometheus and client applications on the
 /// internal network: `GET /metrics`, `GET /healthz` and `/readyz`, and the HTTP API (`/v1`, and
-/// the seed's `/twilio/outbound/call` and `/twilio/call/{sid}/status`). `dialer serve` and
+/// the seed's `/twilio/outbound/call` and `/twilio/call/{sid}/status`), and the console (`/console`). `dialer serve` and
 /// `dialer-lab bench api` build it here, so what is measured is what runs.
 public enum AdminRouter {
     /// `calls`: what `POST /v1/calls` needs of the serve configuration.
@@ -20,7 +21,10 @@ public enum AdminRouter {
         let router = WebhookRouter.makeAdmin(metrics: metrics)
         HealthRoutes(database: database, conversations: conversations).add(to: router)
         let callRequests = CallRequests(database: database, defaultFrom: calls.defaultFrom, now: calls.windowClock.make())
-        DialerAPI(database: database, logger: database.logger, callRequests: callRequests).addRoutes(to: router)
+        // One count of each campaign per process, whether the API or the console asks.
+        let progress = CampaignProgressCache(store: CampaignStore(database: database))
+        DialerAPI(database: database, logger: database.logger, progress: progress, callRequests: callRequests).addRoutes(to: router)
+        ConsoleRoutes.add(to: router, database: database, progress: progress)
         return router
     }
 }

@@ -14,7 +14,7 @@ public struct WebhookServices {
     public let router: Router<BasicRequestContext>
     /// WS /twilio/media.
     public let media: Router<BasicWebSocketRequestContext>
-    /// GET /metrics, the health checks and the API, for the admin listener (``AdminRouter``).
+    /// GET /metrics, the health checks, the API and the console, for the admin listener (``AdminRouter``).
     public let admin: Router<BasicRequestContext>
     public let metrics: WebhookMetrics
     /// The calls in progress, which a drain waits for.

@@ -55,7 +55,7 @@ struct APIBenchmark: Sendable {
                                 method: .POST,
                                 path: "/v1/calls",
                                 headers: [auth, ("Content-Type", "application/json"), ("Idempotency-Key", "bench-\(stamp)-\(n)")],
-                                body: #"{"to":"+1\#(3_120_000_000 + n)","campaign":"bench-api-calls-\#(stamp)"}"#
+                                body: #"{"to":"+1\#(3_122_000_000 + n)","campaign":"bench-api-calls-\#(stamp)"}"#
                             )
                         }
                         report.queued = try await db.queued(campaign: calls)
