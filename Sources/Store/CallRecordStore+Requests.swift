@@ -64,35 +64,11 @@ extension CallRecordStore {
             logger: database.logger
         )
         for try await row in rows {
-            let r = try row.decode(
-                (
-                    UUID, String?, String, String?, String, String, Int, String, String?, String?, Int?, String, String?, Date, Date?, Date?,
-                    String?, String?, String?, Date?, String?, String?
-                ).self
-            )
-            var record = CallRecord(
-                id: r.0,
-                callSID: r.1,
-                campaign: r.2,
-                contactID: r.3,
-                to: r.4,
-                from: r.5,
-                attempt: r.6,
-                state: r.7,
-                twilioStatus: r.8,
-                answeredBy: r.9,
-                durationSeconds: r.10,
-                outcome: r.11,
-                errorMessage: r.12,
-                createdAt: r.13,
-                answeredAt: r.14,
-                endedAt: r.15,
-                taskSync: r.16.map { CallRecord.TaskSync(state: $0, salesforceTaskID: r.17, lastError: r.18) },
-                transcript: []
-            )
-            record.scheduledFor = r.19
-            record.skipReason = r.20
-            record.message = r.21
+            let columns = row.makeRandomAccess()
+            var record = try Self.record(columns)
+            record.scheduledFor = try columns[19].decode(Date?.self)
+            record.skipReason = try columns[20].decode(String?.self)
+            record.message = try columns[21].decode(String?.self)
             if let sid = record.callSID { record.transcript = try await transcript(callSID: sid) }
             return record
         }

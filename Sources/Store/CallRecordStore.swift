@@ -90,8 +90,8 @@ public struct CallRecordStore: Sendable {
                \(revealPhones ? "a.to_e164" : "dialer.masked_phone(a.to_e164)"), a.from_e164,
                a.attempt_number, COALESCE(cl.status, a.state), cl.status, cl.answered_by, cl.duration_seconds,
                dialer.call_disposition(cl.status, cl.answered_by, cl.answered_at IS NOT NULL), a.error_message,
-               a.created_at, (extract(epoch FROM a.created_at) * 1000000)::bigint, cl.answered_at, COALESCE(cl.ended_at, a.ended_at),
-               s.state, s.salesforce_task_id, s.last_error
+               a.created_at, cl.answered_at, COALESCE(cl.ended_at, a.ended_at),
+               s.state, s.salesforce_task_id, s.last_error, (extract(epoch FROM a.created_at) * 1000000)::bigint
         FROM dialer.call_attempts a
         JOIN dialer.campaigns cp ON cp.id = a.campaign_id
         LEFT JOIN dialer.contacts k ON k.id = a.contact_id
@@ -104,39 +104,37 @@ public struct CallRecordStore: Sendable {
         let rows = try await database.client.query(query, logger: database.logger)
         var result: [(CallRecord, Int64)] = []
         for try await row in rows {
-            let r = try row.decode(
-                (
-                    UUID, String?, String, String?, String, String, Int, String, String?, String?, Int?, String, String?, Date, Int64, Date?,
-                    Date?, String?, String?, String?
-                ).self
-            )
-            let sync = r.17.map { CallRecord.TaskSync(state: $0, salesforceTaskID: r.18, lastError: r.19) }
-            result.append(
-                (
-                    CallRecord(
-                        id: r.0,
-                        callSID: r.1,
-                        campaign: r.2,
-                        contactID: r.3,
-                        to: r.4,
-                        from: r.5,
-                        attempt: r.6,
-                        state: r.7,
-                        twilioStatus: r.8,
-                        answeredBy: r.9,
-                        durationSeconds: r.10,
-                        outcome: r.11,
-                        errorMessage: r.12,
-                        createdAt: r.13,
-                        answeredAt: r.15,
-                        endedAt: r.16,
-                        taskSync: sync,
-                        transcript: []
-                    ),
-                    r.14
-                )
-            )
+            let columns = row.makeRandomAccess()
+            result.append((try Self.record(columns), try columns[19].decode(Int64.self)))
         }
         return result
+    }
+
+    /// A call from the first 19 columns both reads select in the same order: id, CallSid,
+    /// campaign, contact, to, from, attempt, state, Twilio's status, answeredBy, duration,
+    /// outcome, error, created, answered, ended, and the Task sync's state, Task id and error.
+    static func record(_ c: PostgresRandomAccessRow) throws -> CallRecord {
+        CallRecord(
+            id: try c[0].decode(UUID.self),
+            callSID: try c[1].decode(String?.self),
+            campaign: try c[2].decode(String.self),
+            contactID: try c[3].decode(String?.self),
+            to: try c[4].decode(String.self),
+            from: try c[5].decode(String.self),
+            attempt: try c[6].decode(Int.self),
+            state: try c[7].decode(String.self),
+            twilioStatus: try c[8].decode(String?.self),
+            answeredBy: try c[9].decode(String?.self),
+            durationSeconds: try c[10].decode(Int?.self),
+            outcome: try c[11].decode(String.self),
+            errorMessage: try c[12].decode(String?.self),
+            createdAt: try c[13].decode(Date.self),
+            answeredAt: try c[14].decode(Date?.self),
+            endedAt: try c[15].decode(Date?.self),
+            taskSync: try c[16].decode(String?.self).map {
+                CallRecord.TaskSync(state: $0, salesforceTaskID: try c[17].decode(String?.self), lastError: try c[18].decode(String?.self))
+            },
+            transcript: []
+        )
     }
 }
