@@ -163,7 +163,7 @@ struct TaskFailureModel {
         callSID = failure.callSID
         callPath = ConsolePaths.call(failure.callSID)
         campaign = failure.campaign
-        contact = failure.contact
+        contact = failure.contact ?? "-"
         state = failure.state
         attempts = failure.attempts
         error = [failure.errorCode, failure.error].compactMap { $0 }.joined(separator: ": ")

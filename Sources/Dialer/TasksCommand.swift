@@ -53,7 +53,7 @@ struct TasksCommand: AsyncParsableCommand {
                         header: ["call_sid", "campaign", "contact", "state", "attempts", "error", "updated_at"],
                         rows: failures.map {
                             [
-                                $0.callSID, $0.campaign, $0.contact, $0.state, "\($0.attempts)",
+                                $0.callSID, $0.campaign, $0.contact ?? "-", $0.state, "\($0.attempts)",
                                 [$0.errorCode, $0.error].compactMap { $0 }.joined(separator: ": "), stamp.string(from: $0.updatedAt),
                             ]
                         }

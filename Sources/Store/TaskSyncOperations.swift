@@ -15,7 +15,8 @@ public struct TaskSyncOperations: Sendable {
         public let callSID: String
         public let campaign: String
         /// The Contact's Salesforce id; `-` for an API call to a number alone.
-        public let contact: String
+        /// The Contact's Salesforce id; nil for a call to a number alone (`POST /v1/calls`).
+        public let contact: String?
         public let state: String
         public let attempts: Int
         public let errorCode: String?
@@ -27,7 +28,7 @@ public struct TaskSyncOperations: Sendable {
     public func failures(campaign: String? = nil, includeHeldBack: Bool = false) async throws -> [Failure] {
         let rows = try await database.client.query(
             """
-            SELECT call_sid, campaign, coalesce(contact, '-'), state, attempts, last_error_code, last_error, updated_at
+            SELECT call_sid, campaign, contact, state, attempts, last_error_code, last_error, updated_at
             FROM dialer.task_sync_failures
             WHERE (\(campaign)::text IS NULL OR campaign = \(campaign)::text) AND (state = 'failed' OR \(includeHeldBack))
             ORDER BY updated_at, call_sid
@@ -36,7 +37,7 @@ public struct TaskSyncOperations: Sendable {
         )
         var result: [Failure] = []
         for try await (sid, campaign, contact, state, attempts, code, error, updated)
-            in rows.decode((String, String, String, String, Int, String?, String?, Date).self)
+            in rows.decode((String, String, String?, String, Int, String?, String?, Date).self)
         {
             result.append(
                 Failure(

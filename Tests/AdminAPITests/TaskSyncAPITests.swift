@@ -18,6 +18,19 @@ import Testing
             let syncs = try #require(failed.json["taskSyncs"] as? [[String: Any]], "\(failed.text)")
             #expect(syncs.count == 1 && syncs[0]["errorCode"] as? String == "STRING_TOO_LONG" && syncs[0]["campaign"] as? String == "c")
             #expect(try await api.send(.get, "/v1/task-syncs?state=lost", key: api.reader).status == .badRequest)
+            // A call to a number alone has no Contact: its failed sync says so by leaving contactId out.
+            try await api.db.execute(
+                """
+                WITH request AS (
+                    INSERT INTO dialer.call_requests (campaign_id, to_e164) SELECT campaign_id, to_e164 FROM dialer.call_attempts WHERE id = \(ids[1])
+                    RETURNING id
+                )
+                UPDATE dialer.contacts SET salesforce_id = NULL, request_id = (SELECT id FROM request)
+                WHERE id = (SELECT contact_id FROM dialer.call_attempts WHERE id = \(ids[1]))
+                """
+            )
+            let anonymous = try await api.send(.get, "/v1/task-syncs", key: api.reader)
+            #expect((anonymous.json["taskSyncs"] as? [[String: Any]])?.first.map { $0["contactId"] == nil } == true, "\(anonymous.text)")
 
             // Retrying takes tasks:write, and a selection.
             #expect(try await api.send(.post, "/v1/task-syncs/retry", key: api.reader, json: #"{"campaign":"c"}"#).status == .forbidden)

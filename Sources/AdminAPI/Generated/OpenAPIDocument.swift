@@ -1190,7 +1190,7 @@ package let openAPIDocumentJSON = ###"""
           },
           "state": {
             "type": "string",
-            "description": "Twilio's status once there is one (`queued`, `initiated`, `ringing`, `in-progress`, `completed`, `busy`, `no-answer`, `failed`, `canceled`); before that `queued`, `scheduled`, `dialing`, `skipped` or `unknown`."
+            "description": "Twilio's status once there is one (`queued`, `initiated`, `ringing`, `in-progress`, `completed`, `busy`, `no-answer`, `failed`, `canceled`); before that `queued`, `scheduled` (`scheduledFor` says when), `dialing` or `unknown`; or, for a call never placed, `skipped` (the error says why: DoNotCall, the internal list, an invalid number, no time zone), `failed` (no such Contact) or `cancelled` (its campaign was cancelled, or its zones share no calling hours)."
           },
           "twilioStatus": {
             "type": "string"
@@ -1506,7 +1506,6 @@ package let openAPIDocumentJSON = ###"""
         "required": [
           "callSid",
           "campaign",
-          "contactId",
           "state",
           "attempts",
           "updatedAt"
@@ -1519,7 +1518,8 @@ package let openAPIDocumentJSON = ###"""
             "type": "string"
           },
           "contactId": {
-            "type": "string"
+            "type": "string",
+            "description": "The Contact's Salesforce id; absent for a call to a number alone."
           },
           "state": {
             "type": "string",

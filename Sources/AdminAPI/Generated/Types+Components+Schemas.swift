@@ -270,7 +270,7 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Call/attempt`.
             internal var attempt: Swift.Int?
-            /// Twilio's status once there is one (`queued`, `initiated`, `ringing`, `in-progress`, `completed`, `busy`, `no-answer`, `failed`, `canceled`); before that `queued`, `scheduled`, `dialing`, `skipped` or `unknown`.
+            /// Twilio's status once there is one (`queued`, `initiated`, `ringing`, `in-progress`, `completed`, `busy`, `no-answer`, `failed`, `canceled`); before that `queued`, `scheduled` (`scheduledFor` says when), `dialing` or `unknown`; or, for a call never placed, `skipped` (the error says why: DoNotCall, the internal list, an invalid number, no time zone), `failed` (no such Contact) or `cancelled` (its campaign was cancelled, or its zones share no calling hours).
             ///
             /// - Remark: Generated from `#/components/schemas/Call/state`.
             internal var state: Swift.String
@@ -314,7 +314,7 @@ extension Components {
             ///   - to: E.164; masked (`…0123`) without the pii:read scope.
             ///   - from:
             ///   - attempt: Which attempt of the contact this is (1 for the first).
-            ///   - state: Twilio's status once there is one (`queued`, `initiated`, `ringing`, `in-progress`, `completed`, `busy`, `no-answer`, `failed`, `canceled`); before that `queued`, `scheduled`, `dialing`, `skipped` or `unknown`.
+            ///   - state: Twilio's status once there is one (`queued`, `initiated`, `ringing`, `in-progress`, `completed`, `busy`, `no-answer`, `failed`, `canceled`); before that `queued`, `scheduled` (`scheduledFor` says when), `dialing` or `unknown`; or, for a call never placed, `skipped` (the error says why: DoNotCall, the internal list, an invalid number, no time zone), `failed` (no such Contact) or `cancelled` (its campaign was cancelled, or its zones share no calling hours).
             ///   - twilioStatus:
             ///   - answeredBy: Twilio's answering-machine detection: `human`, `machine_start`, `machine_end_beep`, …
             ///   - durationSeconds:
@@ -1161,8 +1161,10 @@ extension Components {
             internal var callSid: Swift.String
             /// - Remark: Generated from `#/components/schemas/TaskSyncFailure/campaign`.
             internal var campaign: Swift.String
+            /// The Contact's Salesforce id; absent for a call to a number alone.
+            ///
             /// - Remark: Generated from `#/components/schemas/TaskSyncFailure/contactId`.
-            internal var contactId: Swift.String
+            internal var contactId: Swift.String?
             /// - Remark: Generated from `#/components/schemas/TaskSyncFailure/state`.
             internal enum StatePayload: String, Codable, Hashable, Sendable, CaseIterable {
                 case pending = "pending"
@@ -1187,7 +1189,7 @@ extension Components {
             /// - Parameters:
             ///   - callSid:
             ///   - campaign:
-            ///   - contactId:
+            ///   - contactId: The Contact's Salesforce id; absent for a call to a number alone.
             ///   - state:
             ///   - attempts:
             ///   - errorCode: Salesforce's error code.
@@ -1196,7 +1198,7 @@ extension Components {
             internal init(
                 callSid: Swift.String,
                 campaign: Swift.String,
-                contactId: Swift.String,
+                contactId: Swift.String? = nil,
                 state: Components.Schemas.TaskSyncFailure.StatePayload,
                 attempts: Swift.Int,
                 errorCode: Swift.String? = nil,
@@ -1232,7 +1234,7 @@ extension Components {
                     Swift.String.self,
                     forKey: .campaign
                 )
-                self.contactId = try container.decode(
+                self.contactId = try container.decodeIfPresent(
                     Swift.String.self,
                     forKey: .contactId
                 )
