@@ -38,7 +38,8 @@ struct ServeCommand: AsyncParsableCommand {
             API under /v1 (GET /v1/openapi.json describes it; keys from `dialer api-key \
             create`), and the original system's POST /twilio/outbound/call and GET \
             /twilio/call/{callSid}/status with the same keys; the operator's console at /console \
-            (sign in with a key from dialer api-key create).
+            (sign in with a key from dialer api-key create). A call started through the API \
+            with neither a campaign nor a from number is placed from $DIALER_DEFAULT_FROM (E.164).
 
             SIGTERM or SIGINT drains: /readyz answers 503 so the load balancer sends new calls \
             elsewhere, live calls and their callbacks are served until they end, and calls \
