@@ -1,7 +1,9 @@
+import AsyncHTTPClient
 import Demo
 import DialerServices
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 import Store
 import Webhooks
@@ -11,8 +13,8 @@ import Webhooks
 /// (`LoadConnection`). In order: `GET /healthz` (the baseline), `POST /v1/calls` (each accepted
 /// call durably queued before its 202, each with its own Idempotency-Key), then the reads of a
 /// finished campaign of `listContacts` contacts with two calls each: `GET /v1/calls?campaign=`
-/// pages at cursors spread over the whole list, and `GET /v1/campaigns/{name}` (its progress,
-/// the query the console's campaign page runs).
+/// pages at cursors spread over the whole list, `GET /v1/campaigns/{name}` (its progress), and
+/// the console's page of it (`GET /console/campaigns/{name}`, signed in with the same key).
 struct APIBenchmark: Sendable {
     struct Settings: Sendable {
         var connections: Int
@@ -68,11 +70,40 @@ struct APIBenchmark: Sendable {
                         report.campaignPage = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { _ in
                             .init(path: "/v1/campaigns/bench-api-list-\(stamp)", headers: [auth])
                         }
+                        let cookie = try await Self.consoleSession(port: port, key: key)
+                        progress("GET /console/campaigns/{name} (the console's campaign page) for \(Int(settings.seconds)) s")
+                        report.consolePage = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { _ in
+                            .init(path: "/console/campaigns/bench-api-list-\(stamp)", headers: [("Cookie", cookie)])
+                        }
                         return report
                     }
                 }
             }
         }
+    }
+}
+
+extension APIBenchmark {
+    /// Signs in to the console with `key` as a person would; returns the session's cookie.
+    static func consoleSession(port: Int, key: String) async throws -> String {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/console/sign-in")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        request.body = .bytes(ByteBuffer(string: "key=\(key)"))
+        // The sign-in answers 303 with the cookie: read it, do not follow.
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .seconds(10))
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        guard let cookie = response.headers["Set-Cookie"].first?.split(separator: ";").first else {
+            throw CommandFailure("the console refused the benchmark's key (\(response.status.code))")
+        }
+        return String(cookie)
     }
 }
 

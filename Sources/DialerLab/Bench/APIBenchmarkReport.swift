@@ -11,6 +11,7 @@ struct APIBenchmarkReport: Sendable {
     var queued = (contacts: 0, jobs: 0)
     var listPages = WebhookBenchmarkReport.Load()
     var campaignPage = WebhookBenchmarkReport.Load()
+    var consolePage = WebhookBenchmarkReport.Load()
 
     var text: String {
         """
@@ -20,6 +21,7 @@ struct APIBenchmarkReport: Sendable {
         queued by the run (warm-up included): \(queued.contacts) contacts, \(queued.jobs) jobs
         GET /v1/calls?campaign= (\(settings.listContacts) contacts, \(settings.listContacts * 2) calls, 50 a page, cursors across the list): \(listPages.text)
         GET /v1/campaigns/{name} (the same campaign's progress): \(campaignPage.text)
+        GET /console/campaigns/{name} (its console page: progress and the newest 50 calls): \(consolePage.text)
         baseline, same listener and connections: GET /healthz \(baseline.text)
         """
     }
