@@ -65,7 +65,7 @@ struct APIErrorTranslation: ServerMiddleware {
             )
         case let failure as ServiceFailure:
             // Postgres's own message, never the statement: its bound values may be phone numbers.
-            let cause = Self.postgresError(failure.underlying)?.serverInfo.map { "\($0[.sqlState] ?? "") \($0[.message] ?? "")" }
+            let cause = PostgresFailure.serverError(in: failure.underlying)?.serverInfo.map { "\($0[.sqlState] ?? "") \($0[.message] ?? "")" }
             logger.error("\(operationID) failed: \(cause ?? "\(type(of: failure.underlying))")")
             return APIProblem(.serviceUnavailable, detail: "the dialer could not complete the request now; nothing was done, try again")
         case let decoding as DecodingError:
@@ -80,15 +80,7 @@ struct APIErrorTranslation: ServerMiddleware {
     }
 
     static func isDataException(_ error: any Error) -> Bool {
-        postgresError(error)?.serverInfo?[.sqlState]?.hasPrefix("22") == true
-    }
-
-    /// Postgres's error, also from inside a transaction.
-    static func postgresError(_ error: any Error) -> PSQLError? {
-        if let error = error as? PostgresTransactionError {
-            return (error.closureError ?? error.beginError ?? error.commitError).flatMap(postgresError)
-        }
-        return error as? PSQLError
+        PostgresFailure.sqlState(of: error)?.hasPrefix("22") == true
     }
 
     /// The JSON Pointer of the field at fault, and what is wrong with it.

@@ -40,7 +40,7 @@ public struct APIKeyStore: Sendable {
             for try await (id, created) in rows.decode((Int64, Date).self) {
                 return (APIKey(id: id, name: name, prefix: prefix, scopes: scopes, createdAt: created), token)
             }
-        } catch  where CampaignStore.isUniqueViolation(error) {
+        } catch  where PostgresFailure.isUniqueViolation(error) {
             throw APIKeyError.nameTaken(name)
         }
         throw APIKeyError.notFound(name)

@@ -61,13 +61,6 @@ public struct CampaignStore: Sendable {
         return id
     }
 
-    /// A unique constraint refused the write (also when wrapped by a transaction).
-    static func isUniqueViolation(_ error: any Error) -> Bool {
-        if let error = error as? PSQLError { return error.serverInfo?[.sqlState] == "23505" }
-        if let error = error as? PostgresTransactionError, let inner = error.closureError { return isUniqueViolation(inner) }
-        return false
-    }
-
     /// The campaign's name, status and query, by id.
     /// `imported`: the import read every page (a paused campaign may still be importing);
     /// `pauseReason`: why the dialer paused it, when it did.

@@ -43,18 +43,7 @@ public struct Migrator: Sendable {
                 try await Self.createLedger(connection, logger: logger)
                 let pending = try verify(applied: try await Self.applied(connection, logger: logger))
                 for migration in pending {
-                    try await connection.withTransaction(logger: logger) { transaction in
-                        for statement in SQLScript.statements(migration.sql) {
-                            try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                        }
-                        try await transaction.query(
-                            """
-                            INSERT INTO dialer.schema_migrations (version, name, checksum)
-                            VALUES (\(migration.version), \(migration.name), \(migration.checksum))
-                            """,
-                            logger: logger
-                        )
-                    }
+                    try await Self.apply(migration, on: connection, logger: logger)
                     logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
                 }
                 try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
@@ -64,6 +53,38 @@ public struct Migrator: Sendable {
                 throw error
             }
         }
+    }
+
+    /// One migration in one transaction. Roles belong to the whole cluster, which the advisory
+    /// lock (per database) does not cover: another database's migration may create the same
+    /// role between our check and our CREATE. The loser rolls back and runs again, and finds
+    /// the role there.
+    static func apply(_ migration: MigrationSource, on connection: PostgresConnection, logger: Logger) async throws {
+        for attempt in 1... {
+            do {
+                try await connection.withTransaction(logger: logger) { transaction in
+                    for statement in SQLScript.statements(migration.sql) {
+                        try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await transaction.query(
+                        """
+                        INSERT INTO dialer.schema_migrations (version, name, checksum)
+                        VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                        """,
+                        logger: logger
+                    )
+                }
+                return
+            } catch  where attempt < 3 && lostARaceForAClusterObject(error) {
+                logger.notice("migration lost a race with another database's, running it again", metadata: ["version": "\(migration.version)"])
+            }
+        }
+    }
+
+    /// 23505 (the catalog's unique index) or 42710 (duplicate object): what a concurrent CREATE
+    /// ROLE of the same name gives the second one.
+    static func lostARaceForAClusterObject(_ error: any Error) -> Bool {
+        PostgresFailure.sqlState(of: error).map { ["23505", "42710"].contains($0) } ?? false
     }
 
     /// Applied and pending versions; throws when an applied file changed or is unknown.

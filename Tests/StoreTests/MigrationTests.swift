@@ -56,6 +56,48 @@ import Testing
         }
     }
 
+    /// Roles are the cluster's: a migration that creates one can lose the race to another
+    /// database's migration, which the per-database advisory lock does not stop.
+    @Test func aMigrationThatLosesARoleToAnotherDatabaseRunsAgainAndApplies() async throws {
+        let role = "dialer_race_\(UInt32.random(in: 0...UInt32.max))"
+        let source = MigrationSource(
+            version: 1,
+            name: "race",
+            sql: """
+                DO $$
+                BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(role)') THEN
+                        CREATE ROLE \(role) NOLOGIN;
+                    END IF;
+                END
+                $$;
+                """
+        )
+        try await TestDatabase.withEmpty { db, _ in
+            try await db.client.withConnection { rival in
+                // The other database's migration: its CREATE ROLE is made but not yet committed,
+                // so ours passes the IF NOT EXISTS and then waits on the catalog's unique index.
+                try await rival.query("BEGIN", logger: db.logger)
+                try await rival.query(PostgresQuery(unsafeSQL: "CREATE ROLE \(role) NOLOGIN"), logger: db.logger)
+                async let migrated = Migrator(database: db, sources: [source]).migrate()
+                var waiting = 0
+                for _ in 0..<200 where waiting == 0 {
+                    try await Task.sleep(for: .milliseconds(25))
+                    waiting = try await db.scalar(
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%CREATE ROLE%'",
+                        as: Int.self
+                    )
+                }
+                #expect(waiting == 1, "our CREATE ROLE never waited for the rival's")
+                try await rival.query("COMMIT", logger: db.logger)
+                let applied = try await migrated
+                #expect(applied.map(\.version) == [1])
+            }
+            #expect(try await db.scalar("SELECT count(*)::int FROM dialer.schema_migrations", as: Int.self) == 1)
+            try await db.client.query(PostgresQuery(unsafeSQL: "DROP ROLE \(role)"))
+        }
+    }
+
     @Test func servicesRefuseToStartWithPendingMigrations() async throws {
         try await TestDatabase.withEmpty { db, _ in
             await #expect(throws: MigrationError.pending(version: 1, count: MigrationSource.embedded.count)) {
