@@ -3,6 +3,52 @@
 
 CREATE SCHEMA dialer;
 
+CREATE FUNCTION dialer.accept_call_request(p_api_key_id bigint, p_key text, p_operation text, p_request_hash bytea, p_retention_seconds double precision, p_campaign_id bigint, p_request_id uuid, p_salesforce_id text, p_to text, p_from text, p_message text, p_phone_field text, p_mailing_state text, p_time_zone text, p_time_zone_source text, p_time_zones text[], p_calling_states text[], p_skip_reason text, p_skip_detail text, p_job_kind text, p_job_args jsonb, p_job_key text, p_job_priority integer, p_job_max_attempts integer, p_run_after double precision, p_answer_status integer, p_answer jsonb, p_dnc_answer jsonb, OUT outcome text, OUT response_status integer, OUT response_body text) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    claim record;
+    campaign_status text;
+    contact record;
+    answer jsonb := p_answer;
+BEGIN
+    IF p_key IS NOT NULL THEN
+        SELECT * INTO claim FROM dialer.claim_idempotency_key(p_api_key_id, p_key, p_operation, p_request_hash, p_retention_seconds);
+        IF NOT claim.claimed THEN
+            outcome := CASE WHEN claim.operation = p_operation AND claim.request_hash = p_request_hash THEN 'replayed' ELSE 'mismatch' END;
+            response_status := claim.response_status;
+            response_body := claim.response_body;
+            RETURN;
+        END IF;
+    END IF;
+    SELECT c.status INTO campaign_status FROM dialer.campaigns AS c WHERE c.id = p_campaign_id;
+    IF campaign_status IS NULL OR campaign_status NOT IN ('active', 'paused', 'importing') THEN
+        RAISE EXCEPTION USING ERRCODE = 'DC001', MESSAGE = coalesce(campaign_status, 'removed');
+    END IF;
+    INSERT INTO dialer.call_requests (id, campaign_id, salesforce_id, to_e164, from_e164, message)
+    VALUES (p_request_id, p_campaign_id, p_salesforce_id, p_to, p_from, p_message);
+    IF p_salesforce_id IS NOT NULL THEN
+        PERFORM dialer.enqueue_job(p_job_kind, p_job_args, p_job_key, p_campaign_id, p_job_priority, p_job_max_attempts, now());
+    ELSE
+        SELECT * INTO contact
+        FROM dialer.insert_request_contact(p_campaign_id, p_request_id, NULL, NULL, NULL, NULL, p_to, p_phone_field, p_mailing_state,
+                                           p_time_zone, p_time_zone_source, p_time_zones, p_calling_states, p_skip_reason, p_skip_detail);
+        IF contact.skip_reason IS NULL THEN
+            PERFORM dialer.enqueue_job(p_job_kind, jsonb_build_object('contactID', contact.id), dialer.place_call_key(contact.id),
+                                       p_campaign_id, p_job_priority, p_job_max_attempts, now() + make_interval(secs => p_run_after));
+        ELSIF p_skip_reason IS NULL THEN
+            answer := p_dnc_answer;
+        END IF;
+    END IF;
+    IF p_key IS NOT NULL THEN
+        PERFORM dialer.store_idempotent_answer(p_api_key_id, p_key, p_answer_status, answer);
+    END IF;
+    outcome := 'performed';
+    response_status := p_answer_status;
+    response_body := answer::text;
+END
+$$;
+
 CREATE FUNCTION dialer.admit_call_event(p_call_sid text, p_attempt_id uuid, p_sequence_number integer, p_status text, p_params jsonb, OUT admission text, OUT attempt_id uuid, OUT contact_id bigint, OUT campaign_id bigint) RETURNS record
     LANGUAGE plpgsql
     AS $$
@@ -69,6 +115,26 @@ CREATE FUNCTION dialer.call_status_rank(status text) RETURNS integer
         WHEN 'queued' THEN 0 WHEN 'initiated' THEN 1 WHEN 'ringing' THEN 2 WHEN 'in-progress' THEN 3
         ELSE 4
     END
+$$;
+
+CREATE FUNCTION dialer.claim_idempotency_key(p_api_key_id bigint, p_key text, p_operation text, p_request_hash bytea, p_retention_seconds double precision, OUT claimed boolean, OUT operation text, OUT request_hash bytea, OUT response_status integer, OUT response_body text) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO dialer.idempotency_keys AS k (api_key_id, key, operation, request_hash, response_status, response_body)
+    VALUES (p_api_key_id, p_key, p_operation, p_request_hash, 0, 'null')
+    ON CONFLICT (api_key_id, key) DO UPDATE
+        SET operation = EXCLUDED.operation, request_hash = EXCLUDED.request_hash, created_at = now()
+        WHERE k.created_at < now() - make_interval(secs => p_retention_seconds)
+    RETURNING true INTO claimed;
+    IF claimed THEN
+        RETURN;
+    END IF;
+    claimed := false;
+    SELECT k.operation, k.request_hash, k.response_status, k.response_body::text
+    INTO operation, request_hash, response_status, response_body
+    FROM dialer.idempotency_keys AS k WHERE k.api_key_id = p_api_key_id AND k.key = p_key;
+END
 $$;
 
 CREATE TABLE dialer.jobs (
@@ -361,6 +427,25 @@ BEGIN
     UPDATE dialer.campaigns
     SET records_seen = records_seen + cardinality(p_salesforce_ids), salesforce_total = p_salesforce_total, updated_at = now()
     WHERE id = p_campaign_id;
+END
+$$;
+
+CREATE FUNCTION dialer.insert_request_contact(p_campaign_id bigint, p_request_id uuid, p_salesforce_id text, p_account_id text, p_first_name text, p_last_name text, p_phone text, p_phone_field text, p_mailing_state text, p_time_zone text, p_time_zone_source text, p_time_zones text[], p_calling_states text[], p_skip_reason text, p_skip_detail text, OUT id bigint, OUT skip_reason text, OUT skip_detail text) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    INSERT INTO dialer.contacts AS k (campaign_id, request_id, salesforce_id, account_id, first_name, last_name, phone_e164, phone_field,
+                                      mailing_state, time_zone, time_zone_source, time_zones, calling_states, skip_reason, skip_detail)
+    SELECT p_campaign_id, p_request_id, NULLIF(p_salesforce_id, ''), p_account_id, p_first_name, p_last_name, p_phone, p_phone_field,
+           p_mailing_state, p_time_zone, p_time_zone_source, p_time_zones, p_calling_states,
+           CASE WHEN p_skip_reason IS NOT NULL THEN p_skip_reason WHEN dnc.phone_e164 IS NOT NULL THEN 'internal_dnc' END,
+           CASE WHEN p_skip_reason IS NOT NULL THEN p_skip_detail WHEN dnc.phone_e164 IS NOT NULL THEN 'on the internal do-not-call list' END
+    FROM (SELECT 1) AS one LEFT JOIN dialer.dnc AS dnc ON dnc.phone_e164 = p_phone
+    ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING
+    RETURNING k.id, k.skip_reason, k.skip_detail INTO id, skip_reason, skip_detail;
+    IF id IS NULL THEN
+        SELECT k.id, k.skip_reason, k.skip_detail INTO id, skip_reason, skip_detail FROM dialer.contacts AS k WHERE k.request_id = p_request_id;
+    END IF;
 END
 $$;
 
@@ -703,6 +788,13 @@ BEGIN
     END IF;
     RETURN n;
 END
+$$;
+
+CREATE FUNCTION dialer.store_idempotent_answer(p_api_key_id bigint, p_key text, p_status integer, p_body jsonb) RETURNS void
+    LANGUAGE sql
+    AS $$
+    UPDATE dialer.idempotency_keys SET response_status = p_status, response_body = p_body
+    WHERE api_key_id = p_api_key_id AND key = p_key
 $$;
 
 CREATE FUNCTION dialer.task_sync_gate(p_probe_seconds double precision) RETURNS double precision

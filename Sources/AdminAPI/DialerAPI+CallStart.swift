@@ -3,7 +3,7 @@ import Store
 import Worker
 
 /// `POST /v1/calls` and the seed's `POST /twilio/outbound/call`: one call, checked and written
-/// as rows and jobs only (`CallRequests`), in the transaction that stores the answer to its
+/// as rows and jobs only (`CallRequests`), in the statement that stores the answer to its
 /// `Idempotency-Key`; answered 202 with the call's id, whatever Salesforce and Twilio are doing.
 extension DialerAPI {
     func createCall(_ input: Operations.CreateCall.Input) async throws -> Operations.CreateCall.Output {
@@ -29,8 +29,9 @@ extension DialerAPI {
         return .accepted(.init(body: .json(try answer.decoded(Components.Schemas.SeedCallStatus.self))))
     }
 
-    /// Writes the call under the request's key; a refusal is a problem naming the body's field
-    /// (`fields` renames the fields of a body that calls them otherwise), and nothing is kept.
+    /// Writes the call in one statement, under the request's key when it has one; a refusal is a
+    /// problem naming the body's field (`fields` renames the fields of a body that calls them
+    /// otherwise), and nothing is kept.
     func startCall(
         _ request: CallRequestBody,
         idempotencyKey: String?,
@@ -38,15 +39,15 @@ extension DialerAPI {
         fields: [String: String] = [:],
         answer: @escaping @Sendable (AcceptedCall) throws -> IdempotencyStore.Answer
     ) async throws -> IdempotencyStore.Answer {
-        let key = try caller
-        let callRequests = callRequests
-        return try await idempotently(idempotencyKey, key: key, operation: operation, request: request) { connection in
+        let claim = try claim(idempotencyKey, key: try caller, operation: operation, request: request)
+        let outcome = try await serving {
             do {
-                return try answer(try await callRequests.create(request, on: connection))
+                return try await callRequests.create(request, claim: claim, answer: answer)
             } catch let error as CallRequestError {
                 throw error.problem(field: fields[error.field] ?? "/\(error.field)")
             }
         }
+        return try self.answer(of: outcome)
     }
 }
 

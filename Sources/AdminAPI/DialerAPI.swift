@@ -35,7 +35,7 @@ public struct DialerAPI: APIProtocol {
             .add(middleware: APIKeyAuthentication<Context>(keys: APIKeyStore(database: database), publicPaths: ["/v1/openapi.json"]))
             .add(middleware: RequestBodyLimit<Context>())
         do {
-            try registerHandlers(on: group, middlewares: [APIErrorTranslation(scopes: .fromDocument, logger: logger)])
+            try registerHandlers(on: group, configuration: .api, middlewares: [APIErrorTranslation(scopes: .fromDocument, logger: logger)])
         } catch {
             // Only a path the router cannot parse fails here: the document's, fixed at build.
             preconditionFailure("the API's generated routes could not be registered: \(error)")

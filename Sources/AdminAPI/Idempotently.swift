@@ -14,7 +14,7 @@ extension DialerAPI {
         request: Body,
         _ work: @escaping @Sendable (PostgresConnection) async throws -> IdempotencyStore.Answer
     ) async throws -> IdempotencyStore.Answer {
-        guard let idempotencyKey else {
+        guard let claim = try claim(idempotencyKey, key: key, operation: operation, request: request) else {
             return try await serving {
                 do {
                     return try await database.client.withTransaction(logger: logger) { try await work($0) }
@@ -23,21 +23,23 @@ extension DialerAPI {
                 }
             }
         }
+        return try answer(of: try await serving { try await IdempotencyStore(database: database).perform(claim, work) })
+    }
+
+    /// The claim of a request's `Idempotency-Key` header, checked; nil without one.
+    func claim<Body: Encodable>(_ idempotencyKey: String?, key: APIKey, operation: String, request: Body) throws -> IdempotencyClaim? {
+        guard let idempotencyKey else { return nil }
         guard (1...255).contains(idempotencyKey.utf8.count) else {
             throw APIProblem.invalid("Idempotency-Key", "must be 1 to 255 characters")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let fingerprint = try encoder.encode(request)
-        let outcome = try await serving {
-            try await IdempotencyStore(database: database).perform(
-                apiKeyID: key.id,
-                key: idempotencyKey,
-                operation: operation,
-                request: fingerprint,
-                work
-            )
-        }
+        return IdempotencyClaim(apiKeyID: key.id, key: idempotencyKey, operation: operation, request: try encoder.encode(request))
+    }
+
+    /// The answer to give: the one just stored or the key's first; 409 for a key used for
+    /// another request.
+    func answer(of outcome: IdempotencyStore.Outcome) throws -> IdempotencyStore.Answer {
         switch outcome {
         case .performed(let answer), .replayed(let answer):
             return answer

@@ -73,36 +73,27 @@ public struct CallRequestStore: Sendable {
 
     /// The request's contact row (a request has one: a second write finds the first), with
     /// `internal_dnc` as its skip reason when its number is on the DNC list now, as the import
-    /// marks one. `contact.salesforceID` empty: none (a call to a number only).
+    /// marks one (`dialer.insert_request_contact`). `contact.salesforceID` empty: none (a call
+    /// to a number only).
     public func insertContact(
         _ contact: ImportedContact,
         requestID: UUID,
         campaignID: Int64,
         on connection: PostgresConnection
     ) async throws -> (id: Int64, skipReason: String?, skipDetail: String?) {
-        let inserted = try await connection.query(
+        let rows = try await connection.query(
             """
-            INSERT INTO dialer.contacts (campaign_id, request_id, salesforce_id, account_id, first_name, last_name, phone_e164, phone_field,
-                                         mailing_state, time_zone, time_zone_source, time_zones, calling_states, skip_reason, skip_detail)
-            SELECT \(campaignID), \(requestID), NULLIF(\(contact.salesforceID), ''), \(contact.accountID), \(contact.firstName),
-                   \(contact.lastName), \(contact.phoneE164), \(contact.phoneField), \(contact.mailingState), \(contact.timeZone),
-                   \(contact.timeZoneSource), \(contact.timeZones)::text[], \(contact.callingStates)::text[],
-                   CASE WHEN \(contact.skipReason)::text IS NOT NULL THEN \(contact.skipReason)::text
-                        WHEN dnc.phone_e164 IS NOT NULL THEN 'internal_dnc' END,
-                   CASE WHEN \(contact.skipReason)::text IS NOT NULL THEN \(contact.skipDetail)::text
-                        WHEN dnc.phone_e164 IS NOT NULL THEN 'on the internal do-not-call list' END
-            FROM (SELECT 1) AS one LEFT JOIN dialer.dnc AS dnc ON dnc.phone_e164 = \(contact.phoneE164)::text
-            ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING
-            RETURNING id, skip_reason, skip_detail
+            SELECT id, skip_reason, skip_detail FROM dialer.insert_request_contact(
+                \(campaignID), \(requestID), \(contact.salesforceID), \(contact.accountID), \(contact.firstName), \(contact.lastName),
+                \(contact.phoneE164), \(contact.phoneField), \(contact.mailingState), \(contact.timeZone), \(contact.timeZoneSource),
+                \(contact.timeZones)::text[], \(contact.callingStates)::text[], \(contact.skipReason), \(contact.skipDetail))
             """,
             logger: logger
         )
-        for try await row in inserted.decode((Int64, String?, String?).self) { return row }
-        let existing = try await connection.query(
-            "SELECT id, skip_reason, skip_detail FROM dialer.contacts WHERE request_id = \(requestID)",
-            logger: logger
-        )
-        for try await row in existing.decode((Int64, String?, String?).self) { return row }
+        for try await row in rows.decode((Int64?, String?, String?).self) {
+            guard let id = row.0 else { break }
+            return (id, row.1, row.2)
+        }
         throw CallRequestStoreError.notInserted
     }
 

@@ -20,6 +20,12 @@ public struct CallingRuleStore: Sendable {
                           'dates', ARRAY(SELECT to_char(d, 'YYYY-MM-DD') FROM unnest(r.no_call_dates) AS d ORDER BY d))
         """
 
+    /// The condition on a rule row `r` that it binds a contact with these calling states (SQL
+    /// expressions), or, when it has none, with this mailing state; `*` binds everyone.
+    static func applicable(states: String, mailingState: String) -> String {
+        "r.state = '*' OR r.state = ANY(\(states)) OR (cardinality(\(states)) = 0 AND r.state = upper(btrim(\(mailingState))))"
+    }
+
     /// Every rule, `*` first.
     public func list() async throws -> [CallingRule] {
         let rows = try await database.client.query(

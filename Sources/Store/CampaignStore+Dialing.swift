@@ -48,8 +48,7 @@ extension CampaignStore {
                    CASE WHEN cardinality(k.time_zones) > 0 THEN k.time_zones ELSE array_remove(ARRAY[k.time_zone], NULL) END,
                    (SELECT coalesce(json_agg(\(unescaped: CallingRuleStore.ruleJSON)), '[]')::text
                     FROM dialer.calling_rules AS r
-                    WHERE r.state = '*' OR r.state = ANY(k.calling_states)
-                       OR (cardinality(k.calling_states) = 0 AND r.state = upper(btrim(k.mailing_state)))),
+                    WHERE \(unescaped: CallingRuleStore.applicable(states: "k.calling_states", mailingState: "k.mailing_state"))),
                    req.from_e164 IS NOT NULL
             FROM dialer.contacts AS k JOIN dialer.campaigns AS c ON c.id = k.campaign_id
             LEFT JOIN dialer.call_requests AS req ON req.id = k.request_id

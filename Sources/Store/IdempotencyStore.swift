@@ -40,7 +40,16 @@ public struct IdempotencyStore: Sendable {
     }
 
     /// Runs `work` in a transaction holding the key, unless the key already has an answer.
-    /// `request` identifies the request (its operation and body, canonically encoded).
+    public func perform(_ claim: IdempotencyClaim, _ work: @Sendable (PostgresConnection) async throws -> Answer) async throws -> Outcome {
+        do {
+            return try await transaction(claim, work)
+        } catch let error as PostgresTransactionError {
+            // The caller's own error (a refusal it maps to a 4xx), not the transaction's wrapper.
+            throw error.closureError ?? error
+        }
+    }
+
+    /// `perform` under the claim these make.
     public func perform(
         apiKeyID: Int64,
         key: String,
@@ -48,60 +57,32 @@ public struct IdempotencyStore: Sendable {
         request: Data,
         _ work: @Sendable (PostgresConnection) async throws -> Answer
     ) async throws -> Outcome {
-        let hash = Data(SHA256.hash(data: request))
-        do {
-            return try await transaction(apiKeyID: apiKeyID, key: key, operation: operation, hash: hash, work)
-        } catch let error as PostgresTransactionError {
-            // The caller's own error (a refusal it maps to a 4xx), not the transaction's wrapper.
-            throw error.closureError ?? error
-        }
+        try await perform(IdempotencyClaim(apiKeyID: apiKeyID, key: key, operation: operation, request: request), work)
     }
 
-    private func transaction(
-        apiKeyID: Int64,
-        key: String,
-        operation: String,
-        hash: Data,
-        _ work: @Sendable (PostgresConnection) async throws -> Answer
-    ) async throws -> Outcome {
-        let retention = Self.retention
-        return try await database.client.withTransaction(logger: database.logger) { connection in
-            // Claims the key, or takes over one whose answer expired; waits on a concurrent
-            // holder's lock, then sees its committed row and claims nothing.
+    private func transaction(_ claim: IdempotencyClaim, _ work: @Sendable (PostgresConnection) async throws -> Answer) async throws -> Outcome {
+        try await database.client.withTransaction(logger: database.logger) { connection in
             let claimed = try await connection.query(
                 """
-                INSERT INTO dialer.idempotency_keys (api_key_id, key, operation, request_hash, response_status, response_body)
-                VALUES (\(apiKeyID), \(key), \(operation), \(hash), 0, 'null')
-                ON CONFLICT (api_key_id, key) DO UPDATE
-                    SET operation = EXCLUDED.operation, request_hash = EXCLUDED.request_hash, created_at = now()
-                    WHERE dialer.idempotency_keys.created_at < now() - make_interval(secs => \(retention))
-                RETURNING true
+                SELECT claimed, operation, request_hash, response_status, response_body FROM dialer.claim_idempotency_key(
+                    \(claim.apiKeyID), \(claim.key), \(claim.operation), \(claim.requestHash), \(Self.retention))
                 """,
                 logger: database.logger
             )
-            var isNew = false
-            for try await value in claimed.decode(Bool.self) { isNew = value }
-            if isNew {
+            for try await (isNew, operation, hash, status, body) in claimed.decode((Bool, String?, Data?, Int?, String?).self) {
+                guard isNew else {
+                    guard operation == claim.operation, hash == claim.requestHash, let status, let body else { return .mismatch }
+                    return .replayed(Answer(status: status, body: Data(body.utf8)))
+                }
                 let answer = try await work(connection)
                 try await connection.query(
                     """
-                    UPDATE dialer.idempotency_keys SET response_status = \(answer.status), response_body = \(String(decoding: answer.body, as: UTF8.self))::jsonb
-                    WHERE api_key_id = \(apiKeyID) AND key = \(key)
+                    SELECT dialer.store_idempotent_answer(\(claim.apiKeyID), \(claim.key), \(answer.status)::int,
+                                                          \(String(decoding: answer.body, as: UTF8.self))::jsonb)
                     """,
                     logger: database.logger
                 )
                 return .performed(answer)
-            }
-            let stored = try await connection.query(
-                """
-                SELECT operation, request_hash, response_status, response_body::text FROM dialer.idempotency_keys
-                WHERE api_key_id = \(apiKeyID) AND key = \(key)
-                """,
-                logger: database.logger
-            )
-            for try await (storedOperation, storedHash, status, body) in stored.decode((String, Data, Int, String).self) {
-                guard storedOperation == operation, storedHash == hash else { return .mismatch }
-                return .replayed(Answer(status: status, body: Data(body.utf8)))
             }
             return .mismatch
         }
@@ -125,5 +106,21 @@ public struct IdempotencyStore: Sendable {
         var count = 0
         for try await _ in rows.decode(Int.self) { count += 1 }
         return count
+    }
+}
+
+/// A request under an `Idempotency-Key`: whose key, the operation, and a SHA-256 of the
+/// request (its operation and body, canonically encoded), which a reuse must match.
+public struct IdempotencyClaim: Sendable, Equatable {
+    public let apiKeyID: Int64
+    public let key: String
+    public let operation: String
+    public let requestHash: Data
+
+    public init(apiKeyID: Int64, key: String, operation: String, request: Data) {
+        self.apiKeyID = apiKeyID
+        self.key = key
+        self.operation = operation
+        requestHash = Data(SHA256.hash(data: request))
     }
 }

@@ -195,4 +195,38 @@ import Testing
             #expect(try await calls.call(callSID: "CArequest0000000000000000000000001", revealPhones: true)?.id == second.id)
         }
     }
+
+    /// A campaign closed between the read that decided the call and the write: the write is
+    /// refused and keeps nothing, the Idempotency-Key's claim included, so the key works again.
+    @Test func aCampaignClosedBeforeTheWriteRefusesItAndKeepsNothing() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let store = CallRequestStore(database: db)
+            let found = try #require(
+                try await store.dialingCampaign(named: nil, makingWith: "+14155550100", callingStates: ["NY"], mailingState: nil)
+            )
+            #expect(found.campaign.name == "api" && found.campaign.acceptsCalls)
+            try await db.execute("UPDATE dialer.campaigns SET status = 'cancelled' WHERE id = \(found.campaign.id)")
+            let (key, _) = try await APIKeyStore(database: db).create(name: "crm", scopes: [.callsWrite])
+            let acceptance = CallAcceptance(
+                idempotency: IdempotencyClaim(apiKeyID: key.id, key: "k", operation: "createCall", request: Data("{}".utf8)),
+                campaignID: found.campaign.id,
+                requestID: UUID(),
+                request: NewCallRequest(to: "+12125550142"),
+                contact: Self.imported("", phone: "+12125550142"),
+                job: (PlaceCallArgs.kind, nil, nil, PlaceCallArgs.options.priority, PlaceCallArgs.options.maxAttempts),
+                runAfter: .zero,
+                answer: .init(status: 202, body: Data("{}".utf8)),
+                answerIfOnDNCList: Data("{}".utf8)
+            )
+            await #expect(throws: CampaignTakesNoCalls(status: "cancelled")) { try await store.accept(acceptance) }
+            for table in ["idempotency_keys", "call_requests", "contacts", "jobs"] {
+                #expect(try await db.scalar("SELECT count(*)::int FROM dialer.\(unescaped: table)", as: Int.self) == 0, "\(table)")
+            }
+            // Open again, the same key and request go through once.
+            try await db.execute("UPDATE dialer.campaigns SET status = 'active' WHERE id = \(found.campaign.id)")
+            guard case .performed = try await store.accept(acceptance) else { throw TestSetupError("not performed") }
+            #expect(try await store.accept(acceptance) == .replayed(.init(status: 202, body: Data("{}".utf8))))
+            #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call'", as: Int.self) == 1)
+        }
+    }
 }

@@ -30,7 +30,7 @@ struct APICalls: Sendable {
     }
 
     func post(_ body: CallRequestBody, now: Date = Dialing.noonInNewYork) async throws -> AcceptedCall {
-        try await requests(now: now).create(body, database: db)
+        try await requests(now: now).create(body)
     }
 
     /// What `GET /v1/calls/{id}` shows.

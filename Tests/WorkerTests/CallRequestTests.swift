@@ -60,7 +60,7 @@ import Worker
                     reason: "no caller ID: give from, or a campaign, or set DIALER_DEFAULT_FROM for calls without one"
                 )
             ) {
-                try await api.requests(defaultFrom: nil).create(.init(to: Self.number), database: api.db)
+                try await api.requests(defaultFrom: nil).create(.init(to: Self.number))
             }
             #expect(try await api.rowCount("call_requests") == 0)
             #expect(try await api.rowCount("contacts") == 0)
@@ -183,19 +183,19 @@ import Worker
     @Test func aRepeatedIdempotencyKeyGetsTheFirstAnswerAndMakesNoSecondCall() async throws {
         try await APICalls.with { api in
             let (key, _) = try await APIKeyStore(database: api.db).create(name: "crm", scopes: [.callsWrite])
-            let store = IdempotencyStore(database: api.db)
             let requests = api.requests()
             let body = CallRequestBody(to: Self.number)
+            let claim = IdempotencyClaim(apiKeyID: key.id, key: "k-1", operation: "POST /v1/calls", request: try JSONEncoder().encode(body))
             var answers: [IdempotencyStore.Outcome] = []
             for _ in 0..<2 {
-                answers.append(
-                    try await store.perform(apiKeyID: key.id, key: "k-1", operation: "POST /v1/calls", request: try JSONEncoder().encode(body)) {
-                        connection in
-                        let accepted = try await requests.create(body, on: connection)
-                        return .init(status: 202, body: try JSONEncoder().encode(accepted))
-                    }
-                )
+                answers.append(try await requests.create(body, claim: claim) { .init(status: 202, body: try JSONEncoder().encode($0)) })
             }
+            // The same key with another request: refused, nothing written.
+            let other = IdempotencyClaim(apiKeyID: key.id, key: "k-1", operation: "POST /v1/calls", request: Data("{}".utf8))
+            #expect(
+                try await requests.create(CallRequestBody(to: "+12125550143"), claim: other) { _ in .init(status: 202, body: Data("{}".utf8)) }
+                    == .mismatch
+            )
             guard case .performed(let first) = answers[0], case .replayed(let second) = answers[1] else {
                 Issue.record("\(answers)")
                 return
@@ -205,12 +205,10 @@ import Worker
             #expect(try decoder.decode(AcceptedCall.self, from: first.body) == decoder.decode(AcceptedCall.self, from: second.body))
             #expect(first.status == 202 && second.status == 202)
             #expect(try await api.rowCount("call_requests") == 1)
-            // Refused input leaves no key behind: the same key then works.
+            // Refused input leaves no key behind.
+            let refused = IdempotencyClaim(apiKeyID: key.id, key: "k-2", operation: "POST /v1/calls", request: Data("{}".utf8))
             await #expect(throws: CallRequestError.self) {
-                try await store.perform(apiKeyID: key.id, key: "k-2", operation: "POST /v1/calls", request: Data("{}".utf8)) { connection in
-                    _ = try await requests.create(CallRequestBody(), on: connection)
-                    return .init(status: 202, body: Data())
-                }
+                _ = try await requests.create(CallRequestBody(), claim: refused) { _ in .init(status: 202, body: Data()) }
             }
             #expect(try await api.db.scalar("SELECT count(*)::int FROM dialer.idempotency_keys", as: Int.self) == 1)
         }

@@ -22,6 +22,15 @@ struct APIBenchmark: Sendable {
         var listContacts = 100_000
         var warmup: Double = 2
         var baselineSeconds: Double = 5
+        var scenarios: Set<Scenario> = Set(Scenario.allCases)
+    }
+
+    /// What a run measures, after the baseline.
+    enum Scenario: String, CaseIterable, Sendable {
+        case calls, list, campaign, console
+
+        /// The reads of the seeded campaign.
+        static let reads: Set<Scenario> = [.list, .campaign, .console]
     }
 
     let url: DatabaseURL
@@ -35,13 +44,15 @@ struct APIBenchmark: Sendable {
             let stamp = Int(Date().timeIntervalSince1970)
             let key = try await APIKeyStore(database: db).create(name: "bench-\(stamp)", scopes: [.read, .callsWrite]).token
             defer { Task { try? await APIKeyStore(database: db).revoke(name: "bench-\(stamp)") } }
-            progress("seeding a finished campaign of \(settings.listContacts) contacts and \(settings.listContacts * 2) calls")
-            let list = try await db.seedFinishedCampaign(name: "bench-api-list-\(stamp)", contacts: settings.listContacts)
+            let reads = !settings.scenarios.isDisjoint(with: Scenario.reads)
+            let listContacts = reads ? settings.listContacts : 0
+            if reads { progress("seeding a finished campaign of \(listContacts) contacts and \(listContacts * 2) calls") }
+            let list = try await db.seedFinishedCampaign(name: "bench-api-list-\(stamp)", contacts: listContacts)
             let calls = try await CampaignStore(database: db).create(
                 NewCampaign(name: "bench-api-calls-\(stamp)", soql: "SELECT Id FROM Contact", fromNumber: "+14155550100")
             )
             try await db.client.query("UPDATE dialer.campaigns SET status = 'active' WHERE id = \(calls)", logger: logger)
-            let cursors = try await db.cursors(campaign: list, every: max(1, settings.listContacts * 2 / 500))
+            let cursors = try await db.cursors(campaign: list, every: max(1, listContacts * 2 / 500))
             return try await db.removingBenchmarkCampaign(list) {
                 try await db.removingBenchmarkCampaign(calls) {
                     let router = AdminRouter.make(database: db, metrics: WebhookMetrics())
@@ -49,31 +60,40 @@ struct APIBenchmark: Sendable {
                         var report = APIBenchmarkReport(settings: settings, postgres: postgres)
                         let load = LoadRun(port: port, connections: settings.connections)
                         let auth = ("Authorization", "Bearer \(key)")
+                        let measure = settings.scenarios
                         progress("baseline: GET /healthz for \(Int(settings.baselineSeconds)) s over \(settings.connections) connections")
                         report.baseline = try await load.run(seconds: settings.baselineSeconds, warmup: 1) { _ in .init(path: "/healthz") }
-                        progress("POST /v1/calls for \(Int(settings.seconds)) s")
-                        report.calls = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { n in
-                            LoadConnection.Request(
-                                method: .POST,
-                                path: "/v1/calls",
-                                headers: [auth, ("Content-Type", "application/json"), ("Idempotency-Key", "bench-\(stamp)-\(n)")],
-                                body: #"{"to":"+1\#(3_122_000_000 + n)","campaign":"bench-api-calls-\#(stamp)"}"#
-                            )
+                        if measure.contains(.calls) {
+                            progress("POST /v1/calls for \(Int(settings.seconds)) s")
+                            report.calls = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { n in
+                                LoadConnection.Request(
+                                    method: .POST,
+                                    path: "/v1/calls",
+                                    headers: [auth, ("Content-Type", "application/json"), ("Idempotency-Key", "bench-\(stamp)-\(n)")],
+                                    body: #"{"to":"+1\#(3_122_000_000 + n)","campaign":"bench-api-calls-\#(stamp)"}"#
+                                )
+                            }
+                            report.queued = try await db.queued(campaign: calls)
                         }
-                        report.queued = try await db.queued(campaign: calls)
-                        progress("GET /v1/calls?campaign= pages for \(Int(settings.seconds)) s")
-                        report.listPages = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { n in
-                            let cursor = cursors.isEmpty ? "" : "&cursor=" + cursors[n % cursors.count]
-                            return .init(path: "/v1/calls?campaign=bench-api-list-\(stamp)&limit=50\(cursor)", headers: [auth])
+                        if measure.contains(.list) {
+                            progress("GET /v1/calls?campaign= pages for \(Int(settings.seconds)) s")
+                            report.listPages = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { n in
+                                let cursor = cursors.isEmpty ? "" : "&cursor=" + cursors[n % cursors.count]
+                                return .init(path: "/v1/calls?campaign=bench-api-list-\(stamp)&limit=50\(cursor)", headers: [auth])
+                            }
                         }
-                        progress("GET /v1/campaigns/{name} for \(Int(settings.seconds)) s")
-                        report.campaignPage = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { _ in
-                            .init(path: "/v1/campaigns/bench-api-list-\(stamp)", headers: [auth])
+                        if measure.contains(.campaign) {
+                            progress("GET /v1/campaigns/{name} for \(Int(settings.seconds)) s")
+                            report.campaignPage = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { _ in
+                                .init(path: "/v1/campaigns/bench-api-list-\(stamp)", headers: [auth])
+                            }
                         }
-                        let cookie = try await Self.consoleSession(port: port, key: key)
-                        progress("GET /console/campaigns/{name} (the console's campaign page) for \(Int(settings.seconds)) s")
-                        report.consolePage = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { _ in
-                            .init(path: "/console/campaigns/bench-api-list-\(stamp)", headers: [("Cookie", cookie)])
+                        if measure.contains(.console) {
+                            let cookie = try await Self.consoleSession(port: port, key: key)
+                            progress("GET /console/campaigns/{name} (the console's campaign page) for \(Int(settings.seconds)) s")
+                            report.consolePage = try await load.run(seconds: settings.seconds, warmup: settings.warmup) { _ in
+                                .init(path: "/console/campaigns/bench-api-list-\(stamp)", headers: [("Cookie", cookie)])
+                            }
                         }
                         return report
                     }

@@ -317,6 +317,7 @@ struct BenchAPICommand: AsyncParsableCommand {
 
             Example:
               .build/release/dialer-lab bench api --connections 32 --seconds 20
+              .build/release/dialer-lab bench api --scenarios calls --seconds 10
             """
     )
 
@@ -331,11 +332,22 @@ struct BenchAPICommand: AsyncParsableCommand {
     @Option(help: "Contacts of the campaign the reads are measured on (two calls each).")
     var listContacts = 100_000
 
+    @Option(help: "What to measure after the baseline, comma-separated: calls, list, campaign, console (default: all).")
+    var scenarios = APIBenchmark.Scenario.allCases.map(\.rawValue).joined(separator: ",")
+
     func run() async throws {
         guard connections > 0, seconds > 0, listContacts > 0 else {
             throw ValidationError("--connections, --seconds and --list-contacts must be above 0")
         }
-        let settings = APIBenchmark.Settings(connections: connections, seconds: seconds, listContacts: listContacts)
+        var chosen: Set<APIBenchmark.Scenario> = []
+        for name in scenarios.split(separator: ",") {
+            guard let scenario = APIBenchmark.Scenario(rawValue: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--scenarios: no scenario \(name); choose from calls, list, campaign, console")
+            }
+            chosen.insert(scenario)
+        }
+        var settings = APIBenchmark.Settings(connections: connections, seconds: seconds, listContacts: listContacts)
+        settings.scenarios = chosen
         let report = try await APIBenchmark(url: try database.url(), settings: settings, logger: database.logger("dialer.bench")).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

@@ -35,12 +35,17 @@ public struct CallRequests: Sendable {
         self.ring = ring
     }
 
-    /// Checks `body` (throwing `CallRequestError` with nothing written) and writes the call on
-    /// `connection`, in the caller's transaction (the idempotency key's, for one).
-    public func create(_ body: CallRequestBody, on connection: PostgresConnection) async throws -> AcceptedCall {
+    /// Checks `body` (throwing `CallRequestError` with nothing written), decides when the call
+    /// may start, and writes it in one statement (`CallRequestStore.accept`), under `claim` when
+    /// the request carried an Idempotency-Key. `answer` makes the HTTP answer of an accepted
+    /// call; the outcome holds the answer stored (the first one, for a replay).
+    public func create(
+        _ body: CallRequestBody,
+        claim: IdempotencyClaim?,
+        answer: (AcceptedCall) throws -> IdempotencyStore.Answer
+    ) async throws -> IdempotencyStore.Outcome {
         var request = try Self.check(body)
-        let builtIn = body.campaign == nil || body.campaign == CallRequestStore.builtInCampaign
-        if builtIn {
+        if body.campaign == nil || body.campaign == CallRequestStore.builtInCampaign {
             request.from = request.from ?? defaultFrom
             guard request.from != nil else {
                 throw CallRequestError.invalid(
@@ -49,34 +54,93 @@ public struct CallRequests: Sendable {
                 )
             }
         }
-        guard let campaign = try await requests.campaign(named: body.campaign, makingWith: request.from, on: connection) else {
+        var contact: ImportedContact?
+        if request.salesforceID == nil, let to = request.to {
+            var classified = ContactClassifier().classify([SalesforceContact(Id: "", MobilePhone: to)])[0]
+            classified.phoneField = nil  // the client's number, no Salesforce field's
+            contact = classified
+        }
+        guard
+            let found = try await requests.dialingCampaign(
+                named: body.campaign,
+                makingWith: request.from,
+                callingStates: contact?.callingStates ?? [],
+                mailingState: contact?.mailingState
+            )
+        else {
             throw CallRequestError.invalid(field: "campaign", reason: "no campaign named \(body.campaign ?? "")")
         }
+        let campaign = found.campaign
         guard campaign.acceptsCalls else { throw CallRequestError.campaignClosed(name: campaign.name, status: campaign.status) }
-        let id = try await requests.insert(request, campaignID: campaign.id, on: connection)
-        guard request.salesforceID == nil, let to = request.to else {
-            return AcceptedCall(id: id, state: "queued", scheduledFor: nil, reason: nil, campaign: campaign.name)
-        }
-        var contact = ContactClassifier().classify([SalesforceContact(Id: "", MobilePhone: to)])[0]
-        contact.phoneField = nil  // the client's number, no Salesforce field's
-        let admitted = try await admit(contact, requestID: id, campaignID: campaign.id, on: connection)
-        return AcceptedCall(id: id, state: admitted.state, scheduledFor: admitted.scheduledFor, reason: admitted.reason, campaign: campaign.name)
-    }
-
-    /// `create` in a transaction of its own, for a request without an Idempotency-Key.
-    public func create(_ body: CallRequestBody, database: Database) async throws -> AcceptedCall {
-        do {
-            return try await database.client.withTransaction(logger: database.logger) { connection in
-                try await create(body, on: connection)
+        let id = UUID()
+        var accepted = AcceptedCall(id: id, state: "queued", scheduledFor: nil, campaign: campaign.name)
+        var runAfter = Duration.zero
+        let job: (kind: String, args: String?, key: String?, priority: Int, maxAttempts: Int)
+        if let contact {
+            job = (PlaceCallArgs.kind, nil, nil, PlaceCallArgs.options.priority, PlaceCallArgs.options.maxAttempts)
+            if let skip = contact.skipReason {
+                accepted.state = "skipped"
+                accepted.reason = "\(skip): \(contact.skipDetail ?? "not callable")"
+            } else {
+                let clock = now()
+                let zoneNames = contact.timeZones.isEmpty ? [contact.timeZone].compactMap { $0 } : contact.timeZones
+                let decision = CallingDecision(
+                    campaign: campaign.name,
+                    windowStart: found.windowStart,
+                    windowEnd: found.windowEnd,
+                    rules: found.callingRules,
+                    zoneNames: zoneNames,
+                    zones: zoneNames.compactMap(TimeZone.init(identifier:)),
+                    now: clock,
+                    ring: ring
+                )
+                (accepted.state, accepted.scheduledFor, runAfter) = Self.due(decision, now: clock)
             }
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error
+        } else {
+            let args = PrepareCallArgs(requestID: id)
+            let json = String(decoding: try JSONEncoder().encode(args), as: UTF8.self)
+            job = (PrepareCallArgs.kind, json, args.uniqueKey, PrepareCallArgs.options.priority, PrepareCallArgs.options.maxAttempts)
+        }
+        // The DNC list is read as the row is written: the answer for a number found on it.
+        var onDNCList = accepted
+        (onDNCList.state, onDNCList.scheduledFor, onDNCList.reason) = ("skipped", nil, "internal_dnc: on the internal do-not-call list")
+        let acceptance = CallAcceptance(
+            idempotency: claim,
+            campaignID: campaign.id,
+            requestID: id,
+            request: request,
+            contact: contact,
+            job: job,
+            runAfter: runAfter,
+            answer: try answer(accepted),
+            answerIfOnDNCList: try answer(onDNCList).body
+        )
+        do {
+            return try await requests.accept(acceptance)
+        } catch let closed as CampaignTakesNoCalls {
+            throw CallRequestError.campaignClosed(name: campaign.name, status: CampaignStatus(rawValue: closed.status) ?? .failed)
         }
     }
 
-    /// Writes a request's contact row and, when it is callable, its first `place_call` job, due
-    /// when PlaceCall's gate will let it start (`CallingDecision`, on this clock): `scheduled`
-    /// with that instant, `queued` when it may start now, `skipped` when it never will.
+    /// `create` without an Idempotency-Key: the accepted call.
+    public func create(_ body: CallRequestBody) async throws -> AcceptedCall {
+        let outcome = try await create(body, claim: nil) { try IdempotencyStore.Answer(status: 202, body: JSONEncoder().encode($0)) }
+        guard case .performed(let answer) = outcome else { throw CallRequestStoreError.notInserted }
+        return try JSONDecoder().decode(AcceptedCall.self, from: answer.body)
+    }
+
+    /// What a decision means for a call being accepted: `queued` when it may start now (or
+    /// PlaceCall will decide), `scheduled` for the instant it may, and the wait before its job
+    /// is due, PlaceCall's snooze (on the database's clock).
+    static func due(_ decision: CallingDecision, now: Date) -> (state: String, scheduledFor: Date?, after: Duration) {
+        guard case .at(let next) = decision else { return ("queued", nil, .zero) }
+        return ("scheduled", next, .milliseconds(Int64(max(0, next.timeIntervalSince(now)) * 1000)))
+    }
+
+    /// Writes a Contact's request's contact row, read from Salesforce by `prepare_call`, and,
+    /// when it is callable, its first `place_call` job, due when PlaceCall's gate will let it
+    /// start: `scheduled` with that instant, `queued` when it may start now, `skipped` when it
+    /// never will.
     func admit(
         _ contact: ImportedContact,
         requestID: UUID,
@@ -89,13 +153,10 @@ public struct CallRequests: Sendable {
             throw CallRequestStoreError.notInserted
         }
         let zones = context.timeZones.compactMap(TimeZone.init(identifier:))
-        let now = now()
-        var scheduledFor: Date?
-        if case .at(let next) = CallingDecision(context, zones: zones, now: now, ring: ring) { scheduledFor = next }
-        // Due after the same wait PlaceCall would snooze for, on the database's clock.
-        let delay = Duration.milliseconds(Int64(max(0, (scheduledFor ?? now).timeIntervalSince(now)) * 1000))
+        let clock = now()
+        let (state, scheduledFor, delay) = Self.due(CallingDecision(context, zones: zones, now: clock, ring: ring), now: clock)
         try await requests.enqueueFirstCall(contactID: row.id, campaignID: campaignID, after: delay, on: connection)
-        return (scheduledFor == nil ? "queued" : "scheduled", scheduledFor, nil)
+        return (state, scheduledFor, nil)
     }
 
     /// The body's fields, each checked; `from` not yet resolved.

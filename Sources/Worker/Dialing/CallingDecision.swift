@@ -16,17 +16,41 @@ public enum CallingDecision: Sendable, Equatable {
     case never(reason: String)
 
     public init(_ context: DialContext, zones: [TimeZone], now: Date, ring: Duration) {
-        guard let window = CallingWindow(start: context.windowStart, end: context.windowEnd).flatMap(CallingWindow.campaign) else {
-            self = .never(reason: "campaign \(context.campaignName) has no calling hours inside 08:00–21:00")
+        self.init(
+            campaign: context.campaignName,
+            windowStart: context.windowStart,
+            windowEnd: context.windowEnd,
+            rules: context.callingRules,
+            zoneNames: context.timeZones,
+            zones: zones,
+            now: now,
+            ring: ring
+        )
+    }
+
+    /// The same decision from its parts: the campaign's hours, the rules that bind the
+    /// contact, and its candidate zones (`zoneNames`, as `zones`).
+    public init(
+        campaign: String,
+        windowStart: String,
+        windowEnd: String,
+        rules: [CallingRule],
+        zoneNames: [String],
+        zones: [TimeZone],
+        now: Date,
+        ring: Duration
+    ) {
+        guard let window = CallingWindow(start: windowStart, end: windowEnd).flatMap(CallingWindow.campaign) else {
+            self = .never(reason: "campaign \(campaign) has no calling hours inside 08:00–21:00")
             return
         }
-        switch CallingSchedule(window: window, rules: context.callingRules, zones: zones).next(after: now, ring: ring) {
+        switch CallingSchedule(window: window, rules: rules, zones: zones).next(after: now, ring: ring) {
         case .now: self = .now
         case .at(let next): self = .at(next)
         case .none:
             // Zones that never share calling hours will not start to; rules may change.
             guard CallingSchedule(window: window, zones: zones).next(after: now, ring: ring) != .none else {
-                self = .never(reason: "the contact's time zones (\(context.timeZones.joined(separator: ", "))) share no calling hours")
+                self = .never(reason: "the contact's time zones (\(zoneNames.joined(separator: ", "))) share no calling hours")
                 return
             }
             self = .lookAgainTomorrow

@@ -1,0 +1,120 @@
+-- POST /v1/calls in one statement. Each accepted call was ten statements in sequence (the
+-- key's claim, the campaign, the request, the contact, its dial context, the job, the stored
+-- answer, BEGIN and COMMIT), each parsed and planned again; together they held the API to
+-- about 500 calls a second on two cores. The function's statements are planned once per
+-- connection, and the call is one round trip, committed on its own.
+
+-- An Idempotency-Key claimed in the caller's transaction, or taken over when its answer
+-- expired; a concurrent holder's row lock is waited on, then its committed answer is read.
+-- claimed = false: the key was used before, and these are the first request and answer.
+CREATE FUNCTION dialer.claim_idempotency_key(
+    p_api_key_id bigint, p_key text, p_operation text, p_request_hash bytea, p_retention_seconds double precision,
+    OUT claimed boolean, OUT operation text, OUT request_hash bytea, OUT response_status integer, OUT response_body text
+) LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO dialer.idempotency_keys AS k (api_key_id, key, operation, request_hash, response_status, response_body)
+    VALUES (p_api_key_id, p_key, p_operation, p_request_hash, 0, 'null')
+    ON CONFLICT (api_key_id, key) DO UPDATE
+        SET operation = EXCLUDED.operation, request_hash = EXCLUDED.request_hash, created_at = now()
+        WHERE k.created_at < now() - make_interval(secs => p_retention_seconds)
+    RETURNING true INTO claimed;
+    IF claimed THEN
+        RETURN;
+    END IF;
+    claimed := false;
+    SELECT k.operation, k.request_hash, k.response_status, k.response_body::text
+    INTO operation, request_hash, response_status, response_body
+    FROM dialer.idempotency_keys AS k WHERE k.api_key_id = p_api_key_id AND k.key = p_key;
+END
+$$;
+
+-- The answer of a request whose key this transaction claimed.
+CREATE FUNCTION dialer.store_idempotent_answer(p_api_key_id bigint, p_key text, p_status integer, p_body jsonb) RETURNS void
+LANGUAGE sql AS $$
+    UPDATE dialer.idempotency_keys SET response_status = p_status, response_body = p_body
+    WHERE api_key_id = p_api_key_id AND key = p_key
+$$;
+
+-- A call request's contact row (one per request: a second write finds the first), with
+-- internal_dnc as its skip reason when its number is on the DNC list now, as the import marks
+-- one. p_salesforce_id empty or NULL: none (a call to a number only).
+CREATE FUNCTION dialer.insert_request_contact(
+    p_campaign_id bigint, p_request_id uuid, p_salesforce_id text, p_account_id text, p_first_name text, p_last_name text,
+    p_phone text, p_phone_field text, p_mailing_state text, p_time_zone text, p_time_zone_source text, p_time_zones text[],
+    p_calling_states text[], p_skip_reason text, p_skip_detail text,
+    OUT id bigint, OUT skip_reason text, OUT skip_detail text
+) LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO dialer.contacts AS k (campaign_id, request_id, salesforce_id, account_id, first_name, last_name, phone_e164, phone_field,
+                                      mailing_state, time_zone, time_zone_source, time_zones, calling_states, skip_reason, skip_detail)
+    SELECT p_campaign_id, p_request_id, NULLIF(p_salesforce_id, ''), p_account_id, p_first_name, p_last_name, p_phone, p_phone_field,
+           p_mailing_state, p_time_zone, p_time_zone_source, p_time_zones, p_calling_states,
+           CASE WHEN p_skip_reason IS NOT NULL THEN p_skip_reason WHEN dnc.phone_e164 IS NOT NULL THEN 'internal_dnc' END,
+           CASE WHEN p_skip_reason IS NOT NULL THEN p_skip_detail WHEN dnc.phone_e164 IS NOT NULL THEN 'on the internal do-not-call list' END
+    FROM (SELECT 1) AS one LEFT JOIN dialer.dnc AS dnc ON dnc.phone_e164 = p_phone
+    ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING
+    RETURNING k.id, k.skip_reason, k.skip_detail INTO id, skip_reason, skip_detail;
+    IF id IS NULL THEN
+        SELECT k.id, k.skip_reason, k.skip_detail INTO id, skip_reason, skip_detail FROM dialer.contacts AS k WHERE k.request_id = p_request_id;
+    END IF;
+END
+$$;
+
+-- One call asked for through the API, checked and decided by the caller: under its key when it
+-- has one (replayed = the key's first answer; mismatch = the key was used for another
+-- request), the request row, then either its prepare_call job (a Contact to read first) or its
+-- contact row and, unless the contact is skipped, its first place_call job due after
+-- p_run_after seconds. The answer stored is p_answer, or p_dnc_answer when the number turned
+-- out to be on the DNC list. A campaign that takes no more calls raises SQLSTATE DC001 with
+-- its status as the message, so nothing is kept, the key's claim included.
+CREATE FUNCTION dialer.accept_call_request(
+    p_api_key_id bigint, p_key text, p_operation text, p_request_hash bytea, p_retention_seconds double precision,
+    p_campaign_id bigint, p_request_id uuid, p_salesforce_id text, p_to text, p_from text, p_message text,
+    p_phone_field text, p_mailing_state text, p_time_zone text, p_time_zone_source text, p_time_zones text[], p_calling_states text[],
+    p_skip_reason text, p_skip_detail text,
+    p_job_kind text, p_job_args jsonb, p_job_key text, p_job_priority integer, p_job_max_attempts integer, p_run_after double precision,
+    p_answer_status integer, p_answer jsonb, p_dnc_answer jsonb,
+    OUT outcome text, OUT response_status integer, OUT response_body text
+) LANGUAGE plpgsql AS $$
+DECLARE
+    claim record;
+    campaign_status text;
+    contact record;
+    answer jsonb := p_answer;
+BEGIN
+    IF p_key IS NOT NULL THEN
+        SELECT * INTO claim FROM dialer.claim_idempotency_key(p_api_key_id, p_key, p_operation, p_request_hash, p_retention_seconds);
+        IF NOT claim.claimed THEN
+            outcome := CASE WHEN claim.operation = p_operation AND claim.request_hash = p_request_hash THEN 'replayed' ELSE 'mismatch' END;
+            response_status := claim.response_status;
+            response_body := claim.response_body;
+            RETURN;
+        END IF;
+    END IF;
+    SELECT c.status INTO campaign_status FROM dialer.campaigns AS c WHERE c.id = p_campaign_id;
+    IF campaign_status IS NULL OR campaign_status NOT IN ('active', 'paused', 'importing') THEN
+        RAISE EXCEPTION USING ERRCODE = 'DC001', MESSAGE = coalesce(campaign_status, 'removed');
+    END IF;
+    INSERT INTO dialer.call_requests (id, campaign_id, salesforce_id, to_e164, from_e164, message)
+    VALUES (p_request_id, p_campaign_id, p_salesforce_id, p_to, p_from, p_message);
+    IF p_salesforce_id IS NOT NULL THEN
+        PERFORM dialer.enqueue_job(p_job_kind, p_job_args, p_job_key, p_campaign_id, p_job_priority, p_job_max_attempts, now());
+    ELSE
+        SELECT * INTO contact
+        FROM dialer.insert_request_contact(p_campaign_id, p_request_id, NULL, NULL, NULL, NULL, p_to, p_phone_field, p_mailing_state,
+                                           p_time_zone, p_time_zone_source, p_time_zones, p_calling_states, p_skip_reason, p_skip_detail);
+        IF contact.skip_reason IS NULL THEN
+            PERFORM dialer.enqueue_job(p_job_kind, jsonb_build_object('contactID', contact.id), dialer.place_call_key(contact.id),
+                                       p_campaign_id, p_job_priority, p_job_max_attempts, now() + make_interval(secs => p_run_after));
+        ELSIF p_skip_reason IS NULL THEN
+            answer := p_dnc_answer;
+        END IF;
+    END IF;
+    IF p_key IS NOT NULL THEN
+        PERFORM dialer.store_idempotent_answer(p_api_key_id, p_key, p_answer_status, answer);
+    END IF;
+    outcome := 'performed';
+    response_status := p_answer_status;
+    response_body := answer::text;
+END
+$$;
