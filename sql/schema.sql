@@ -88,6 +88,22 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION dialer.authenticate_api_key(p_hash bytea, p_resolution double precision, OUT id bigint, OUT name text, OUT prefix text, OUT scopes text[], OUT created_at timestamp with time zone, OUT last_used_at timestamp with time zone) RETURNS SETOF record
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    SELECT k.id, k.name, k.prefix, k.scopes, k.created_at, k.last_used_at INTO id, name, prefix, scopes, created_at, last_used_at
+    FROM dialer.api_keys AS k WHERE k.key_hash = p_hash AND k.revoked_at IS NULL;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    IF last_used_at IS NULL OR last_used_at < now() - make_interval(secs => p_resolution) THEN
+        UPDATE dialer.api_keys AS k SET last_used_at = now() WHERE k.id = authenticate_api_key.id;
+    END IF;
+    RETURN NEXT;
+END
+$$;
+
 CREATE FUNCTION dialer.call_disposition(status text, answered_by text, answered boolean) RETURNS text
     LANGUAGE sql IMMUTABLE
     AS $$
@@ -315,10 +331,21 @@ END
 $$;
 
 CREATE FUNCTION dialer.enqueue_job(p_kind text, p_args jsonb DEFAULT '{}'::jsonb, p_unique_key text DEFAULT NULL::text, p_group_id bigint DEFAULT NULL::bigint, p_priority integer DEFAULT 2, p_max_attempts integer DEFAULT 25, p_run_at timestamp with time zone DEFAULT NULL::timestamp with time zone) RETURNS bigint
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
-    SELECT id FROM dialer.enqueue_jobs(ARRAY[p_kind], ARRAY[p_args], ARRAY[p_unique_key], ARRAY[p_group_id],
-                                       ARRAY[p_priority], ARRAY[p_max_attempts], ARRAY[p_run_at])
+DECLARE
+    job_id bigint;
+BEGIN
+    INSERT INTO dialer.jobs AS j (kind, args, priority, run_at, max_attempts, unique_key, campaign_id)
+    VALUES (p_kind, coalesce(p_args, '{}'), coalesce(p_priority, 2), coalesce(p_run_at, now()), coalesce(p_max_attempts, 25),
+            p_unique_key, p_group_id)
+    -- DO UPDATE, not DO NOTHING: the open job's row comes back (and is locked), even when it
+    -- was committed after this statement began and its snapshot cannot see it.
+    ON CONFLICT (unique_key) WHERE unique_key IS NOT NULL AND dialer.job_is_open(state)
+    DO UPDATE SET unique_key = EXCLUDED.unique_key
+    RETURNING j.id INTO job_id;
+    RETURN job_id;
+END
 $$;
 
 CREATE FUNCTION dialer.enqueue_jobs(p_kinds text[], p_args jsonb[], p_unique_keys text[] DEFAULT NULL::text[], p_group_ids bigint[] DEFAULT NULL::bigint[], p_priorities integer[] DEFAULT NULL::integer[], p_max_attempts integer[] DEFAULT NULL::integer[], p_run_at timestamp with time zone[] DEFAULT NULL::timestamp with time zone[], p_run_after double precision[] DEFAULT NULL::double precision[]) RETURNS TABLE(id bigint, inserted boolean)
@@ -791,10 +818,12 @@ END
 $$;
 
 CREATE FUNCTION dialer.store_idempotent_answer(p_api_key_id bigint, p_key text, p_status integer, p_body jsonb) RETURNS void
-    LANGUAGE sql
+    LANGUAGE plpgsql
     AS $$
+BEGIN
     UPDATE dialer.idempotency_keys SET response_status = p_status, response_body = p_body
-    WHERE api_key_id = p_api_key_id AND key = p_key
+    WHERE api_key_id = p_api_key_id AND key = p_key;
+END
 $$;
 
 CREATE FUNCTION dialer.task_sync_gate(p_probe_seconds double precision) RETURNS double precision

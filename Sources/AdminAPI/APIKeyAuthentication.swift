@@ -7,16 +7,18 @@ enum APICaller {
 }
 
 /// Checks `Authorization: Bearer dk_…` on every API route but the document itself: no key, an
-/// unknown one or a revoked one is 401 before anything else runs. The key is never logged.
+/// unknown one or a revoked one is 401 before anything else runs (a key revoked elsewhere within
+/// the cache's second). The key is never logged.
 struct APIKeyAuthentication<Context: RequestContext>: RouterMiddleware {
     let keys: APIKeyStore
+    let cache: APIKeyCache
     /// Paths served without a key.
     let publicPaths: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if publicPaths.contains(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization], header.count > 7, header.prefix(7).lowercased() == "bearer ",
-            let key = try await keys.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces))
+            let key = try await cache.authenticate(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces), with: keys)
         else {
             return Response(problem: .unauthorized)
         }

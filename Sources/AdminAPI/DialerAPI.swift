@@ -19,20 +19,29 @@ public struct DialerAPI: APIProtocol {
     /// `POST /v1/calls` below HTTP: checks and writes one call (its default caller ID and the
     /// window clock come from the serve configuration).
     let callRequests: CallRequests
+    /// Keys that authenticated in the last `keyCacheLifetime`.
+    let keyCache: APIKeyCache
 
-    public init(database: Database, logger: Logger, progress: CampaignProgressCache? = nil, callRequests: CallRequests? = nil) {
+    public init(
+        database: Database,
+        logger: Logger,
+        progress: CampaignProgressCache? = nil,
+        callRequests: CallRequests? = nil,
+        keyCacheLifetime: Duration = .seconds(1)
+    ) {
         self.database = database
         self.logger = logger
         self.calls = CallRecordStore(database: database)
         self.campaigns = CampaignStore(database: database)
         self.progress = progress ?? CampaignProgressCache(store: CampaignStore(database: database))
         self.callRequests = callRequests ?? CallRequests(database: database, defaultFrom: nil)
+        self.keyCache = APIKeyCache(lifetime: keyCacheLifetime)
     }
 
     /// Mounts the API on `router`, behind the body limit and the key check.
     public func addRoutes<Context: RequestContext>(to router: Router<Context>) {
         let group = router.group()
-            .add(middleware: APIKeyAuthentication<Context>(keys: APIKeyStore(database: database), publicPaths: ["/v1/openapi.json"]))
+            .add(middleware: APIKeyAuthentication<Context>(keys: APIKeyStore(database: database), cache: keyCache, publicPaths: ["/v1/openapi.json"]))
             .add(middleware: RequestBodyLimit<Context>())
         do {
             try registerHandlers(on: group, configuration: .api, middlewares: [APIErrorTranslation(scopes: .fromDocument, logger: logger)])

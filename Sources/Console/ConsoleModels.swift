@@ -1,7 +1,8 @@
 import Foundation
 import Store
 
-// What the templates read (Mustache looks stored properties up by name, through Mirror:
+// What the templates read (Mustache looks stored properties up by name, through Mirror, or
+// `MustacheParent` for the models a page repeats (ConsoleModels+Mustache.swift):
 // computed ones are invisible to it, hence the stored `has…` flags). `{{x}}` escapes HTML, so
 // names, transcripts and errors from Salesforce or callers cannot inject markup.
 

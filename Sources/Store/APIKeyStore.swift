@@ -89,21 +89,8 @@ public struct APIKeyStore: Sendable {
         let hash = Self.hash(token)
         let resolution = Self.lastUsedResolution
         // One statement: the lookup, and the last-use stamp when the old one is stale.
-        let rows = try await database.client.query(
-            """
-            WITH key AS (
-                SELECT id, name, prefix, scopes, created_at, last_used_at FROM dialer.api_keys
-                WHERE key_hash = \(hash) AND revoked_at IS NULL
-            ), used AS (
-                UPDATE dialer.api_keys k SET last_used_at = now() FROM key
-                WHERE k.id = key.id AND (key.last_used_at IS NULL OR key.last_used_at < now() - make_interval(secs => \(resolution)))
-                RETURNING k.id
-            )
-            SELECT id, name, prefix, scopes, created_at, last_used_at FROM key
-            """,
-            logger: database.logger
-        )
-        for try await (id, name, prefix, scopes, created, used) in rows.decode((Int64, String, String, [String], Date, Date?).self) {
+        let rows = try await database.client.execute(AuthenticateAPIKeyStatement(hash: hash, resolution: resolution), logger: database.logger)
+        for try await (id, name, prefix, scopes, created, used) in rows {
             return APIKey(
                 id: id,
                 name: name,
@@ -133,7 +120,7 @@ public struct APIKeyStore: Sendable {
         return "dk_" + encoded
     }
 
-    static func hash(_ token: String) -> Data {
+    public static func hash(_ token: String) -> Data {
         Data(SHA256.hash(data: Data(token.utf8)))
     }
 }

@@ -105,25 +105,10 @@ extension CallRequestStore {
     /// Writes the call in one statement (`dialer.accept_call_request`), committed on its own.
     /// Throws `CampaignTakesNoCalls` when the campaign closed since it was read.
     public func accept(_ call: CallAcceptance) async throws -> IdempotencyStore.Outcome {
-        let claim = call.idempotency
-        let contact = call.contact
-        let answer = String(decoding: call.answer.body, as: UTF8.self)
-        let dncAnswer = String(decoding: call.answerIfOnDNCList, as: UTF8.self)
         do {
-            let rows = try await database.client.query(
-                """
-                SELECT outcome, response_status, response_body FROM dialer.accept_call_request(
-                    \(claim?.apiKeyID), \(claim?.key), \(claim?.operation), \(claim?.requestHash), \(IdempotencyStore.retention),
-                    \(call.campaignID), \(call.requestID), \(call.request.salesforceID), \(call.request.to), \(call.request.from),
-                    \(call.request.message), \(contact?.phoneField), \(contact?.mailingState), \(contact?.timeZone),
-                    \(contact?.timeZoneSource), \(contact?.timeZones)::text[], \(contact?.callingStates)::text[], \(contact?.skipReason),
-                    \(contact?.skipDetail), \(call.jobKind), \(call.jobArgs)::jsonb, \(call.jobKey), \(call.jobPriority)::int,
-                    \(call.jobMaxAttempts)::int, \(call.runAfter.seconds), \(call.answer.status)::int, \(answer)::jsonb, \(dncAnswer)::jsonb)
-                """,
-                logger: logger
-            )
+            let rows = try await database.client.execute(AcceptCallRequestStatement(call: call), logger: logger)
             // The error of a refused statement may come with its rows: both are inside the catch.
-            for try await (outcome, status, body) in rows.decode((String, Int, String).self) {
+            for try await (outcome, status, body) in rows {
                 let stored = IdempotencyStore.Answer(status: status, body: Data(body.utf8))
                 switch outcome {
                 case "performed": return .performed(stored)

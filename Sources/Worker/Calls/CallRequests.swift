@@ -21,6 +21,7 @@ public struct CallRequests: Sendable {
     let now: @Sendable () -> Date
     /// Room left at the end of a window for the slot wait and the ringing, as PlaceCall leaves it.
     let ring: Duration
+    let dialingCampaigns: DialingCampaignCache
 
     public init(
         database: Database,
@@ -33,6 +34,7 @@ public struct CallRequests: Sendable {
         self.defaultFrom = defaultFrom
         self.now = now
         self.ring = ring
+        dialingCampaigns = DialingCampaignCache()
     }
 
     /// Checks `body` (throwing `CallRequestError` with nothing written), decides when the call
@@ -60,14 +62,12 @@ public struct CallRequests: Sendable {
             classified.phoneField = nil  // the client's number, no Salesforce field's
             contact = classified
         }
-        guard
-            let found = try await requests.dialingCampaign(
-                named: body.campaign,
-                makingWith: request.from,
-                callingStates: contact?.callingStates ?? [],
-                mailingState: contact?.mailingState
-            )
-        else {
+        let states = contact?.callingStates ?? []
+        let key = DialingCampaignCache.Key(campaign: body.campaign, callingStates: states, mailingState: contact?.mailingState)
+        let read = { [requests, from = request.from] in
+            try await requests.dialingCampaign(named: body.campaign, makingWith: from, callingStates: states, mailingState: key.mailingState)
+        }
+        guard let found = try await dialingCampaigns.value(for: key, read: read) else {
             throw CallRequestError.invalid(field: "campaign", reason: "no campaign named \(body.campaign ?? "")")
         }
         let campaign = found.campaign

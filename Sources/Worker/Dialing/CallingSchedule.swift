@@ -39,13 +39,18 @@ public struct CallingSchedule: Sendable {
     /// Whether a call of up to `ring` may start at `now`, else the next instant one may.
     public func next(after now: Date, ring: Duration = .seconds(30)) -> Decision {
         guard !zones.isEmpty else { return .none }
-        var allowed =
-            zones.map { intervals(in: $0, from: now, ring: ring) }.reduce(nil as [Interval]?) { common, zone in
-                common.map { Self.intersect($0, zone) } ?? zone
-            } ?? []
-        allowed.removeAll { $0.end < now }
-        guard let first = allowed.first else { return .none }
-        return first.start <= now ? .now : .at(first.start)
+        // Most calls find their instant today or tomorrow: those days first (in every zone they
+        // cover the day around `now` whole, so what they find is what the whole horizon finds
+        // there), the rest of the horizon only when they find nothing.
+        for days in [-1...1, -1...Self.horizonDays] {
+            var allowed =
+                zones.map { intervals(in: $0, from: now, ring: ring, days: days) }.reduce(nil as [Interval]?) { common, zone in
+                    common.map { Self.intersect($0, zone) } ?? zone
+                } ?? []
+            allowed.removeAll { $0.end < now }
+            if let first = allowed.first { return first.start <= now ? .now : .at(first.start) }
+        }
+        return .none
     }
 
     struct Interval: Equatable {
@@ -69,22 +74,22 @@ public struct CallingSchedule: Sendable {
         return (start, end, weekdays, dates)
     }
 
-    /// The intervals a call may start in, in one zone, from the local day before `now` to
-    /// `horizonDays` after it, in order.
-    func intervals(in zone: TimeZone, from now: Date, ring: Duration) -> [Interval] {
+    /// The intervals a call may start in, in one zone, on the local days `days` from today
+    /// (the day before `now` to `horizonDays` after it, unless told), in order.
+    func intervals(in zone: TimeZone, from now: Date, ring: Duration, days: ClosedRange<Int> = -1...horizonDays) -> [Interval] {
         let hours = combined
         guard hours.start < hours.end, !hours.weekdays.isEmpty else { return [] }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let today = calendar.startOfDay(for: now)
         var result: [Interval] = []
-        for offset in -1...Self.horizonDays {
+        for offset in days {
             guard let day = calendar.date(byAdding: .day, value: offset, to: today) else { continue }
             let date = calendar.dateComponents([.year, .month, .day, .weekday], from: day)
             guard let year = date.year, let month = date.month, let dayOfMonth = date.day, let weekday = date.weekday else { continue }
             // Calendar counts Sunday as 1; ISO, and the rules, count Monday as 1.
             guard hours.weekdays.contains((weekday + 5) % 7 + 1) else { continue }
-            guard !hours.dates.contains(String(format: "%04d-%02d-%02d", year, month, dayOfMonth)) else { continue }
+            guard hours.dates.isEmpty || !hours.dates.contains(Self.isoDate(year, month, dayOfMonth)) else { continue }
             func at(_ minute: Int) -> Date? {
                 calendar.date(from: DateComponents(year: year, month: month, day: dayOfMonth, hour: minute / 60, minute: minute % 60))
             }
@@ -92,6 +97,15 @@ public struct CallingSchedule: Sendable {
             result.append(Interval(start: start, end: end))
         }
         return result
+    }
+
+    /// `YYYY-MM-DD`, as the rules' no-call dates are written.
+    static func isoDate(_ year: Int, _ month: Int, _ day: Int) -> String {
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
     }
 
     /// The instants inside both lists of ordered, disjoint intervals.
