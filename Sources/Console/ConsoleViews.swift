@@ -99,14 +99,20 @@ enum ConsolePaths {
 
     /// A path segment: everything but unreserved characters percent-encoded.
     static func escape(_ segment: String) -> String {
-        segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+        // Ids and most names need nothing: answered without Foundation's encoder, 50 times a page.
+        if segment.utf8.allSatisfy({ byte in Self.isUnreserved(byte) }) { return segment }
+        return segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? segment
+    }
+
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x2E
+            || byte == 0x5F || byte == 0x7E
     }
 }
 
 /// Times as an operator reads them: UTC, to the second.
 func consoleTime(_ date: Date?) -> String {
-    guard let date else { return "" }
-    return date.formatted(.iso8601).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+    date.map { UTCTime.format($0, separator: " ", zone: " UTC") } ?? ""
 }
 
 func consoleDuration(_ seconds: Int?) -> String {

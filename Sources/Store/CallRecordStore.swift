@@ -37,6 +37,7 @@ public struct CallRecordStore: Sendable {
     /// (`call_attempts_campaign_newest`, or `call_attempts_newest`) from the cursor on.
     public func calls(_ filter: CallListFilter, revealPhones: Bool) async throws -> (calls: [CallRecord], next: CallListCursor?) {
         let limit = max(1, min(filter.limit, Self.maxPageSize))
+        if filter.campaign != nil { return Self.page(try await campaignPage(filter, limit: limit, revealPhones: revealPhones), limit: limit) }
         var binds = PostgresBindings()
         var conditions: [String] = []
         func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
@@ -59,7 +60,13 @@ public struct CallRecordStore: Sendable {
             ORDER BY a.created_at DESC, a.id DESC
             LIMIT \(limit + 1)
             """
-        var page = try await records(PostgresQuery(unsafeSQL: sql, binds: binds))
+        return Self.page(try await records(PostgresQuery(unsafeSQL: sql, binds: binds)), limit: limit)
+    }
+
+    /// Up to `limit + 1` rows read: the page, and the cursor of the next one when there was
+    /// one more row.
+    static func page(_ rows: [(record: CallRecord, createdMicros: Int64)], limit: Int) -> (calls: [CallRecord], next: CallListCursor?) {
+        var page = rows
         var next: CallListCursor?
         if page.count > limit {
             page.removeLast()
@@ -85,9 +92,14 @@ public struct CallRecordStore: Sendable {
     }
 
     static func select(revealPhones: Bool) -> String {
+        select(to: revealPhones ? "a.to_e164" : "dialer.masked_phone(a.to_e164)")
+    }
+
+    /// The reads' columns and joins, with `to` the SQL of the number called.
+    static func select(to: String) -> String {
         """
         SELECT a.id, a.call_sid, cp.name, k.salesforce_id,
-               \(revealPhones ? "a.to_e164" : "dialer.masked_phone(a.to_e164)"), a.from_e164,
+               \(to), a.from_e164,
                a.attempt_number, COALESCE(cl.status, a.state), cl.status, cl.answered_by, cl.duration_seconds,
                dialer.call_disposition(cl.status, cl.answered_by, cl.answered_at IS NOT NULL), a.error_message,
                a.created_at, cl.answered_at, COALESCE(cl.ended_at, a.ended_at),
@@ -103,11 +115,14 @@ public struct CallRecordStore: Sendable {
     private func records(_ query: PostgresQuery) async throws -> [(record: CallRecord, createdMicros: Int64)] {
         let rows = try await database.client.query(query, logger: database.logger)
         var result: [(CallRecord, Int64)] = []
-        for try await row in rows {
-            let columns = row.makeRandomAccess()
-            result.append((try Self.record(columns), try columns[19].decode(Int64.self)))
-        }
+        for try await row in rows { result.append(try Self.recordAndCursor(row)) }
         return result
+    }
+
+    /// A row of the reads: the call, and its creation in microseconds (what a cursor holds).
+    static func recordAndCursor(_ row: PostgresRow) throws -> (record: CallRecord, createdMicros: Int64) {
+        let columns = row.makeRandomAccess()
+        return (try record(columns), try columns[19].decode(Int64.self))
     }
 
     /// A call from the first 19 columns both reads select in the same order: id, CallSid,

@@ -32,6 +32,18 @@ import Testing
         }
     }
 
+    @Test func timesAndPathsReadAsFoundationWroteThem() {
+        for _ in 0..<500 {
+            let date = Date(timeIntervalSince1970: Double.random(in: 0...4_000_000_000))
+            let foundation = date.formatted(.iso8601).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+            #expect(consoleTime(date) == foundation)
+        }
+        for segment in ["3f2c9a7e-1b2d-4c5e-8f90-a1b2c3d4e5f6", "spring renewals", "Q4/ünïcode?x=1", "a-b_c.d~e"] {
+            let foundation = segment.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            #expect(ConsolePaths.escape(segment) == foundation)
+        }
+    }
+
     /// A value as text, an optional's wrapped value as itself.
     static func described(_ value: Any) -> String {
         let mirror = Mirror(reflecting: value)
