@@ -12,6 +12,8 @@ DECLARE
     contact record;
     answer jsonb := p_answer;
 BEGIN
+    -- Its notifications are the accepting process's to send (see dialer.notify_jobs_inserted).
+    PERFORM set_config('dialer.notify_deferred', 'on', true);
     IF p_key IS NOT NULL THEN
         SELECT * INTO claim FROM dialer.claim_idempotency_key(p_api_key_id, p_key, p_operation, p_request_hash, p_retention_seconds);
         IF NOT claim.claimed THEN
@@ -131,6 +133,169 @@ CREATE FUNCTION dialer.call_status_rank(status text) RETURNS integer
         WHEN 'queued' THEN 0 WHEN 'initiated' THEN 1 WHEN 'ringing' THEN 2 WHEN 'in-progress' THEN 3
         ELSE 4
     END
+$$;
+
+CREATE TABLE dialer.call_attempts (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    contact_id bigint NOT NULL,
+    campaign_id bigint NOT NULL,
+    attempt_number integer NOT NULL,
+    job_id bigint,
+    state text DEFAULT 'dialing'::text NOT NULL,
+    to_e164 text NOT NULL,
+    from_e164 text NOT NULL,
+    call_sid text,
+    twilio_error_code integer,
+    error_message text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    ended_at timestamp with time zone,
+    slot_at timestamp with time zone,
+    CONSTRAINT call_attempts_attempt_number_check CHECK ((attempt_number > 0)),
+    CONSTRAINT call_attempts_check CHECK (((state = 'placed'::text) = (call_sid IS NOT NULL))),
+    CONSTRAINT call_attempts_state_check CHECK ((state = ANY (ARRAY['dialing'::text, 'placed'::text, 'failed'::text, 'unknown'::text])))
+);
+
+CREATE TABLE dialer.calls (
+    call_sid text NOT NULL,
+    attempt_id uuid NOT NULL,
+    status text NOT NULL,
+    sequence_number integer,
+    answered_by text,
+    duration_seconds integer,
+    sip_response_code integer,
+    answered_at timestamp with time zone,
+    ended_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'initiated'::text, 'ringing'::text, 'in-progress'::text, 'completed'::text, 'busy'::text, 'no-answer'::text, 'failed'::text, 'canceled'::text])))
+);
+
+CREATE TABLE dialer.campaigns (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    soql text NOT NULL,
+    status text DEFAULT 'importing'::text NOT NULL,
+    from_number text NOT NULL,
+    rate_per_second double precision DEFAULT 1 NOT NULL,
+    max_concurrent_calls integer DEFAULT 10 NOT NULL,
+    max_attempts integer DEFAULT 3 NOT NULL,
+    retry_delays jsonb DEFAULT '{"busy": 600, "failed": 900, "machine": 14400, "no-answer": 3600}'::jsonb NOT NULL,
+    voicemail_policy text DEFAULT 'hang_up'::text NOT NULL,
+    window_start time without time zone DEFAULT '08:00:00'::time without time zone NOT NULL,
+    window_end time without time zone DEFAULT '21:00:00'::time without time zone NOT NULL,
+    agent_script text,
+    salesforce_total integer,
+    records_seen integer DEFAULT 0 NOT NULL,
+    import_error text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    imported_at timestamp with time zone,
+    disclosure text,
+    completed_at timestamp with time zone,
+    pause_reason text,
+    CONSTRAINT campaigns_check CHECK ((window_end > window_start)),
+    CONSTRAINT campaigns_disclosure_check CHECK ((length(disclosure) <= 500)),
+    CONSTRAINT campaigns_from_number_check CHECK ((from_number ~ '^\+[1-9][0-9]{7,14}$'::text)),
+    CONSTRAINT campaigns_max_attempts_check CHECK ((max_attempts > 0)),
+    CONSTRAINT campaigns_max_concurrent_calls_check CHECK ((max_concurrent_calls > 0)),
+    CONSTRAINT campaigns_rate_per_second_check CHECK ((rate_per_second > (0)::double precision)),
+    CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['importing'::text, 'active'::text, 'paused'::text, 'completed'::text, 'cancelled'::text, 'failed'::text]))),
+    CONSTRAINT campaigns_voicemail_policy_check CHECK ((voicemail_policy = ANY (ARRAY['hang_up'::text, 'leave_message'::text])))
+);
+
+CREATE TABLE dialer.contacts (
+    id bigint NOT NULL,
+    campaign_id bigint NOT NULL,
+    salesforce_id text,
+    account_id text,
+    first_name text,
+    last_name text,
+    phone_e164 text,
+    phone_field text,
+    mailing_state text,
+    time_zone text,
+    time_zone_source text,
+    skip_reason text,
+    skip_detail text,
+    attempts integer DEFAULT 0 NOT NULL,
+    outcome text,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    opted_out_at timestamp with time zone,
+    time_zones text[] DEFAULT '{}'::text[] NOT NULL,
+    calling_states text[] DEFAULT '{}'::text[] NOT NULL,
+    request_id uuid,
+    CONSTRAINT contacts_phone_e164_check CHECK ((phone_e164 ~ '^\+[1-9][0-9]{7,14}$'::text)),
+    CONSTRAINT contacts_salesforce_id_check CHECK ((length(salesforce_id) = ANY (ARRAY[15, 18]))),
+    CONSTRAINT contacts_salesforce_id_or_request CHECK (((salesforce_id IS NOT NULL) OR (request_id IS NOT NULL))),
+    CONSTRAINT contacts_skip_reason_check CHECK ((skip_reason = ANY (ARRAY['do_not_call'::text, 'internal_dnc'::text, 'invalid_phone'::text, 'duplicate_phone'::text, 'no_time_zone'::text]))),
+    CONSTRAINT contacts_time_zone_source_check CHECK ((time_zone_source = ANY (ARRAY['mailing_state'::text, 'postal_code'::text, 'area_code'::text])))
+);
+
+CREATE TABLE dialer.task_syncs (
+    call_sid text NOT NULL,
+    attempt_id uuid NOT NULL,
+    campaign_id bigint NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    salesforce_task_id text,
+    attempts integer DEFAULT 0 NOT NULL,
+    sent_at timestamp with time zone,
+    ready_at timestamp with time zone DEFAULT now() NOT NULL,
+    lease_owner text,
+    lease_expires_at timestamp with time zone,
+    last_error text,
+    last_error_code text,
+    do_not_call_synced_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    synced_at timestamp with time zone,
+    CONSTRAINT task_syncs_check CHECK (((state = 'synced'::text) = ((salesforce_task_id IS NOT NULL) AND (synced_at IS NOT NULL)))),
+    CONSTRAINT task_syncs_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'synced'::text, 'failed'::text])))
+);
+
+CREATE VIEW dialer.call_records AS
+ SELECT a.id,
+    a.call_sid,
+    cp.name AS campaign,
+    k.salesforce_id AS contact_id,
+    a.to_e164,
+    a.from_e164,
+    a.attempt_number,
+    COALESCE(cl.status, a.state) AS state,
+    cl.status AS twilio_status,
+    cl.answered_by,
+    cl.duration_seconds,
+    dialer.call_disposition(cl.status, cl.answered_by, (cl.answered_at IS NOT NULL)) AS outcome,
+    a.error_message,
+    a.created_at,
+    cl.answered_at,
+    COALESCE(cl.ended_at, a.ended_at) AS ended_at,
+    s.state AS task_state,
+    s.salesforce_task_id,
+    s.last_error AS task_error,
+    ((EXTRACT(epoch FROM a.created_at) * (1000000)::numeric))::bigint AS created_micros,
+    a.campaign_id
+   FROM ((((dialer.call_attempts a
+     JOIN dialer.campaigns cp ON ((cp.id = a.campaign_id)))
+     LEFT JOIN dialer.contacts k ON ((k.id = a.contact_id)))
+     LEFT JOIN dialer.calls cl ON ((cl.attempt_id = a.id)))
+     LEFT JOIN dialer.task_syncs s ON ((s.call_sid = a.call_sid)));
+
+CREATE FUNCTION dialer.campaign_call_page(p_campaign text, p_state text, p_since timestamp with time zone, p_before_micros bigint, p_before_id uuid, p_limit integer) RETURNS SETOF dialer.call_records
+    LANGUAGE plpgsql STABLE
+    SET enable_mergejoin TO 'off'
+    AS $$
+BEGIN
+    RETURN QUERY
+    SELECT * FROM dialer.call_records AS r
+    WHERE r.campaign_id = (SELECT c.id FROM dialer.campaigns AS c WHERE c.name = p_campaign)
+      AND (p_state IS NULL OR r.state = p_state)
+      AND (p_since IS NULL OR r.created_at >= p_since)
+      AND (r.created_at, r.id) < (coalesce(timestamptz 'epoch' + p_before_micros * interval '1 microsecond', 'infinity'),
+                                  coalesce(p_before_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
+    ORDER BY r.created_at DESC, r.id DESC
+    LIMIT p_limit;
+END
 $$;
 
 CREATE FUNCTION dialer.claim_idempotency_key(p_api_key_id bigint, p_key text, p_operation text, p_request_hash bytea, p_retention_seconds double precision, OUT claimed boolean, OUT operation text, OUT request_hash bytea, OUT response_status integer, OUT response_body text) RETURNS record
@@ -265,6 +430,9 @@ CREATE FUNCTION dialer.console_notify_campaign_rows() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    IF current_setting('dialer.notify_deferred', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     -- TG_ARGV[0] names the column that holds the campaign's id ('id' on campaigns).
     IF TG_ARGV[0] = 'id' THEN
         PERFORM pg_notify('dialer_console', 'campaign:' || c.id) FROM (SELECT DISTINCT id FROM changed) AS c;
@@ -524,6 +692,9 @@ CREATE FUNCTION dialer.notify_jobs_inserted() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
 BEGIN
+    IF current_setting('dialer.notify_deferred', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     PERFORM pg_notify('dialer_jobs', k.kind)
     FROM (SELECT DISTINCT kind FROM inserted WHERE run_at <= now()) AS k;
     RETURN NULL;
@@ -903,27 +1074,6 @@ ALTER TABLE dialer.api_keys ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
-CREATE TABLE dialer.call_attempts (
-    id uuid DEFAULT gen_random_uuid() NOT NULL,
-    contact_id bigint NOT NULL,
-    campaign_id bigint NOT NULL,
-    attempt_number integer NOT NULL,
-    job_id bigint,
-    state text DEFAULT 'dialing'::text NOT NULL,
-    to_e164 text NOT NULL,
-    from_e164 text NOT NULL,
-    call_sid text,
-    twilio_error_code integer,
-    error_message text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    ended_at timestamp with time zone,
-    slot_at timestamp with time zone,
-    CONSTRAINT call_attempts_attempt_number_check CHECK ((attempt_number > 0)),
-    CONSTRAINT call_attempts_check CHECK (((state = 'placed'::text) = (call_sid IS NOT NULL))),
-    CONSTRAINT call_attempts_state_check CHECK ((state = ANY (ARRAY['dialing'::text, 'placed'::text, 'failed'::text, 'unknown'::text])))
-);
-
 CREATE TABLE dialer.call_events (
     id bigint NOT NULL,
     call_sid text NOT NULL,
@@ -942,103 +1092,6 @@ ALTER TABLE dialer.call_events ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
-);
-
-CREATE TABLE dialer.calls (
-    call_sid text NOT NULL,
-    attempt_id uuid NOT NULL,
-    status text NOT NULL,
-    sequence_number integer,
-    answered_by text,
-    duration_seconds integer,
-    sip_response_code integer,
-    answered_at timestamp with time zone,
-    ended_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'initiated'::text, 'ringing'::text, 'in-progress'::text, 'completed'::text, 'busy'::text, 'no-answer'::text, 'failed'::text, 'canceled'::text])))
-);
-
-CREATE TABLE dialer.campaigns (
-    id bigint NOT NULL,
-    name text NOT NULL,
-    soql text NOT NULL,
-    status text DEFAULT 'importing'::text NOT NULL,
-    from_number text NOT NULL,
-    rate_per_second double precision DEFAULT 1 NOT NULL,
-    max_concurrent_calls integer DEFAULT 10 NOT NULL,
-    max_attempts integer DEFAULT 3 NOT NULL,
-    retry_delays jsonb DEFAULT '{"busy": 600, "failed": 900, "machine": 14400, "no-answer": 3600}'::jsonb NOT NULL,
-    voicemail_policy text DEFAULT 'hang_up'::text NOT NULL,
-    window_start time without time zone DEFAULT '08:00:00'::time without time zone NOT NULL,
-    window_end time without time zone DEFAULT '21:00:00'::time without time zone NOT NULL,
-    agent_script text,
-    salesforce_total integer,
-    records_seen integer DEFAULT 0 NOT NULL,
-    import_error text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    imported_at timestamp with time zone,
-    disclosure text,
-    completed_at timestamp with time zone,
-    pause_reason text,
-    CONSTRAINT campaigns_check CHECK ((window_end > window_start)),
-    CONSTRAINT campaigns_disclosure_check CHECK ((length(disclosure) <= 500)),
-    CONSTRAINT campaigns_from_number_check CHECK ((from_number ~ '^\+[1-9][0-9]{7,14}$'::text)),
-    CONSTRAINT campaigns_max_attempts_check CHECK ((max_attempts > 0)),
-    CONSTRAINT campaigns_max_concurrent_calls_check CHECK ((max_concurrent_calls > 0)),
-    CONSTRAINT campaigns_rate_per_second_check CHECK ((rate_per_second > (0)::double precision)),
-    CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['importing'::text, 'active'::text, 'paused'::text, 'completed'::text, 'cancelled'::text, 'failed'::text]))),
-    CONSTRAINT campaigns_voicemail_policy_check CHECK ((voicemail_policy = ANY (ARRAY['hang_up'::text, 'leave_message'::text])))
-);
-
-CREATE TABLE dialer.contacts (
-    id bigint NOT NULL,
-    campaign_id bigint NOT NULL,
-    salesforce_id text,
-    account_id text,
-    first_name text,
-    last_name text,
-    phone_e164 text,
-    phone_field text,
-    mailing_state text,
-    time_zone text,
-    time_zone_source text,
-    skip_reason text,
-    skip_detail text,
-    attempts integer DEFAULT 0 NOT NULL,
-    outcome text,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    opted_out_at timestamp with time zone,
-    time_zones text[] DEFAULT '{}'::text[] NOT NULL,
-    calling_states text[] DEFAULT '{}'::text[] NOT NULL,
-    request_id uuid,
-    CONSTRAINT contacts_phone_e164_check CHECK ((phone_e164 ~ '^\+[1-9][0-9]{7,14}$'::text)),
-    CONSTRAINT contacts_salesforce_id_check CHECK ((length(salesforce_id) = ANY (ARRAY[15, 18]))),
-    CONSTRAINT contacts_salesforce_id_or_request CHECK (((salesforce_id IS NOT NULL) OR (request_id IS NOT NULL))),
-    CONSTRAINT contacts_skip_reason_check CHECK ((skip_reason = ANY (ARRAY['do_not_call'::text, 'internal_dnc'::text, 'invalid_phone'::text, 'duplicate_phone'::text, 'no_time_zone'::text]))),
-    CONSTRAINT contacts_time_zone_source_check CHECK ((time_zone_source = ANY (ARRAY['mailing_state'::text, 'postal_code'::text, 'area_code'::text])))
-);
-
-CREATE TABLE dialer.task_syncs (
-    call_sid text NOT NULL,
-    attempt_id uuid NOT NULL,
-    campaign_id bigint NOT NULL,
-    state text DEFAULT 'pending'::text NOT NULL,
-    salesforce_task_id text,
-    attempts integer DEFAULT 0 NOT NULL,
-    sent_at timestamp with time zone,
-    ready_at timestamp with time zone DEFAULT now() NOT NULL,
-    lease_owner text,
-    lease_expires_at timestamp with time zone,
-    last_error text,
-    last_error_code text,
-    do_not_call_synced_at timestamp with time zone,
-    created_at timestamp with time zone DEFAULT now() NOT NULL,
-    updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    synced_at timestamp with time zone,
-    CONSTRAINT task_syncs_check CHECK (((state = 'synced'::text) = ((salesforce_task_id IS NOT NULL) AND (synced_at IS NOT NULL)))),
-    CONSTRAINT task_syncs_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'synced'::text, 'failed'::text])))
 );
 
 CREATE TABLE dialer.transcript_entries (
@@ -1588,6 +1641,8 @@ ALTER TABLE ONLY dialer.transcript_entries
     ADD CONSTRAINT transcript_entries_attempt_id_fkey FOREIGN KEY (attempt_id) REFERENCES dialer.call_attempts(id);
 
 GRANT USAGE ON SCHEMA dialer TO dialer_monitor;
+
+REVOKE ALL ON FUNCTION dialer.campaign_call_page(p_campaign text, p_state text, p_since timestamp with time zone, p_before_micros bigint, p_before_id uuid, p_limit integer) FROM PUBLIC;
 
 GRANT SELECT ON TABLE dialer.call_outcomes TO dialer_monitor;
 

@@ -12,23 +12,12 @@ extension CallRecordStore {
     }
 }
 
-/// A campaign's page of calls, prepared once per connection: the five-table join took Postgres
-/// longer to plan (1.2 ms) than to run (0.7 ms at a cursor deep in 200,000 calls). One text for
-/// every filter, so the plan is kept: the filters not given are NULL, and the cursor of the
-/// first page is the end of time.
+/// A campaign's page of calls (`dialer.campaign_call_page`, whose plan is kept), the number
+/// masked unless the reader may see it; prepared once per connection.
 struct CampaignCallPageStatement: PostgresPreparedStatement {
     typealias Row = (record: CallRecord, createdMicros: Int64)
 
-    static let sql = """
-        \(CallRecordStore.select(to: "CASE WHEN $7 THEN a.to_e164 ELSE dialer.masked_phone(a.to_e164) END"))
-        WHERE a.campaign_id = (SELECT id FROM dialer.campaigns WHERE name = $1)
-          AND ($2::text IS NULL OR COALESCE(cl.status, a.state) = $2)
-          AND ($3::timestamptz IS NULL OR a.created_at >= $3)
-          AND (a.created_at, a.id) < (coalesce(timestamptz 'epoch' + $4 * interval '1 microsecond', 'infinity'),
-                                      coalesce($5, 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid))
-        ORDER BY a.created_at DESC, a.id DESC
-        LIMIT $6
-        """
+    static let sql = CallRecordStore.select(reveal: "$7", from: "dialer.campaign_call_page($1, $2, $3, $4, $5, $6::int)")
     static var bindingDataTypes: [PostgresDataType] { [.text, .text, .timestamptz, .int8, .uuid, .int8, .bool] }
 
     let filter: CallListFilter

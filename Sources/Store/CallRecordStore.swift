@@ -44,10 +44,7 @@ public struct CallRecordStore: Sendable {
             binds.append(value)
             return "$\(binds.count)"
         }
-        if let campaign = filter.campaign {
-            conditions.append("a.campaign_id = (SELECT id FROM dialer.campaigns WHERE name = \(bind(campaign)))")
-        }
-        if let state = filter.state { conditions.append("COALESCE(cl.status, a.state) = \(bind(state))") }
+        if let state = filter.state { conditions.append("a.state = \(bind(state))") }
         if let since = filter.since { conditions.append("a.created_at >= \(bind(since))") }
         if let cursor = filter.cursor {
             conditions.append(
@@ -92,23 +89,17 @@ public struct CallRecordStore: Sendable {
     }
 
     static func select(revealPhones: Bool) -> String {
-        select(to: revealPhones ? "a.to_e164" : "dialer.masked_phone(a.to_e164)")
+        select(reveal: revealPhones ? "true" : "false")
     }
 
-    /// The reads' columns and joins, with `to` the SQL of the number called.
-    static func select(to: String) -> String {
+    /// The reads' columns, from `source` (`dialer.call_records`, sql/0022, or a function that
+    /// returns its rows) as `a`, the number masked unless `reveal` (SQL: a bool) holds.
+    static func select(reveal: String, from source: String = "dialer.call_records") -> String {
         """
-        SELECT a.id, a.call_sid, cp.name, k.salesforce_id,
-               \(to), a.from_e164,
-               a.attempt_number, COALESCE(cl.status, a.state), cl.status, cl.answered_by, cl.duration_seconds,
-               dialer.call_disposition(cl.status, cl.answered_by, cl.answered_at IS NOT NULL), a.error_message,
-               a.created_at, cl.answered_at, COALESCE(cl.ended_at, a.ended_at),
-               s.state, s.salesforce_task_id, s.last_error, (extract(epoch FROM a.created_at) * 1000000)::bigint
-        FROM dialer.call_attempts a
-        JOIN dialer.campaigns cp ON cp.id = a.campaign_id
-        LEFT JOIN dialer.contacts k ON k.id = a.contact_id
-        LEFT JOIN dialer.calls cl ON cl.attempt_id = a.id
-        LEFT JOIN dialer.task_syncs s ON s.call_sid = a.call_sid
+        SELECT a.id, a.call_sid, a.campaign, a.contact_id, CASE WHEN \(reveal) THEN a.to_e164 ELSE dialer.masked_phone(a.to_e164) END,
+               a.from_e164, a.attempt_number, a.state, a.twilio_status, a.answered_by, a.duration_seconds, a.outcome, a.error_message,
+               a.created_at, a.answered_at, a.ended_at, a.task_state, a.salesforce_task_id, a.task_error, a.created_micros
+        FROM \(source) AS a
         """
     }
 

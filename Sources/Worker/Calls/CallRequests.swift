@@ -22,6 +22,7 @@ public struct CallRequests: Sendable {
     /// Room left at the end of a window for the slot wait and the ringing, as PlaceCall leaves it.
     let ring: Duration
     let dialingCampaigns: DialingCampaignCache
+    let notifications: CallNotifications
 
     public init(
         database: Database,
@@ -35,6 +36,7 @@ public struct CallRequests: Sendable {
         self.now = now
         self.ring = ring
         dialingCampaigns = DialingCampaignCache()
+        notifications = CallNotifications(database: database)
     }
 
     /// Checks `body` (throwing `CallRequestError` with nothing written), decides when the call
@@ -116,7 +118,11 @@ public struct CallRequests: Sendable {
             answerIfOnDNCList: try answer(onDNCList).body
         )
         do {
-            return try await requests.accept(acceptance)
+            let outcome = try await requests.accept(acceptance)
+            if case .performed = outcome {
+                notifications.accepted(campaignID: campaign.id, dueJob: runAfter == .zero ? job.kind : nil)
+            }
+            return outcome
         } catch let closed as CampaignTakesNoCalls {
             throw CallRequestError.campaignClosed(name: campaign.name, status: CampaignStatus(rawValue: closed.status) ?? .failed)
         }
