@@ -14,7 +14,8 @@ struct APIKeyCommand: AsyncParsableCommand {
             sign-in. Scopes: read (calls, campaigns, Task syncs; phone numbers masked), \
             calls:write (start calls), campaigns:write (create, pause, resume, cancel), \
             tasks:write (retry Task syncs), webhooks:write (manage webhook endpoints), pii:read \
-            (full phone numbers). A revoked key is refused at its next request.
+            (full phone numbers). A revoked key is refused within a second (each dialer serve keeps \
+            a key that authenticated for a second), and its console sessions end at once.
 
             Examples:
               dialer api-key create --name crm --scope calls:write --scope read

@@ -205,6 +205,17 @@ import Worker
             #expect(try decoder.decode(AcceptedCall.self, from: first.body) == decoder.decode(AcceptedCall.self, from: second.body))
             #expect(first.status == 202 && second.status == 202)
             #expect(try await api.rowCount("call_requests") == 1)
+            // The campaign closed since: a retry still gets the first answer, a new call a 409.
+            try await api.db.execute("UPDATE dialer.campaigns SET status = 'cancelled' WHERE name = 'api'")
+            #expect(
+                try await api.requests().create(body, claim: claim) { .init(status: 202, body: try JSONEncoder().encode($0)) } == .replayed(second)
+            )
+            await #expect(throws: CallRequestError.campaignClosed(name: "api", status: .cancelled)) {
+                let fresh = IdempotencyClaim(apiKeyID: key.id, key: "k-3", operation: "POST /v1/calls", request: try JSONEncoder().encode(body))
+                _ = try await api.requests().create(body, claim: fresh) { .init(status: 202, body: try JSONEncoder().encode($0)) }
+            }
+            #expect(try await api.rowCount("call_requests") == 1)
+            try await api.db.execute("UPDATE dialer.campaigns SET status = 'active' WHERE name = 'api'")
             // Refused input leaves no key behind.
             let refused = IdempotencyClaim(apiKeyID: key.id, key: "k-2", operation: "POST /v1/calls", request: Data("{}".utf8))
             await #expect(throws: CallRequestError.self) {
