@@ -26,10 +26,9 @@ import Testing
             #expect(try await api.count("dialer.campaigns") == 0)
 
             // Revoked by another process (the CLI): refused once the key cache's second is over.
-            let revokedAt = ContinuousClock.now
+            // (APIKeyCacheTests holds the cache to its lifetime.)
             try await APIKeyStore(database: api.db).revoke(name: "reader")
-            #expect(try await eventually(timeout: .seconds(5)) { try await api.send(.get, "/v1/campaigns", key: api.reader).status == .unauthorized })
-            #expect(ContinuousClock.now - revokedAt < .seconds(4), "refused \(ContinuousClock.now - revokedAt) after the revocation")
+            #expect(try await eventually { try await api.send(.get, "/v1/campaigns", key: api.reader).status == .unauthorized })
             // The seed's routes take the same keys.
             #expect(try await api.send(.get, "/twilio/call/CA00000000000000000000000000000000/status", key: nil).status == .unauthorized)
         }

@@ -65,7 +65,7 @@ import Testing
             let (revoked, _) = try await CampaignCommandTests.dialer(url, ["api-key", "revoke", "crm"])
             #expect(revoked == 0)
             // Refused within the API's key cache's second.
-            #expect(try await eventually(timeout: .seconds(5)) { try await send(.GET, "/v1/campaigns", key: token).0 == 401 })
+            #expect(try await eventually { try await send(.GET, "/v1/campaigns", key: token).0 == 401 })
             serve.signal(SIGTERM)
             #expect(await serve.wait(timeout: .seconds(15)) == 0, "\(serve.text)")
             #expect(!serve.text.contains(token) && !serve.text.contains(String(token.dropFirst(3))), "the key reached the log")

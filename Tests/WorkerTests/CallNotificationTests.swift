@@ -10,11 +10,13 @@ import Worker
 /// Accepted API calls wake the workers and the console, but not from the transaction that writes
 /// them (a notifying transaction commits alone): the accepting process sends them afterwards.
 @Suite struct CallNotificationTests {
-    /// The payloads `channel` carried while `action` ran and for `settle` after it.
+    /// The payloads `channel` carried while `action` ran and after it, until `enough` holds of
+    /// them or `settle` passed.
     static func payloads(
         _ db: Database,
         on channel: String,
-        settle: Duration = .milliseconds(400),
+        settle: Duration = .seconds(30),
+        until enough: @escaping @Sendable ([String]) -> Bool = { _ in false },
         _ action: @escaping @Sendable () async throws -> Void
     ) async throws -> [String] {
         let received = Received()
@@ -25,7 +27,7 @@ import Worker
                         for try await notification in notifications { received.payloads.withLock { $0.append(notification.payload) } }
                     }
                     try await action()
-                    try await Task.sleep(for: settle)
+                    _ = await eventually(timeout: settle) { enough(received.payloads.withLock { $0 }) }
                     group.cancelAll()
                 }
             }
@@ -46,7 +48,7 @@ import Worker
                 contact.phoneE164 = "+12125550142"
                 return contact
             }()
-            let direct = try await Self.payloads(db, on: JobQueue.notifyChannel) {
+            let direct = try await Self.payloads(db, on: JobQueue.notifyChannel, settle: .milliseconds(400)) {
                 _ = try await store.accept(
                     CallAcceptance(
                         idempotency: nil,
@@ -67,8 +69,9 @@ import Worker
             // Through CallRequests, ten calls at once: the workers are woken, and so is the console.
             let requests = CallRequests(database: db, defaultFrom: "+14155550100", now: { Date(timeIntervalSince1970: 1_795_630_000) })
             let console = Received()
-            let wakes = try await Self.payloads(db, on: JobQueue.notifyChannel) {
-                let seen = try await Self.payloads(db, on: "dialer_console") {
+            let topic = "campaign:\(campaign.campaign.id)"
+            let wakes = try await Self.payloads(db, on: JobQueue.notifyChannel, until: { $0.contains("place_call") }) {
+                let seen = try await Self.payloads(db, on: "dialer_console", until: { $0.contains(topic) }) {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         for n in 0..<10 { group.addTask { _ = try await requests.create(CallRequestBody(to: "+1212555\(1000 + n)")) } }
                         try await group.waitForAll()
@@ -77,7 +80,7 @@ import Worker
                 console.payloads.withLock { $0 = seen }
             }
             #expect(!wakes.isEmpty && Set(wakes) == ["place_call"], "\(wakes)")
-            #expect(console.payloads.withLock { $0 }.contains("campaign:\(campaign.campaign.id)"))
+            #expect(console.payloads.withLock { $0 }.contains(topic))
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call'", as: Int.self) == 11)
         }
     }
