@@ -1,6 +1,5 @@
 import Foundation
 import Store
-import Synchronization
 
 /// Keys that authenticated in the last second, by their SHA-256, so a client sending a thousand
 /// requests a second costs the key lookup about once a second instead of on every request (it
@@ -10,29 +9,15 @@ import Synchronization
 /// `lifetime`, not at once. Only keys that authenticated are kept; an unknown or malformed
 /// token is looked up every time, so guessing fills nothing.
 final class APIKeyCache: Sendable {
-    private let entries = Mutex<[Data: (key: APIKey, at: ContinuousClock.Instant)]>([:])
-    let lifetime: Duration
-    /// Past this many live keys the cache starts over.
-    let capacity = 10_000
+    private let keys: ExpiringCache<Data, APIKey>
 
     init(lifetime: Duration = .seconds(1)) {
-        self.lifetime = lifetime
+        keys = ExpiringCache(lifetime: lifetime, capacity: 10_000)
     }
 
-    /// The key `token` is, from the cache while fresh, else from `keys` (and then kept).
-    func authenticate(_ token: String, with keys: APIKeyStore) async throws -> APIKey? {
+    /// The key `token` is, from the cache while fresh, else from `store` (and then kept).
+    func authenticate(_ token: String, with store: APIKeyStore) async throws -> APIKey? {
         guard APIKeyStore.isWellFormed(token) else { return nil }
-        let hash = APIKeyStore.hash(token)
-        let now = ContinuousClock.now
-        if let hit = entries.withLock({ $0[hash] }), now - hit.at < lifetime { return hit.key }
-        guard let key = try await keys.authenticate(token) else {
-            entries.withLock { _ = $0.removeValue(forKey: hash) }
-            return nil
-        }
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-            entries[hash] = (key, now)
-        }
-        return key
+        return try await keys.value(for: APIKeyStore.hash(token)) { try await store.authenticate(token) }
     }
 }
