@@ -682,6 +682,13 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION dialer.leaves_voicemail(answered_by text, voicemail_policy text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT voicemail_policy = 'leave_message'
+       AND answered_by IN ('machine_end_beep', 'machine_end_silence', 'machine_end_other')
+$$;
+
 CREATE FUNCTION dialer.masked_phone(phone text) RETURNS text
     LANGUAGE sql IMMUTABLE
     AS $$

@@ -60,7 +60,7 @@ public struct WebhookServices {
         calls: APICallSettings = APICallSettings()
     ) -> WebhookServices {
         let metrics = WebhookMetrics()
-        let conversations = LiveConversations()
+        let conversations = LiveConversations(calls: CallStore(database: database))
         let router = WebhookRouter.make(
             database: database,
             configuration: webhooks,

@@ -16,7 +16,8 @@ public struct NewCampaign: Sendable {
     /// Said when the call is answered, before the agent speaks.
     public var disclosure: String?
     /// Seconds before the next attempt by how the last one ended (`busy`, `no-answer`,
-    /// `machine`, `failed`); nil keeps the schema's defaults.
+    /// `machine`, `failed`, and `voicemail_left`, which is final unless set); nil keeps the
+    /// schema's defaults.
     public var retryDelays: [String: Int]?
 
     public init(name: String, soql: String, fromNumber: String) {

@@ -31,6 +31,8 @@ public struct DialContext: Sendable, Equatable {
     /// `fromNumber` is the call's own (an API call's `from`), not the campaign's: Twilio
     /// refusing it is that call's fault, not the campaign's.
     public var ownFromNumber = false
+    /// The campaign's voicemail policy is `leave_message`.
+    public var leavesMessages = false
 }
 
 extension CampaignStore {
@@ -49,7 +51,7 @@ extension CampaignStore {
                    (SELECT coalesce(json_agg(\(unescaped: CallingRuleStore.ruleJSON)), '[]')::text
                     FROM dialer.calling_rules AS r
                     WHERE \(unescaped: CallingRuleStore.applicable(states: "k.calling_states", mailingState: "k.mailing_state"))),
-                   req.from_e164 IS NOT NULL
+                   req.from_e164 IS NOT NULL, c.voicemail_policy = 'leave_message'
             FROM dialer.contacts AS k JOIN dialer.campaigns AS c ON c.id = k.campaign_id
             LEFT JOIN dialer.call_requests AS req ON req.id = k.request_id
             WHERE k.id = \(contactID)
@@ -59,7 +61,7 @@ extension CampaignStore {
         for try await row in rows.decode(
             (
                 Int64, Int64, String, String, String?, String?, String?, String?, Int, Int, String, Double, Int, String, String, Bool, Int,
-                [String], String, Bool
+                [String], String, Bool, Bool
             ).self
         ) {
             var context = DialContext(
@@ -84,6 +86,7 @@ extension CampaignStore {
                 callsInFlight: row.16
             )
             context.ownFromNumber = row.19
+            context.leavesMessages = row.20
             return context
         }
         return nil

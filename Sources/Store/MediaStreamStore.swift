@@ -19,6 +19,9 @@ public struct MediaStreamStore: Sendable {
         public let contactID: Int64
         public let campaignID: Int64
         public let firstName: String?
+        /// A machine's greeting had already ended when the stream started (the AMD result
+        /// came first) and the campaign leaves messages: the message is due at once.
+        public var leavesVoicemail = false
     }
 
     /// Records that a stream started. The custom parameters are only trusted when they agree
@@ -37,7 +40,10 @@ public struct MediaStreamStore: Sendable {
         let rows = try await database.client.query(
             """
             WITH bound AS (
-                SELECT a.id, a.contact_id, a.campaign_id, k.first_name
+                SELECT a.id, a.contact_id, a.campaign_id, k.first_name,
+                       coalesce((SELECT dialer.leaves_voicemail(c.answered_by, p.voicemail_policy)
+                                 FROM dialer.calls AS c JOIN dialer.campaigns AS p ON p.id = a.campaign_id
+                                 WHERE c.call_sid = \(callSID)), false) AS leaves_voicemail
                 FROM dialer.call_attempts AS a JOIN dialer.contacts AS k ON k.id = a.contact_id
                 WHERE a.id = \(attemptID) AND a.contact_id = \(contactID) AND a.campaign_id = \(campaignID)
                   AND (a.call_sid = \(callSID) OR a.call_sid IS NULL)
@@ -52,13 +58,13 @@ public struct MediaStreamStore: Sendable {
                 ON CONFLICT DO NOTHING
                 RETURNING attempt_id
             )
-            SELECT id, contact_id, campaign_id, first_name FROM bound
+            SELECT id, contact_id, campaign_id, first_name, leaves_voicemail FROM bound
             WHERE EXISTS (SELECT 1 FROM stream WHERE attempt_id IS NOT NULL)
             """,
             logger: logger
         )
-        for try await (attempt, contact, campaign, firstName) in rows.decode((UUID, Int64, Int64, String?).self) {
-            return Binding(attemptID: attempt, contactID: contact, campaignID: campaign, firstName: firstName)
+        for try await (attempt, contact, campaign, firstName, leavesVoicemail) in rows.decode((UUID, Int64, Int64, String?, Bool).self) {
+            return Binding(attemptID: attempt, contactID: contact, campaignID: campaign, firstName: firstName, leavesVoicemail: leavesVoicemail)
         }
         return nil
     }

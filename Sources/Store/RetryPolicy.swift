@@ -19,6 +19,9 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
     /// Calls per contact, the first included.
     public var maxAttempts: Int = 3
     public var voicemail: VoicemailPolicy = .hangUp
+    /// After a message was left: nil (the default) makes it the contact's final outcome; a
+    /// campaign that wants to reach a person too sets `voicemail_left` in its retry delays.
+    public var voicemailLeftDelay: Duration?
 
     public init() {}
 
@@ -45,7 +48,9 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
         switch end {
         case .answered(byMachine: true):
             switch voicemail {
-            case .leaveMessage: return .final(outcome: "voicemail_left")
+            case .leaveMessage:
+                if let delay = voicemailLeftDelay, attemptsLeft { return .retry(after: delay) }
+                return .final(outcome: "voicemail_left")
             case .hangUp: return attemptsLeft ? .retry(after: machineDelay) : .final(outcome: "machine")
             }
         case .answered:
@@ -64,13 +69,14 @@ public struct RetryPolicy: Sendable, Equatable, Codable {
     }
 
     /// A campaign's policy from its row: `retry_delays` (seconds by end: busy, no-answer,
-    /// machine, failed), `max_attempts` and `voicemail_policy`. Unknown keys are ignored;
+    /// machine, failed, voicemail_left), `max_attempts` and `voicemail_policy`. Unknown keys are ignored;
     /// missing ones keep the defaults.
     public init(retryDelays: [String: Double], maxAttempts: Int, voicemailPolicy: String) {
         if let seconds = retryDelays["busy"] { busyDelay = .seconds(seconds) }
         if let seconds = retryDelays["no-answer"] { noAnswerDelay = .seconds(seconds) }
         if let seconds = retryDelays["machine"] { machineDelay = .seconds(seconds) }
         if let seconds = retryDelays["failed"] { transientFailureDelay = .seconds(seconds) }
+        if let seconds = retryDelays["voicemail_left"] { voicemailLeftDelay = .seconds(seconds) }
         self.maxAttempts = max(1, maxAttempts)
         voicemail = VoicemailPolicy(rawValue: voicemailPolicy) ?? .hangUp
     }

@@ -94,13 +94,13 @@ public struct TaskSyncQueue: Sendable {
         var byCall = Dictionary(uniqueKeysWithValues: records.map { ($0.callSID, $0) })
         let rows = try await database.client.query(
             """
-            SELECT call_sid, speaker, text, start_ms, interrupted FROM dialer.transcript_entries
+            SELECT call_sid, speaker, text, start_ms, interrupted, intent FROM dialer.transcript_entries
             WHERE call_sid = ANY(\(records.map(\.callSID))) ORDER BY call_sid, seq
             """,
             logger: database.logger
         )
-        for try await (sid, speaker, text, startMs, interrupted) in rows.decode((String, String, String, Int, Bool).self) {
-            byCall[sid]?.transcript.append(.init(speaker: speaker, text: text, startMs: startMs, interrupted: interrupted))
+        for try await (sid, speaker, text, startMs, interrupted, intent) in rows.decode((String, String, String, Int, Bool, String?).self) {
+            byCall[sid]?.transcript.append(.init(speaker: speaker, text: text, startMs: startMs, interrupted: interrupted, intent: intent))
         }
         return records.map { byCall[$0.callSID] ?? $0 }
     }
@@ -228,12 +228,15 @@ public struct TaskSyncRecord: Sendable, Equatable {
         public var text: String
         public var startMs: Int
         public var interrupted: Bool
+        /// The agent's `voicemail` message, a callee's answer's intent.
+        public var intent: String?
 
-        public init(speaker: String, text: String, startMs: Int, interrupted: Bool = false) {
+        public init(speaker: String, text: String, startMs: Int, interrupted: Bool = false, intent: String? = nil) {
             self.speaker = speaker
             self.text = text
             self.startMs = startMs
             self.interrupted = interrupted
+            self.intent = intent
         }
     }
 

@@ -14,6 +14,10 @@ public struct CallRequest: Sendable, Equatable {
     public var timeout: Int = 30
     /// Answering-machine detection, reported asynchronously to `asyncAmdStatusCallback`.
     public var asyncAmdStatusCallback: String?
+    /// `Enable` reports a machine as soon as AMD is sure (`machine_start`); `DetectMessageEnd`
+    /// waits for the end of its greeting (`machine_end_beep`, `_silence`, `_other`), for
+    /// calls that leave a message.
+    public var machineDetection = "Enable"
 
     public init(to: String, from: String, url: String, statusCallback: String) {
         self.to = to
@@ -31,7 +35,7 @@ public struct CallRequest: Sendable, Equatable {
         fields += statusCallbackEvents.map { ("StatusCallbackEvent", $0) }
         if let asyncAmdStatusCallback {
             fields += [
-                ("MachineDetection", "Enable"), ("AsyncAmd", "true"),
+                ("MachineDetection", machineDetection), ("AsyncAmd", "true"),
                 ("AsyncAmdStatusCallback", asyncAmdStatusCallback), ("AsyncAmdStatusCallbackMethod", "POST"),
             ]
         }

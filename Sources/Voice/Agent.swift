@@ -25,6 +25,9 @@ public protocol AgentConversation: Sendable {
     /// The agent's last words when the dialer must end the call itself (the service is
     /// shutting down and the call outlived its drain): the script's goodbye, ending the call.
     func closing() async -> AgentReply
+    /// What to leave on an answering machine, once its beep has sounded: the greeting and
+    /// the disclosure, then the message. The call ends once it has played.
+    func voicemail() async -> AgentReply
 }
 
 extension AgentConversation {
@@ -36,6 +39,15 @@ extension AgentConversation {
     /// A plain goodbye, for agents without a closing line of their own.
     public func closing() async -> AgentReply {
         AgentReply(text: "Goodbye.", hangUp: true)
+    }
+
+    /// A message that discloses the artificial voice, for agents without one of their own.
+    public func voicemail() async -> AgentReply {
+        AgentReply(
+            text: AgentScript.sentences("Hello. This is an automated assistant with an artificial voice.", AgentScript.defaultVoicemail),
+            hangUp: true,
+            intent: AgentReply.voicemailIntent
+        )
     }
 }
 
@@ -67,6 +79,9 @@ public struct AgentReply: Sendable, Equatable {
     /// The script's name for the callee's answer (an intent, e.g. `interested`), kept in the
     /// transcript for reporting; `nil` when the agent does not classify.
     public var intent: String?
+
+    /// The intent of the message left on an answering machine, in the transcript.
+    public static let voicemailIntent = "voicemail"
 
     public init(text: String, optOut: Bool = false, hangUp: Bool = false, intent: String? = nil) {
         self.text = text

@@ -19,7 +19,8 @@ import Foundation
 ///   "maxFallbacks": 2,
 ///   "closing": "Thank you. Goodbye.",
 ///   "minimumConfidence": 0.5,
-///   "optOut": { "phrases": ["leave me alone"] }
+///   "optOut": { "phrases": ["leave me alone"] },
+///   "voicemail": "Please call us on 555 0100 to confirm your appointment."
 /// }
 /// ```
 ///
@@ -51,6 +52,9 @@ public struct AgentScript: Sendable, Equatable, Codable {
     public var minimumConfidence: Double
     /// Opt-out phrases and lines; the defaults always apply (see ``OptOutPolicy``).
     public var optOut: OptOutPolicy
+    /// The message left on an answering machine after its beep, between the greeting and
+    /// the disclosure before it and nothing after it: the call ends once it has played.
+    public var voicemail: String
 
     /// One question and the answers it expects.
     public struct Step: Sendable, Equatable, Codable {
@@ -100,7 +104,8 @@ public struct AgentScript: Sendable, Equatable, Codable {
         giveUp: String = "I am sorry, I still could not understand.",
         closing: String = "Thank you for your time. Goodbye.",
         minimumConfidence: Double = 0.5,
-        optOut: OptOutPolicy = .standard
+        optOut: OptOutPolicy = .standard,
+        voicemail: String = AgentScript.defaultVoicemail
     ) {
         self.greeting = greeting
         self.greetingWithName = greetingWithName
@@ -113,7 +118,11 @@ public struct AgentScript: Sendable, Equatable, Codable {
         self.closing = closing
         self.minimumConfidence = minimumConfidence
         self.optOut = optOut
+        self.voicemail = voicemail
     }
+
+    /// The voicemail message of a script that names none.
+    public static let defaultVoicemail = "Please call us back when it suits you. Thank you, goodbye."
 
     /// Parses and validates a script.
     public init(json: Data) throws(AgentScriptError) {
@@ -147,14 +156,21 @@ public struct AgentScript: Sendable, Equatable, Codable {
 
     /// The opening line for a callee with `firstName` (or none).
     public func opening(firstName: String?) -> String {
+        Self.sentences(hello(firstName: firstName), disclosure, optOutOffer, steps.first?.question ?? "")
+    }
+
+    /// The message an answering machine records: the greeting and the disclosure first, as
+    /// in every call, then the script's voicemail line.
+    public func voicemailMessage(firstName: String?) -> String {
+        Self.sentences(hello(firstName: firstName), disclosure, voicemail)
+    }
+
+    private func hello(firstName: String?) -> String {
         let name = firstName?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        let hello =
-            if let greetingWithName, !name.isEmpty {
-                greetingWithName.replacingOccurrences(of: "{firstName}", with: name)
-            } else {
-                greeting
-            }
-        return Self.sentences(hello, disclosure, optOutOffer, steps.first?.question ?? "")
+        if let greetingWithName, !name.isEmpty {
+            return greetingWithName.replacingOccurrences(of: "{firstName}", with: name)
+        }
+        return greeting
     }
 
     /// Non-empty parts joined by spaces: each reply is several of the script's lines.
@@ -164,7 +180,7 @@ public struct AgentScript: Sendable, Equatable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case greeting, greetingWithName, disclosure, optOutOffer, steps, fallback, maxFallbacks
-        case giveUp, closing, minimumConfidence, optOut
+        case giveUp, closing, minimumConfidence, optOut, voicemail
     }
 
     /// Required: greeting, disclosure, optOutOffer, steps (validation says what is wrong with
@@ -183,7 +199,8 @@ public struct AgentScript: Sendable, Equatable, Codable {
             giveUp: try container.decodeIfPresent(String.self, forKey: .giveUp) ?? defaults.giveUp,
             closing: try container.decodeIfPresent(String.self, forKey: .closing) ?? defaults.closing,
             minimumConfidence: try container.decodeIfPresent(Double.self, forKey: .minimumConfidence) ?? defaults.minimumConfidence,
-            optOut: try container.decodeIfPresent(OptOutPolicy.self, forKey: .optOut) ?? .standard
+            optOut: try container.decodeIfPresent(OptOutPolicy.self, forKey: .optOut) ?? .standard,
+            voicemail: try container.decodeIfPresent(String.self, forKey: .voicemail) ?? defaults.voicemail
         )
     }
 

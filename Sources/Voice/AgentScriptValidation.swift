@@ -25,6 +25,7 @@ public enum AgentScriptError: Error, Sendable, Equatable, CustomStringConvertibl
     case confidenceOutOfRange(field: String, value: Double)
     case negativeMaxFallbacks(Int)
     case missingOptOutLine(field: String)
+    case missingVoicemail
 
     public var description: String {
         switch self {
@@ -53,6 +54,7 @@ public enum AgentScriptError: Error, Sendable, Equatable, CustomStringConvertibl
         case let .confidenceOutOfRange(field, value): "agent script: \(field) is \(value); it must be between 0 and 1"
         case .negativeMaxFallbacks(let value): "agent script: maxFallbacks is \(value); it must be 0 or more"
         case .missingOptOutLine(let field): "agent script: optOut.\(field) is empty"
+        case .missingVoicemail: "agent script: voicemail is empty; leave it out for the default message"
         case .invalidOptOutDigit(let digit): "agent script: optOut.digit \"\(digit)\" is not a telephone key (0-9, * or #)"
         }
     }
@@ -75,6 +77,7 @@ extension AgentScript {
             throw .confidenceOutOfRange(field: field, value: value)
         }
         if maxFallbacks < 0 { throw .negativeMaxFallbacks(maxFallbacks) }
+        if blank(voicemail) { throw .missingVoicemail }
         if let digit = optOut.digit, !OptOutPolicy.telephoneKeys.contains(digit) { throw .invalidOptOutDigit(digit) }
         for (field, value) in [("confirmation", optOut.confirmation), ("check", optOut.check)] where blank(value) {
             throw .missingOptOutLine(field: field)

@@ -33,6 +33,7 @@ struct ConversationResponder {
             case .turn(let turn): await answer(turn)
             case let .digit(digit, slot, atMs): await pressed(digit, slot: slot, atMs: atMs)
             case .goodbye: await sayGoodbye()
+            case .voicemail: await leaveVoicemail()
             }
         }
     }
@@ -69,6 +70,11 @@ struct ConversationResponder {
     }
 
     private mutating func answer(_ turn: CalleeTurn) async {
+        // A machine's greeting, heard before its beep: nobody is waiting for an answer.
+        if core.withState({ $0.leavingVoicemail }) {
+            core.withState { $0.resolve(turn.slot, with: nil) }
+            return
+        }
         let conversation = await startedConversation()
         let hints = await conversation?.recognitionHints() ?? .none
         var heard: Transcription?
@@ -219,6 +225,25 @@ struct ConversationResponder {
         guard let conversation = await startedConversation() else { return }
         let reply = await conversation.closing()
         await speak(AgentReply(text: reply.text, optOut: false, hangUp: true, intent: reply.intent), interruptible: false, answering: nil)
+    }
+
+    /// The answering machine is recording: the agent's message, played to the end, then
+    /// the hang-up. Without a message to play (the agent or the speech failed), the call
+    /// hangs up at once: a machine is owed no apology.
+    private mutating func leaveVoicemail() async {
+        var speech = PreparedSpeech(text: "", audio: [], hangUp: true, interruptible: false, answersTurnEndingAtMs: nil, isVoicemail: true)
+        if let conversation = await startedConversation() {
+            let reply = await conversation.voicemail()
+            do {
+                speech.audio = try await core.textToSpeech.synthesize(reply.text)
+                speech.text = reply.text
+                speech.intent = reply.intent ?? AgentReply.voicemailIntent
+            } catch {
+                core.report(.textToSpeech, error)
+            }
+        }
+        let now = core.now()
+        _ = core.withState { $0.enqueue(speech, generation: nil, now: now) }
     }
 
     /// There is no reply to give (the agent or the speech failed): say the configured

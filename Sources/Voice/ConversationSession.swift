@@ -106,6 +106,16 @@ public final class ConversationSession: Sendable {
         core.withState { $0.receiveDigit(digit, now: now) }
     }
 
+    /// An answering machine is recording (Twilio's AMD reported the end of its greeting):
+    /// the agent stops whatever it was saying, leaves its voicemail message once, and the
+    /// call hangs up when Twilio confirms the message played. Returns false when the call is
+    /// already ending or the message is already on its way.
+    @discardableResult
+    public func leaveVoicemail() -> Bool {
+        let now = core.now()
+        return core.withState { $0.requestVoicemail(now: now) }
+    }
+
     /// A `mark` message: Twilio has played everything sent before the mark called `name`.
     public func receiveMark(name: String) {
         core.withState { $0.receiveMark(name) }

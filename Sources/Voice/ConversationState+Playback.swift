@@ -12,6 +12,8 @@ extension ConversationState {
         /// Whole chunks (the last one padded with silence).
         let audio: [UInt8]
         let interruptible: Bool
+        /// Kept in the transcript entry: what the utterance was (the voicemail message).
+        let intent: String?
         /// For the turn latency: the end of the callee speech this answers.
         let answersTurnEndingAtMs: Int?
         var sentBytes = 0
@@ -35,7 +37,8 @@ extension ConversationState {
     /// that ends the call is never stale). Nothing is queued after the end of the
     /// conversation.
     mutating func enqueue(_ speech: PreparedSpeech, generation: Int?, now: Duration) -> EnqueueOutcome {
-        guard !isOver else { return .discarded }
+        // The voicemail message is the one thing said once the conversation is over.
+        guard speech.isVoicemail ? !stopped && !hangUpRequested : !isOver else { return .discarded }
         if !speech.hangUp, let generation, generation != self.generation {
             return .stale
         }
@@ -55,6 +58,7 @@ extension ConversationState {
                     text: speech.text,
                     audio: audio,
                     interruptible: speech.interruptible,
+                    intent: speech.intent,
                     answersTurnEndingAtMs: speech.answersTurnEndingAtMs,
                     nextMarkMs: configuration.pacing.markIntervalMs
                 )
@@ -156,6 +160,13 @@ extension ConversationState {
     /// (the opening, a goodbye) is played to the end; so is anything queued behind it.
     mutating func bargeIn(now: Duration) -> Bool {
         guard !utterances.isEmpty, utterances.allSatisfy(\.interruptible) else { return false }
+        cutOffAgent(now: now)
+        return true
+    }
+
+    /// Clears Twilio's buffer of whatever the agent has queued, protected or not, and closes
+    /// its entries where playback was last confirmed.
+    mutating func cutOffAgent(now: Duration) {
         if utterances.contains(where: { $0.sentBytes > 0 }) {
             output.yield(.clear)
         }
@@ -166,7 +177,6 @@ extension ConversationState {
         marks.removeAll()
         playheadEnd = now
         hangUpIfIdle()
-        return true
     }
 
     /// Closes an utterance's transcript entry. An interrupted one ends at the last
@@ -184,12 +194,13 @@ extension ConversationState {
                 text: utterance.text,
                 startMs: utterance.startMs,
                 endMs: utterance.startMs + (interrupted ? utterance.confirmedMs : durationMs),
-                interrupted: interrupted
+                interrupted: interrupted,
+                intent: utterance.intent
             )
         )
     }
 
-    private mutating func hangUpIfIdle() {
+    mutating func hangUpIfIdle() {
         if hangUpRequested, !hangUpSent, !stopped, utterances.isEmpty {
             emitHangUp()
         }
@@ -210,6 +221,10 @@ struct PreparedSpeech: Sendable {
     var hangUp: Bool
     var interruptible: Bool
     var answersTurnEndingAtMs: Int?
+    /// For the utterance's transcript entry.
+    var intent: String? = nil
+    /// The message for an answering machine: queued although the conversation is over.
+    var isVoicemail = false
 }
 
 enum EnqueueOutcome: Sendable, Equatable {

@@ -43,6 +43,9 @@ struct ConversationState {
     var stopped = false
     var optOutSent = false
     var hangUpSent = false
+    /// An answering machine's beep has sounded: the agent says its voicemail message and
+    /// nothing else, and the machine's sounds are not turns.
+    var leavingVoicemail = false
 
     /// A turn the detector has confirmed and not yet ended.
     struct OpenTurn {
@@ -97,7 +100,7 @@ struct ConversationState {
         capture.append(payload)
         let frameEndMs = timestampMs + payload.count / samplesPerMs
         streamOffsetMs = max(streamOffsetMs, frameEndMs - now.wholeMilliseconds)
-        for event in detector.process(frame: capture.frame, at: timestampMs) {
+        for event in detector.process(frame: capture.frame, at: timestampMs) where !leavingVoicemail {
             switch event {
             case .speechStarted(let atMs):
                 beginTurn(atMs: atMs, frameEndMs: frameEndMs, now: now)
@@ -167,8 +170,9 @@ struct ConversationState {
         self.generation == generation
     }
 
-    /// Nothing more will be said: the call stopped, or a reply ended the conversation.
-    var isOver: Bool { stopped || hangUpRequested }
+    /// Nothing more will be said in the conversation: the call stopped, a reply ended it,
+    /// or what is left to say is the voicemail message.
+    var isOver: Bool { stopped || hangUpRequested || leavingVoicemail }
 
     mutating func resolve(_ slot: Int, with entry: TranscriptEntry?) {
         let output = output
@@ -201,6 +205,9 @@ enum ConversationJob: Sendable {
     case digit(String, slot: Int, atMs: Int)
     /// The dialer ends the call: the agent's closing, then hang up (`ConversationState+Goodbye`).
     case goodbye
+    /// An answering machine is recording: the voicemail message, then hang up
+    /// (`ConversationState+Voicemail`).
+    case voicemail
 }
 
 /// A callee turn the detector has ended, with its audio.

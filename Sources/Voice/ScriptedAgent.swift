@@ -90,6 +90,10 @@ actor ScriptedConversation: AgentConversation {
         end(AgentReply(text: script.closing, hangUp: true))
     }
 
+    func voicemail() -> AgentReply {
+        end(AgentReply(text: script.voicemailMessage(firstName: call.firstName), hangUp: true, intent: AgentReply.voicemailIntent))
+    }
+
     func recognitionHints() -> RecognitionHints {
         switch state {
         case .asking:

@@ -1,3 +1,4 @@
+import Store
 import Synchronization
 import Voice
 
@@ -16,11 +17,22 @@ public final class LiveConversations: Sendable {
         var endingAll = false
         var nextID = 0
         var open: [Int: ConversationSession?] = [:]
+        /// The bound conversations by CallSid, for the signals Twilio's callbacks raise.
+        var calls: [String: (slot: Int, session: ConversationSession)] = [:]
     }
 
     private let state = Mutex(State())
+    /// The LISTEN connection for signals sent by other processes; nil: this process's
+    /// signals only (a test's service without a database).
+    private let listener: CallSignalListener?
 
-    public init() {}
+    /// `calls`, when given, is how signals raised in other processes reach the
+    /// conversations held here (``CallSignal``).
+    public init(calls: CallStore? = nil) {
+        listener = calls.map(CallSignalListener.init(calls:))
+        listener?.deliver = { [weak self] signal in self?.act(on: signal) }
+        listener?.pending = { [weak self] in self?.state.withLock { Array($0.calls.keys) } ?? [] }
+    }
 
     /// One open media socket's place in the registry.
     public struct Slot: Sendable, Hashable {
@@ -38,18 +50,37 @@ public final class LiveConversations: Sendable {
 
     /// Its stream was bound and its conversation started. Past the drain timeout, the new
     /// conversation is ended at once, politely.
-    func bind(_ slot: Slot, to session: ConversationSession) {
+    func bind(_ slot: Slot, to session: ConversationSession, callSID: String) {
         let endNow = state.withLock { state -> Bool in
             guard state.open[slot.id] != nil else { return false }
             state.open[slot.id] = session
+            state.calls[callSID] = (slot.id, session)
             return state.endingAll
         }
+        listener?.retain()
         if endNow { session.sayGoodbye() }
     }
 
     /// The socket is over.
     func closed(_ slot: Slot) {
-        _ = state.withLock { $0.open.removeValue(forKey: slot.id) }
+        let wasBound = state.withLock { state -> Bool in
+            guard case .some(.some) = state.open.removeValue(forKey: slot.id) else { return false }
+            state.calls = state.calls.filter { $0.value.slot != slot.id }
+            return true
+        }
+        if wasBound { listener?.release() }
+    }
+
+    /// Acts on a signal for a call whose conversation this process holds; false when it
+    /// holds none (the caller then sends the signal to the other processes).
+    @discardableResult
+    public func act(on signal: CallSignal) -> Bool {
+        switch signal {
+        case .leaveVoicemail(let callSID):
+            guard let session = state.withLock({ $0.calls[callSID]?.session }) else { return false }
+            session.leaveVoicemail()
+            return true
+        }
     }
 
     /// Media sockets open now, bound or not.

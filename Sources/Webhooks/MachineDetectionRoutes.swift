@@ -20,20 +20,30 @@ extension TwilioClient: CallControl {
 ///
 /// The result is recorded once on the call (the retry policy reads it when the call ends). A
 /// machine under the `hang_up` voicemail policy is hung up on through the REST API; under
-/// `leave_message` the call goes on and the agent leaves its message.
+/// `leave_message` the call goes on, and once the greeting has ended (`machine_end_*`, AMD
+/// with DetectMessageEnd) the call's conversation leaves its message: here, if this process
+/// holds its media stream, else through a ``CallSignal`` to the process that does.
 public struct MachineDetectionRoutes: Sendable {
     public let configuration: TwilioWebhookConfiguration
     public let calls: CallStore
     /// Nil when this process has no REST credentials: machines are then recorded, not hung up on.
     public let control: (any CallControl)?
     public let metrics: WebhookMetrics
+    /// This process's live conversations, tried before the signal goes to every process.
+    public let conversations: LiveConversations?
 
-    public init(configuration: TwilioWebhookConfiguration, calls: CallStore, control: (any CallControl)?, metrics: WebhookMetrics = WebhookMetrics())
-    {
+    public init(
+        configuration: TwilioWebhookConfiguration,
+        calls: CallStore,
+        control: (any CallControl)?,
+        metrics: WebhookMetrics = WebhookMetrics(),
+        conversations: LiveConversations? = nil
+    ) {
         self.configuration = configuration
         self.calls = calls
         self.control = control
         self.metrics = metrics
+        self.conversations = conversations
     }
 
     public func add<Context: RequestContext>(to router: Router<Context>) {
@@ -57,7 +67,11 @@ public struct MachineDetectionRoutes: Sendable {
             )
         }
         logger.info("AMD result", metadata: ["call_sid": "\(callSID)", "answered_by": "\(answeredBy)", "result": "\(result)"])
-        if case .recorded(_, hangUp: true) = result {
+        if case .recorded(_, _, leaveVoicemail: true) = result, conversations?.act(on: .leaveVoicemail(callSID: callSID)) != true {
+            // Another process holds the stream (or none yet: its start reads the result).
+            try await metrics.database("signal_call") { try await calls.signal(.leaveVoicemail(callSID: callSID)) }
+        }
+        if case .recorded(_, hangUp: true, _) = result {
             if let control {
                 do {
                     try await control.hangUp(callSID: callSID)

@@ -76,7 +76,7 @@ struct MediaStreamConnection: Sendable {
                         return nil
                     }
                     call = (opened.session, opened.sender, start.streamSid)
-                    conversations.bind(slot, to: opened.session)
+                    conversations.bind(slot, to: opened.session, callSID: start.callSid)
                 case .stop:
                     break
                 case .connected, .unknown:
@@ -173,6 +173,8 @@ struct MediaStreamConnection: Sendable {
             await Self.send(session.outputs, to: outbound, streamSID: streamSID, recorder: recorder, metrics: metrics, logger: logger)
         }
         session.start()
+        // The machine's greeting ended before the stream was bound: the message is due now.
+        if binding.leavesVoicemail { session.leaveVoicemail() }
         return (session, sender)
     }
 

@@ -25,7 +25,8 @@ public enum WebhookRouter {
         let calls = CallStore(database: database, statusWriters: statusWriters)
         StatusCallbackRoutes(configuration: configuration, calls: calls, metrics: metrics).add(to: router)
         VoiceRoutes(configuration: configuration, attempts: CallAttemptStore(database: database), metrics: metrics).add(to: router)
-        MachineDetectionRoutes(configuration: configuration, calls: calls, control: control, metrics: metrics).add(to: router)
+        MachineDetectionRoutes(configuration: configuration, calls: calls, control: control, metrics: metrics, conversations: conversations)
+            .add(to: router)
         return router
     }
 

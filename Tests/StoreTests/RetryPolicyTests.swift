@@ -26,6 +26,10 @@ import Testing
         #expect(policy.decide(.answered(byMachine: true), attempt: 1) == .retry(after: .seconds(4 * 3600)))
         policy.voicemail = .leaveMessage
         #expect(policy.decide(.answered(byMachine: true), attempt: 1) == .final(outcome: "voicemail_left"))
+        // A campaign that wants a person too calls again after a message, while attempts last.
+        let again = RetryPolicy(retryDelays: ["voicemail_left": 86400], maxAttempts: 2, voicemailPolicy: "leave_message")
+        #expect(again.decide(.answered(byMachine: true), attempt: 1) == .retry(after: .seconds(86400)))
+        #expect(again.decide(.answered(byMachine: true), attempt: 2) == .final(outcome: "voicemail_left"))
     }
 
     @Test func aCampaignRowConfiguresIt() {

@@ -66,18 +66,21 @@ extension SandboxTwilio {
             advance(sid) {
                 $0.status = "in-progress"
                 $0.answeredAt = Date()
-                if detects { $0.answeredBy = answeredBy }
+                if detects && !(outcome == .machine && mode == "DetectMessageEnd") { $0.answeredBy = answeredBy }
             }
             let twiml = await fetchTwiML(sid)
             advance(sid) { $0.twiml = twiml }
-            if detects, let amd = created.request["AsyncAmdStatusCallback"]?.first {
+            let amd = detects ? created.request["AsyncAmdStatusCallback"]?.first : nil
+            // DetectMessageEnd reports a machine once its greeting has ended: the stream says when.
+            let waitsForGreeting = outcome == .machine && mode == "DetectMessageEnd"
+            if let amd, !waitsForGreeting {
                 await send(.amd, to: amd, baseParameters(sid) + [("AnsweredBy", answeredBy), ("MachineDetectionDuration", "1800")])
             }
             await emit("answered")
             // A failed fetch or a <Hangup/> ends the call at once, as on Twilio; a
             // <Connect><Stream> lasts as long as its media stream.
             if let twiml, let stream = ConnectStream(twiml: twiml) {
-                let session = await converse(sid, over: stream, machine: outcome == .machine)
+                let session = await converse(sid, over: stream, machine: outcome == .machine, amd: waitsForGreeting ? amd : nil)
                 state.withLock { $0.mediaSessions.append(session) }
                 if Task.isCancelled { return }
             } else if let twiml, !twiml.contains("<Hangup") {
@@ -98,12 +101,23 @@ extension SandboxTwilio {
 
     /// The answered call's media stream, until the callee hangs up, the dialer closes it or
     /// the call is hung up through the API. A machine plays its greeting and then listens.
-    func converse(_ sid: String, over stream: ConnectStream, machine: Bool) async -> MediaSessionLog {
+    /// `amd`: where to report the end of a machine's greeting (AMD with DetectMessageEnd).
+    func converse(_ sid: String, over stream: ConnectStream, machine: Bool, amd: String?) async -> MediaSessionLog {
         let number = state.withLock { $0.calls[sid]?.to } ?? ""
+        let scripted = state.withLock { $0.calleeScripts[number] }
         let script =
             machine
-            ? CalleeScript([.init("Hello, you have reached my voicemail. Please leave a message after the tone.", cue: .at(.zero))])
-            : state.withLock { $0.calleeScripts[number] } ?? configuration.defaultCalleeScript
+            ? scripted.flatMap { $0.machine == nil ? nil : $0 } ?? .answeringMachine()
+            : scripted ?? configuration.defaultCalleeScript
+        var onGreetingEnd: (@Sendable () async -> Void)?
+        if let amd {
+            let answeredBy = script.machine?.answeredBy ?? "machine_end_other"
+            onGreetingEnd = { [self] in
+                advance(sid) { $0.answeredBy = answeredBy }
+                let parameters: [(String, String)] = baseParameters(sid) + [("AnsweredBy", answeredBy), ("MachineDetectionDuration", "1800")]
+                await send(.amd, to: amd, parameters)
+            }
+        }
         return await SandboxMediaStream(
             stream: stream,
             accountSID: configuration.accountSID,
@@ -112,6 +126,7 @@ extension SandboxTwilio {
             script: script,
             voice: .shared,
             hungUp: { [self] in state.withLock { $0.calls[sid]?.hangUpRequested ?? true } || Task.isCancelled },
+            onGreetingEnd: onGreetingEnd,
             logger: Logger(label: "dialer.sandbox.twilio.media")
         ).run()
     }

@@ -204,7 +204,11 @@ public struct PlaceCallHandler: JobWorker {
             statusCallback: "\(base)/twilio/status?attempt=\(id)"
         )
         request.timeout = configuration.ringTimeout
-        if configuration.machineDetection { request.asyncAmdStatusCallback = "\(base)/twilio/amd?attempt=\(id)" }
+        if configuration.machineDetection {
+            request.asyncAmdStatusCallback = "\(base)/twilio/amd?attempt=\(id)"
+            // A message is left after the beep: AMD must wait for the greeting to end.
+            if context.leavesMessages { request.machineDetection = "DetectMessageEnd" }
+        }
         let metadata: Logger.Metadata = ["attempt": "\(id)", "contact": "\(context.contactID)", "to": "\(Self.masked(attempt.to))"]
 
         observer.callPosted(late: .microseconds(Int64(-slot.timeIntervalSinceNow * 1e6)))

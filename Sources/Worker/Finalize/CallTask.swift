@@ -32,6 +32,10 @@ enum CallTask {
         var header = "AI voice call \(sync.callSID): \(sync.disposition)"
         if let seconds = sync.durationSeconds { header += ", \(seconds) s" }
         var lines = [header]
+        if let message = sync.transcript.first(where: { $0.speaker == "agent" && $0.intent == "voicemail" }) {
+            // Whether the machine recorded the whole message: Twilio confirmed it played.
+            lines.append(message.interrupted ? "Voicemail: the message was cut off" : "Voicemail: message left")
+        }
         if sync.transcript.isEmpty { lines.append("(no conversation)") }
         for entry in sync.transcript {
             let total = max(0, entry.startMs) / 1000

@@ -1,4 +1,5 @@
 import Backoff
+import Foundation
 import Voice
 
 /// The callee's side of a media stream, 20 ms at a time, with no socket and no clock: it
@@ -25,6 +26,12 @@ struct CalleeConversation: Sendable {
     private var speaking: (line: Int, offset: Int, startMs: Int)?
     private var lastLineEndMs = 0
     private var noise: UInt32 = 0x2545_F491
+    /// The agent's next played frame starts a new playback stretch.
+    private var playbackBroken = true
+    /// An answering machine's beep, playing until this stream time.
+    private var beepUntilMs: Int?
+    /// An answering machine's greeting has ended, and nobody has been told yet.
+    private var greetingEndPending = false
 
     init(script: CalleeScript, lineAudio: [[UInt8]], log: MediaSessionLog) {
         self.script = script
@@ -52,6 +59,7 @@ struct CalleeConversation: Sendable {
         queued = 0
         playedTotal = receivedTotal
         agentStretchMs = 0
+        playbackBroken = true
         if agentSilentSinceMs == nil { agentSilentSinceMs = ms }
         let names = pendingMarks.map(\.name)
         pendingMarks = []
@@ -76,17 +84,31 @@ struct CalleeConversation: Sendable {
             agentStretchMs += Self.frameMs
             heardAgentSinceLine = true
             agentSilentSinceMs = queued == 0 ? ms + Self.frameMs : nil
+            if !playbackBroken, let last = log.agentPlayback.indices.last, log.agentPlayback[last].endMs == ms {
+                log.agentPlayback[last].endMs = ms + Self.frameMs
+            } else {
+                log.agentPlayback.append(.init(startMs: ms, endMs: ms + Self.frameMs))
+            }
+            playbackBroken = false
+            if let from = log.recordingFromMs, ms >= from { log.recordedAgentMs += played / 8 }
             while let mark = pendingMarks.first, mark.position <= playedTotal {
                 pendingMarks.removeFirst()
                 echoes += echo([mark.name])
             }
         } else {
             agentStretchMs = 0
+            playbackBroken = true
         }
 
         // The callee speaks, starts a line, or is quiet.
         var frame: [UInt8]
-        if let current = speaking {
+        if let until = beepUntilMs {
+            frame = Self.beepFrame(atMs: ms)
+            if ms + Self.frameMs >= until {
+                beepUntilMs = nil
+                startRecording(atMs: ms + Self.frameMs)
+            }
+        } else if let current = speaking {
             frame = chunk(of: current.line, from: current.offset)
             let offset = current.offset + Self.frameBytes
             if offset >= lineAudio[current.line].count {
@@ -94,6 +116,9 @@ struct CalleeConversation: Sendable {
                 speaking = nil
                 lastLineEndMs = ms + Self.frameMs
                 heardAgentSinceLine = false
+                if let machine = script.machine {
+                    if let beep = machine.beep { beepUntilMs = ms + Self.frameMs + Self.ms(beep) } else { startRecording(atMs: ms + Self.frameMs) }
+                }
             } else {
                 speaking = (current.line, offset, current.startMs)
             }
@@ -108,6 +133,11 @@ struct CalleeConversation: Sendable {
         log.lengthMs = ms + Self.frameMs
 
         if ms + Self.frameMs >= Self.ms(script.maximumLength) { return (frame, echoes, .timedOut) }
+        if let machine = script.machine {
+            // A machine hangs up when its recording time is up, whatever it heard.
+            let done = log.recordingFromMs.map { ms + Self.frameMs - $0 >= Self.ms(machine.recordsFor) } ?? false
+            return (frame, echoes, done ? .calleeHungUp : nil)
+        }
         if nextLine == script.lines.count, speaking == nil {
             let answered =
                 heardAgentSinceLine && queued == 0
@@ -115,6 +145,26 @@ struct CalleeConversation: Sendable {
             if answered || ms - lastLineEndMs >= Self.ms(script.patience) { return (frame, echoes, .calleeHungUp) }
         }
         return (frame, echoes, nil)
+    }
+
+    private mutating func startRecording(atMs ms: Int) {
+        log.recordingFromMs = ms
+        greetingEndPending = true
+    }
+
+    /// Whether the machine's greeting has ended since the last call: Twilio's AMD with
+    /// DetectMessageEnd reports it then.
+    mutating func takeGreetingEnd() -> Bool {
+        defer { greetingEndPending = false }
+        return greetingEndPending
+    }
+
+    /// 20 ms of the machine's 1 kHz tone, at half scale.
+    static func beepFrame(atMs ms: Int) -> [UInt8] {
+        (0..<frameBytes).map { index in
+            let t = Double(ms * 8 + index) / 8000
+            return MuLaw.encode(Int16(16_000 * sin(2 * Double.pi * 1000 * t)))
+        }
     }
 
     private func cueReady(_ cue: CalleeScript.Cue, atMs ms: Int) -> Bool {

@@ -27,6 +27,9 @@ public struct CalleeScript: Sendable, Equatable {
     }
 
     public var lines: [Line]
+    /// An answering machine rather than a person: its greeting is the only line, then its
+    /// beep, then it records what it hears.
+    public var machine: AnsweringMachine?
     /// After the last line, how long the callee listens once the agent has answered it
     /// before hanging up.
     public var hangUpAfterAnswer: Duration = .milliseconds(500)
@@ -46,4 +49,33 @@ public struct CalleeScript: Sendable, Equatable {
 
     /// Listens to the agent's opening, says yes, hears the answer and hangs up.
     public static let agreeable = CalleeScript.says("yes")
+
+    /// A voicemail box: `greeting` from the moment the call is answered, then the beep.
+    public static func answeringMachine(
+        _ greeting: String = AnsweringMachine.standardGreeting,
+        beep: Duration? = .milliseconds(500)
+    ) -> CalleeScript {
+        var script = CalleeScript([Line(greeting, cue: .at(.zero))])
+        script.machine = AnsweringMachine(beep: beep)
+        return script
+    }
+}
+
+/// How a Sandbox answering machine behaves after its greeting.
+public struct AnsweringMachine: Sendable, Equatable {
+    public static let standardGreeting = "Hello, you have reached my voicemail. Please leave a message after the tone."
+
+    /// The tone that ends the greeting (AnsweredBy `machine_end_beep`); nil: the greeting
+    /// just stops (`machine_end_silence`).
+    public var beep: Duration?
+    /// How long it records before it hangs up, if the dialer has not.
+    public var recordsFor: Duration
+
+    public init(beep: Duration? = .milliseconds(500), recordsFor: Duration = .seconds(40)) {
+        self.beep = beep
+        self.recordsFor = recordsFor
+    }
+
+    /// Twilio's AnsweredBy once the greeting has ended (AMD with DetectMessageEnd).
+    public var answeredBy: String { beep == nil ? "machine_end_silence" : "machine_end_beep" }
 }

@@ -10,6 +10,12 @@ public struct MediaSessionLog: Sendable, Equatable {
         public var endMs: Int
     }
 
+    /// A stretch of the agent's audio played without a break (a `clear` makes a break).
+    public struct Playback: Sendable, Equatable {
+        public var startMs: Int
+        public var endMs: Int
+    }
+
     /// How the stream ended.
     public enum Ending: String, Sendable {
         /// The callee's script ran out and they hung up (the Sandbox sent `stop`).
@@ -34,6 +40,12 @@ public struct MediaSessionLog: Sendable, Equatable {
     /// Agent audio played to the callee before the stream ended (the rest was cleared or
     /// still queued).
     public var agentAudioPlayedMs = 0
+    /// The agent's audio as it played, stretch by stretch, in stream milliseconds.
+    public var agentPlayback: [Playback] = []
+    /// An answering machine's: when its greeting (and beep) ended and it began recording.
+    public var recordingFromMs: Int?
+    /// An answering machine's: how much of the agent's audio it recorded.
+    public var recordedAgentMs = 0
     /// Mark names received, in order, and those echoed back once played (or cleared).
     public var marksReceived: [String] = []
     public var marksEchoed: [String] = []

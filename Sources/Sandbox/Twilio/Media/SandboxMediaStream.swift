@@ -24,6 +24,9 @@ public struct SandboxMediaStream: Sendable {
     /// The URL the handshake is signed for, when it is not the one connected to (a public
     /// `wss://` URL in front of a loopback port, as behind a TLS proxy).
     let signedURL: String?
+    /// Called once an answering machine's greeting has ended (its beep played), as Twilio's
+    /// AMD with DetectMessageEnd reports it.
+    let onGreetingEnd: (@Sendable () async -> Void)?
     let logger: Logger
 
     public init(
@@ -35,9 +38,11 @@ public struct SandboxMediaStream: Sendable {
         voice: CalleeVoice = .shared,
         hungUp: @escaping @Sendable () -> Bool = { Task.isCancelled },
         signedURL: String? = nil,
+        onGreetingEnd: (@Sendable () async -> Void)? = nil,
         logger: Logger
     ) {
         self.signedURL = signedURL
+        self.onGreetingEnd = onGreetingEnd
         self.stream = stream
         self.accountSID = accountSID
         self.authToken = authToken
@@ -69,7 +74,7 @@ public struct SandboxMediaStream: Sendable {
         let signature = TwilioSignature(authToken: authToken).signature(url: signedURL ?? stream.url, parameters: [])
         var headers = HTTPFields()
         headers[.init(TwilioSignature.header)!] = signature
-        let (accountSID, callSID, parameters, hungUp) = (accountSID, callSID, stream.parameters, hungUp)
+        let (accountSID, callSID, parameters, hungUp, onGreetingEnd) = (accountSID, callSID, stream.parameters, hungUp, onGreetingEnd)
         do {
             try await WebSocketClient.connect(url: stream.url, configuration: .init(additionalHeaders: headers), logger: logger) {
                 inbound,
@@ -94,7 +99,7 @@ public struct SandboxMediaStream: Sendable {
                 let start = clock.now
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        try await Self.speak(writer: writer, state: state, clock: clock, start: start, hungUp: hungUp)
+                        try await Self.speak(writer: writer, state: state, clock: clock, start: start, hungUp: hungUp, onGreetingEnd: onGreetingEnd)
                         if state.ending() != .dialerClosed {
                             try? await writer.send(
                                 .stop(.init(sequenceNumber: state.next(), streamSid: streamSID, accountSid: accountSID, callSid: callSID))
@@ -142,7 +147,8 @@ public struct SandboxMediaStream: Sendable {
         state: StreamState,
         clock: ContinuousClock,
         start: ContinuousClock.Instant,
-        hungUp: @Sendable () -> Bool
+        hungUp: @Sendable () -> Bool,
+        onGreetingEnd: (@Sendable () async -> Void)? = nil
     ) async throws {
         var start = start
         var frame = 0
@@ -151,6 +157,10 @@ public struct SandboxMediaStream: Sendable {
             let ms = frame * CalleeConversation.frameMs
             let (audio, echoes, end) = state.conversation.withLock { $0.tick(atMs: ms) }
             try await writer.echo(echoes)
+            if let onGreetingEnd, state.conversation.withLock({ $0.takeGreetingEnd() }) {
+                // As Twilio's AMD: a callback of its own, while the stream goes on.
+                Task { await onGreetingEnd() }
+            }
             try await writer.send(
                 .media(
                     .init(

@@ -1,0 +1,32 @@
+import Store
+import Testing
+
+@testable import Worker
+
+/// What a Task says about a message left on an answering machine.
+@Suite struct CallTaskDescriptionTests {
+    static func sync(_ transcript: [TaskSyncRecord.Line]) -> TaskSyncRecord {
+        TaskSyncRecord(
+            callSID: "CA1",
+            contactSalesforceID: nil,
+            accountID: nil,
+            disposition: "Voicemail",
+            durationSeconds: 21,
+            answered: true,
+            localDate: "2026-12-07",
+            transcript: transcript
+        )
+    }
+
+    @Test func aMessagePlayedToTheEndIsLeftAndACutOneSaysSo() {
+        let left = CallTask.description(
+            of: Self.sync([.init(speaker: "agent", text: "Hello. Please call us back.", startMs: 6200, intent: "voicemail")])
+        )
+        #expect(left == "AI voice call CA1: Voicemail, 21 s\nVoicemail: message left\n[00:00:06] AGENT: Hello. Please call us back.")
+        let cut = CallTask.description(
+            of: Self.sync([.init(speaker: "agent", text: "Hello. Please call us back.", startMs: 6200, interrupted: true, intent: "voicemail")])
+        )
+        #expect(cut.contains("Voicemail: the message was cut off"))
+        #expect(!CallTask.description(of: Self.sync([])).contains("Voicemail:"))
+    }
+}
