@@ -225,6 +225,7 @@ CREATE TABLE dialer.contacts (
     time_zones text[] DEFAULT '{}'::text[] NOT NULL,
     calling_states text[] DEFAULT '{}'::text[] NOT NULL,
     request_id uuid,
+    context jsonb DEFAULT '{}'::jsonb NOT NULL,
     CONSTRAINT contacts_phone_e164_check CHECK ((phone_e164 ~ '^\+[1-9][0-9]{7,14}$'::text)),
     CONSTRAINT contacts_salesforce_id_check CHECK ((length(salesforce_id) = ANY (ARRAY[15, 18]))),
     CONSTRAINT contacts_salesforce_id_or_request CHECK (((salesforce_id IS NOT NULL) OR (request_id IS NOT NULL))),
@@ -564,7 +565,7 @@ CREATE FUNCTION dialer.import_key(campaign_id bigint) RETURNS text
     SELECT 'import:' || campaign_id
 $$;
 
-CREATE FUNCTION dialer.import_page(p_campaign_id bigint, p_salesforce_total integer, p_place_call_kind text, p_salesforce_ids text[], p_account_ids text[], p_first_names text[], p_last_names text[], p_phones text[], p_phone_fields text[], p_mailing_states text[], p_time_zones text[], p_time_zone_sources text[], p_skip_reasons text[], p_skip_details text[], p_candidate_zones text[], p_calling_states text[], OUT contacts_added integer, OUT calls_queued integer) RETURNS record
+CREATE FUNCTION dialer.import_page(p_campaign_id bigint, p_salesforce_total integer, p_place_call_kind text, p_salesforce_ids text[], p_account_ids text[], p_first_names text[], p_last_names text[], p_phones text[], p_phone_fields text[], p_mailing_states text[], p_time_zones text[], p_time_zone_sources text[], p_skip_reasons text[], p_skip_details text[], p_candidate_zones text[], p_calling_states text[], p_contexts text[], OUT contacts_added integer, OUT calls_queued integer) RETURNS record
     LANGUAGE plpgsql
     AS $$
 #variable_conflict use_column
@@ -574,9 +575,9 @@ BEGIN
     WITH input AS (
         SELECT * FROM unnest(
             p_salesforce_ids, p_account_ids, p_first_names, p_last_names, p_phones, p_phone_fields, p_mailing_states,
-            p_time_zones, p_time_zone_sources, p_skip_reasons, p_skip_details, p_candidate_zones, p_calling_states
+            p_time_zones, p_time_zone_sources, p_skip_reasons, p_skip_details, p_candidate_zones, p_calling_states, p_contexts
         ) WITH ORDINALITY AS t(salesforce_id, account_id, first_name, last_name, phone, phone_field, mailing_state,
-                               time_zone, time_zone_source, skip_reason, skip_detail, time_zones, calling_states, ord)
+                               time_zone, time_zone_source, skip_reason, skip_detail, time_zones, calling_states, context, ord)
     ), classified AS (
         SELECT i.*,
                CASE
@@ -591,7 +592,7 @@ BEGIN
     ), inserted AS (
         INSERT INTO dialer.contacts (campaign_id, salesforce_id, account_id, first_name, last_name, phone_e164, phone_field,
                                      mailing_state, time_zone, time_zone_source, skip_reason, skip_detail,
-                                     time_zones, calling_states)
+                                     time_zones, calling_states, context)
         SELECT p_campaign_id, salesforce_id, NULLIF(account_id, ''), NULLIF(first_name, ''), NULLIF(last_name, ''),
                NULLIF(phone, ''), NULLIF(phone_field, ''), NULLIF(mailing_state, ''), NULLIF(time_zone, ''),
                NULLIF(time_zone_source, ''), reason,
@@ -601,7 +602,8 @@ BEGIN
                    ELSE NULLIF(skip_detail, '')
                END,
                coalesce(string_to_array(NULLIF(time_zones, ''), ','), '{}'),
-               coalesce(string_to_array(NULLIF(calling_states, ''), ','), '{}')
+               coalesce(string_to_array(NULLIF(calling_states, ''), ','), '{}'),
+               coalesce(NULLIF(context, '')::jsonb, '{}')
         FROM classified
         ORDER BY ord
         ON CONFLICT (campaign_id, salesforce_id) WHERE request_id IS NULL DO NOTHING

@@ -9,9 +9,24 @@ public struct SalesforceContact: Codable, Sendable, Equatable {
     public var DoNotCall: Bool?
     public var MailingState: String?
     public var MailingPostalCode: String?
+    /// Every other field the query selected, as text, by its API name: `Description`,
+    /// `Account.Name` (a relationship's field, by its path), `Custom__c`. What an agent's
+    /// script may say about the contact (`{Description}`, `{Account.Name}`).
+    public var context: [String: String] = [:]
 
-    /// The fields every campaign query must select.
-    public static let fields = ["Id", "FirstName", "LastName", "Phone", "MobilePhone", "AccountId", "DoNotCall", "MailingState", "MailingPostalCode"]
+    /// The fields every campaign query must select: those the dialer dials by, and the
+    /// Description and account name the built-in script's context uses.
+    public static let fields = [
+        "Id", "FirstName", "LastName", "Phone", "MobilePhone", "AccountId", "DoNotCall", "MailingState", "MailingPostalCode", "Description",
+        "Account.Name",
+    ]
+
+    /// A context value is cut to this many characters: a Description can hold 32,000.
+    public static let maxContextValueLength = 1000
+
+    enum CodingKeys: String, CodingKey {
+        case Id, FirstName, LastName, Phone, MobilePhone, AccountId, DoNotCall, MailingState, MailingPostalCode
+    }
 
     public init(
         Id: String,
@@ -33,6 +48,58 @@ public struct SalesforceContact: Codable, Sendable, Equatable {
         self.DoNotCall = DoNotCall
         self.MailingState = MailingState
         self.MailingPostalCode = MailingPostalCode
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let known = try decoder.container(keyedBy: CodingKeys.self)
+        Id = try known.decode(String.self, forKey: .Id)
+        FirstName = try known.decodeIfPresent(String.self, forKey: .FirstName)
+        LastName = try known.decodeIfPresent(String.self, forKey: .LastName)
+        Phone = try known.decodeIfPresent(String.self, forKey: .Phone)
+        MobilePhone = try known.decodeIfPresent(String.self, forKey: .MobilePhone)
+        AccountId = try known.decodeIfPresent(String.self, forKey: .AccountId)
+        DoNotCall = try known.decodeIfPresent(Bool.self, forKey: .DoNotCall)
+        MailingState = try known.decodeIfPresent(String.self, forKey: .MailingState)
+        MailingPostalCode = try known.decodeIfPresent(String.self, forKey: .MailingPostalCode)
+        context = try RecordFields.text(of: decoder, skipping: Set(CodingKeys.allNames))
+    }
+}
+
+extension SalesforceContact.CodingKeys {
+    static let allNames: [String] = [
+        "Id", "FirstName", "LastName", "Phone", "MobilePhone", "AccountId", "DoNotCall", "MailingState", "MailingPostalCode",
+    ]
+}
+
+/// A record's fields as text by API name, relationships flattened to paths as SOQL names
+/// them (`{"Account": {"Name": "Acme"}}` is `Account.Name`), `attributes` and nulls left
+/// out, long text cut.
+enum RecordFields {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    static func text(of decoder: any Decoder, skipping: Set<String>, prefix: String = "") throws -> [String: String] {
+        let container = try decoder.container(keyedBy: Key.self)
+        var fields: [String: String] = [:]
+        for key in container.allKeys where key.stringValue != "attributes" && !skipping.contains(key.stringValue) {
+            let name = prefix + key.stringValue
+            if let text = try? container.decodeIfPresent(String.self, forKey: key) {
+                fields[name] = String(text.prefix(SalesforceContact.maxContextValueLength))
+            } else if let number = try? container.decodeIfPresent(Double.self, forKey: key) {
+                fields[name] = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+            } else if let flag = try? container.decodeIfPresent(Bool.self, forKey: key) {
+                fields[name] = flag ? "true" : "false"
+            } else if let nested = try? container.superDecoder(forKey: key),
+                let related = try? text(of: nested, skipping: [], prefix: name + ".")
+            {
+                fields.merge(related) { first, _ in first }
+            }
+        }
+        return fields
     }
 }
 

@@ -109,9 +109,19 @@ public struct ImportedContact: Sendable {
     public var callingStates: [String] = []
     public var skipReason: String?
     public var skipDetail: String?
+    /// The other fields the campaign's query selected, by API name (`Description`,
+    /// `Account.Name`): what the agent may say about the contact.
+    public var context: [String: String] = [:]
 
     public init(salesforceID: String) {
         self.salesforceID = salesforceID
+    }
+
+    /// ``context`` as a JSON object; nil when empty.
+    var contextJSON: String? {
+        guard !context.isEmpty, let data = try? JSONEncoder().encode(context) else { return nil }
+        // Postgres text holds no NUL, and jsonb refuses its escape too.
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\\u0000", with: "")
     }
 }
 

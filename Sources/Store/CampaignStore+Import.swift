@@ -17,7 +17,7 @@ extension CampaignStore {
     }
 
     /// Adds one page of contacts and a `place_call` job for each callable one, and counts the
-    /// page in the campaign's progress, in one transaction (`dialer.import_page`, sql/0017).
+    /// page in the campaign's progress, in one transaction (`dialer.import_page`, sql/0023).
     ///
     /// Idempotent: a contact already imported for the campaign is left alone, and no second job
     /// is queued for it. A number on the internal DNC list, or already held by another callable
@@ -34,7 +34,8 @@ extension CampaignStore {
                 \(column(\.lastName))::text[], \(column(\.phoneE164))::text[], \(column(\.phoneField))::text[],
                 \(column(\.mailingState))::text[], \(column(\.timeZone))::text[], \(column(\.timeZoneSource))::text[],
                 \(column(\.skipReason))::text[], \(column(\.skipDetail))::text[],
-                \(column { $0.timeZones.joined(separator: ",") })::text[], \(column { $0.callingStates.joined(separator: ",") })::text[])
+                \(column { $0.timeZones.joined(separator: ",") })::text[], \(column { $0.callingStates.joined(separator: ",") })::text[],
+                \(column { $0.contextJSON })::text[])
             """,
             logger: logger
         )

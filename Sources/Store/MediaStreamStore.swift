@@ -19,6 +19,11 @@ public struct MediaStreamStore: Sendable {
         public let contactID: Int64
         public let campaignID: Int64
         public let firstName: String?
+        public var lastName: String?
+        /// The contact's other fields, by API name (`Description`, `Account.Name`).
+        public var context: [String: String] = [:]
+        /// The message an API call carried (the client's, or the Contact's Description).
+        public var message: String?
         /// A machine's greeting had already ended when the stream started (the AMD result
         /// came first) and the campaign leaves messages: the message is due at once.
         public var leavesVoicemail = false
@@ -40,7 +45,8 @@ public struct MediaStreamStore: Sendable {
         let rows = try await database.client.query(
             """
             WITH bound AS (
-                SELECT a.id, a.contact_id, a.campaign_id, k.first_name,
+                SELECT a.id, a.contact_id, a.campaign_id, k.first_name, k.last_name, k.context::text AS context,
+                       (SELECT r.message FROM dialer.call_requests AS r WHERE r.id = k.request_id) AS message,
                        coalesce((SELECT dialer.leaves_voicemail(c.answered_by, p.voicemail_policy)
                                  FROM dialer.calls AS c JOIN dialer.campaigns AS p ON p.id = a.campaign_id
                                  WHERE c.call_sid = \(callSID)), false) AS leaves_voicemail
@@ -58,13 +64,25 @@ public struct MediaStreamStore: Sendable {
                 ON CONFLICT DO NOTHING
                 RETURNING attempt_id
             )
-            SELECT id, contact_id, campaign_id, first_name, leaves_voicemail FROM bound
+            SELECT id, contact_id, campaign_id, first_name, leaves_voicemail, last_name, context, message FROM bound
             WHERE EXISTS (SELECT 1 FROM stream WHERE attempt_id IS NOT NULL)
             """,
             logger: logger
         )
-        for try await (attempt, contact, campaign, firstName, leavesVoicemail) in rows.decode((UUID, Int64, Int64, String?, Bool).self) {
-            return Binding(attemptID: attempt, contactID: contact, campaignID: campaign, firstName: firstName, leavesVoicemail: leavesVoicemail)
+        for try await (attempt, contact, campaign, firstName, leavesVoicemail, lastName, context, message) in rows.decode(
+            (UUID, Int64, Int64, String?, Bool, String?, String, String?).self
+        ) {
+            var binding = Binding(
+                attemptID: attempt,
+                contactID: contact,
+                campaignID: campaign,
+                firstName: firstName,
+                leavesVoicemail: leavesVoicemail
+            )
+            binding.lastName = lastName
+            binding.context = (try? JSONDecoder().decode([String: String].self, from: Data(context.utf8))) ?? [:]
+            binding.message = message
+            return binding
         }
         return nil
     }

@@ -28,6 +28,25 @@ public protocol AgentConversation: Sendable {
     /// What to leave on an answering machine, once its beep has sounded: the greeting and
     /// the disclosure, then the message. The call ends once it has played.
     func voicemail() async -> AgentReply
+    /// Whether ``turnCompleteness(_:)`` is worth asking: without it the callee's turns end
+    /// after the configured silence, and their pauses cost no speech-to-text.
+    var judgesTurnEnds: Bool { get }
+    /// The callee paused after saying `heard` (recognized with ``recognitionHints()``): is
+    /// it a whole answer to what the agent asked? `hesitant` recognizes the same audio with
+    /// ``RecognitionHints/hesitations`` added, for an agent that needs to tell "so" from
+    /// "no" (a recognizer that must pick an expected answer hears one in any filler). It
+    /// must not change the conversation: the callee may go on speaking.
+    func turnCompleteness(_ heard: Transcription?, hesitant: @Sendable () async -> Transcription?) async -> TurnCompleteness
+}
+
+/// An agent's verdict on a callee's words at a pause.
+public enum TurnCompleteness: Sendable, Equatable {
+    /// A whole answer: the turn ends now.
+    case complete
+    /// A hesitation or a phrase cut short: wait longer than usual.
+    case unfinished
+    /// Wait the usual silence.
+    case unsure
 }
 
 extension AgentConversation {
@@ -39,6 +58,12 @@ extension AgentConversation {
     /// A plain goodbye, for agents without a closing line of their own.
     public func closing() async -> AgentReply {
         AgentReply(text: "Goodbye.", hangUp: true)
+    }
+
+    public var judgesTurnEnds: Bool { false }
+
+    public func turnCompleteness(_ heard: Transcription?, hesitant: @Sendable () async -> Transcription?) async -> TurnCompleteness {
+        .unsure
     }
 
     /// A message that discloses the artificial voice, for agents without one of their own.
@@ -58,12 +83,29 @@ public struct AgentCallContext: Sendable, Equatable {
     public var contactID: Int64?
     /// The callee's first name, when the contact has one, for the greeting.
     public var firstName: String?
+    public var lastName: String?
+    /// The contact's other fields from the CRM, by API name (`Description`, `Account.Name`,
+    /// custom fields the campaign's query selected), for the script (``ScriptTemplate``).
+    public var fields: [String: String]
+    /// What the call is about, when it was started with a message (`POST /v1/calls`).
+    public var message: String?
 
-    public init(callSID: String, campaignID: Int64? = nil, contactID: Int64? = nil, firstName: String? = nil) {
+    public init(
+        callSID: String,
+        campaignID: Int64? = nil,
+        contactID: Int64? = nil,
+        firstName: String? = nil,
+        lastName: String? = nil,
+        fields: [String: String] = [:],
+        message: String? = nil
+    ) {
         self.callSID = callSID
         self.campaignID = campaignID
         self.contactID = contactID
         self.firstName = firstName
+        self.lastName = lastName
+        self.fields = fields
+        self.message = message
     }
 }
 

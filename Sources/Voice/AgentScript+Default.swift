@@ -15,6 +15,7 @@ extension AgentScript {
         greetingWithName: "Hello {firstName}, this is a call from the dialer demo.",
         disclosure: "I am an automated assistant, and this is an artificial voice.",
         optOutOffer: "If you would rather not get these calls, say stop calling me at any time.",
+        purpose: "{message}",
         steps: [
             Step(
                 name: "interest",

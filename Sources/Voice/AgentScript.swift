@@ -20,7 +20,8 @@ import Foundation
 ///   "closing": "Thank you. Goodbye.",
 ///   "minimumConfidence": 0.5,
 ///   "optOut": { "phrases": ["leave me alone"] },
-///   "voicemail": "Please call us on 555 0100 to confirm your appointment."
+///   "voicemail": "Please call us on 555 0100 to confirm your appointment.",
+///   "purpose": "{message|It is about your appointment at {accountName}.}"
 /// }
 /// ```
 ///
@@ -38,6 +39,10 @@ public struct AgentScript: Sendable, Equatable, Codable {
     /// How to opt out; must name one of the hinted opt-out phrases (``OptOutPolicy/hintPhrases``),
     /// so the callee learns words even the embedded recognizer will hear. Required.
     public var optOutOffer: String
+    /// What the call is about, said after the opt-out offer and before the first question
+    /// (and in a voicemail message), e.g. `{message}`: left out when its placeholders have
+    /// no value. Every line may use placeholders (``ScriptTemplate``).
+    public var purpose: String?
     /// The questions; the conversation starts at the first.
     public var steps: [Step]
     /// Said, with the step's question again, when an answer is not understood.
@@ -98,6 +103,7 @@ public struct AgentScript: Sendable, Equatable, Codable {
         greetingWithName: String? = nil,
         disclosure: String,
         optOutOffer: String,
+        purpose: String? = nil,
         steps: [Step],
         fallback: String = "Sorry, I did not catch that.",
         maxFallbacks: Int = 2,
@@ -119,6 +125,7 @@ public struct AgentScript: Sendable, Equatable, Codable {
         self.minimumConfidence = minimumConfidence
         self.optOut = optOut
         self.voicemail = voicemail
+        self.purpose = purpose
     }
 
     /// The voicemail message of a script that names none.
@@ -154,23 +161,27 @@ public struct AgentScript: Sendable, Equatable, Codable {
         return try AgentScript(json: data)
     }
 
-    /// The opening line for a callee with `firstName` (or none).
+    /// The opening line for a callee with `firstName` (or none) and nothing else known.
     public func opening(firstName: String?) -> String {
-        Self.sentences(hello(firstName: firstName), disclosure, optOutOffer, steps.first?.question ?? "")
+        opening(for: AgentCallContext(callSID: "", firstName: firstName))
     }
 
-    /// The message an answering machine records: the greeting and the disclosure first, as
-    /// in every call, then the script's voicemail line.
-    public func voicemailMessage(firstName: String?) -> String {
-        Self.sentences(hello(firstName: firstName), disclosure, voicemail)
+    /// The opening line of `call`: greeting, disclosure, opt-out offer, purpose, first
+    /// question, with the call's context filled in.
+    public func opening(for call: AgentCallContext) -> String {
+        Self.sentences(hello(call), disclosure, optOutOffer, purpose ?? "", steps.first?.question ?? "").filled(for: call)
     }
 
-    private func hello(firstName: String?) -> String {
-        let name = firstName?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        if let greetingWithName, !name.isEmpty {
-            return greetingWithName.replacingOccurrences(of: "{firstName}", with: name)
-        }
-        return greeting
+    /// The message an answering machine records: the greeting, the disclosure and the
+    /// purpose first, as in every call, then the script's voicemail line.
+    public func voicemailMessage(for call: AgentCallContext) -> String {
+        Self.sentences(hello(call), disclosure, purpose ?? "", voicemail).filled(for: call)
+    }
+
+    /// The greeting to fill: the one with the name when there is a name to put in it.
+    private func hello(_ call: AgentCallContext) -> String {
+        let name = call.firstName?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return name.isEmpty ? greeting : greetingWithName ?? greeting
     }
 
     /// Non-empty parts joined by spaces: each reply is several of the script's lines.
@@ -180,11 +191,11 @@ public struct AgentScript: Sendable, Equatable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case greeting, greetingWithName, disclosure, optOutOffer, steps, fallback, maxFallbacks
-        case giveUp, closing, minimumConfidence, optOut, voicemail
+        case giveUp, closing, minimumConfidence, optOut, voicemail, purpose
     }
 
     /// Required: greeting, disclosure, optOutOffer, steps (validation says what is wrong with
-    /// them); the rest take the defaults of ``init(greeting:greetingWithName:disclosure:optOutOffer:steps:fallback:maxFallbacks:giveUp:closing:minimumConfidence:optOut:)``.
+    /// them); the rest take the defaults of ``init(greeting:greetingWithName:disclosure:optOutOffer:purpose:steps:fallback:maxFallbacks:giveUp:closing:minimumConfidence:optOut:voicemail:)``.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = AgentScript(greeting: "", disclosure: "", optOutOffer: "", steps: [])
@@ -193,6 +204,7 @@ public struct AgentScript: Sendable, Equatable, Codable {
             greetingWithName: try container.decodeIfPresent(String.self, forKey: .greetingWithName),
             disclosure: try container.decodeIfPresent(String.self, forKey: .disclosure) ?? "",
             optOutOffer: try container.decodeIfPresent(String.self, forKey: .optOutOffer) ?? "",
+            purpose: try container.decodeIfPresent(String.self, forKey: .purpose),
             steps: try container.decodeIfPresent([Step].self, forKey: .steps) ?? [],
             fallback: try container.decodeIfPresent(String.self, forKey: .fallback) ?? defaults.fallback,
             maxFallbacks: try container.decodeIfPresent(Int.self, forKey: .maxFallbacks) ?? defaults.maxFallbacks,
@@ -239,5 +251,12 @@ public struct AgentScript: Sendable, Equatable, Codable {
         if type == Bool.self { return "true or false" }
         if name.hasPrefix("Array") || (name.hasPrefix("[") && !name.contains(":")) { return "a list" }
         return "an object"
+    }
+}
+
+extension String {
+    /// The line with its placeholders filled from `call` (``ScriptTemplate``).
+    func filled(for call: AgentCallContext) -> String {
+        ScriptTemplate.render(self, for: call)
     }
 }

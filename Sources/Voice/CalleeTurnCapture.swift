@@ -64,6 +64,14 @@ struct CalleeTurnCapture: Sendable {
         turnStartMs = frameEndMs - wanted / samplesPerMs
     }
 
+    /// The turn's audio so far, up to stream time `throughMs`, while it goes on being
+    /// collected: what a pause is judged on.
+    func peekTurn(throughMs: Int) -> [Int16] {
+        guard let samples = turn else { return [] }
+        let keep = max(0, throughMs - turnStartMs) * samplesPerMs
+        return keep >= samples.count ? samples : Array(samples.prefix(keep))
+    }
+
     /// Ends the turn and returns its audio up to stream time `throughMs` (the turn's end
     /// plus the post-roll; the detector ends a turn only after a long silence, which the
     /// recognizer does not need).

@@ -34,6 +34,7 @@ struct ConversationResponder {
             case let .digit(digit, slot, atMs): await pressed(digit, slot: slot, atMs: atMs)
             case .goodbye: await sayGoodbye()
             case .voicemail: await leaveVoicemail()
+            case .pause(let paused): await judge(paused)
             }
         }
     }
@@ -69,25 +70,56 @@ struct ConversationResponder {
         await speak(reply, interruptible: core.configuration.openingIsInterruptible && !reply.hangUp, answering: nil)
     }
 
-    private mutating func answer(_ turn: CalleeTurn) async {
+    /// The callee paused: their words so far decide whether the turn ends now, later than
+    /// usual, or after the usual silence (`ConversationState+Pauses`). A turn ended here is
+    /// answered with the words already transcribed.
+    private mutating func judge(_ paused: PausedTurn) async {
+        guard let conversation = await startedConversation(), conversation.judgesTurnEnds,
+            core.withState({ $0.isCurrent(generation: paused.generation) && !$0.isOver })
+        else { return }
+        let hints = await conversation.recognitionHints()
+        let rate = core.configuration.turnDetection.sampleRate
+        let speechToText = core.speechToText
+        // A failed recognition decides nothing: the usual silence ends the turn, and it is
+        // transcribed again then.
+        guard let heard = try? await speechToText.transcribe(paused.audio, sampleRate: rate, hints: hints) else { return }
+        let verdict = await conversation.turnCompleteness(heard) {
+            try? await speechToText.transcribe(paused.audio, sampleRate: rate, hints: hints.withHesitations)
+        }
+        switch verdict {
+        case .complete:
+            if let turn = core.withState({ $0.endTurn(paused) }) { await answer(turn, heard: .some(heard)) }
+        case .unfinished:
+            core.withState { $0.waitLonger(paused) }
+        case .unsure:
+            break
+        }
+    }
+
+    /// `heard`, when given, is the turn's transcription already made at its pause.
+    private mutating func answer(_ turn: CalleeTurn, heard known: Transcription?? = nil) async {
         // A machine's greeting, heard before its beep: nobody is waiting for an answer.
         if core.withState({ $0.leavingVoicemail }) {
             core.withState { $0.resolve(turn.slot, with: nil) }
             return
         }
         let conversation = await startedConversation()
-        let hints = await conversation?.recognitionHints() ?? .none
         var heard: Transcription?
         var failed = false
-        do {
-            heard = try await core.speechToText.transcribe(
-                turn.audio,
-                sampleRate: core.configuration.turnDetection.sampleRate,
-                hints: hints
-            )
-        } catch {
-            core.report(.speechToText, error)
-            failed = true
+        if let known {
+            heard = known
+        } else {
+            let hints = await conversation?.recognitionHints() ?? .none
+            do {
+                heard = try await core.speechToText.transcribe(
+                    turn.audio,
+                    sampleRate: core.configuration.turnDetection.sampleRate,
+                    hints: hints
+                )
+            } catch {
+                core.report(.speechToText, error)
+                failed = true
+            }
         }
         if let text = heard?.text, text.allSatisfy(\.isWhitespace) {
             heard = nil
@@ -191,10 +223,13 @@ struct ConversationResponder {
         // After the end the agent is still asked about each turn, since a late "stop
         // calling me" must still opt the number out, but nothing more is said.
         guard !core.withState({ $0.isOver }) else { return }
+        // The first sentence is synthesized and queued alone, so its audio starts while the
+        // rest is synthesized: the callee's wait is one sentence's synthesis, not the reply's.
+        let (first, rest) = Self.firstSentence(of: reply.text)
         var audio: [UInt8] = []
-        if !reply.text.isEmpty {
+        if !first.isEmpty {
             do {
-                audio = try await core.textToSpeech.synthesize(reply.text)
+                audio = try await core.textToSpeech.synthesize(first)
             } catch {
                 core.report(.textToSpeech, error)
                 // The agent's conversation has moved on to words the callee cannot hear:
@@ -208,14 +243,46 @@ struct ConversationResponder {
             audio: audio,
             hangUp: reply.hangUp,
             interruptible: interruptible,
-            answersTurnEndingAtMs: turn?.endMs
+            answersTurnEndingAtMs: turn?.endMs,
+            complete: rest == nil
         )
         let now = core.now()
-        if core.withState({ $0.enqueue(speech, generation: turn?.generation, now: now) }) == .stale {
+        let outcome = core.withState { $0.enqueue(speech, generation: turn?.generation, now: now) }
+        var more: [UInt8] = []
+        if let rest, outcome != .discarded {
+            do {
+                more = try await core.textToSpeech.synthesize(rest)
+            } catch {
+                // The first words are out; the utterance ends where they do.
+                core.report(.textToSpeech, error)
+            }
+            if outcome == .queued {
+                let now = core.now()
+                _ = core.withState { $0.continueLastUtterance(more, complete: true, now: now) }
+            }
+        }
+        if outcome == .stale {
             // If it is spoken at all, it is not an answer to the turn that just ended.
+            speech.audio = audio + more
+            speech.complete = true
             speech.answersTurnEndingAtMs = nil
             held = speech
         }
+    }
+
+    /// `text` cut after its first sentence, when more follows.
+    static func firstSentence(of text: String) -> (first: String, rest: String?) {
+        var index = text.startIndex
+        while let end = text[index...].firstIndex(where: { ".?!".contains($0) }) {
+            let after = text.index(after: end)
+            guard after < text.endIndex else { break }
+            if text[after].isWhitespace {
+                let rest = text[after...].trimmingCharacters(in: .whitespaces)
+                return rest.isEmpty ? (text, nil) : (String(text[..<after]), rest)
+            }
+            index = after
+        }
+        return (text, nil)
     }
 
     /// The dialer is ending the call (the service is draining): the agent's closing line,

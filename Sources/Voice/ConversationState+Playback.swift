@@ -10,7 +10,7 @@ extension ConversationState {
         let number: Int
         let text: String
         /// Whole chunks (the last one padded with silence).
-        let audio: [UInt8]
+        var audio: [UInt8]
         let interruptible: Bool
         /// Kept in the transcript entry: what the utterance was (the voicemail message).
         let intent: String?
@@ -23,6 +23,11 @@ extension ConversationState {
         /// How much of it Twilio has confirmed played.
         var confirmedMs = 0
         var nextMarkMs: Int
+        /// All its audio is here; until then more is synthesized while the first words play.
+        var complete = true
+
+        /// Audio not sent yet, or still to come.
+        var isOutstanding: Bool { sentBytes < audio.count || !complete }
     }
 
     struct PendingMark {
@@ -60,13 +65,14 @@ extension ConversationState {
                     interruptible: speech.interruptible,
                     intent: speech.intent,
                     answersTurnEndingAtMs: speech.answersTurnEndingAtMs,
-                    nextMarkMs: configuration.pacing.markIntervalMs
+                    nextMarkMs: configuration.pacing.markIntervalMs,
+                    complete: speech.complete
                 )
             )
             utteranceCount += 1
             doorbell.yield()
         } else if speech.hangUp, hangUpDeadline == nil, !utterances.isEmpty,
-            !utterances.contains(where: { $0.sentBytes < $0.audio.count })
+            !utterances.contains(where: \.isOutstanding)
         {
             // Nothing more to send, so no last chunk will set the deadline: set it here,
             // and wake the pacer to keep it.
@@ -77,12 +83,41 @@ extension ConversationState {
         return .queued
     }
 
+    /// The rest of the last utterance queued, synthesized while its first words play
+    /// (``PreparedSpeech/complete`` false). Returns false when it is gone (the callee cut it
+    /// off, the call stopped): nothing more of it is wanted.
+    mutating func continueLastUtterance(_ audio: [UInt8], complete: Bool, now: Duration) -> Bool {
+        guard !stopped, let index = utterances.indices.last, utterances[index].number == utteranceCount - 1,
+            !utterances[index].complete
+        else { return false }
+        var audio = audio
+        let remainder = audio.count % chunkBytes
+        if remainder != 0 { audio.append(contentsOf: repeatElement(0xFF, count: chunkBytes - remainder)) }
+        utterances[index].audio += audio
+        utterances[index].complete = complete
+        if complete, utterances[index].sentBytes == utterances[index].audio.count {
+            // Everything had gone out before the end was known: its final mark goes now.
+            let offsetMs = utterances[index].audio.count / samplesPerMs
+            let number = utterances[index].number
+            sendMark(for: number, "agent-\(number)-end-\(offsetMs)ms", offsetMs: offsetMs, isFinal: true)
+            if hangUpRequested, !utterances.contains(where: \.isOutstanding) {
+                hangUpDeadline = max(playheadEnd, now) + .milliseconds(configuration.pacing.hangUpMarkTimeoutMs)
+            }
+        }
+        doorbell.yield()
+        return true
+    }
+
     /// Sends what is due at session time `now` and says when to come back.
     mutating func pace(now: Duration) -> PacerStep {
         guard !stopped else { return .idle }
         let pacing = configuration.pacing
         let lead = Duration.milliseconds(pacing.leadMs)
-        while playheadEnd - now < lead, let index = utterances.firstIndex(where: { $0.sentBytes < $0.audio.count }) {
+        // In order: an utterance whose next words are still being synthesized holds back
+        // the ones behind it.
+        while playheadEnd - now < lead, let index = utterances.firstIndex(where: \.isOutstanding),
+            utterances[index].sentBytes < utterances[index].audio.count
+        {
             sendChunk(of: index, now: now)
         }
         if !hangUpSent, let deadline = hangUpDeadline, now >= deadline {
@@ -118,9 +153,9 @@ extension ConversationState {
         playheadEnd = playStart + .milliseconds(chunkBytes / samplesPerMs)
 
         let offsetMs = end / samplesPerMs
-        if end == utterance.audio.count {
+        if end == utterance.audio.count, utterance.complete {
             sendMark(for: utterance.number, "agent-\(utterance.number)-end-\(offsetMs)ms", offsetMs: offsetMs, isFinal: true)
-            if hangUpRequested, !utterances.contains(where: { $0.sentBytes < $0.audio.count }) {
+            if hangUpRequested, !utterances.contains(where: \.isOutstanding) {
                 hangUpDeadline = playheadEnd + .milliseconds(configuration.pacing.hangUpMarkTimeoutMs)
             }
         } else if offsetMs >= utterance.nextMarkMs {
@@ -225,6 +260,9 @@ struct PreparedSpeech: Sendable {
     var intent: String? = nil
     /// The message for an answering machine: queued although the conversation is over.
     var isVoicemail = false
+    /// False: `audio` is the first words only, and the rest follows
+    /// (``ConversationState/continueLastUtterance(_:complete:now:)``).
+    var complete = true
 }
 
 enum EnqueueOutcome: Sendable, Equatable {

@@ -106,6 +106,8 @@ struct ConversationState {
                 beginTurn(atMs: atMs, frameEndMs: frameEndMs, now: now)
             case .turnEnded(let startMs, let endMs):
                 endTurn(startMs: startMs, endMs: endMs)
+            case .paused(let startMs, let endMs):
+                pause(startMs: startMs, endMs: endMs)
             }
         }
     }
@@ -127,20 +129,20 @@ struct ConversationState {
     }
 
     private mutating func endTurn(startMs: Int, endMs: Int) {
-        guard let turn = openTurn else { return }
+        if let turn = closeTurn(startMs: startMs, endMs: endMs) { jobs.yield(.turn(turn)) }
+    }
+
+    /// The open turn, ended at `endMs`, with its audio.
+    mutating func closeTurn(startMs: Int, endMs: Int) -> CalleeTurn? {
+        guard let turn = openTurn else { return nil }
         openTurn = nil
-        let audio = capture.endTurn(throughMs: endMs + configuration.postRollMs)
-        jobs.yield(
-            .turn(
-                CalleeTurn(
-                    slot: turn.slot,
-                    generation: turn.generation,
-                    startMs: startMs,
-                    endMs: endMs,
-                    audio: audio,
-                    interruptedAgent: turn.interruptedAgent
-                )
-            )
+        return CalleeTurn(
+            slot: turn.slot,
+            generation: turn.generation,
+            startMs: startMs,
+            endMs: endMs,
+            audio: capture.endTurn(throughMs: endMs + configuration.postRollMs),
+            interruptedAgent: turn.interruptedAgent
         )
     }
 
@@ -208,6 +210,8 @@ enum ConversationJob: Sendable {
     /// An answering machine is recording: the voicemail message, then hang up
     /// (`ConversationState+Voicemail`).
     case voicemail
+    /// The callee paused: is what they said so far a whole answer? (`ConversationState+Pauses`)
+    case pause(PausedTurn)
 }
 
 /// A callee turn the detector has ended, with its audio.

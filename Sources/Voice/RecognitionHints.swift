@@ -19,4 +19,25 @@ public struct RecognitionHints: Sendable, Hashable {
 
     /// No expectations: open dictation.
     public static let none = RecognitionHints()
+
+    /// Words people pause on in the middle of what they are saying: fillers, conjunctions,
+    /// the start of a phrase. A finished answer does not end on one. Not the shortest
+    /// words ("a", "i", "the"): a recognizer made to choose hears them in any breath.
+    public static let hesitations: [String] = [
+        "um", "uh", "er", "hmm", "well", "so", "and", "but", "or", "because", "i am", "i would", "i think", "let me think",
+        "let me see", "maybe", "if",
+    ]
+
+    /// The hesitations that are sounds, not words: heard after a word, they are as likely
+    /// the breath after it.
+    public static let fillers: Set<String> = ["um", "uh", "er", "hmm"]
+
+    /// These hints with ``hesitations`` added, for judging a pause: a recognizer that can
+    /// only pick among the expected answers hears "so" as "no" and "um" as "no", and a turn
+    /// would end on a filler. With the fillers to pick, a pause on one is heard as one.
+    public var withHesitations: RecognitionHints {
+        var phrases = self.phrases
+        for word in Self.hesitations where !phrases.contains(word) { phrases.append(word) }
+        return RecognitionHints(phrases: phrases, grammar: grammar)
+    }
 }

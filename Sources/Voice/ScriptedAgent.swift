@@ -44,10 +44,21 @@ actor ScriptedConversation: AgentConversation {
     }
 
     func opening() -> AgentReply {
-        AgentReply(text: script.opening(firstName: call.firstName))
+        AgentReply(text: script.opening(for: call))
     }
 
+    /// Every line said with the call's context filled in (``ScriptTemplate``).
     func reply(to callee: Transcription?) -> AgentReply {
+        filled(decide(callee))
+    }
+
+    private func filled(_ reply: AgentReply) -> AgentReply {
+        var reply = reply
+        reply.text = reply.text.filled(for: call)
+        return reply
+    }
+
+    private func decide(_ callee: Transcription?) -> AgentReply {
         switch state {
         case .ended:
             return AgentReply(text: "", hangUp: true)
@@ -82,17 +93,56 @@ actor ScriptedConversation: AgentConversation {
     /// The script's opt-out key ends the call like a spoken opt-out; other keys change nothing.
     func reply(toDigit digit: String) -> AgentReply? {
         guard let reply = script.optOut.reply(toDigit: digit) else { return nil }
-        return end(reply)
+        return filled(end(reply))
     }
 
     /// The script's closing line: the call ends without finishing the script.
     func closing() -> AgentReply {
-        end(AgentReply(text: script.closing, hangUp: true))
+        filled(end(AgentReply(text: script.closing, hangUp: true)))
     }
 
     func voicemail() -> AgentReply {
-        end(AgentReply(text: script.voicemailMessage(firstName: call.firstName), hangUp: true, intent: AgentReply.voicemailIntent))
+        end(AgentReply(text: script.voicemailMessage(for: call), hangUp: true, intent: AgentReply.voicemailIntent))
     }
+
+    nonisolated var judgesTurnEnds: Bool { true }
+
+    /// A clear answer of several words ("no thanks", "stop calling me") is whole. A
+    /// one-word answer is whole only if the recognizer, given the hesitations too, still
+    /// hears that word: a grammar of answers alone hears "no" in "so" and in "um". Fillers
+    /// alone, or words that lead on ("and", "let me think"), are a callee mid-phrase.
+    /// Fillers after the last word are left aside: a recognizer given them hears one in the
+    /// breath after a word.
+    func turnCompleteness(_ heard: Transcription?, hesitant: @Sendable () async -> Transcription?) async -> TurnCompleteness {
+        if case .ended = state { return .unsure }
+        let phrase = heard.flatMap { heard in heard.confidence >= script.minimumConfidence ? answerPhrase(in: heard) : nil }
+        if let phrase, phrase.count > 1 { return .complete }
+        guard let hesitant = await hesitant() else { return .unsure }
+        var words = PhraseMatcher.words(hesitant.text)
+        while let last = words.last, RecognitionHints.fillers.contains(last) { words.removeLast() }
+        guard let last = words.last else { return .unfinished }
+        if let phrase, words.contains(phrase[0]) { return .complete }
+        return Self.leadingOnWords.contains(last) ? .unfinished : .unsure
+    }
+
+    /// The words of the longest step phrase or opt-out phrase in `heard`.
+    private func answerPhrase(in heard: Transcription) -> [String]? {
+        let words = PhraseMatcher.words(heard.text)
+        var matchers = [PhraseMatcher(script.optOut.phrases)]
+        if case .asking = state { matchers += intentMatchers[step] }
+        var best: [String]?
+        for matcher in matchers {
+            if let match = matcher.longestMatch(inWords: words), match.wordCount > (best?.count ?? 0) {
+                best = PhraseMatcher.words(match.phrase)
+            }
+        }
+        return best
+    }
+
+    /// The last words of the hesitations that are not mere fillers: "i am" leads on with "am".
+    static let leadingOnWords = Set(
+        RecognitionHints.hesitations.filter { !RecognitionHints.fillers.contains($0) }.compactMap { PhraseMatcher.words($0).last }
+    )
 
     func recognitionHints() -> RecognitionHints {
         switch state {

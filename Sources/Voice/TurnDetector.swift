@@ -20,6 +20,11 @@ public struct TurnDetector: Sendable {
     private var run = 0
     private var runStartMs = 0
     private var lastFloorDb = -100.0
+    /// The current turn's end-of-turn silence: the configuration's, or longer once the turn
+    /// was judged unfinished at a pause.
+    private var turnSilenceMs: Int
+    /// The pause after this speech end has been reported.
+    private var pauseReportedAfterMs: Int?
 
     private enum Phase: Sendable {
         case silence
@@ -33,6 +38,7 @@ public struct TurnDetector: Sendable {
         self.configuration = configuration
         // The window in frames, assuming the usual 20 ms frame.
         noiseFloor = NoiseFloor(windowFrames: max(1, configuration.noiseFloorWindowMs / 20))
+        turnSilenceMs = configuration.endOfTurnSilenceMs
     }
 
     /// The noise floor after the last frame, in dBFS (for logs and tuning).
@@ -86,9 +92,16 @@ public struct TurnDetector: Sendable {
             let resumes = ms - lastSpeechEndMs < configuration.hangoverMs || run >= configuration.onsetFrames
             if isSpeech && resumes {
                 phase = .speaking(startMs: startMs, lastSpeechEndMs: endMs)
-            } else if endMs - lastSpeechEndMs >= configuration.endOfTurnSilenceMs {
+                // Judged again at the next pause.
+                turnSilenceMs = configuration.endOfTurnSilenceMs
+            } else if endMs - lastSpeechEndMs >= turnSilenceMs {
                 events.append(.turnEnded(startMs: startMs, endMs: lastSpeechEndMs))
-                phase = .silence
+                endTurn()
+            } else if let pauseMs = configuration.pauseCheckMs, endMs - lastSpeechEndMs >= pauseMs,
+                pauseReportedAfterMs != lastSpeechEndMs
+            {
+                pauseReportedAfterMs = lastSpeechEndMs
+                events.append(.paused(startMs: startMs, endMs: lastSpeechEndMs))
             }
         }
         return events
@@ -102,6 +115,30 @@ public struct TurnDetector: Sendable {
             return [.turnEnded(startMs: startMs, endMs: lastSpeechEndMs)]
         }
         return []
+    }
+
+    /// Ends the turn now, if the callee is still silent after the speech that ended at
+    /// `endMs` (what they said there was judged a complete answer): the turn it returns is
+    /// the one ``TurnEvent/turnEnded(startMs:endMs:)`` would have reported later. Nil when
+    /// they have spoken again since, or the turn already ended.
+    public mutating func endTurn(pausedAfterMs endMs: Int) -> TurnEvent? {
+        guard case .speaking(let startMs, let lastSpeechEndMs) = phase, lastSpeechEndMs == endMs else { return nil }
+        endTurn()
+        return .turnEnded(startMs: startMs, endMs: endMs)
+    }
+
+    /// The callee's words at the pause after `endMs` sound unfinished: this turn ends only
+    /// after ``TurnDetectorConfiguration/unfinishedTurnSilenceMs``. Nothing changes if they
+    /// have spoken again since.
+    public mutating func waitLonger(pausedAfterMs endMs: Int) {
+        guard case .speaking(_, let lastSpeechEndMs) = phase, lastSpeechEndMs == endMs else { return }
+        turnSilenceMs = configuration.unfinishedTurnSilenceMs
+    }
+
+    private mutating func endTurn() {
+        phase = .silence
+        turnSilenceMs = configuration.endOfTurnSilenceMs
+        pauseReportedAfterMs = nil
     }
 
     /// Forgets the stream, noise floor included, as if the detector were new.

@@ -24,9 +24,16 @@ public struct TurnDetectorConfiguration: Sendable, Equatable {
     /// Speech must last this long to count (``TurnEvent/speechStarted(atMs:)``): a click,
     /// a cough or a line transient is shorter.
     public var minimumSpeechMs: Int
-    /// The silence after speech that ends the callee's turn. Longer interrupts people who
-    /// pause mid-sentence less often; shorter answers sooner.
+    /// The silence after speech that ends the callee's turn when nothing better is known.
+    /// Longer interrupts people who pause mid-sentence less often; shorter answers sooner.
     public var endOfTurnSilenceMs: Int
+    /// After this much silence the detector raises ``TurnEvent/paused(startMs:endMs:)``, so
+    /// that what was said so far can end the turn at once (a complete answer) or make it
+    /// wait longer (a hesitation, a phrase cut short). Nil: every turn waits
+    /// ``endOfTurnSilenceMs``.
+    public var pauseCheckMs: Int?
+    /// The silence that ends a turn judged unfinished at its pause.
+    public var unfinishedTurnSilenceMs: Int
     /// The noise floor is the quietest (lightly smoothed) frame level over this window,
     /// so it rises to steady noise within the window and speech never holds it up: people
     /// pause, and noise does not. Longer than any steady sound that should count as speech.
@@ -42,6 +49,8 @@ public struct TurnDetectorConfiguration: Sendable, Equatable {
         hangoverMs: Int = 200,
         minimumSpeechMs: Int = 200,
         endOfTurnSilenceMs: Int = 700,
+        pauseCheckMs: Int? = 180,
+        unfinishedTurnSilenceMs: Int = 1200,
         noiseFloorWindowMs: Int = 1500
     ) {
         self.sampleRate = sampleRate
@@ -52,6 +61,8 @@ public struct TurnDetectorConfiguration: Sendable, Equatable {
         self.hangoverMs = hangoverMs
         self.minimumSpeechMs = minimumSpeechMs
         self.endOfTurnSilenceMs = endOfTurnSilenceMs
+        self.pauseCheckMs = pauseCheckMs.map { min(max(20, $0), endOfTurnSilenceMs) }
+        self.unfinishedTurnSilenceMs = max(endOfTurnSilenceMs, unfinishedTurnSilenceMs)
         self.noiseFloorWindowMs = noiseFloorWindowMs
     }
 }

@@ -9,4 +9,9 @@ public enum TurnEvent: Sendable, Equatable {
     /// `endMs` (the end of its last speech frame) is complete and can be transcribed. It is
     /// raised one end-of-turn silence after `endMs`.
     case turnEnded(startMs: Int, endMs: Int)
+    /// The callee has been silent for ``TurnDetectorConfiguration/pauseCheckMs`` after the
+    /// speech of a turn that began at `startMs` and last sounded at `endMs`: whether they
+    /// have finished is for what they said to decide (``TurnDetector/endTurn(pausedAfterMs:)``,
+    /// ``TurnDetector/waitLonger(pausedAfterMs:)``). Raised once per pause.
+    case paused(startMs: Int, endMs: Int)
 }

@@ -143,6 +143,11 @@ private struct StandInConversation: AgentConversation {
     func opening() async throws -> AgentReply { AgentReply(text: "Hello, this is a test call.") }
     func reply(to callee: Transcription?) async throws -> AgentReply { AgentReply(text: "Okay.") }
     func recognitionHints() async -> RecognitionHints { RecognitionHints(phrases: ["yes", "no"]) }
+    /// Judges every pause, as the scripted agent does: a turn heard is a whole answer.
+    var judgesTurnEnds: Bool { true }
+    func turnCompleteness(_ heard: Transcription?, hesitant: @Sendable () async -> Transcription?) async -> TurnCompleteness {
+        heard == nil ? .unsure : .complete
+    }
 }
 
 private struct StandInSpeechToText: SpeechToText {

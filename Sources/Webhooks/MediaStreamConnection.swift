@@ -154,7 +154,10 @@ struct MediaStreamConnection: Sendable {
                 callSID: start.callSid,
                 campaignID: binding.campaignID,
                 contactID: binding.contactID,
-                firstName: binding.firstName
+                firstName: binding.firstName,
+                lastName: binding.lastName,
+                fields: binding.context,
+                message: binding.message
             ),
             agent: voice.agent,
             speechToText: voice.speechToText,

@@ -66,7 +66,7 @@ import Testing
             let soql = try await db.scalar("SELECT soql FROM dialer.campaigns WHERE name = 'vip'", as: String.self)
             #expect(
                 soql
-                    == "SELECT id, phone, FirstName, LastName, MobilePhone, AccountId, DoNotCall, MailingState, MailingPostalCode FROM contact WHERE Tier__c = 'VIP' AND (MailingState = 'CA' OR MailingState = 'OR') LIMIT 500"
+                    == "SELECT id, phone, FirstName, LastName, MobilePhone, AccountId, DoNotCall, MailingState, MailingPostalCode, Description, Account.Name FROM contact WHERE Tier__c = 'VIP' AND (MailingState = 'CA' OR MailingState = 'OR') LIMIT 500"
             )
             #expect(
                 try await db.scalar("SELECT rate_per_second::text || ' ' || window_start::text FROM dialer.campaigns", as: String.self)

@@ -9,6 +9,8 @@ struct StubAgent: Agent {
     var replyDelay: Duration = .zero
     var hints = RecognitionHints(phrases: ["yes", "no", "stop calling me"])
     var reply: @Sendable (Transcription?) throws -> AgentReply = { _ in AgentReply(text: "reply") }
+    /// The verdict at the callee's pauses; nil: the agent does not judge them.
+    var completeness: (@Sendable (Transcription?) -> TurnCompleteness)?
     let heard = Recorder<Transcription?>()
 
     func startConversation(_ call: AgentCallContext) async throws -> any AgentConversation {
@@ -31,6 +33,12 @@ struct StubConversation: AgentConversation {
     }
 
     func recognitionHints() async -> RecognitionHints { agent.hints }
+
+    var judgesTurnEnds: Bool { agent.completeness != nil }
+
+    func turnCompleteness(_ heard: Transcription?, hesitant: @Sendable () async -> Transcription?) async -> TurnCompleteness {
+        agent.completeness?(heard) ?? .unsure
+    }
 }
 
 /// Speech-to-text that answers as the test says: by call number (0, 1, …), after an
@@ -61,8 +69,13 @@ struct StubTextToSpeech: TextToSpeech {
     var durationsMs: [String: Int] = [:]
     var defaultMs = 600
     var failing: Set<String> = []
+    /// How long synthesizing a text takes.
+    var delaysMs: [String: Int] = [:]
+    let synthesized = Recorder<String>()
 
     func synthesize(_ text: String) async throws -> [UInt8] {
+        synthesized.append(text)
+        if let delay = delaysMs[text] { try await Task.sleep(for: .milliseconds(delay)) }
         if failing.contains(text) { throw StubError.failed("tts: \(text)") }
         return [UInt8](repeating: 0x55, count: (durationsMs[text] ?? defaultMs) * 8)
     }

@@ -41,8 +41,9 @@ func turns(_ events: [RaisedEvent]) -> [(start: Int, end: Int)] {
         #expect(detectTurns(in: TestSignals.noise(seconds: 5, rms: 20)).isEmpty)
     }
 
-    /// One second of tone between silences is one turn, at the tone's own boundaries, ended
-    /// one end-of-turn silence (700 ms) after the tone stops.
+    /// One second of tone between silences is one turn, at the tone's own boundaries, with
+    /// a pause raised 180 ms after the tone stops and the turn ended one end-of-turn silence
+    /// (700 ms) after it.
     @Test(arguments: [0.0, 30.0])
     func aToneBurstIsOneTurn(backgroundRMS: Double) throws {
         let audio = TestSignals.mix(
@@ -50,7 +51,7 @@ func turns(_ events: [RaisedEvent]) -> [(start: Int, end: Int)] {
             TestSignals.noise(seconds: 4, rms: backgroundRMS)
         )
         let events = detectTurns(in: audio)
-        #expect(events.count == 2, "\(events)")
+        #expect(events.count == 3, "\(events)")
         let started = try #require(events.first)
         guard case .speechStarted(let startMs) = started.event else {
             Issue.record("expected speechStarted first, got \(events)")
@@ -68,6 +69,52 @@ func turns(_ events: [RaisedEvent]) -> [(start: Int, end: Int)] {
         #expect(turnStart == startMs)
         #expect(abs(turnEnd - 2000) <= 60)
         #expect(abs(ended.raisedAtMs - (turnEnd + 700)) <= 20)
+        #expect(events[1] == RaisedEvent(event: .paused(startMs: turnStart, endMs: turnEnd), raisedAtMs: events[1].raisedAtMs))
+        #expect(abs(events[1].raisedAtMs - (turnEnd + 180)) <= 20)
+    }
+
+    /// At a pause, what was said decides: a whole answer ends the turn there (the same turn
+    /// the silence would have ended later), an unfinished phrase waits 1,200 ms, and a
+    /// verdict on speech the callee has since added to changes nothing.
+    @Test func aPauseEndsTheTurnOrMakesItWaitLonger() throws {
+        let word = TestSignals.syllables(count: 2)
+        let audio = TestSignals.silence(seconds: 1) + word + TestSignals.silence(seconds: 0.9) + word + TestSignals.silence(seconds: 2)
+        // Unfinished at the first pause: the 900 ms gap no longer ends the turn.
+        var waiting = TurnDetector()
+        var events: [TurnEvent] = []
+        var unfinishedAt: Int?
+        for start in stride(from: 0, to: audio.count - 159, by: 160) {
+            for event in waiting.process(frame: Array(audio[start..<(start + 160)]), at: start / 8) {
+                events.append(event)
+                if case .paused(_, let endMs) = event, unfinishedAt == nil {
+                    unfinishedAt = endMs
+                    waiting.waitLonger(pausedAfterMs: endMs)
+                }
+            }
+        }
+        let ended = events.compactMap { if case .turnEnded(let start, let end) = $0 { (start, end) } else { nil } }
+        #expect(ended.count == 1, "\(events)")
+        #expect(ended.first.map { $0.1 > unfinishedAt! } == true)
+
+        // Complete at the first pause: the turn ends there, and a stale verdict is refused.
+        var ending = TurnDetector()
+        var early: TurnEvent?
+        var pauses: [Int] = []
+        for start in stride(from: 0, to: audio.count - 159, by: 160) {
+            for event in ending.process(frame: Array(audio[start..<(start + 160)]), at: start / 8) {
+                if case .paused(_, let endMs) = event {
+                    pauses.append(endMs)
+                    if early == nil { early = ending.endTurn(pausedAfterMs: endMs) }
+                }
+            }
+        }
+        guard case .turnEnded(let start, let end)? = early else {
+            Issue.record("no early end: \(String(describing: early))")
+            return
+        }
+        #expect(abs(start - 1000) <= 60 && end == pauses.first)
+        #expect(pauses.count == 2, "the second word is a turn of its own, with its own pause")
+        #expect(ending.endTurn(pausedAfterMs: pauses[0]) == nil)
     }
 
     /// Steady white noise is the floor, not speech: noise from the first frame raises
@@ -124,7 +171,7 @@ func turns(_ events: [RaisedEvent]) -> [(start: Int, end: Int)] {
         let patient = TurnDetectorConfiguration(endOfTurnSilenceMs: 1200)
         let events = detectTurns(in: audio, configuration: patient)
         #expect(turns(events).count == 1)
-        let ended = try #require(events.last)
+        let ended = try #require(events.last { if case .turnEnded = $0.event { true } else { false } })
         if case .turnEnded(_, let endMs) = ended.event {
             #expect(abs(ended.raisedAtMs - (endMs + 1200)) <= 20)
         } else {

@@ -34,7 +34,7 @@ import Voice
             let amd = dialing.sandbox.deliveries.filter { $0.kind == .amd }.map { ($0.parameters["To"] ?? "", $0.parameters["AnsweredBy"] ?? "") }
             #expect(Set(amd.map { "\($0.0) \($0.1)" }) == ["\(Dialing.number(0)) machine_end_beep", "\(Dialing.number(1)) machine_end_silence"])
 
-            let message = AgentScript.default.voicemailMessage(firstName: nil)
+            let message = AgentScript.default.voicemailMessage(for: AgentCallContext(callSID: ""))
             for (index, contact) in dialing.contacts.enumerated() {
                 let session = try #require(dialing.sandbox.mediaSessions.first { $0.customParameters["contact"] == String(contact) })
                 let recordingFrom = try #require(session.recordingFromMs, "machine \(index) never finished its greeting")

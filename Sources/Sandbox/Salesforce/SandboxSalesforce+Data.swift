@@ -7,7 +7,7 @@ extension SandboxSalesforce {
     static let standardFields: [String: Set<String>] = [
         "contact": [
             "id", "firstname", "lastname", "name", "phone", "mobilephone", "accountid", "donotcall", "mailingstate",
-            "mailingpostalcode", "email", "description", "ownerid", "createddate", "lastmodifieddate",
+            "mailingpostalcode", "email", "description", "ownerid", "createddate", "lastmodifieddate", "account.name",
         ],
         "task": [
             "id", "whoid", "whatid", "subject", "status", "tasksubtype", "calltype", "calldisposition", "callobject",
@@ -220,7 +220,24 @@ extension SandboxSalesforce {
                 "type": .string(record.type), "url": .string("/services/data/\(version)/sobjects/\(record.type)/\(record.id ?? "")"),
             ])
         ]
-        for (name, value) in record.projected(fields) { json[name] = SandboxJSON(value) }
+        for (name, value) in record.projected(fields) {
+            // A relationship's field comes back inside the related record, as Salesforce
+            // sends it: `Account.Name` is `"Account": {"attributes": …, "Name": …}`, and a
+            // contact without an account has `"Account": null`.
+            guard let dot = name.firstIndex(of: ".") else {
+                json[name] = SandboxJSON(value)
+                continue
+            }
+            let relationship = String(name[..<dot])
+            guard value != .null else {
+                if json[relationship] == nil { json[relationship] = .null }
+                continue
+            }
+            var related: [String: SandboxJSON] = ["attributes": .object(["type": .string(relationship)])]
+            if case .object(let existing)? = json[relationship] { related = existing }
+            related[String(name[name.index(after: dot)...])] = SandboxJSON(value)
+            json[relationship] = .object(related)
+        }
         return json
     }
 

@@ -19,6 +19,7 @@ public struct ContactClassifier: Sendable {
             contact.firstName = record.FirstName
             contact.lastName = record.LastName
             contact.mailingState = record.MailingState
+            contact.context = record.context
 
             let (number, invalidReason) = PhoneNumber.preferred(mobile: record.MobilePhone, phone: record.Phone, preferMobile: preferMobile)
             if let number {
