@@ -84,3 +84,28 @@ BEGIN
     WHERE id = p_campaign_id;
 END
 $$;
+
+-- A person to hand a call to: the campaign's transfer number, during its hours in its zone.
+ALTER TABLE dialer.campaigns
+    ADD COLUMN transfer_number text CHECK (transfer_number ~ '^\+[1-9][0-9]{6,14}$'),
+    ADD COLUMN transfer_hours_start time NOT NULL DEFAULT '09:00',
+    ADD COLUMN transfer_hours_end time NOT NULL DEFAULT '17:00',
+    ADD COLUMN transfer_time_zone text NOT NULL DEFAULT 'UTC',
+    ADD CONSTRAINT campaigns_transfer_hours_check CHECK (transfer_hours_start < transfer_hours_end);
+
+-- Where a call was handed over, and when: the Task says to whom.
+ALTER TABLE dialer.calls ADD COLUMN transferred_to text, ADD COLUMN transferred_at timestamptz;
+
+-- The campaign's transfer number when its people are there now, '' when they are not, NULL
+-- when it names none.
+CREATE FUNCTION dialer.transfer_target(p_campaign_id bigint) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE
+        WHEN c.transfer_number IS NULL THEN NULL
+        WHEN (now() AT TIME ZONE c.transfer_time_zone)::time >= c.transfer_hours_start
+         AND (now() AT TIME ZONE c.transfer_time_zone)::time < c.transfer_hours_end THEN c.transfer_number
+        ELSE ''
+    END
+    FROM dialer.campaigns AS c WHERE c.id = p_campaign_id
+$$;

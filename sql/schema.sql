@@ -168,6 +168,8 @@ CREATE TABLE dialer.calls (
     ended_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    transferred_to text,
+    transferred_at timestamp with time zone,
     CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'initiated'::text, 'ringing'::text, 'in-progress'::text, 'completed'::text, 'busy'::text, 'no-answer'::text, 'failed'::text, 'canceled'::text])))
 );
 
@@ -194,6 +196,10 @@ CREATE TABLE dialer.campaigns (
     disclosure text,
     completed_at timestamp with time zone,
     pause_reason text,
+    transfer_number text,
+    transfer_hours_start time without time zone DEFAULT '09:00:00'::time without time zone NOT NULL,
+    transfer_hours_end time without time zone DEFAULT '17:00:00'::time without time zone NOT NULL,
+    transfer_time_zone text DEFAULT 'UTC'::text NOT NULL,
     CONSTRAINT campaigns_check CHECK ((window_end > window_start)),
     CONSTRAINT campaigns_disclosure_check CHECK ((length(disclosure) <= 500)),
     CONSTRAINT campaigns_from_number_check CHECK ((from_number ~ '^\+[1-9][0-9]{7,14}$'::text)),
@@ -201,6 +207,8 @@ CREATE TABLE dialer.campaigns (
     CONSTRAINT campaigns_max_concurrent_calls_check CHECK ((max_concurrent_calls > 0)),
     CONSTRAINT campaigns_rate_per_second_check CHECK ((rate_per_second > (0)::double precision)),
     CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['importing'::text, 'active'::text, 'paused'::text, 'completed'::text, 'cancelled'::text, 'failed'::text]))),
+    CONSTRAINT campaigns_transfer_hours_check CHECK ((transfer_hours_start < transfer_hours_end)),
+    CONSTRAINT campaigns_transfer_number_check CHECK ((transfer_number ~ '^\+[1-9][0-9]{6,14}$'::text)),
     CONSTRAINT campaigns_voicemail_policy_check CHECK ((voicemail_policy = ANY (ARRAY['hang_up'::text, 'leave_message'::text])))
 );
 
@@ -1030,6 +1038,18 @@ BEGIN
     END IF;
     RETURN greatest(extract(epoch FROM greatest(gate.probe_until, gate.paused_until) - now()), 0.1);
 END
+$$;
+
+CREATE FUNCTION dialer.transfer_target(p_campaign_id bigint) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE
+        WHEN c.transfer_number IS NULL THEN NULL
+        WHEN (now() AT TIME ZONE c.transfer_time_zone)::time >= c.transfer_hours_start
+         AND (now() AT TIME ZONE c.transfer_time_zone)::time < c.transfer_hours_end THEN c.transfer_number
+        ELSE ''
+    END
+    FROM dialer.campaigns AS c WHERE c.id = p_campaign_id
 $$;
 
 CREATE TABLE dialer.webhook_events (

@@ -1,3 +1,4 @@
+import Foundation
 import Salesforce
 import Store
 import Voice
@@ -18,6 +19,14 @@ public struct CampaignDraft: Sendable {
     /// The agent's script (JSON), as `dialer serve` reads `DIALER_AGENT_SCRIPT`.
     public var agentScript: String?
     public var disclosure: String?
+    /// `hang_up` (the default) or `leave_message`: what a call does when a machine answers.
+    public var voicemailPolicy: String?
+    /// Where a callee who asks for a person is put through, in E.164; nil: nowhere.
+    public var transferNumber: String?
+    /// `HH:MM-HH:MM` in ``transferTimeZone``: when someone is there to take the call.
+    public var transferHours: String?
+    /// An IANA zone, such as America/New_York.
+    public var transferTimeZone: String?
 
     public init(name: String, condition: String? = nil, soql: String? = nil, from: String) {
         self.name = name
@@ -30,6 +39,7 @@ public struct CampaignDraft: Sendable {
     /// pointers.
     public enum Field: String, Sendable {
         case name, condition, soql, from, ratePerSecond, maxConcurrentCalls, maxAttempts, window, agentScript, disclosure
+        case voicemailPolicy, transferNumber, transferHours, transferTimeZone
         /// Both or neither of `condition` and `soql`.
         case query
     }
@@ -84,7 +94,36 @@ public struct CampaignDraft: Sendable {
             guard disclosure.count <= 500 else { throw Refusal(.disclosure, "must be 500 characters at most; a long preamble loses the callee") }
             campaign.disclosure = disclosure
         }
+        if let voicemailPolicy {
+            guard ["hang_up", "leave_message"].contains(voicemailPolicy) else {
+                throw Refusal(.voicemailPolicy, "must be hang_up or leave_message")
+            }
+            campaign.voicemailPolicy = voicemailPolicy
+        }
+        try validateTransfer(into: &campaign)
         return campaign
+    }
+
+    private func validateTransfer(into campaign: inout NewCampaign) throws(Refusal) {
+        guard let transferNumber else {
+            if transferHours != nil || transferTimeZone != nil { throw Refusal(.transferNumber, "is needed for transfer hours and a zone") }
+            return
+        }
+        guard let number = PhoneNumber.normalize(transferNumber).number, transferNumber.hasPrefix("+") else {
+            throw Refusal(.transferNumber, "must be a number in E.164, such as +14155550100")
+        }
+        let bounds = (transferHours ?? "09:00-17:00").split(separator: "-").map { String($0) }
+        guard bounds.count == 2, bounds.allSatisfy(Self.isClockTime), bounds[0] < bounds[1] else {
+            throw Refusal(.transferHours, "must be HH:MM-HH:MM with the start before the end, such as 09:00-17:00")
+        }
+        let zone = transferTimeZone ?? "UTC"
+        guard TimeZone(identifier: zone) != nil, zone.contains("/") || zone == "UTC" else {
+            throw Refusal(.transferTimeZone, "must be an IANA time zone, such as America/New_York")
+        }
+        campaign.transferNumber = number.e164
+        campaign.transferHoursStart = bounds[0]
+        campaign.transferHoursEnd = bounds[1]
+        campaign.transferTimeZone = zone
     }
 
     /// The filter, parsed and rendered back: a malformed one, a query on another object, or a

@@ -26,6 +26,10 @@ struct CampaignCreateCommand: AsyncParsableCommand {
                 --from +14155550100 --wait
               dialer campaign create --name vip --from +14155550100 --window 10:00-18:00 \\
                 --soql "SELECT Id FROM Contact WHERE Tier__c = 'VIP' ORDER BY LastName"
+              dialer campaign create --name renewals --where "Renewal__c = NEXT_MONTH" \\
+                --from +14155550100 --voicemail leave-message \\
+                --transfer-to +14155550199 --transfer-hours 09:00-17:30 \\
+                --transfer-time-zone America/Los_Angeles
             """
     )
 
@@ -42,6 +46,11 @@ struct CampaignCreateCommand: AsyncParsableCommand {
     @Option(help: "The agent's script file, stored with the campaign.") var agentScript: String?
     @Option(help: "Said when the call is answered, before the agent: that an AI voice is calling, and any recording notice (500 characters at most).")
     var disclosure: String?
+    @Option(help: "When a machine answers: hang-up (call again later) or leave-message (after the beep).") var voicemail: String = "hang-up"
+    @Option(help: "Put a callee who asks for a person through to this number (E.164), during --transfer-hours.")
+    var transferTo: String?
+    @Option(help: "When someone is there to take a transfer, HH:MM-HH:MM in --transfer-time-zone.") var transferHours: String?
+    @Option(help: "The zone of --transfer-hours, such as America/New_York.") var transferTimeZone: String?
     @Flag(help: "Wait for the import, showing progress, and print the result.") var wait = false
 
     /// Everything checked, nothing written yet.
@@ -52,6 +61,10 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         draft.maxAttempts = maxAttempts
         draft.window = window
         draft.disclosure = disclosure
+        draft.voicemailPolicy = voicemail.replacingOccurrences(of: "-", with: "_")
+        draft.transferNumber = transferTo
+        draft.transferHours = transferHours
+        draft.transferTimeZone = transferTimeZone
         if let agentScript {
             guard let text = try? String(contentsOfFile: agentScript, encoding: .utf8) else {
                 throw ValidationError("--agent-script: cannot read \(agentScript)")
@@ -80,6 +93,10 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         case .window: "--window"
         case .agentScript: "--agent-script"
         case .disclosure: "--disclosure"
+        case .voicemailPolicy: "--voicemail"
+        case .transferNumber: "--transfer-to"
+        case .transferHours: "--transfer-hours"
+        case .transferTimeZone: "--transfer-time-zone"
         case .query: "--where/--soql"
         }
     }

@@ -75,7 +75,8 @@ public struct WebhookServices {
             voice: voice,
             metrics: metrics,
             limits: limits,
-            conversations: conversations
+            conversations: conversations,
+            control: control
         )
         return WebhookServices(
             router: router,

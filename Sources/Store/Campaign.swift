@@ -19,6 +19,14 @@ public struct NewCampaign: Sendable {
     /// `machine`, `failed`, and `voicemail_left`, which is final unless set); nil keeps the
     /// schema's defaults.
     public var retryDelays: [String: Int]?
+    /// `hang_up` or `leave_message`.
+    public var voicemailPolicy = "hang_up"
+    /// Where a callee who asks for a person is put through, during the transfer hours
+    /// (`HH:MM`, in `transferTimeZone`).
+    public var transferNumber: String?
+    public var transferHoursStart = "09:00"
+    public var transferHoursEnd = "17:00"
+    public var transferTimeZone = "UTC"
 
     public init(name: String, soql: String, fromNumber: String) {
         self.name = name

@@ -24,6 +24,9 @@ public struct MediaStreamStore: Sendable {
         public var context: [String: String] = [:]
         /// The message an API call carried (the client's, or the Contact's Description).
         public var message: String?
+        /// The campaign's transfer number when its people are there now; "" when they are
+        /// not; nil when it names none (`dialer.transfer_target`).
+        public var transferTarget: String?
         /// A machine's greeting had already ended when the stream started (the AMD result
         /// came first) and the campaign leaves messages: the message is due at once.
         public var leavesVoicemail = false
@@ -47,6 +50,7 @@ public struct MediaStreamStore: Sendable {
             WITH bound AS (
                 SELECT a.id, a.contact_id, a.campaign_id, k.first_name, k.last_name, k.context::text AS context,
                        (SELECT r.message FROM dialer.call_requests AS r WHERE r.id = k.request_id) AS message,
+                       dialer.transfer_target(a.campaign_id) AS transfer_target,
                        coalesce((SELECT dialer.leaves_voicemail(c.answered_by, p.voicemail_policy)
                                  FROM dialer.calls AS c JOIN dialer.campaigns AS p ON p.id = a.campaign_id
                                  WHERE c.call_sid = \(callSID)), false) AS leaves_voicemail
@@ -64,13 +68,13 @@ public struct MediaStreamStore: Sendable {
                 ON CONFLICT DO NOTHING
                 RETURNING attempt_id
             )
-            SELECT id, contact_id, campaign_id, first_name, leaves_voicemail, last_name, context, message FROM bound
+            SELECT id, contact_id, campaign_id, first_name, leaves_voicemail, last_name, context, message, transfer_target FROM bound
             WHERE EXISTS (SELECT 1 FROM stream WHERE attempt_id IS NOT NULL)
             """,
             logger: logger
         )
-        for try await (attempt, contact, campaign, firstName, leavesVoicemail, lastName, context, message) in rows.decode(
-            (UUID, Int64, Int64, String?, Bool, String?, String, String?).self
+        for try await (attempt, contact, campaign, firstName, leavesVoicemail, lastName, context, message, transferTarget) in rows.decode(
+            (UUID, Int64, Int64, String?, Bool, String?, String, String?, String?).self
         ) {
             var binding = Binding(
                 attemptID: attempt,
@@ -82,6 +86,7 @@ public struct MediaStreamStore: Sendable {
             binding.lastName = lastName
             binding.context = (try? JSONDecoder().decode([String: String].self, from: Data(context.utf8))) ?? [:]
             binding.message = message
+            binding.transferTarget = transferTarget
             return binding
         }
         return nil

@@ -102,6 +102,11 @@ public struct TaskSyncQueue: Sendable {
         for try await (sid, speaker, text, startMs, interrupted, intent) in rows.decode((String, String, String, Int, Bool, String?).self) {
             byCall[sid]?.transcript.append(.init(speaker: speaker, text: text, startMs: startMs, interrupted: interrupted, intent: intent))
         }
+        let handedOver = try await database.client.query(
+            "SELECT call_sid, transferred_to FROM dialer.calls WHERE call_sid = ANY(\(records.map(\.callSID))) AND transferred_to IS NOT NULL",
+            logger: database.logger
+        )
+        for try await (sid, number) in handedOver.decode((String, String).self) { byCall[sid]?.transferredTo = number }
         return records.map { byCall[$0.callSID] ?? $0 }
     }
 
@@ -257,6 +262,8 @@ public struct TaskSyncRecord: Sendable, Equatable {
     /// The callee opted out and the Contact's DoNotCall is not set yet.
     public var optOutToSync: Bool
     public var transcript: [Line] = []
+    /// The number the agent handed the call to, if it did.
+    public var transferredTo: String?
 }
 
 extension TaskSyncQueue {

@@ -92,6 +92,10 @@ extension TwiML {
         case start(Stream)
         /// `<Redirect>url</Redirect>`: fetch new TwiML from `url`.
         case redirect(String)
+        /// `<Dial><Number url="…">number</Number></Dial>`: connect the call to `number`;
+        /// `whisper` is TwiML Twilio fetches and plays to whoever answers, before the two
+        /// are connected.
+        case dial(number: String, whisper: String? = nil)
     }
 
     /// The `<Stream>` noun inside `<Connect>` or `<Start>`.
@@ -159,6 +163,8 @@ extension TwiML.Verb {
             XMLNode(name: "Start", children: [stream.node])
         case let .redirect(url):
             XMLNode(name: "Redirect", text: url)
+        case let .dial(number, whisper):
+            XMLNode(name: "Dial", children: [XMLNode(name: "Number", attributes: ["url": whisper], text: number)])
         }
     }
 }

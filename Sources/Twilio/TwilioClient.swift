@@ -86,6 +86,12 @@ public final class TwilioClient: Sendable {
         return calls
     }
 
+    /// Replaces a live call's TwiML (`Twiml`): what it does now, instead of what it was doing
+    /// (a hand-off to a person). Not retried: a second update would restart the new TwiML.
+    public func redirect(sid: String, to twiml: TwiML) async throws -> TwilioCall {
+        try await send(.POST, "\(accountPath)/Calls/\(sid).json", form: [("Twiml", twiml.xml)], idempotent: false).decode(TwilioCall.self)
+    }
+
     /// Ends a call in progress (an answering machine under the hang-up policy).
     public func hangUp(sid: String) async throws -> TwilioCall {
         try await send(.POST, "\(accountPath)/Calls/\(sid).json", form: [("Status", "completed")], idempotent: true).decode(TwilioCall.self)

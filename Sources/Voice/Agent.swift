@@ -89,6 +89,8 @@ public struct AgentCallContext: Sendable, Equatable {
     public var fields: [String: String]
     /// What the call is about, when it was started with a message (`POST /v1/calls`).
     public var message: String?
+    /// Whether a callee who asks for a person can be put through now.
+    public var handOff: HandOffAvailability = .none
 
     public init(
         callSID: String,
@@ -121,9 +123,15 @@ public struct AgentReply: Sendable, Equatable {
     /// The script's name for the callee's answer (an intent, e.g. `interested`), kept in the
     /// transcript for reporting; `nil` when the agent does not classify.
     public var intent: String?
+    /// Put the call through to a person once ``text`` has been heard (the callee asked for
+    /// one, inside the campaign's transfer hours). Ends the agent's part of the call.
+    public var handOff = false
 
     /// The intent of the message left on an answering machine, in the transcript.
     public static let voicemailIntent = "voicemail"
+    /// The intents of a callee asking for a person: put through, or nobody there.
+    public static let handOffIntent = "hand_off"
+    public static let handOffUnavailableIntent = "hand_off_unavailable"
 
     public init(text: String, optOut: Bool = false, hangUp: Bool = false, intent: String? = nil) {
         self.text = text

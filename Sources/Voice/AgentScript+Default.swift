@@ -49,6 +49,8 @@ extension AgentScript {
                     ),
                 ]
             ),
-        ]
+        ],
+        // Nobody to put a caller through to: the specialist's callback, at the time they pick.
+        handOff: HandOffPolicy(callbackStep: "time")
     )
 }

@@ -57,6 +57,8 @@ public struct AgentScript: Sendable, Equatable, Codable {
     public var minimumConfidence: Double
     /// Opt-out phrases and lines; the defaults always apply (see ``OptOutPolicy``).
     public var optOut: OptOutPolicy
+    /// Asking for a person: the phrases, the key, and what is said.
+    public var handOff: HandOffPolicy
     /// The message left on an answering machine after its beep, between the greeting and
     /// the disclosure before it and nothing after it: the call ends once it has played.
     public var voicemail: String
@@ -111,7 +113,8 @@ public struct AgentScript: Sendable, Equatable, Codable {
         closing: String = "Thank you for your time. Goodbye.",
         minimumConfidence: Double = 0.5,
         optOut: OptOutPolicy = .standard,
-        voicemail: String = AgentScript.defaultVoicemail
+        voicemail: String = AgentScript.defaultVoicemail,
+        handOff: HandOffPolicy = .standard
     ) {
         self.greeting = greeting
         self.greetingWithName = greetingWithName
@@ -126,6 +129,7 @@ public struct AgentScript: Sendable, Equatable, Codable {
         self.optOut = optOut
         self.voicemail = voicemail
         self.purpose = purpose
+        self.handOff = handOff
     }
 
     /// The voicemail message of a script that names none.
@@ -191,11 +195,11 @@ public struct AgentScript: Sendable, Equatable, Codable {
 
     private enum CodingKeys: String, CodingKey {
         case greeting, greetingWithName, disclosure, optOutOffer, steps, fallback, maxFallbacks
-        case giveUp, closing, minimumConfidence, optOut, voicemail, purpose
+        case giveUp, closing, minimumConfidence, optOut, voicemail, purpose, handOff
     }
 
     /// Required: greeting, disclosure, optOutOffer, steps (validation says what is wrong with
-    /// them); the rest take the defaults of ``init(greeting:greetingWithName:disclosure:optOutOffer:purpose:steps:fallback:maxFallbacks:giveUp:closing:minimumConfidence:optOut:voicemail:)``.
+    /// them); the rest take the defaults of ``init(greeting:greetingWithName:disclosure:optOutOffer:purpose:steps:fallback:maxFallbacks:giveUp:closing:minimumConfidence:optOut:voicemail:handOff:)``.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = AgentScript(greeting: "", disclosure: "", optOutOffer: "", steps: [])
@@ -212,7 +216,8 @@ public struct AgentScript: Sendable, Equatable, Codable {
             closing: try container.decodeIfPresent(String.self, forKey: .closing) ?? defaults.closing,
             minimumConfidence: try container.decodeIfPresent(Double.self, forKey: .minimumConfidence) ?? defaults.minimumConfidence,
             optOut: try container.decodeIfPresent(OptOutPolicy.self, forKey: .optOut) ?? .standard,
-            voicemail: try container.decodeIfPresent(String.self, forKey: .voicemail) ?? defaults.voicemail
+            voicemail: try container.decodeIfPresent(String.self, forKey: .voicemail) ?? defaults.voicemail,
+            handOff: try container.decodeIfPresent(HandOffPolicy.self, forKey: .handOff) ?? .standard
         )
     }
 

@@ -21,6 +21,10 @@ public enum ConversationOutput: Sendable, Equatable {
     /// nothing to play (or, should the mark never come back, after
     /// ``PlaybackPacing/hangUpMarkTimeoutMs``).
     case hangUp
+    /// The agent's part is over and the call goes to a person: redirect it to the
+    /// campaign's transfer number. Emitted, instead of ``hangUp``, once Twilio confirmed the
+    /// hand-off line was played.
+    case handOff
     /// How long the callee waited for an answer: from the end of their speech to the start
     /// of the agent's audio (stream time). Includes the end-of-turn silence, since the
     /// callee waits through it too.

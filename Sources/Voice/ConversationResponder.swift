@@ -214,7 +214,7 @@ struct ConversationResponder {
             core.withState { $0.resolve(turn.slot, with: entry) }
         }
         if reply.optOut { core.withState { $0.optOut() } }
-        await speak(reply, interruptible: !reply.hangUp, answering: turn)
+        await speak(reply, interruptible: !reply.hangUp && !reply.handOff, answering: turn)
     }
 
     /// Synthesizes and queues a reply. A goodbye is not interruptible: nothing the callee
@@ -244,6 +244,9 @@ struct ConversationResponder {
             hangUp: reply.hangUp,
             interruptible: interruptible,
             answersTurnEndingAtMs: turn?.endMs,
+            // The hand-off line is marked in the transcript, as the voicemail message is.
+            intent: reply.handOff ? reply.intent : nil,
+            handOff: reply.handOff,
             complete: rest == nil
         )
         let now = core.now()

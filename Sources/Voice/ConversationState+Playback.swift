@@ -44,11 +44,12 @@ extension ConversationState {
     mutating func enqueue(_ speech: PreparedSpeech, generation: Int?, now: Duration) -> EnqueueOutcome {
         // The voicemail message is the one thing said once the conversation is over.
         guard speech.isVoicemail ? !stopped && !hangUpRequested : !isOver else { return .discarded }
-        if !speech.hangUp, let generation, generation != self.generation {
+        if !speech.hangUp, !speech.handOff, let generation, generation != self.generation {
             return .stale
         }
-        if speech.hangUp {
+        if speech.hangUp || speech.handOff {
             hangUpRequested = true
+            handOffRequested = speech.handOff
         }
         if !speech.audio.isEmpty {
             var audio = speech.audio
@@ -244,7 +245,7 @@ extension ConversationState {
     private mutating func emitHangUp() {
         hangUpSent = true
         hangUpDeadline = nil
-        output.yield(.hangUp)
+        output.yield(handOffRequested ? .handOff : .hangUp)
     }
 }
 
@@ -260,6 +261,8 @@ struct PreparedSpeech: Sendable {
     var intent: String? = nil
     /// The message for an answering machine: queued although the conversation is over.
     var isVoicemail = false
+    /// Hand the call to a person once it has played.
+    var handOff = false
     /// False: `audio` is the first words only, and the rest follows
     /// (``ConversationState/continueLastUtterance(_:complete:now:)``).
     var complete = true

@@ -36,6 +36,8 @@ struct ConversationState {
     var utteranceCount = 0
     /// A reply ended the conversation: hang up once nothing is left to play.
     var hangUpRequested = false
+    /// The end is a hand-off to a person, not a hang-up.
+    var handOffRequested = false
     var hangUpDeadline: Duration?
 
     var transcript = TranscriptSequencer()

@@ -25,6 +25,7 @@ actor ScriptedConversation: AgentConversation {
     private let script: AgentScript
     private let call: AgentCallContext
     private let intentMatchers: [[PhraseMatcher]]
+    private let handOffMatcher: PhraseMatcher
     private var step = 0
     /// Answers not understood in a row on this step.
     private var fallbacks = 0
@@ -41,6 +42,7 @@ actor ScriptedConversation: AgentConversation {
         self.script = script
         self.call = call
         self.intentMatchers = script.steps.map { step in step.intents.map { PhraseMatcher($0.phrases) } }
+        self.handOffMatcher = PhraseMatcher(script.handOff.phrases)
     }
 
     func opening() -> AgentReply {
@@ -78,6 +80,9 @@ actor ScriptedConversation: AgentConversation {
         case .none:
             break
         }
+        if let callee, callee.confidence >= script.minimumConfidence, handOffMatcher.matches(callee.text) {
+            return handOff()
+        }
         guard let callee, callee.confidence >= script.minimumConfidence, let index = intentIndex(for: callee.text) else {
             return notUnderstood()
         }
@@ -90,10 +95,31 @@ actor ScriptedConversation: AgentConversation {
         return AgentReply(text: AgentScript.sentences(intent.reply, currentStep.question), intent: intent.name)
     }
 
-    /// The script's opt-out key ends the call like a spoken opt-out; other keys change nothing.
+    /// The script's opt-out key ends the call like a spoken opt-out; its hand-off key asks
+    /// for a person; other keys change nothing.
     func reply(toDigit digit: String) -> AgentReply? {
-        guard let reply = script.optOut.reply(toDigit: digit) else { return nil }
-        return filled(end(reply))
+        if let reply = script.optOut.reply(toDigit: digit) { return filled(end(reply)) }
+        guard digit == script.handOff.digit, case .asking = state else { return nil }
+        return filled(handOff())
+    }
+
+    /// The callee asked for a person: put through when someone is there, else the
+    /// callback question (or the close).
+    private func handOff() -> AgentReply {
+        let policy = script.handOff
+        if case .available = call.handOff {
+            var reply = end(AgentReply(text: policy.line, intent: AgentReply.handOffIntent))
+            reply.handOff = true
+            return reply
+        }
+        if let name = policy.callbackStep, let index = script.steps.firstIndex(where: { $0.name == name }) {
+            step = index
+            fallbacks = 0
+            return AgentReply(text: AgentScript.sentences(policy.unavailable, currentStep.question), intent: AgentReply.handOffUnavailableIntent)
+        }
+        return end(
+            AgentReply(text: AgentScript.sentences(policy.unavailable, script.closing), hangUp: true, intent: AgentReply.handOffUnavailableIntent)
+        )
     }
 
     /// The script's closing line: the call ends without finishing the script.
@@ -147,7 +173,7 @@ actor ScriptedConversation: AgentConversation {
     func recognitionHints() -> RecognitionHints {
         switch state {
         case .asking:
-            let phrases = currentStep.intents.flatMap(\.phrases) + script.optOut.hintPhrases
+            let phrases = currentStep.intents.flatMap(\.phrases) + script.optOut.hintPhrases + script.handOff.phrases
             return RecognitionHints(phrases: PhraseMatcher(phrases).phrases)
         case .checkingOptOut:
             return RecognitionHints(phrases: script.optOut.checkHints)

@@ -26,7 +26,8 @@ public struct TranscriptEntry: Sendable, Equatable {
     /// The recognizer's confidence, 0...1, for the callee; nil for the agent.
     public var confidence: Double?
     /// The agent's name for the callee's answer (see ``AgentReply/intent``), on the callee
-    /// entry it classifies; on an agent entry, what the utterance was (`voicemail`).
+    /// entry it classifies; on an agent entry, what the utterance was (`voicemail`,
+    /// `hand_off`).
     public var intent: String?
 
     public init(

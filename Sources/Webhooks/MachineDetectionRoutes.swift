@@ -4,15 +4,21 @@ import Logging
 import Store
 import Twilio
 
-/// Ends a call in progress: what the AMD route asks of Twilio when a machine answers and the
-/// campaign hangs up on machines.
+/// Changes a call in progress: what the AMD route asks of Twilio when a machine answers and
+/// the campaign hangs up on machines, and the media route when the agent hands a call over.
 public protocol CallControl: Sendable {
     func hangUp(callSID: String) async throws
+    /// Replaces the live call's TwiML: a hand-off to a person.
+    func redirect(callSID: String, to twiml: TwiML) async throws
 }
 
 extension TwilioClient: CallControl {
     public func hangUp(callSID: String) async throws {
         _ = try await hangUp(sid: callSID)
+    }
+
+    public func redirect(callSID: String, to twiml: TwiML) async throws {
+        _ = try await redirect(sid: callSID, to: twiml)
     }
 }
 

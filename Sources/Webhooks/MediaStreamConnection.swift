@@ -25,6 +25,8 @@ struct MediaStreamConnection: Sendable {
     let logger: Logger
     var limits = MediaStreamLimits()
     var conversations = LiveConversations()
+    /// Redirects a call the agent hands to a person.
+    var control: (any CallControl)?
 
     /// What the stream has been, for the media_streams row.
     struct Counters {
@@ -149,16 +151,18 @@ struct MediaStreamConnection: Sendable {
             return nil
         }
         logger.info("media stream started", metadata: ["call_sid": "\(start.callSid)", "attempt": "\(binding.attemptID)"])
+        var context = AgentCallContext(
+            callSID: start.callSid,
+            campaignID: binding.campaignID,
+            contactID: binding.contactID,
+            firstName: binding.firstName,
+            lastName: binding.lastName,
+            fields: binding.context,
+            message: binding.message
+        )
+        context.handOff = handOffAvailability(binding.transferTarget)
         let session = ConversationSession(
-            call: AgentCallContext(
-                callSID: start.callSid,
-                campaignID: binding.campaignID,
-                contactID: binding.contactID,
-                firstName: binding.firstName,
-                lastName: binding.lastName,
-                fields: binding.context,
-                message: binding.message
-            ),
+            call: context,
             agent: voice.agent,
             speechToText: voice.speechToText,
             textToSpeech: voice.textToSpeech,
@@ -172,13 +176,42 @@ struct MediaStreamConnection: Sendable {
             logger: logger
         )
         let streamSID = start.streamSid
+        let handOff = binding.transferTarget.flatMap { number in
+            number.isEmpty
+                ? nil
+                : CallHandOff(
+                    control: control,
+                    calls: CallStore(database: streams.database),
+                    callSID: start.callSid,
+                    attemptID: binding.attemptID,
+                    number: number,
+                    whisperURL: "\(webhooks.publicURL)/twilio/whisper?attempt=\(binding.attemptID.uuidString.lowercased())"
+                )
+        }
         let sender = Task {
-            await Self.send(session.outputs, to: outbound, streamSID: streamSID, recorder: recorder, metrics: metrics, logger: logger)
+            await Self.send(
+                session.outputs,
+                to: outbound,
+                streamSID: streamSID,
+                recorder: recorder,
+                handOff: handOff,
+                metrics: metrics,
+                logger: logger
+            )
         }
         session.start()
         // The machine's greeting ended before the stream was bound: the message is due now.
         if binding.leavesVoicemail { session.leaveVoicemail() }
         return (session, sender)
+    }
+
+    /// What the binding's transfer target means for the agent.
+    func handOffAvailability(_ target: String?) -> HandOffAvailability {
+        switch target {
+        case nil: .none
+        case ""?: .closed
+        case let number?: .available(number: number)
+        }
     }
 
     /// Sends the session's audio, marks and clears to Twilio as they come, and records the
@@ -188,6 +221,7 @@ struct MediaStreamConnection: Sendable {
         to outbound: WebSocketOutboundWriter,
         streamSID: String,
         recorder: ConversationRecorder,
+        handOff: CallHandOff? = nil,
         metrics: WebhookMetrics,
         logger: Logger
     ) async -> Int {
@@ -217,6 +251,12 @@ struct MediaStreamConnection: Sendable {
             case .hangUp:
                 // Closing the stream ends <Connect>; with nothing after it, Twilio ends the call.
                 if open { try? await outbound.close(.normalClosure, reason: "conversation over") }
+                open = false
+            case .handOff:
+                // The call's new TwiML dials the person; Twilio ends the stream for it. If
+                // it cannot be redirected, closing the stream hangs up.
+                await handOff?.perform(logger: logger)
+                if open { try? await outbound.close(.normalClosure, reason: "handed off") }
                 open = false
             case .turnLatency(let latency):
                 metrics.turnLatency(latency)

@@ -20,6 +20,8 @@ public struct MediaStreamRoutes: Sendable {
     let metrics: WebhookMetrics
     let limits: MediaStreamLimits
     let conversations: LiveConversations
+    /// How a call is handed to a person; nil when this process has no REST credentials.
+    var control: (any CallControl)?
 
     /// `conversations` is the service's registry of open streams, which its drain and
     /// `/readyz` share; `limits` bound a socket that has not sent its `start`.
@@ -67,7 +69,8 @@ public struct MediaStreamRoutes: Sendable {
                 metrics: metrics,
                 logger: context.logger,
                 limits: limits,
-                conversations: conversations
+                conversations: conversations,
+                control: control
             )
             // Rethrown so that the socket closes with the error's code (1009 for fragments
             // adding up past the limit), once the call's record is safe.

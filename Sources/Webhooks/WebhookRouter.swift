@@ -9,8 +9,9 @@ import Voice
 /// `dialer serve`, the tests (through HummingbirdTesting, without a socket) and `dialer-lab bench
 /// webhooks` all build the service here, so what is tested and measured is what runs.
 public enum WebhookRouter {
-    /// The public router. `conversations`, when given, is the media route's registry: while
-    /// it drains, `/readyz` answers 503.
+    /// The public router: Twilio's voice, status, AMD and whisper webhooks and the health
+    /// checks. `conversations`, when given, is the media route's registry: while it drains,
+    /// `/readyz` answers 503.
     public static func make(
         database: Database,
         configuration: TwilioWebhookConfiguration,
@@ -27,6 +28,7 @@ public enum WebhookRouter {
         VoiceRoutes(configuration: configuration, attempts: CallAttemptStore(database: database), metrics: metrics).add(to: router)
         MachineDetectionRoutes(configuration: configuration, calls: calls, control: control, metrics: metrics, conversations: conversations)
             .add(to: router)
+        WhisperRoutes(configuration: configuration, calls: calls, metrics: metrics).add(to: router)
         return router
     }
 
@@ -74,13 +76,14 @@ extension WebhookRouter {
         conversation: ConversationConfiguration = ConversationConfiguration(),
         metrics: WebhookMetrics,
         limits: MediaStreamLimits = MediaStreamLimits(),
-        conversations: LiveConversations = LiveConversations()
+        conversations: LiveConversations = LiveConversations(),
+        control: (any CallControl)? = nil
     ) -> Router<BasicWebSocketRequestContext> {
         let router = Router(context: BasicWebSocketRequestContext.self)
         // Each call speaks its campaign's script, when the campaign has one.
         var voice = voice
         voice.agent = CampaignAgent(fallback: voice.agent, campaigns: CampaignStore(database: database), logger: database.logger)
-        MediaStreamRoutes(
+        var routes = MediaStreamRoutes(
             configuration: configuration,
             streams: MediaStreamStore(database: database),
             voice: voice,
@@ -88,7 +91,9 @@ extension WebhookRouter {
             metrics: metrics,
             limits: limits,
             conversations: conversations
-        ).add(to: router)
+        )
+        routes.control = control
+        routes.add(to: router)
         return router
     }
 }

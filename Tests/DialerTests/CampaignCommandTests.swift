@@ -39,6 +39,14 @@ import Testing
                 (["--soql", "SELECT Id FROM Contact", "--where", "A = 1"], "give exactly one of --where and --soql"),
                 (["--where", "A = 1", "--window", "21:00-08:00"], "--window must be HH:MM-HH:MM"),
                 (["--where", "A = 1", "--disclosure", String(repeating: "a", count: 501)], "--disclosure must be 500 characters at most"),
+                (["--where", "A = 1", "--voicemail", "beep"], "--voicemail must be hang_up or leave_message"),
+                (["--where", "A = 1", "--transfer-to", "4155550199"], "--transfer-to must be a number in E.164"),
+                (["--where", "A = 1", "--transfer-hours", "09:00-17:00"], "--transfer-to is needed for transfer hours and a zone"),
+                (["--where", "A = 1", "--transfer-to", "+14155550199", "--transfer-hours", "17:00-09:00"], "--transfer-hours must be HH:MM-HH:MM"),
+                (
+                    ["--where", "A = 1", "--transfer-to", "+14155550199", "--transfer-time-zone", "Mars/Olympus"],
+                    "--transfer-time-zone must be an IANA"
+                ),
             ]
             for (extra, message) in cases {
                 let (status, output) = try await Self.dialer(url, base + extra)
@@ -58,7 +66,8 @@ import Testing
                 url,
                 [
                     "campaign", "create", "--name", "vip", "--from", "+14155550100", "--rate", "2.5", "--window", "09:30-20:00",
-                    "--disclosure", "An automated call from Acme, with an AI voice.", "--soql",
+                    "--disclosure", "An automated call from Acme, with an AI voice.", "--voicemail", "leave-message", "--transfer-to",
+                    "+14155550199", "--transfer-hours", "08:30-17:30", "--transfer-time-zone", "America/Los_Angeles", "--soql",
                     "select id, phone from contact where Tier__c = 'VIP' and (MailingState = 'CA' or MailingState = 'OR') limit 500",
                 ]
             )
@@ -74,6 +83,12 @@ import Testing
             )
             #expect(
                 try await db.scalar("SELECT disclosure FROM dialer.campaigns", as: String?.self) == "An automated call from Acme, with an AI voice."
+            )
+            #expect(
+                try await db.scalar(
+                    "SELECT concat_ws(' ', voicemail_policy, transfer_number, transfer_hours_start, transfer_hours_end, transfer_time_zone) FROM dialer.campaigns",
+                    as: String.self
+                ) == "leave_message +14155550199 08:30:00 17:30:00 America/Los_Angeles"
             )
             #expect(
                 try await db.scalar(

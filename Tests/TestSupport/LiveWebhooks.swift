@@ -14,9 +14,10 @@ public enum LiveWebhooks {
     public static func withWebhooks(
         _ dialing: Dialing,
         voice: VoiceComponents? = nil,
+        control: (any CallControl)? = nil,
         _ body: @Sendable (String) async throws -> Void
     ) async throws {
-        try await withWebhookService(dialing, voice: voice) { service in try await body(service.publicURL) }
+        try await withWebhookService(dialing, voice: voice, control: control) { service in try await body(service.publicURL) }
     }
 
     /// The two listeners `dialer serve` runs: the public one (Twilio's routes, health) and
@@ -34,6 +35,7 @@ public enum LiveWebhooks {
         voice: VoiceComponents? = nil,
         timeouts: ServerTimeouts = ServerTimeouts(),
         limits: MediaStreamLimits = MediaStreamLimits(),
+        control: (any CallControl)? = nil,
         _ body: @Sendable (WebhookService) async throws -> Void
     ) async throws {
         let port = try LoopbackPort.unused()
@@ -48,7 +50,7 @@ public enum LiveWebhooks {
         // socket (the stand-ins only complete the wiring), as the status-callback tests want.
         let services = WebhookServices.assemble(
             webhooks: configuration,
-            control: nil,
+            control: control,
             voice: voice ?? ConversationBenchmark.standIns,
             database: dialing.db,
             limits: limits

@@ -43,3 +43,32 @@ import Voice
         #expect(await conversation.voicemail().text.contains("Your order has shipped."))
     }
 }
+
+/// Asking for a person, by words or by the 0 key: put through inside the transfer hours,
+/// otherwise told nobody is there and asked for a callback time.
+@Suite struct HandOffScriptTests {
+    @Test func insideTheHoursTheCallGoesToAPerson() async throws {
+        var call = AgentCallContext(callSID: "CA1")
+        call.handOff = .available(number: "+14155550199")
+        let conversation = try await ScriptedAgent().startConversation(call)
+        #expect(await conversation.recognitionHints().phrases.contains("operator"))
+        let reply = try await conversation.reply(to: Transcription(text: "can i speak to a real person", confidence: 0.9))
+        #expect(reply.handOff && !reply.hangUp && reply.text == HandOffPolicy.standard.line && reply.intent == "hand_off")
+        let byKey = try await ScriptedAgent().startConversation(call)
+        #expect(await byKey.reply(toDigit: "0")?.handOff == true)
+    }
+
+    @Test func outsideTheHoursTheCalleeIsOfferedACallback() async throws {
+        for availability in [HandOffAvailability.closed, .none] {
+            var call = AgentCallContext(callSID: "CA1")
+            call.handOff = availability
+            let conversation = try await ScriptedAgent().startConversation(call)
+            let reply = try await conversation.reply(to: Transcription(text: "operator", confidence: 0.9))
+            #expect(!reply.handOff && !reply.hangUp)
+            #expect(reply.text == "\(HandOffPolicy.standard.unavailable) \(AgentScript.default.steps[1].question)")
+            #expect(reply.intent == "hand_off_unavailable")
+            // The callback question is the step now: "morning" answers it.
+            #expect(try await conversation.reply(to: Transcription(text: "morning", confidence: 0.9)).intent == "morning")
+        }
+    }
+}

@@ -57,7 +57,7 @@ import Webhooks
     }
 
     /// Opens the stream, sends a few frames, waits for the agent's first audio, runs `then`,
-    /// and reads until the service closes the socket or `stop` is sent.
+    /// and reads (echoing marks) until the service closes the socket or `stop` is sent.
     static func converse(
         _ publicURL: String,
         token: String,
@@ -84,7 +84,14 @@ import Webhooks
                     )
                 )
             }
-            while try await messages.next() != nil {}
+            // Marks come back as Twilio's do (at once: nothing here plays the audio), so a
+            // hang-up waits for its last mark, not for the mark's timeout.
+            var echoed = 100
+            while let message = try await messages.next() {
+                guard case .text(let text) = message, case .mark(_, let name)? = try? MediaStreamCommand(json: text) else { continue }
+                echoed += 1
+                try? await outbound.write(.text(MediaStreamMessage.mark(.init(sequenceNumber: echoed, streamSid: streamSID, name: name)).json))
+            }
         }
     }
 

@@ -29,4 +29,10 @@ import Testing
         #expect(cut.contains("Voicemail: the message was cut off"))
         #expect(!CallTask.description(of: Self.sync([])).contains("Voicemail:"))
     }
+
+    @Test func aHandedOffCallSaysToWhom() {
+        var sync = Self.sync([.init(speaker: "agent", text: "Please hold.", startMs: 9000, intent: "hand_off")])
+        sync.transferredTo = "+14155550199"
+        #expect(CallTask.description(of: sync).contains("\nHanded off to a person: +14155550199\n[00:00:09] AGENT: Please hold."))
+    }
 }

@@ -135,7 +135,8 @@ extension SandboxTwilio {
     }
 
     /// Status=completed ends a call in progress; Status=canceled (or completed) stops one that
-    /// has not been answered. An ended call is left as it is.
+    /// has not been answered; Twiml replaces a live call's instructions (its media stream
+    /// ends). An ended call is left as it is.
     func update(_ file: String, _ form: [String: [String]]) -> Answer {
         let sid = file.hasSuffix(".json") ? String(file.dropLast(5)) : file
         let requested = form["Status"]?.first
@@ -154,6 +155,10 @@ extension SandboxTwilio {
                     call.endTime = now
                     call.duration = 0
                 }
+            }
+            // New TwiML for a live call: the media stream ends, and the call does what it says.
+            if let twiml = form["Twiml"]?.first, call.status == "in-progress", call.redirectedTwiML == nil {
+                call.redirectedTwiML = twiml
             }
             call.dateUpdated = Date()
             state.calls[sid] = call

@@ -83,6 +83,7 @@ extension SandboxTwilio {
                 let session = await converse(sid, over: stream, machine: outcome == .machine, amd: waitsForGreeting ? amd : nil)
                 state.withLock { $0.mediaSessions.append(session) }
                 if Task.isCancelled { return }
+                if let redirected = state.withLock({ $0.calls[sid]?.redirectedTwiML }), case .stopped = await putThrough(sid, redirected) { return }
             } else if let twiml, !twiml.contains("<Hangup") {
                 if case .stopped = await wait(sid, until: Date().addingTimeInterval(configuration.timing.talk.seconds)) { return }
             }
@@ -125,10 +126,43 @@ extension SandboxTwilio {
             callSID: sid,
             script: script,
             voice: .shared,
-            hungUp: { [self] in state.withLock { $0.calls[sid]?.hangUpRequested ?? true } || Task.isCancelled },
+            hungUp: { [self] in
+                state.withLock { $0.calls[sid].map { $0.hangUpRequested || $0.redirectedTwiML != nil } ?? true } || Task.isCancelled
+            },
             onGreetingEnd: onGreetingEnd,
             logger: Logger(label: "dialer.sandbox.twilio.media")
         ).run()
+    }
+
+    /// The call's new TwiML after a Calls update: a `<Dial><Number>` rings the number, whose
+    /// person answers, hears the whisper (its URL fetched and logged like a webhook) and
+    /// talks for the talk time; anything else ends the call.
+    func putThrough(_ sid: String, _ twiml: String) async -> Wait {
+        guard let number = Self.element("Number", in: twiml) else { return .elapsed }
+        advance(sid) { $0.dialed = number.text }
+        if let whisper = number.attributes["url"] {
+            await send(.whisper, to: whisper, baseParameters(sid) + [("DialCallStatus", "in-progress")])
+        }
+        return await wait(sid, until: Date().addingTimeInterval(configuration.timing.talk.seconds))
+    }
+
+    /// The first `<name …>text</name>` in `xml`: its text and attributes, unescaped.
+    static func element(_ name: String, in xml: String) -> (text: String, attributes: [String: String])? {
+        guard let open = xml.range(of: "<\(name)"), let close = xml.range(of: "</\(name)>", range: open.upperBound..<xml.endIndex),
+            let tagEnd = xml.range(of: ">", range: open.upperBound..<close.lowerBound)
+        else { return nil }
+        func unescaped(_ text: Substring) -> String {
+            text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
+                .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+        }
+        var attributes: [String: String] = [:]
+        var rest = xml[open.upperBound..<tagEnd.lowerBound]
+        while let equals = rest.range(of: "=\""), let end = rest[equals.upperBound...].firstIndex(of: "\"") {
+            let key = rest[..<equals.lowerBound].split(separator: " ").last.map(String.init) ?? ""
+            attributes[key] = unescaped(rest[equals.upperBound..<end])
+            rest = rest[rest.index(after: end)...]
+        }
+        return (unescaped(xml[tagEnd.upperBound..<close.lowerBound]), attributes)
     }
 
     /// Sleeps until `deadline`, waking early for a hang-up through the API or a shutdown.

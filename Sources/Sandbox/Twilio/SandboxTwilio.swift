@@ -105,6 +105,8 @@ public final class SandboxTwilio: Sendable {
             case status
             /// The AsyncAmdStatusCallback.
             case amd
+            /// A `<Dial><Number url>`'s whisper, fetched when the dialed person answers.
+            case whisper
         }
 
         public let kind: Kind
@@ -137,6 +139,10 @@ public final class SandboxTwilio: Sendable {
         public var request: [String: [String]]
         /// What the voice URL answered.
         public var twiml: String?
+        /// TwiML a Calls update put in place of it (a hand-off's `<Dial>`).
+        public var redirectedTwiML: String?
+        /// The number that TwiML dialed, once the call was put through.
+        public var dialed: String?
         var hangUpRequested = false
         var nextSequenceNumber = 0
     }

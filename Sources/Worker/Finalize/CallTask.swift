@@ -36,6 +36,7 @@ enum CallTask {
             // Whether the machine recorded the whole message: Twilio confirmed it played.
             lines.append(message.interrupted ? "Voicemail: the message was cut off" : "Voicemail: message left")
         }
+        if let number = sync.transferredTo { lines.append("Handed off to a person: \(number)") }
         if sync.transcript.isEmpty { lines.append("(no conversation)") }
         for entry in sync.transcript {
             let total = max(0, entry.startMs) / 1000
