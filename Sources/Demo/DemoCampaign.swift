@@ -19,6 +19,10 @@ public struct DemoCampaign: Sendable {
         campaign.maxAttempts = settings.maxAttempts
         campaign.retryDelays = settings.retryDelays
         campaign.disclosure = "This call is recorded and transcribed."
+        campaign.voicemailPolicy = settings.voicemailPolicy
+        campaign.transferNumber = settings.transferNumber
+        campaign.transferHoursStart = "00:00"
+        campaign.transferHoursEnd = "23:59"
         let id = try await CampaignStore(database: running.db).create(campaign)
         return DemoCampaign(id: id, name: name)
     }

@@ -22,11 +22,17 @@ public struct DemoSettings: Sendable {
         .init(.noAnswer, weight: 12), .init(.failed, weight: 5), .init(.refused(status: 400, code: 21217), weight: 3),
     ]
     /// What people say, by a hash of their number: most agree and pick a time, some decline,
-    /// some opt out, some talk over the agent.
+    /// some opt out, some talk over the agent, some ask for a person. Machines play their
+    /// greeting and a beep, and get the script's message after it.
     public var calleeScripts: [CalleeScript] = [
         .says("yes", "morning"), .says("yes", "afternoon"), .says("no"), .says("yes", "morning"),
         CalleeScript([.init("yes"), .init("afternoon", cue: .duringAgent(after: .seconds(1)))]), .says("stop calling me"),
+        .says("operator"),
     ]
+    /// Machines get the agent's message after the beep (`leave_message`).
+    public var voicemailPolicy = "leave_message"
+    /// Where callees who ask for a person are put through; someone is always there.
+    public var transferNumber = "+14155550199"
     public var fromNumber = "+14155550100"
     /// The campaign's filter, as an operator writes it.
     public var filter = "LastName != null"

@@ -15,11 +15,13 @@ struct DemoCommand: AsyncParsableCommand {
             Starts a throwaway Postgres cluster (unless DATABASE_URL is set), migrates it, and \
             starts on 127.0.0.1: a Sandbox Salesforce with contacts across US time zones (some \
             DoNotCall, invalid or duplicate numbers), a Sandbox Twilio whose calls ring, go to \
-            voicemail, are busy or unanswered, and whose callees speak with espeak-ng over the \
-            media stream; the webhook service with the embedded voice (PocketSphinx, the \
-            built-in script, espeak-ng); and a worker. It creates a campaign by a SOQL filter \
-            and runs it to the end with a live display, then prints the campaign's progress, two \
-            transcripts, and how to explore the database.
+            voicemail (a greeting, then a beep), are busy or unanswered, and whose callees speak \
+            with espeak-ng over the media stream (some ask for a person); the webhook service \
+            with the embedded voice (PocketSphinx, the built-in script, espeak-ng); and a worker. \
+            It creates a campaign by a SOQL filter that leaves messages on machines and puts \
+            callees who ask for a person through to a number of its own, runs it to the end with \
+            a live display, then prints the campaign's progress, the transcripts of a \
+            conversation, a voicemail and a hand-off, and how to explore the database.
 
             Calling windows (08:00–21:00 in each callee's zone) are kept on an accelerated clock \
             that starts at 11:30 New York time: Alaska and Hawaii wait for their morning, in \
@@ -101,17 +103,24 @@ struct DemoCommand: AsyncParsableCommand {
             logger: db.logger
         ).decode(Int.self) { ended = count }
         say("\nSalesforce: \(tasks) Tasks for \(ended) ended calls; \(running.twilio.calls.count) calls placed with the Sandbox Twilio.")
-        var samples: [String] = []
-        for try await sid in try await db.client.query(
+        // The longest conversation, a message left on a machine, and a call put through.
+        var samples: [(String, String)] = []
+        for try await (kind, sid) in try await db.client.query(
             """
-            SELECT t.call_sid FROM dialer.transcript_entries t JOIN dialer.call_attempts a ON a.call_sid = t.call_sid
-            WHERE a.campaign_id = \(campaign.id) GROUP BY t.call_sid
-            HAVING count(DISTINCT t.speaker) = 2 ORDER BY count(*) DESC, t.call_sid LIMIT 2
+            (SELECT 'a conversation', t.call_sid FROM dialer.transcript_entries t JOIN dialer.call_attempts a ON a.call_sid = t.call_sid
+             WHERE a.campaign_id = \(campaign.id) GROUP BY t.call_sid
+             HAVING count(DISTINCT t.speaker) = 2 ORDER BY count(*) DESC, t.call_sid LIMIT 1)
+            UNION ALL
+            (SELECT 'a voicemail', t.call_sid FROM dialer.transcript_entries t JOIN dialer.call_attempts a ON a.call_sid = t.call_sid
+             WHERE a.campaign_id = \(campaign.id) AND t.intent = 'voicemail' AND NOT t.interrupted ORDER BY t.call_sid LIMIT 1)
+            UNION ALL
+            (SELECT 'a hand-off to ' || c.transferred_to, c.call_sid FROM dialer.calls c JOIN dialer.call_attempts a ON a.call_sid = c.call_sid
+             WHERE a.campaign_id = \(campaign.id) AND c.transferred_to IS NOT NULL ORDER BY c.call_sid LIMIT 1)
             """,
             logger: db.logger
-        ).decode(String.self) { samples.append(sid) }
-        for sid in samples {
-            say("\nTranscript of \(sid):")
+        ).decode((String, String).self) { samples.append((kind, sid)) }
+        for (kind, sid) in samples {
+            say("\nTranscript of \(sid), \(kind):")
             let lines = try await db.client.query(
                 "SELECT start_ms, speaker, text, interrupted FROM dialer.transcript_entries WHERE call_sid = \(sid) ORDER BY seq",
                 logger: db.logger

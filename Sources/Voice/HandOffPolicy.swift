@@ -32,6 +32,16 @@ public struct HandOffPolicy: Sendable, Equatable, Codable {
 
     public static let standard = HandOffPolicy()
 
+    /// The phrases passed as recognition hints: not those that begin with an article ("a
+    /// person", "an agent"), which a recognizer made to choose hears in any "uh" and would
+    /// put a hesitating callee through to a person.
+    public var hintPhrases: [String] {
+        phrases.filter { phrase in
+            guard let first = PhraseMatcher.words(phrase).first else { return false }
+            return !["a", "an", "the"].contains(first)
+        }
+    }
+
     private enum CodingKeys: String, CodingKey {
         case phrases, digit, line, unavailable, callbackStep
     }

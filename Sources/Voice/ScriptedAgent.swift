@@ -133,12 +133,13 @@ actor ScriptedConversation: AgentConversation {
 
     nonisolated var judgesTurnEnds: Bool { true }
 
-    /// A clear answer of several words ("no thanks", "stop calling me") is whole. A
-    /// one-word answer is whole only if the recognizer, given the hesitations too, still
-    /// hears that word: a grammar of answers alone hears "no" in "so" and in "um". Fillers
-    /// alone, or words that lead on ("and", "let me think"), are a callee mid-phrase.
-    /// Fillers after the last word are left aside: a recognizer given them hears one in the
-    /// breath after a word.
+    /// A clear answer of several words ("no thanks", "stop calling me", "a person") is whole.
+    /// A one-word answer is whole only if the recognizer, given the hesitations too, still
+    /// hears that word (a grammar of answers alone hears "no" in "so" and in "um"), and if
+    /// no longer phrase of the step begins with it ("no" may be "no thanks" on its way).
+    /// Fillers alone, words that lead on ("and", "let me think"), or a hesitation where no
+    /// answer was heard, are a callee mid-phrase. Fillers after the last word are left
+    /// aside: a recognizer given them hears one in the breath after a word.
     func turnCompleteness(_ heard: Transcription?, hesitant: @Sendable () async -> Transcription?) async -> TurnCompleteness {
         if case .ended = state { return .unsure }
         let phrase = heard.flatMap { heard in heard.confidence >= script.minimumConfidence ? answerPhrase(in: heard) : nil }
@@ -147,14 +148,16 @@ actor ScriptedConversation: AgentConversation {
         var words = PhraseMatcher.words(hesitant.text)
         while let last = words.last, RecognitionHints.fillers.contains(last) { words.removeLast() }
         guard let last = words.last else { return .unfinished }
-        if let phrase, words.contains(phrase[0]) { return .complete }
-        return Self.leadingOnWords.contains(last) ? .unfinished : .unsure
+        if let phrase, words.contains(phrase[0]) { return beginsLongerPhrase(phrase[0]) ? .unsure : .complete }
+        if Self.leadingOnWords.contains(last) { return .unfinished }
+        let hesitated = words.contains { Self.leadingOnWords.contains($0) || RecognitionHints.fillers.contains($0) }
+        return phrase == nil && hesitated ? .unfinished : .unsure
     }
 
-    /// The words of the longest step phrase or opt-out phrase in `heard`.
+    /// The words of the longest step, opt-out or hand-off phrase in `heard`.
     private func answerPhrase(in heard: Transcription) -> [String]? {
         let words = PhraseMatcher.words(heard.text)
-        var matchers = [PhraseMatcher(script.optOut.phrases)]
+        var matchers = [PhraseMatcher(script.optOut.phrases), handOffMatcher]
         if case .asking = state { matchers += intentMatchers[step] }
         var best: [String]?
         for matcher in matchers {
@@ -165,6 +168,15 @@ actor ScriptedConversation: AgentConversation {
         return best
     }
 
+    /// Whether a phrase of the current step has more words after `word`.
+    private func beginsLongerPhrase(_ word: String) -> Bool {
+        guard case .asking = state else { return false }
+        return currentStep.intents.flatMap(\.phrases).contains { phrase in
+            let words = PhraseMatcher.words(phrase)
+            return words.count > 1 && words[0] == word
+        }
+    }
+
     /// The last words of the hesitations that are not mere fillers: "i am" leads on with "am".
     static let leadingOnWords = Set(
         RecognitionHints.hesitations.filter { !RecognitionHints.fillers.contains($0) }.compactMap { PhraseMatcher.words($0).last }
@@ -173,7 +185,7 @@ actor ScriptedConversation: AgentConversation {
     func recognitionHints() -> RecognitionHints {
         switch state {
         case .asking:
-            let phrases = currentStep.intents.flatMap(\.phrases) + script.optOut.hintPhrases + script.handOff.phrases
+            let phrases = currentStep.intents.flatMap(\.phrases) + script.optOut.hintPhrases + script.handOff.hintPhrases
             return RecognitionHints(phrases: PhraseMatcher(phrases).phrases)
         case .checkingOptOut:
             return RecognitionHints(phrases: script.optOut.checkHints)

@@ -19,7 +19,10 @@ public enum TurnEndBenchmark {
             self.pieces = pieces.map { (text: $0.0, pauseAfterMs: $0.1) }
         }
 
-        public var text: String { pieces.map(\.text).joined(separator: " ") }
+        /// The words with their pauses: `yes [300 ms] please`.
+        public var label: String {
+            pieces.map { "\($0.text)\($0.pauseAfterMs > 0 ? " [\($0.pauseAfterMs) ms]" : "")" }.joined(separator: " ")
+        }
     }
 
     /// Answers to "Would you like a specialist to call you back about your account?", as
@@ -102,15 +105,11 @@ public enum TurnEndBenchmark {
                 report.samples += 1
                 if result.turns > 1 {
                     report.endedEarly += 1
-                    report.split.append(
-                        samples[result.sample].pieces.map { "\($0.text)\($0.pauseAfterMs > 0 ? " [\($0.pauseAfterMs) ms]" : "")" }.joined(
-                            separator: " "
-                        )
-                    )
+                    report.split.append(samples[result.sample].label)
                 } else if let latency = result.latency {
                     report.latencies.append(latency)
                     if latency > .milliseconds(800) {
-                        report.slow.append("\"\(samples[result.sample].text)\" \(Int((latency / .milliseconds(1)).rounded())) ms")
+                        report.slow.append("\"\(samples[result.sample].label)\" \(Int((latency / .milliseconds(1)).rounded())) ms")
                     }
                 }
                 start()
