@@ -38,8 +38,11 @@ import Testing
             let crowded = (0..<(sorted.count - r)).filter { sorted[$0 + r] - sorted[$0] < 1.0 - 1e-6 }
             #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $1 - $0 >= 1 / rate - 1e-6 })
             #expect(crowded.isEmpty, "windows over the rate start at \(crowded)")
-            // And the limiter does not starve: 80 calls at 20/s take about 4 seconds, not much more.
-            #expect(sorted.last! - sorted.first! < 6)
+            // And the limiter does not starve: 80 calls at 20/s take about 4 seconds. The bound
+            // is three times that: the callers' own round trips stretch it on a machine the
+            // shared pass loads (6.9 s was seen), while a limiter that starved (a slot a
+            // second, or a backlog it never hands out) would take 20 s or more.
+            #expect(sorted.last! - sorted.first! < 12)
         }
     }
 
