@@ -301,19 +301,8 @@ struct ConversationResponder {
     /// the hang-up. Without a message to play (the agent or the speech failed), the call
     /// hangs up at once: a machine is owed no apology.
     private mutating func leaveVoicemail() async {
-        var speech = PreparedSpeech(text: "", audio: [], hangUp: true, interruptible: false, answersTurnEndingAtMs: nil, isVoicemail: true)
-        if let conversation = await startedConversation() {
-            let reply = await conversation.voicemail()
-            do {
-                speech.audio = try await core.textToSpeech.synthesize(reply.text)
-                speech.text = reply.text
-                speech.intent = reply.intent ?? AgentReply.voicemailIntent
-            } catch {
-                core.report(.textToSpeech, error)
-            }
-        }
-        let now = core.now()
-        _ = core.withState { $0.enqueue(speech, generation: nil, now: now) }
+        let reply = await startedConversation()?.voicemail()
+        await sayLastWords(reply?.text, intent: reply?.intent ?? AgentReply.voicemailIntent, isVoicemail: true)
     }
 
     /// There is no reply to give (the agent or the speech failed): say the configured
@@ -321,11 +310,18 @@ struct ConversationResponder {
     /// unknown, and a retry belongs in the agent's adapter, not here.
     private func endPolitely() async {
         guard !core.withState({ $0.isOver }) else { return }
-        var speech = PreparedSpeech(text: "", audio: [], hangUp: true, interruptible: false, answersTurnEndingAtMs: nil)
-        if let message = core.configuration.failureMessage, !message.isEmpty {
+        await sayLastWords(core.configuration.failureMessage, intent: nil, isVoicemail: false)
+    }
+
+    /// Queues `text` (nil or empty: nothing) and the hang-up after it; if it cannot be
+    /// synthesized, the call hangs up without it.
+    private func sayLastWords(_ text: String?, intent: String?, isVoicemail: Bool) async {
+        var speech = PreparedSpeech(text: "", audio: [], hangUp: true, interruptible: false, answersTurnEndingAtMs: nil, isVoicemail: isVoicemail)
+        if let text, !text.isEmpty {
             do {
-                speech.audio = try await core.textToSpeech.synthesize(message)
-                speech.text = message
+                speech.audio = try await core.textToSpeech.synthesize(text)
+                speech.text = text
+                speech.intent = intent
             } catch {
                 core.report(.textToSpeech, error)
             }

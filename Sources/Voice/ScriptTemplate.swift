@@ -32,18 +32,6 @@ public enum ScriptTemplate {
             .replacingOccurrences(of: " .", with: ".").replacingOccurrences(of: " ,", with: ",")
     }
 
-    /// The names a line's placeholders use, for validation.
-    public static func names(in line: String) -> [String] {
-        var names: [String] = []
-        var rest = Substring(line)
-        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
-            let inside = rest[rest.index(after: open)..<close]
-            names.append(String(inside.split(separator: "|", maxSplits: 1, omittingEmptySubsequences: false)[0]).trimmingCharacters(in: .whitespaces))
-            rest = rest[rest.index(after: close)...]
-        }
-        return names
-    }
-
     static func value(_ name: String, for call: AgentCallContext) -> String? {
         switch name.lowercased() {
         case "firstname": return call.firstName

@@ -21,7 +21,6 @@ import Voice
         #expect(ScriptTemplate.render("About {Missing__c|your account}.", for: Self.call) == "About your account.")
         #expect(ScriptTemplate.render("About {Missing__c}.", for: AgentCallContext(callSID: "CA2")) == "About.")
         #expect(ScriptTemplate.render("{message}", for: AgentCallContext(callSID: "CA2")).isEmpty)
-        #expect(ScriptTemplate.names(in: "{a} and {b|c}") == ["a", "b"])
     }
 
     /// The disclosure stays right after the greeting; the call's message comes after the
