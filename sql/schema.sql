@@ -135,6 +135,12 @@ CREATE FUNCTION dialer.call_status_rank(status text) RETURNS integer
     END
 $$;
 
+CREATE FUNCTION dialer.callback_key(attempt_id uuid) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$
+    SELECT 'place_call:callback:' || attempt_id
+$$;
+
 CREATE TABLE dialer.call_attempts (
     id uuid DEFAULT gen_random_uuid() NOT NULL,
     contact_id bigint NOT NULL,
@@ -151,7 +157,11 @@ CREATE TABLE dialer.call_attempts (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     ended_at timestamp with time zone,
     slot_at timestamp with time zone,
+    callback_from timestamp with time zone,
+    callback_until timestamp with time zone,
+    callback_time_zone text,
     CONSTRAINT call_attempts_attempt_number_check CHECK ((attempt_number > 0)),
+    CONSTRAINT call_attempts_callback_window CHECK ((callback_from < callback_until)),
     CONSTRAINT call_attempts_check CHECK (((state = 'placed'::text) = (call_sid IS NOT NULL))),
     CONSTRAINT call_attempts_state_check CHECK ((state = ANY (ARRAY['dialing'::text, 'placed'::text, 'failed'::text, 'unknown'::text])))
 );
@@ -234,6 +244,8 @@ CREATE TABLE dialer.contacts (
     calling_states text[] DEFAULT '{}'::text[] NOT NULL,
     request_id uuid,
     context jsonb DEFAULT '{}'::jsonb NOT NULL,
+    callback_at timestamp with time zone,
+    callback_until timestamp with time zone,
     CONSTRAINT contacts_phone_e164_check CHECK ((phone_e164 ~ '^\+[1-9][0-9]{7,14}$'::text)),
     CONSTRAINT contacts_salesforce_id_check CHECK ((length(salesforce_id) = ANY (ARRAY[15, 18]))),
     CONSTRAINT contacts_salesforce_id_or_request CHECK (((salesforce_id IS NOT NULL) OR (request_id IS NOT NULL))),
@@ -469,7 +481,6 @@ CREATE FUNCTION dialer.end_calls(p_contacts bigint[], p_campaigns bigint[], p_ca
     SET plan_cache_mode TO 'force_generic_plan'
     AS $$
 BEGIN
-    -- The contact's next call, after the retry policy's delay (retry_after < 0: none).
     PERFORM dialer.enqueue_jobs(
         array_agg(p_place_call_kind ORDER BY e.ord), array_agg(jsonb_build_object('contactID', e.contact) ORDER BY e.ord),
         array_agg(e.next_key ORDER BY e.ord), array_agg(e.campaign ORDER BY e.ord),
@@ -480,14 +491,14 @@ BEGIN
 
     UPDATE dialer.contacts AS k SET outcome = e.outcome
     FROM unnest(p_contacts, p_outcomes) AS e(contact, outcome)
-    WHERE k.id = e.contact AND k.outcome IS NULL AND e.outcome <> '';
+    WHERE k.id = e.contact AND k.outcome IS NULL AND e.outcome <> ''
+      AND (k.callback_at IS NULL OR k.callback_at <= now());
 
     INSERT INTO dialer.task_syncs (call_sid, attempt_id, campaign_id, ready_at)
     SELECT e.sid, c.attempt_id, e.campaign, now() + make_interval(secs => p_finalize_grace)
     FROM unnest(p_call_sids, p_campaigns) AS e(sid, campaign) JOIN dialer.calls AS c ON c.call_sid = e.sid
     ON CONFLICT (call_sid) DO NOTHING;
 
-    -- The call's finalize job, once the grace is over.
     PERFORM dialer.enqueue_jobs(
         array_fill(p_finalize_kind, ARRAY[cardinality(p_call_sids)]),
         ARRAY(SELECT jsonb_build_object('callSID', sid) FROM unnest(p_call_sids) WITH ORDINALITY AS s(sid, ord) ORDER BY ord),
@@ -496,8 +507,6 @@ BEGIN
         p_run_at => array_fill(now() + make_interval(secs => p_finalize_grace), ARRAY[cardinality(p_call_sids)]))
     WHERE cardinality(p_call_sids) > 0;
 
-    -- The call.ended event's job, with the same grace; no group, so pausing or cancelling the
-    -- campaign does not hold back or drop the event of a call that already ended.
     PERFORM dialer.enqueue_jobs(
         array_fill('publish_call_ended'::text, ARRAY[cardinality(p_call_sids)]),
         ARRAY(SELECT jsonb_build_object('callSID', sid) FROM unnest(p_call_sids) WITH ORDINALITY AS s(sid, ord) ORDER BY ord),
@@ -1005,6 +1014,29 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION dialer.schedule_callback(p_attempt_id uuid, p_from timestamp with time zone, p_until timestamp with time zone, p_time_zone text, p_place_call_kind text) RETURNS bigint
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    attempt record;
+BEGIN
+    UPDATE dialer.call_attempts
+    SET callback_from = p_from, callback_until = p_until, callback_time_zone = p_time_zone
+    WHERE id = p_attempt_id
+    RETURNING contact_id, campaign_id INTO attempt;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    UPDATE dialer.contacts
+    SET callback_at = p_from, callback_until = p_until,
+        outcome = CASE WHEN outcome = 'answered' THEN NULL ELSE outcome END
+    WHERE id = attempt.contact_id;
+    RETURN dialer.enqueue_job(p_place_call_kind,
+                              jsonb_build_object('contactID', attempt.contact_id, 'callbackFor', p_attempt_id),
+                              dialer.callback_key(p_attempt_id), attempt.campaign_id, p_run_at => p_from);
+END
+$$;
+
 CREATE FUNCTION dialer.store_idempotent_answer(p_api_key_id bigint, p_key text, p_status integer, p_body jsonb) RETURNS void
     LANGUAGE plpgsql
     AS $$
@@ -1185,6 +1217,27 @@ CREATE TABLE dialer.call_requests (
     CONSTRAINT call_requests_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'prepared'::text, 'failed'::text]))),
     CONSTRAINT call_requests_to_e164_check CHECK ((to_e164 ~ '^\+[1-9][0-9]{7,14}$'::text))
 );
+
+CREATE VIEW dialer.callbacks AS
+ SELECT k.campaign_id,
+    p.name AS campaign,
+    k.id AS contact_id,
+    k.callback_at,
+    k.callback_until,
+    k.time_zone,
+    a.call_sid AS asked_on_call,
+    j.id AS job_id,
+    j.state AS job_state
+   FROM (((dialer.contacts k
+     JOIN dialer.campaigns p ON ((p.id = k.campaign_id)))
+     LEFT JOIN LATERAL ( SELECT a_1.id,
+            a_1.call_sid
+           FROM dialer.call_attempts a_1
+          WHERE ((a_1.contact_id = k.id) AND (a_1.callback_from = k.callback_at))
+          ORDER BY a_1.created_at DESC
+         LIMIT 1) a ON (true))
+     LEFT JOIN dialer.jobs j ON (((j.unique_key = dialer.callback_key(a.id)) AND dialer.job_is_open(j.state))))
+  WHERE ((k.callback_at IS NOT NULL) AND (k.outcome IS NULL));
 
 CREATE TABLE dialer.calling_rules (
     state text NOT NULL,
@@ -1674,6 +1727,8 @@ GRANT USAGE ON SCHEMA dialer TO dialer_monitor;
 REVOKE ALL ON FUNCTION dialer.campaign_call_page(p_campaign text, p_state text, p_since timestamp with time zone, p_before_micros bigint, p_before_id uuid, p_limit integer) FROM PUBLIC;
 
 GRANT SELECT ON TABLE dialer.call_outcomes TO dialer_monitor;
+
+GRANT SELECT ON TABLE dialer.callbacks TO dialer_monitor;
 
 GRANT SELECT ON TABLE dialer.campaign_progress TO dialer_monitor;
 

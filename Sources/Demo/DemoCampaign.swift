@@ -42,17 +42,21 @@ public struct DemoCampaign: Sendable {
         public var tasksSynced = 0
         public var tasksPending = 0
         public var tasksFailed = 0
+        /// Open jobs but the callbacks', which are due after the demo.
         public var openJobs = 0
+        /// Contacts waiting for the callback they asked for (tomorrow, Monday: after the demo).
+        public var callbacks = 0
 
-        /// Every contact settled, every ended call's Task written (or failed), no job left.
+        /// Every contact settled or waiting for its callback, every ended call's Task written
+        /// (or failed), no job left but the callbacks'.
         public var finished: Bool {
-            status != "importing" && imported > 0 && done + skipped == imported && tasksPending == 0 && openJobs == 0
+            status != "importing" && imported > 0 && done + skipped + callbacks == imported && tasksPending == 0 && openJobs == 0
         }
 
         public var line: String {
             "imported \(imported) (\(skipped) skipped) · waiting for window \(waitingForWindow) · queued \(queued) · "
                 + "dialing \(dialing) · in call \(inCall) · done \(done)/\(callable) · Tasks synced \(tasksSynced)"
-                + (tasksFailed > 0 ? " (\(tasksFailed) failed)" : "")
+                + (tasksFailed > 0 ? " (\(tasksFailed) failed)" : "") + (callbacks > 0 ? " · callbacks \(callbacks)" : "")
         }
     }
 
@@ -71,14 +75,17 @@ public struct DemoCampaign: Sendable {
                    (SELECT count(*) FROM dialer.task_syncs s WHERE s.campaign_id = c.id AND s.state = 'synced')::int,
                    (SELECT count(*) FROM dialer.task_syncs s WHERE s.campaign_id = c.id AND s.state = 'pending')::int,
                    (SELECT count(*) FROM dialer.task_syncs s WHERE s.campaign_id = c.id AND s.state = 'failed')::int,
-                   (SELECT count(*) FROM dialer.jobs j WHERE j.campaign_id = c.id AND dialer.job_is_open(j.state))::int
+                   (SELECT count(*) FROM dialer.jobs j
+                    WHERE j.campaign_id = c.id AND dialer.job_is_open(j.state) AND j.args ->> 'callbackFor' IS NULL)::int,
+                   (SELECT count(*) FROM dialer.contacts k
+                    WHERE k.campaign_id = c.id AND k.outcome IS NULL AND k.callback_at > now())::int
             FROM dialer.campaigns AS c WHERE c.id = \(id)
             """,
             logger: running.db.logger
         )
         var snapshot = Snapshot()
-        for try await (status, imported, skipped, done, dialing, inCall, synced, pending, failed, open)
-            in rows.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int).self)
+        for try await (status, imported, skipped, done, dialing, inCall, synced, pending, failed, open, callbacks)
+            in rows.decode((String, Int, Int, Int, Int, Int, Int, Int, Int, Int, Int).self)
         {
             snapshot = Snapshot(
                 status: status,
@@ -92,7 +99,8 @@ public struct DemoCampaign: Sendable {
                 tasksSynced: synced,
                 tasksPending: pending,
                 tasksFailed: failed,
-                openJobs: open
+                openJobs: open,
+                callbacks: callbacks
             )
             snapshot.queued = max(0, snapshot.callable - done - dialing - inCall - snapshot.waitingForWindow)
         }

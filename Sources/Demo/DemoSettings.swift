@@ -21,11 +21,12 @@ public struct DemoSettings: Sendable {
         .init(.human, weight: 50), .init(.machine, weight: 15), .init(.busy, weight: 15),
         .init(.noAnswer, weight: 12), .init(.failed, weight: 5), .init(.refused(status: 400, code: 21217), weight: 3),
     ]
-    /// What people say, by a hash of their number: most agree and pick a time, some decline,
-    /// some opt out, some talk over the agent, some ask for a person. Machines play their
-    /// greeting and a beep, and get the script's message after it.
+    /// What people say, by a hash of their number: most agree and pick a time to be called
+    /// back (their callbacks are scheduled, due after the demo), some decline, some opt out,
+    /// some talk over the agent, some ask for a person. Machines play their greeting and a
+    /// beep, and get the script's message after it.
     public var calleeScripts: [CalleeScript] = [
-        .says("yes", "morning"), .says("yes", "afternoon"), .says("no"), .says("yes", "morning"),
+        .says("yes", "tomorrow afternoon"), .says("yes", "monday morning"), .says("no"), .says("yes", "morning"),
         CalleeScript([.init("yes"), .init("afternoon", cue: .duringAgent(after: .seconds(1)))]), .says("stop calling me"),
         .says("operator"),
     ]

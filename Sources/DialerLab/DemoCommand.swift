@@ -21,7 +21,7 @@ struct DemoCommand: AsyncParsableCommand {
             It creates a campaign by a SOQL filter that leaves messages on machines and puts \
             callees who ask for a person through to a number of its own, runs it to the end with \
             a live display, then prints the campaign's progress, the transcripts of a \
-            conversation, a voicemail and a hand-off, and how to explore the database.
+            conversation, a voicemail, a callback picked and a hand-off, and how to explore the database.
 
             Calling windows (08:00–21:00 in each callee's zone) are kept on an accelerated clock \
             that starts at 11:30 New York time: Alaska and Hawaii wait for their morning, in \
@@ -103,7 +103,13 @@ struct DemoCommand: AsyncParsableCommand {
             logger: db.logger
         ).decode(Int.self) { ended = count }
         say("\nSalesforce: \(tasks) Tasks for \(ended) ended calls; \(running.twilio.calls.count) calls placed with the Sandbox Twilio.")
-        // The longest conversation, a message left on a machine, and a call put through.
+        for try await count in try await db.client.query(
+            "SELECT count(*)::int FROM dialer.callbacks WHERE campaign_id = \(campaign.id)",
+            logger: db.logger
+        ).decode(Int.self) where count > 0 {
+            say("\(count) callees picked a time to be called back: their calls are scheduled (SELECT * FROM dialer.callbacks).")
+        }
+        // The longest conversation, a message left on a machine, a callback, and a call put through.
         var samples: [(String, String)] = []
         for try await (kind, sid) in try await db.client.query(
             """
@@ -113,6 +119,11 @@ struct DemoCommand: AsyncParsableCommand {
             UNION ALL
             (SELECT 'a voicemail', t.call_sid FROM dialer.transcript_entries t JOIN dialer.call_attempts a ON a.call_sid = t.call_sid
              WHERE a.campaign_id = \(campaign.id) AND t.intent = 'voicemail' AND NOT t.interrupted ORDER BY t.call_sid LIMIT 1)
+            UNION ALL
+            (SELECT 'a callback asked for, scheduled ' || to_char(a.callback_from AT TIME ZONE a.callback_time_zone, 'Dy YYYY-MM-DD HH24:MI')
+                    || '–' || to_char(a.callback_until AT TIME ZONE a.callback_time_zone, 'HH24:MI') || ' ' || a.callback_time_zone, a.call_sid
+             FROM dialer.call_attempts a
+             WHERE a.campaign_id = \(campaign.id) AND a.callback_from IS NOT NULL AND a.call_sid IS NOT NULL ORDER BY a.call_sid LIMIT 1)
             UNION ALL
             (SELECT 'a hand-off to ' || c.transferred_to, c.call_sid FROM dialer.calls c JOIN dialer.call_attempts a ON a.call_sid = c.call_sid
              WHERE a.campaign_id = \(campaign.id) AND c.transferred_to IS NOT NULL ORDER BY c.call_sid LIMIT 1)

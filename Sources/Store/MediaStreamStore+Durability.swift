@@ -15,12 +15,15 @@ extension MediaStreamStore {
         public var entries: [TranscriptEntryRecord]
         /// The callee opted out on the call: the number must reach the DNC list.
         public var optOut: Bool
+        /// The callee picked a time to be called back: the contact's next call must be scheduled.
+        public var callback: ScheduledCallback?
 
-        public init(callSID: String, attemptID: UUID, entries: [TranscriptEntryRecord], optOut: Bool) {
+        public init(callSID: String, attemptID: UUID, entries: [TranscriptEntryRecord], optOut: Bool, callback: ScheduledCallback? = nil) {
             self.callSID = callSID
             self.attemptID = attemptID
             self.entries = entries
             self.optOut = optOut
+            self.callback = callback
         }
     }
 

@@ -30,6 +30,9 @@ public struct MediaStreamStore: Sendable {
         /// A machine's greeting had already ended when the stream started (the AMD result
         /// came first) and the campaign leaves messages: the message is due at once.
         public var leavesVoicemail = false
+        /// When the contact may be called (the zones it may be in, its campaign's hours and
+        /// the calling rules that bind it), for a callback it asks for.
+        public var callingSchedule: CallingSchedule?
     }
 
     /// Records that a stream started. The custom parameters are only trusted when they agree
@@ -49,12 +52,18 @@ public struct MediaStreamStore: Sendable {
             """
             WITH bound AS (
                 SELECT a.id, a.contact_id, a.campaign_id, k.first_name, k.last_name, k.context::text AS context,
+                       CASE WHEN cardinality(k.time_zones) > 0 THEN k.time_zones ELSE array_remove(ARRAY[k.time_zone], NULL) END AS zones,
+                       cp.window_start::text AS window_start, cp.window_end::text AS window_end,
+                       (SELECT coalesce(json_agg(\(unescaped: CallingRuleStore.ruleJSON)), '[]')::text
+                        FROM dialer.calling_rules AS r
+                        WHERE \(unescaped: CallingRuleStore.applicable(states: "k.calling_states", mailingState: "k.mailing_state"))) AS rules,
                        (SELECT r.message FROM dialer.call_requests AS r WHERE r.id = k.request_id) AS message,
                        dialer.transfer_target(a.campaign_id) AS transfer_target,
                        coalesce((SELECT dialer.leaves_voicemail(c.answered_by, p.voicemail_policy)
                                  FROM dialer.calls AS c JOIN dialer.campaigns AS p ON p.id = a.campaign_id
                                  WHERE c.call_sid = \(callSID)), false) AS leaves_voicemail
                 FROM dialer.call_attempts AS a JOIN dialer.contacts AS k ON k.id = a.contact_id
+                JOIN dialer.campaigns AS cp ON cp.id = a.campaign_id
                 WHERE a.id = \(attemptID) AND a.contact_id = \(contactID) AND a.campaign_id = \(campaignID)
                   AND (a.call_sid = \(callSID) OR a.call_sid IS NULL)
                   AND NOT EXISTS (SELECT 1 FROM dialer.media_streams AS m
@@ -68,14 +77,16 @@ public struct MediaStreamStore: Sendable {
                 ON CONFLICT DO NOTHING
                 RETURNING attempt_id
             )
-            SELECT id, contact_id, campaign_id, first_name, leaves_voicemail, last_name, context, message, transfer_target FROM bound
+            SELECT id, contact_id, campaign_id, first_name, leaves_voicemail, last_name, context, message, transfer_target,
+                   zones, window_start, window_end, rules
+            FROM bound
             WHERE EXISTS (SELECT 1 FROM stream WHERE attempt_id IS NOT NULL)
             """,
             logger: logger
         )
-        for try await (attempt, contact, campaign, firstName, leavesVoicemail, lastName, context, message, transferTarget) in rows.decode(
-            (UUID, Int64, Int64, String?, Bool, String?, String, String?, String?).self
-        ) {
+        for try await (attempt, contact, campaign, firstName, leavesVoicemail, lastName, context, message, transferTarget, zones, start, end, rules)
+            in rows.decode((UUID, Int64, Int64, String?, Bool, String?, String, String?, String?, [String], String, String, String).self)
+        {
             var binding = Binding(
                 attemptID: attempt,
                 contactID: contact,
@@ -87,9 +98,21 @@ public struct MediaStreamStore: Sendable {
             binding.context = (try? JSONDecoder().decode([String: String].self, from: Data(context.utf8))) ?? [:]
             binding.message = message
             binding.transferTarget = transferTarget
+            binding.callingSchedule = Self.schedule(zones: zones, windowStart: start, windowEnd: end, rules: rules)
             return binding
         }
         return nil
+    }
+
+    /// The contact's calling schedule; nil when its zones or its campaign's hours are not
+    /// ones a call could be placed in.
+    static func schedule(zones names: [String], windowStart: String, windowEnd: String, rules: String) -> CallingSchedule? {
+        let zones = names.compactMap(TimeZone.init(identifier:))
+        guard !zones.isEmpty, zones.count == names.count,
+            let window = CallingWindow(start: windowStart, end: windowEnd).flatMap(CallingWindow.campaign),
+            let rules = try? CallingRule.decode(json: rules)
+        else { return nil }
+        return CallingSchedule(window: window, rules: rules, zones: zones)
     }
 
     /// Writes transcript entries; an entry already written (same CallSid and seq) is kept as

@@ -102,11 +102,21 @@ public struct TaskSyncQueue: Sendable {
         for try await (sid, speaker, text, startMs, interrupted, intent) in rows.decode((String, String, String, Int, Bool, String?).self) {
             byCall[sid]?.transcript.append(.init(speaker: speaker, text: text, startMs: startMs, interrupted: interrupted, intent: intent))
         }
-        let handedOver = try await database.client.query(
-            "SELECT call_sid, transferred_to FROM dialer.calls WHERE call_sid = ANY(\(records.map(\.callSID))) AND transferred_to IS NOT NULL",
+        // What the call led to: a person it was handed to, a callback the callee asked for.
+        let outcomes = try await database.client.query(
+            """
+            SELECT s.call_sid, c.transferred_to, a.callback_from, a.callback_until, a.callback_time_zone
+            FROM dialer.task_syncs AS s
+            JOIN dialer.call_attempts AS a ON a.id = s.attempt_id
+            LEFT JOIN dialer.calls AS c ON c.call_sid = s.call_sid
+            WHERE s.call_sid = ANY(\(records.map(\.callSID))) AND (c.transferred_to IS NOT NULL OR a.callback_from IS NOT NULL)
+            """,
             logger: database.logger
         )
-        for try await (sid, number) in handedOver.decode((String, String).self) { byCall[sid]?.transferredTo = number }
+        for try await (sid, number, from, until, zone) in outcomes.decode((String, String?, Date?, Date?, String?).self) {
+            byCall[sid]?.transferredTo = number
+            if let from, let until, let zone { byCall[sid]?.callback = ScheduledCallback(from: from, until: until, timeZone: zone) }
+        }
         return records.map { byCall[$0.callSID] ?? $0 }
     }
 
@@ -264,6 +274,8 @@ public struct TaskSyncRecord: Sendable, Equatable {
     public var transcript: [Line] = []
     /// The number the agent handed the call to, if it did.
     public var transferredTo: String?
+    /// The callback the callee asked for on the call, if they did.
+    public var callback: ScheduledCallback?
 }
 
 extension TaskSyncQueue {

@@ -91,6 +91,9 @@ public struct AgentCallContext: Sendable, Equatable {
     public var message: String?
     /// Whether a callee who asks for a person can be put through now.
     public var handOff: HandOffAvailability = .none
+    /// When the callee may be called back, for a callback they ask for; nil: unknown (the
+    /// agent can take no time).
+    public var callbackHours: CallbackHours?
 
     public init(
         callSID: String,
@@ -126,12 +129,17 @@ public struct AgentReply: Sendable, Equatable {
     /// Put the call through to a person once ``text`` has been heard (the callee asked for
     /// one, inside the campaign's transfer hours). Ends the agent's part of the call.
     public var handOff = false
+    /// The callee picked a time to be called back: the dialer schedules the contact's next
+    /// call inside this window. ``text`` says when.
+    public var callback: CallbackWindow?
 
     /// The intent of the message left on an answering machine, in the transcript.
     public static let voicemailIntent = "voicemail"
     /// The intents of a callee asking for a person: put through, or nobody there.
     public static let handOffIntent = "hand_off"
     public static let handOffUnavailableIntent = "hand_off_unavailable"
+    /// The intent of a callee's answer that named a callback time.
+    public static let callbackIntent = "callback"
 
     public init(text: String, optOut: Bool = false, hangUp: Bool = false, intent: String? = nil) {
         self.text = text

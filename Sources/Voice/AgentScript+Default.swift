@@ -1,7 +1,7 @@
 extension AgentScript {
     /// The built-in script, for `dialer-lab demo` and for a service started without
-    /// `DIALER_AGENT_SCRIPT`: offer a callback from a specialist, and if wanted, ask for the
-    /// better half of the day.
+    /// `DIALER_AGENT_SCRIPT`: offer a callback from a specialist, and if wanted, ask when:
+    /// the time the callee names schedules the contact's next call (``CallbackAnswer``).
     ///
     /// Its phrases are short, common words that the embedded recognizer's phrase mode tells
     /// apart on telephone audio. Near-homophones of its own phrases are left out ("yeah",
@@ -38,16 +38,11 @@ extension AgentScript {
             ),
             Step(
                 name: "time",
-                question: "Is the morning or the afternoon better for you?",
+                question: "When should the specialist call you? Tomorrow morning, for example, or Monday afternoon.",
                 intents: [
-                    Intent(name: "morning", phrases: ["morning"], reply: "A specialist will call you in the morning.", next: AgentScript.end),
-                    Intent(
-                        name: "afternoon",
-                        phrases: ["afternoon", "evening"],
-                        reply: "A specialist will call you in the afternoon.",
-                        next: AgentScript.end
-                    ),
-                ]
+                    Intent(name: "no-time", phrases: ["no", "never mind"], reply: "No problem.", next: AgentScript.end)
+                ],
+                callback: CallbackAnswer(reply: "A specialist will call you {callbackTime}.")
             ),
         ],
         // Nobody to put a caller through to: the specialist's callback, at the time they pick.

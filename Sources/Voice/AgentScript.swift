@@ -70,11 +70,31 @@ public struct AgentScript: Sendable, Equatable, Codable {
         public var question: String
         /// Tried in order of the longest matching phrase, then of the list.
         public var intents: [Intent]
+        /// The step asks when to call back: an answer that names a time ("tomorrow
+        /// afternoon", "Monday", "any time") schedules the contact's next call, before any
+        /// intent is tried. May be its only answer.
+        public var callback: CallbackAnswer?
 
-        public init(name: String, question: String, intents: [Intent]) {
+        public init(name: String, question: String, intents: [Intent], callback: CallbackAnswer? = nil) {
             self.name = name
             self.question = question
             self.intents = intents
+            self.callback = callback
+        }
+
+        private enum CodingKeys: String, CodingKey {
+            case name, question, intents, callback
+        }
+
+        /// `intents` may be left out of a step that asks for a callback time.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(
+                name: try container.decode(String.self, forKey: .name),
+                question: try container.decode(String.self, forKey: .question),
+                intents: try container.decodeIfPresent([Intent].self, forKey: .intents) ?? [],
+                callback: try container.decodeIfPresent(CallbackAnswer.self, forKey: .callback)
+            )
         }
     }
 

@@ -26,6 +26,7 @@ public enum AgentScriptError: Error, Sendable, Equatable, CustomStringConvertibl
     case negativeMaxFallbacks(Int)
     case missingOptOutLine(field: String)
     case missingVoicemail
+    case missingCallbackLine(step: String)
 
     public var description: String {
         switch self {
@@ -44,7 +45,8 @@ public enum AgentScriptError: Error, Sendable, Equatable, CustomStringConvertibl
         case .reservedStepName: "agent script: a step is named \"\(AgentScript.end)\", which is reserved for ending the call"
         case .duplicateStep(let name): "agent script: two steps are named \"\(name)\""
         case .emptyQuestion(let step): "agent script: step \"\(step)\" has an empty question"
-        case .emptyIntents(let step): "agent script: step \"\(step)\" has no intents"
+        case .emptyIntents(let step): "agent script: step \"\(step)\" has no intents (and no callback)"
+        case .missingCallbackLine(let step): "agent script: step \"\(step)\", callback: reply and unavailable must not be empty"
         case let .unnamedIntent(step, index): "agent script: step \"\(step)\", intents[\(index)] has an empty name"
         case let .duplicateIntent(step, intent): "agent script: step \"\(step)\" has two intents named \"\(intent)\""
         case let .emptyPhrases(step, intent): "agent script: step \"\(step)\", intent \"\(intent)\" has no phrases"
@@ -92,7 +94,13 @@ extension AgentScript {
         }
         for step in steps {
             if blank(step.question) { throw .emptyQuestion(step: step.name) }
-            if step.intents.isEmpty { throw .emptyIntents(step: step.name) }
+            if step.intents.isEmpty && step.callback == nil { throw .emptyIntents(step: step.name) }
+            if let callback = step.callback {
+                if callback.next != Self.end && !names.contains(callback.next) {
+                    throw .unknownNextStep(step: step.name, intent: AgentReply.callbackIntent, next: callback.next)
+                }
+                if blank(callback.reply) || blank(callback.unavailable) { throw .missingCallbackLine(step: step.name) }
+            }
             var intentNames: Set<String> = []
             for (index, intent) in step.intents.enumerated() {
                 if blank(intent.name) { throw .unnamedIntent(step: step.name, index: index) }
@@ -109,8 +117,8 @@ extension AgentScript {
         var reached: Set<String> = [steps[0].name]
         var pending = [steps[0]]
         while let step = pending.popLast() {
-            for intent in step.intents where intent.next != Self.end && reached.insert(intent.next).inserted {
-                if let next = steps.first(where: { $0.name == intent.next }) { pending.append(next) }
+            for next in step.intents.map(\.next) + [step.callback?.next].compactMap({ $0 }) where next != Self.end && reached.insert(next).inserted {
+                if let step = steps.first(where: { $0.name == next }) { pending.append(step) }
             }
         }
         if let unreached = steps.first(where: { !reached.contains($0.name) }) { throw .unreachableStep(unreached.name) }

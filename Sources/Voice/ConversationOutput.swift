@@ -16,6 +16,9 @@ public enum ConversationOutput: Sendable, Equatable {
     /// The callee asked not to be called again: put the number on the DNC list and flag the
     /// Contact. Emitted once, as soon as the agent says so, even if the call is already over.
     case optOut
+    /// The callee picked a time to be called back: schedule the contact's next call in this
+    /// window. Emitted as soon as the agent has it, like ``optOut``.
+    case callback(CallbackWindow)
     /// The conversation is over: hang up the call. Emitted once, after Twilio confirmed
     /// (by its mark) that the agent's last words were played, or at once if there was
     /// nothing to play (or, should the mark never come back, after

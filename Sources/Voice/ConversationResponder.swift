@@ -214,6 +214,7 @@ struct ConversationResponder {
             core.withState { $0.resolve(turn.slot, with: entry) }
         }
         if reply.optOut { core.withState { $0.optOut() } }
+        if let callback = reply.callback { core.withState { $0.scheduleCallback(callback) } }
         await speak(reply, interruptible: !reply.hangUp && !reply.handOff, answering: turn)
     }
 

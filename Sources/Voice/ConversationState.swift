@@ -189,6 +189,10 @@ struct ConversationState {
         output.yield(.optOut)
     }
 
+    func scheduleCallback(_ window: CallbackWindow) {
+        output.yield(.callback(window))
+    }
+
     func report(_ failure: ConversationFailure) {
         output.yield(.failure(failure))
     }

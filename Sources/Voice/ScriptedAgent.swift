@@ -1,3 +1,5 @@
+import Foundation
+
 /// The embedded ``Agent``: follows an ``AgentScript``, no network, no model.
 ///
 /// Each turn, in this order: an opt-out (by the script's ``OptOutPolicy``) wins over
@@ -8,15 +10,18 @@
 /// closed.
 public struct ScriptedAgent: Agent {
     public let script: AgentScript
+    /// The time a callback is counted from ("tomorrow"); tests set it.
+    let now: @Sendable () -> Date
 
     /// An agent for `script`, which must be valid.
-    public init(script: AgentScript = .default) throws(AgentScriptError) {
+    public init(script: AgentScript = .default, now: @escaping @Sendable () -> Date = { Date() }) throws(AgentScriptError) {
         try script.validate()
         self.script = script
+        self.now = now
     }
 
     public func startConversation(_ call: AgentCallContext) async throws -> any AgentConversation {
-        ScriptedConversation(script: script, call: call)
+        ScriptedConversation(script: script, call: call, now: now)
     }
 }
 
@@ -26,6 +31,8 @@ actor ScriptedConversation: AgentConversation {
     private let call: AgentCallContext
     private let intentMatchers: [[PhraseMatcher]]
     private let handOffMatcher: PhraseMatcher
+    private let callbackMatcher = PhraseMatcher(CallbackRequest.vocabulary)
+    private let now: @Sendable () -> Date
     private var step = 0
     /// Answers not understood in a row on this step.
     private var fallbacks = 0
@@ -38,9 +45,10 @@ actor ScriptedConversation: AgentConversation {
         case ended
     }
 
-    init(script: AgentScript, call: AgentCallContext) {
+    init(script: AgentScript, call: AgentCallContext, now: @escaping @Sendable () -> Date = { Date() }) {
         self.script = script
         self.call = call
+        self.now = now
         self.intentMatchers = script.steps.map { step in step.intents.map { PhraseMatcher($0.phrases) } }
         self.handOffMatcher = PhraseMatcher(script.handOff.phrases)
     }
@@ -83,6 +91,12 @@ actor ScriptedConversation: AgentConversation {
         if let callee, callee.confidence >= script.minimumConfidence, handOffMatcher.matches(callee.text) {
             return handOff()
         }
+        if let answer = currentStep.callback, let callee, callee.confidence >= script.minimumConfidence,
+            let request = CallbackRequest(callee.text)
+        {
+            fallbacks = 0
+            return callback(request, answer)
+        }
         guard let callee, callee.confidence >= script.minimumConfidence, let index = intentIndex(for: callee.text) else {
             return notUnderstood()
         }
@@ -122,6 +136,22 @@ actor ScriptedConversation: AgentConversation {
         )
     }
 
+    /// The callee named a time: the window it fits in, said back, then the answer's next step.
+    private func callback(_ request: CallbackRequest, _ answer: CallbackAnswer) -> AgentReply {
+        let window = call.callbackHours?.window(for: request, now: now())
+        var reply: AgentReply
+        if answer.next != AgentScript.end, let next = script.steps.firstIndex(where: { $0.name == answer.next }) {
+            step = next
+            reply = AgentReply(text: AgentScript.sentences(answer.line(for: window), currentStep.question), intent: AgentReply.callbackIntent)
+        } else {
+            reply = end(
+                AgentReply(text: AgentScript.sentences(answer.line(for: window), script.closing), hangUp: true, intent: AgentReply.callbackIntent)
+            )
+        }
+        reply.callback = window
+        return reply
+    }
+
     /// The script's closing line: the call ends without finishing the script.
     func closing() -> AgentReply {
         filled(end(AgentReply(text: script.closing, hangUp: true)))
@@ -158,7 +188,10 @@ actor ScriptedConversation: AgentConversation {
     private func answerPhrase(in heard: Transcription) -> [String]? {
         let words = PhraseMatcher.words(heard.text)
         var matchers = [PhraseMatcher(script.optOut.phrases), handOffMatcher]
-        if case .asking = state { matchers += intentMatchers[step] }
+        if case .asking = state {
+            matchers += intentMatchers[step]
+            if currentStep.callback != nil { matchers.append(callbackMatcher) }
+        }
         var best: [String]?
         for matcher in matchers {
             if let match = matcher.longestMatch(inWords: words), match.wordCount > (best?.count ?? 0) {
@@ -168,9 +201,11 @@ actor ScriptedConversation: AgentConversation {
         return best
     }
 
-    /// Whether a phrase of the current step has more words after `word`.
+    /// Whether a phrase of the current step has more words after `word` (a day, when the
+    /// step asks for a callback time: "tomorrow … afternoon").
     private func beginsLongerPhrase(_ word: String) -> Bool {
         guard case .asking = state else { return false }
+        if currentStep.callback != nil, CallbackRequest.dayWords.contains(word) { return true }
         return currentStep.intents.flatMap(\.phrases).contains { phrase in
             let words = PhraseMatcher.words(phrase)
             return words.count > 1 && words[0] == word
@@ -185,7 +220,8 @@ actor ScriptedConversation: AgentConversation {
     func recognitionHints() -> RecognitionHints {
         switch state {
         case .asking:
-            let phrases = currentStep.intents.flatMap(\.phrases) + script.optOut.hintPhrases + script.handOff.hintPhrases
+            let times = currentStep.callback == nil ? [] : CallbackRequest.vocabulary
+            let phrases = currentStep.intents.flatMap(\.phrases) + times + script.optOut.hintPhrases + script.handOff.hintPhrases
             return RecognitionHints(phrases: PhraseMatcher(phrases).phrases)
         case .checkingOptOut:
             return RecognitionHints(phrases: script.optOut.checkHints)

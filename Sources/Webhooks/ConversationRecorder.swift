@@ -3,14 +3,14 @@ import Logging
 import Store
 import Voice
 
-/// Writes a call's transcript entries and opt-out to Postgres as the conversation goes,
+/// Writes a call's transcript entries, opt-out and callback to Postgres as the conversation goes,
 /// off the path that sends audio: entries queue here and one task writes whatever has
 /// queued, in order.
 ///
 /// Nothing is given up lightly. A failed write keeps its entries for the next one (the
 /// insert is idempotent on CallSid and seq); an entry Postgres refuses for what it is does
-/// not hold back the others; an opt-out that cannot be written is tried again at once and
-/// then handed to a durable `record_conversation` job. When the stream is over, whatever is
+/// not hold back the others; an opt-out or a callback that cannot be written is tried again
+/// at once and then handed to a durable `record_conversation` job. When the stream is over, whatever is
 /// left is retried with backoff, handed to a job once the quick tries are spent, and kept
 /// trying for ``Persistence/keepTrying`` (a Postgres outage of minutes), since a process
 /// that exits with it loses it.
@@ -35,13 +35,17 @@ public final class ConversationRecorder: Sendable {
     private enum Item: Sendable {
         case entry(TranscriptEntryRecord)
         case optOut
+        case callback(ScheduledCallback)
     }
 
     /// What is still to be written.
     private struct Backlog {
         var entries: [TranscriptEntryRecord] = []
         var optOut = false
-        var isEmpty: Bool { entries.isEmpty && !optOut }
+        var callback: ScheduledCallback?
+        var isEmpty: Bool { entries.isEmpty && !optOut && callback == nil }
+        /// What must not wait for the next entry, nor be lost with this process.
+        var isUrgent: Bool { optOut || callback != nil }
     }
 
     private let input: AsyncStream<Item>.Continuation
@@ -64,10 +68,10 @@ public final class ConversationRecorder: Sendable {
                 switch item {
                 case .entry(let entry): backlog.entries.append(entry)
                 case .optOut: backlog.optOut = true
+                case .callback(let callback): backlog.callback = callback
                 }
                 backlog = await writing.write(backlog)
-                // An opt-out must not wait for the next entry, nor be lost with this process.
-                if backlog.optOut { backlog = await writing.persist(backlog, for: persistence.quickTries) }
+                if backlog.isUrgent { backlog = await writing.persist(backlog, for: persistence.quickTries) }
             }
             // The stream is over: keep at it until written, handed off, or out of time.
             backlog = await writing.persist(backlog, for: nil)
@@ -76,6 +80,7 @@ public final class ConversationRecorder: Sendable {
                     "conversation record lost after retrying",
                     metadata: [
                         "call_sid": "\(callSID)", "entries": "\(backlog.entries.count)", "opt_out": "\(backlog.optOut)",
+                        "callback": "\(backlog.callback != nil)",
                     ]
                 )
             }
@@ -103,6 +108,10 @@ public final class ConversationRecorder: Sendable {
         input.yield(.optOut)
     }
 
+    public func recordCallback(_ callback: ScheduledCallback) {
+        input.yield(.callback(callback))
+    }
+
     /// Returns once everything recorded has been written, handed off, or given up on.
     public func finish() async {
         input.finish()
@@ -128,6 +137,15 @@ public final class ConversationRecorder: Sendable {
                     backlog.optOut = false
                 } catch {
                     logger.error("opt-out not recorded yet", metadata: ["call_sid": "\(callSID)", "error": "\(String(reflecting: error))"])
+                }
+            }
+            if let callback = backlog.callback {
+                do {
+                    try await metrics.database("schedule_callback") { try await streams.recordCallback(callback, attemptID: attemptID) }
+                    logger.info("callback scheduled", metadata: ["call_sid": "\(callSID)", "from": "\(callback.from)"])
+                    backlog.callback = nil
+                } catch {
+                    logger.error("callback not scheduled yet", metadata: ["call_sid": "\(callSID)", "error": "\(String(reflecting: error))"])
                 }
             }
             guard !backlog.entries.isEmpty else { return backlog }
@@ -164,11 +182,14 @@ public final class ConversationRecorder: Sendable {
         /// What is left, as a `record_conversation` job; returns what is still to write.
         func handOff(_ backlog: Backlog) async -> Backlog {
             do {
-                try await streams.handOff(.init(callSID: callSID, attemptID: attemptID, entries: backlog.entries, optOut: backlog.optOut))
+                try await streams.handOff(
+                    .init(callSID: callSID, attemptID: attemptID, entries: backlog.entries, optOut: backlog.optOut, callback: backlog.callback)
+                )
                 logger.warning(
                     "conversation record handed to a worker",
                     metadata: [
                         "call_sid": "\(callSID)", "entries": "\(backlog.entries.count)", "opt_out": "\(backlog.optOut)",
+                        "callback": "\(backlog.callback != nil)",
                     ]
                 )
                 return Backlog()

@@ -161,6 +161,7 @@ struct MediaStreamConnection: Sendable {
             message: binding.message
         )
         context.handOff = handOffAvailability(binding.transferTarget)
+        context.callbackHours = callbackHours(binding)
         let session = ConversationSession(
             call: context,
             agent: voice.agent,
@@ -203,6 +204,13 @@ struct MediaStreamConnection: Sendable {
         // The machine's greeting ended before the stream was bound: the message is due now.
         if binding.leavesVoicemail { session.leaveVoicemail() }
         return (session, sender)
+    }
+
+    /// When the callee may be called back, from now: the openings of the contact's calling
+    /// schedule, in its first zone.
+    func callbackHours(_ binding: MediaStreamStore.Binding) -> CallbackHours? {
+        guard let schedule = binding.callingSchedule, let zone = schedule.zones.first else { return nil }
+        return CallbackHours(timeZone: zone, openings: schedule.openings(from: Date()))
     }
 
     /// What the binding's transfer target means for the agent.
@@ -248,6 +256,8 @@ struct MediaStreamConnection: Sendable {
                 recorder.record(entry)
             case .optOut:
                 recorder.recordOptOut()
+            case .callback(let window):
+                recorder.recordCallback(ScheduledCallback(from: window.start, until: window.end, timeZone: window.timeZone))
             case .hangUp:
                 // Closing the stream ends <Connect>; with nothing after it, Twilio ends the call.
                 if open { try? await outbound.close(.normalClosure, reason: "conversation over") }

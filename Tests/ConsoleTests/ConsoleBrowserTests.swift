@@ -16,7 +16,7 @@ struct ConsoleBrowserTests {
         try await Dialing.with(contacts: 4) { dialing in
             for index in 0..<4 {
                 dialing.sandbox.script(Dialing.number(index), .human)
-                dialing.sandbox.speak(Dialing.number(index), .says("yes", "morning"))
+                dialing.sandbox.speak(Dialing.number(index), .says("yes", "no"))
             }
             let (_, token) = try await APIKeyStore(database: dialing.db).create(name: "operator", scopes: [.read, .campaignsWrite])
             let voice = VoiceComponents(

@@ -55,8 +55,19 @@ import Testing
 
     static func check(_ running: DemoStack.Running, campaign: DemoCampaign) async throws {
         let db = running.db
-        // Every callable contact has an outcome; every skipped one its reason.
-        #expect(try await db.scalar("SELECT count(*)::int FROM dialer.contacts WHERE skip_reason IS NULL AND outcome IS NULL", as: Int.self) == 0)
+        // Every callable contact has an outcome or a callback to come; every skipped one its reason.
+        #expect(
+            try await db.scalar(
+                "SELECT count(*)::int FROM dialer.contacts WHERE skip_reason IS NULL AND outcome IS NULL AND callback_at IS NULL",
+                as: Int.self
+            ) == 0
+        )
+        // A callee who picked a time waits for it: the callback's call is queued, due when it opens.
+        let callbacks = try await db.rows(
+            "SELECT c.callback_at = j.run_at FROM dialer.callbacks AS c LEFT JOIN dialer.jobs AS j ON j.id = c.job_id",
+            as: Bool?.self
+        )
+        #expect(callbacks.allSatisfy { $0 == true }, "\(callbacks)")
         let skipped = Dictionary(
             uniqueKeysWithValues: try await db.rows(
                 "SELECT skip_reason, count(*)::int FROM dialer.contacts WHERE skip_reason IS NOT NULL GROUP BY 1",

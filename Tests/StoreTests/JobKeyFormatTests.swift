@@ -19,6 +19,10 @@ import Testing
             #expect(retry == PlaceCallArgs.uniqueKey(contactID: 42, callNumber: 3))
             #expect(finalize == FinalizeCallArgs(callSID: "CA9").uniqueKey)
             #expect(importKey == ImportCampaignArgs(campaignID: 9).uniqueKey)
+            let attempt = UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF")!
+            let callback = try await sql("SELECT dialer.callback_key(\(attempt))")
+            #expect(callback == PlaceCallArgs(contactID: 42, callbackFor: attempt).uniqueKey)
+            #expect(callback == "place_call:callback:6f9619ff-8b86-d011-b42d-00c04fc964ff")
             // The formats themselves: open jobs in running databases carry them.
             #expect(PlaceCallArgs(contactID: 42).uniqueKey == "place_call:42")
             #expect(PlaceCallArgs.uniqueKey(contactID: 42, callNumber: 3) == "place_call:42:3")

@@ -84,7 +84,9 @@ import Testing
             try await Self.campaign(f)
             try await f.db.client.withConnection { connection in
                 try await connection.query("SET ROLE dialer_monitor", logger: TestDatabase.testLogger)
-                for view in ["campaign_progress", "call_outcomes", "task_sync_failures", "job_counts", "stuck_jobs", "discarded_jobs"] {
+                for view in [
+                    "campaign_progress", "call_outcomes", "task_sync_failures", "job_counts", "stuck_jobs", "discarded_jobs", "callbacks",
+                ] {
                     let rows = try await connection.query(
                         PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM dialer.\(view)"),
                         logger: TestDatabase.testLogger

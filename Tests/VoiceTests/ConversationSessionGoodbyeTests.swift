@@ -33,4 +33,39 @@ import Voice
         #expect(await conversation.closing() == AgentReply(text: AgentScript.default.closing, hangUp: true))
         #expect(try await conversation.reply(to: Transcription(text: "yes", confidence: 0.9)).hangUp)
     }
+
+    /// A callee who picks a time: the callback is reported as soon as the agent has it, before
+    /// the confirmation has played, and the call hangs up once it has.
+    @Test func aCallbackIsReportedAtOnceAndTheConfirmationIsHeard() async throws {
+        let window = CallbackWindow(
+            start: Date(timeIntervalSince1970: 1_796_752_800),
+            end: Date(timeIntervalSince1970: 1_796_770_800),
+            timeZone: "America/Chicago",
+            spoken: "tomorrow afternoon"
+        )
+        var agent = StubAgent()
+        agent.reply = { heard in
+            var reply = AgentReply(text: "until tomorrow", hangUp: true, intent: "callback")
+            reply.callback = heard?.text == "tomorrow afternoon" ? window : nil
+            return reply
+        }
+        let call = simulateCall(
+            agent: agent,
+            speechToText: StubSpeechToText(answer: { _, _ in Transcription(text: "tomorrow afternoon", confidence: 0.9) }),
+            textToSpeech: StubTextToSpeech(durationsMs: ["opening": 400, "until tomorrow": 1000])
+        )
+        call.session.start()
+        _ = try await call.waitFor("the opening") { $0.entry(.agent, "opening") }
+        call.say(speech(syllables: 4))
+        _ = try await call.waitFor("the hang-up") { $0.time(of: .hangUp) }
+        await call.stop()
+        let log = call.log
+
+        let reported = try #require(log.firstIndex(of: .callback(window)))
+        #expect(reported < log.firstIndex(of: .mark("agent-1-end-1000ms"))!)
+        #expect(log.outputs.filter { $0 == .callback(window) }.count == 1)
+        let echo = try #require(log.echoes.first { $0.name == "agent-1-end-1000ms" })
+        #expect(log.time(of: .hangUp)! >= echo.at)
+        #expect(log.entries.first { $0.speaker == .callee }?.intent == "callback")
+    }
 }

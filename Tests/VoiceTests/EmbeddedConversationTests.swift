@@ -14,12 +14,21 @@ import Voice
         return try await call.reply(to: heard)
     }
 
-    @Test func aCalleeAnswersEachStepByVoice() async throws {
-        let call = try await ScriptedAgent().startConversation(AgentCallContext(callSID: "CA1"))
+    /// The callback times the built-in script's last step hears, with the day the agent says.
+    @Test(arguments: [
+        ("afternoon", "tomorrow afternoon"), ("tomorrow afternoon", "tomorrow afternoon"), ("monday morning", "on Monday morning"),
+        ("friday", "on Friday"), ("tonight", "this evening"),
+    ])
+    func aCalleeAnswersEachStepByVoice(says: String, confirmed: String) async throws {
+        var context = AgentCallContext(callSID: "CA1")
+        context.callbackHours = CallbackHoursTests.hours()
+        // Tuesday 2026-12-08, 16:00 in Chicago.
+        let call = try await ScriptedAgent(now: { CallbackHoursTests.at(8, 16) }).startConversation(context)
         _ = try await call.opening()
         #expect(try await Self.turn(call, calleeSays: "yes").intent == "interested")
-        let last = try await Self.turn(call, calleeSays: "afternoon")
-        #expect(last.intent == "afternoon" && last.hangUp && !last.optOut)
+        let last = try await Self.turn(call, calleeSays: says)
+        #expect(last.intent == "callback" && last.hangUp && !last.optOut)
+        #expect(last.callback?.spoken == confirmed, "heard for \(says): \(last.text)")
     }
 
     @Test func aSpokenOptOutIsHonoured() async throws {

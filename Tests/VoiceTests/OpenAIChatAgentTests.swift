@@ -84,6 +84,24 @@ import Voice
         }
     }
 
+    /// The model names the time in a marker; the dialer fits it into the calling hours and
+    /// says the window itself.
+    @Test func theModelAsksForACallbackWithAMarker() async throws {
+        try await withFakeCloudServer({ _ in Self.completion("Of course. [CALLBACK: tomorrow afternoon] [END_CALL]") }) { base, _ in
+            var utc = Calendar(identifier: .gregorian)
+            utc.timeZone = .gmt
+            let today = utc.startOfDay(for: Date())
+            var context = AgentCallContext(callSID: "CA1")
+            context.callbackHours = CallbackHours(timeZone: .gmt, openings: [DateInterval(start: today, duration: 15 * 86_400)])
+            let call = try await Self.agent(base).startConversation(context)
+            let reply = try await call.reply(to: Self.heard("call me tomorrow after lunch"))
+            #expect(reply.text == "Of course. We will call you back tomorrow afternoon.")
+            #expect(reply.hangUp && reply.intent == "callback")
+            #expect(reply.callback?.start == today.addingTimeInterval(86_400 + 12 * 3600))
+            #expect(reply.callback?.end == today.addingTimeInterval(86_400 + 17 * 3600))
+        }
+    }
+
     @Test func theModelCanRecognizeAnOptOutTheLocalPhrasesMiss() async throws {
         try await withFakeCloudServer({ _ in Self.completion("[OPT_OUT]") }) { base, _ in
             let call = try await Self.agent(base).startConversation(AgentCallContext(callSID: "CA1"))

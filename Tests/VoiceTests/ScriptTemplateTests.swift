@@ -67,7 +67,7 @@ import Voice
             #expect(reply.text == "\(HandOffPolicy.standard.unavailable) \(AgentScript.default.steps[1].question)")
             #expect(reply.intent == "hand_off_unavailable")
             // The callback question is the step now: "morning" answers it.
-            #expect(try await conversation.reply(to: Transcription(text: "morning", confidence: 0.9)).intent == "morning")
+            #expect(try await conversation.reply(to: Transcription(text: "morning", confidence: 0.9)).intent == "callback")
         }
     }
 }

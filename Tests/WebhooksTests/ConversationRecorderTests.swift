@@ -78,6 +78,23 @@ import Webhooks
         }
     }
 
+    @Test func aCallbackWhoseFirstWriteFailsIsStillScheduledWhileTheCallGoesOn() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let (contact, attempt) = try await db.firstAttempt()
+            try await Self.injectFaults(db, on: "jobs", times: 1)
+            let recorder = Self.recorder(db, attempt)
+            let from = Date(timeIntervalSince1970: 1_796_752_800)
+            recorder.recordCallback(ScheduledCallback(from: from, until: from.addingTimeInterval(18_000), timeZone: "America/Chicago"))
+            let scheduled = try await eventually(timeout: .seconds(10)) {
+                try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'place_call' AND run_at = \(from)", as: Int.self) == 1
+            }
+            #expect(scheduled)
+            await recorder.finish()
+            #expect(try await db.scalar("SELECT callback_at FROM dialer.contacts WHERE id = \(contact)", as: Date?.self) == from)
+            #expect(try await db.scalar("SELECT count(*)::int FROM dialer.jobs WHERE kind = 'record_conversation'", as: Int.self) == 0)
+        }
+    }
+
     @Test func whatCannotBeWrittenIsHandedToADurableJob() async throws {
         try await TestDatabase.withFresh { db, _ in
             let (_, attempt) = try await db.firstAttempt()

@@ -1,3 +1,4 @@
+import Foundation
 import Store
 import Testing
 
@@ -34,5 +35,14 @@ import Testing
         var sync = Self.sync([.init(speaker: "agent", text: "Please hold.", startMs: 9000, intent: "hand_off")])
         sync.transferredTo = "+14155550199"
         #expect(CallTask.description(of: sync).contains("\nHanded off to a person: +14155550199\n[00:00:09] AGENT: Please hold."))
+    }
+
+    /// The window in the callee's own zone, whatever the worker's.
+    @Test func aCallbackIsDatedInTheCalleesZone() {
+        var sync = Self.sync([.init(speaker: "agent", text: "A specialist will call you tomorrow afternoon.", startMs: 9000, intent: "callback")])
+        // 2026-12-08 18:00 UTC is 12:00 in Chicago; five hours later is 17:00.
+        let from = Date(timeIntervalSince1970: 1_796_752_800)
+        sync.callback = ScheduledCallback(from: from, until: from.addingTimeInterval(5 * 3600), timeZone: "America/Chicago")
+        #expect(CallTask.description(of: sync).contains("\nCallback asked for: Tue 2026-12-08 12:00–17:00 America/Chicago\n[00:00:09]"))
     }
 }

@@ -1,8 +1,7 @@
 import Foundation
-import Store
 import Testing
 
-@testable import Worker
+@testable import Store
 
 /// `CallingSchedule.next` looks at today and tomorrow first: what it finds must be what the
 /// whole horizon finds, for any instant, zones, hours, weekdays and no-call dates.

@@ -19,18 +19,18 @@ import Webhooks
         VoiceComponents(speechToText: PocketSphinxSpeechToText(), agent: try ScriptedAgent(script: .default), textToSpeech: EspeakTextToSpeech())
     }
 
-    /// Three callees at once: one answers "yes" and then "morning", one opts out, one talks
-    /// over the agent's second question.
+    /// Three callees at once: one answers "yes" and then picks a callback time ("tomorrow
+    /// afternoon"), one opts out, one talks over the agent's second question.
     @Test func conversationsLeaveTheirTranscriptsOptOutsAndBargeIns() async throws {
         try await Dialing.with(contacts: 3) { dialing in
             let interest = AgentScript.default.steps[0].question
             let time = AgentScript.default.steps[1].question
             dialing.sandbox.script(Dialing.number(0), .human)
-            dialing.sandbox.speak(Dialing.number(0), .says("yes", "morning"))
+            dialing.sandbox.speak(Dialing.number(0), .says("yes", "tomorrow afternoon"))
             dialing.sandbox.script(Dialing.number(1), .human)
             dialing.sandbox.speak(Dialing.number(1), .says("stop calling me"))
             dialing.sandbox.script(Dialing.number(2), .human)
-            // "Great. Is the morning or the afternoon better for you?": cut in a second into it.
+            // "Great. When should the specialist call you? …": cut in a second into it.
             dialing.sandbox.speak(Dialing.number(2), CalleeScript([.init("yes"), .init("afternoon", cue: .duringAgent(after: .seconds(1)))]))
 
             try await LiveWebhooks.withWebhooks(dialing, voice: try Self.embeddedVoice()) { publicURL in
@@ -46,14 +46,16 @@ import Webhooks
             let agreed = try await TranscriptRow.all(dialing.db, contact: dialing.contacts[0])
             #expect(agreed.map(\.speaker) == ["agent", "callee", "agent", "callee", "agent"], "\(agreed)")
             #expect(agreed.first?.text.hasSuffix(interest) == true)
-            #expect(agreed.filter { $0.speaker == "callee" }.map(\.text) == ["yes", "morning"])
+            #expect(agreed.filter { $0.speaker == "callee" }.map(\.text) == ["yes", "tomorrow afternoon"])
+            #expect(agreed.last?.text == "A specialist will call you tomorrow afternoon. Thank you for your time. Goodbye.")
             #expect(agreed.dropFirst(2).first?.text == "Great. \(time)")
             #expect(!agreed.contains { $0.interrupted }, "\(agreed)")
             let intents = try await dialing.db.rows(
                 "SELECT intent FROM dialer.transcript_entries t JOIN dialer.call_attempts a ON a.id = t.attempt_id WHERE a.contact_id = \(dialing.contacts[0]) AND speaker = 'callee' ORDER BY seq",
                 as: String?.self
             )
-            #expect(intents == ["interested", "morning"])
+            #expect(intents == ["interested", "callback"])
+            try await Self.expectCallbackTomorrowAfternoon(dialing, contact: dialing.contacts[0])
 
             // The opt-out: the number is on the DNC list and the contact is marked.
             let optedOut = try await TranscriptRow.all(dialing.db, contact: dialing.contacts[1])
@@ -83,6 +85,31 @@ import Webhooks
             )
             #expect(streams == [true, true, true])
         }
+    }
+
+    /// The callback is on the contact (12:00–17:00 tomorrow in its zone, New York), which
+    /// has no outcome while it is to come, and its place_call is due when the window opens.
+    static func expectCallbackTomorrowAfternoon(_ dialing: Dialing, contact: Int64) async throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "America/New_York")!
+        let tomorrow = calendar.date(byAdding: .day, value: 1, to: calendar.startOfDay(for: Date()))!
+        let from = calendar.date(bySettingHour: 12, minute: 0, second: 0, of: tomorrow)!
+        let until = calendar.date(bySettingHour: 17, minute: 0, second: 0, of: tomorrow)!
+        let row = try await dialing.db.rows(
+            """
+            SELECT k.callback_at, k.callback_until, k.outcome, j.run_at, j.args ->> 'callbackFor' = a.id::text, a.callback_time_zone
+            FROM dialer.contacts AS k JOIN dialer.call_attempts AS a ON a.contact_id = k.id
+            JOIN dialer.jobs AS j ON j.unique_key = 'place_call:callback:' || a.id AND j.kind = 'place_call' AND j.state = 'available'
+            WHERE k.id = \(contact)
+            """,
+            as: (Date?, Date?, String?, Date, Bool, String?).self
+        )
+        #expect(row.count == 1)
+        let callback = try #require(row.first)
+        #expect(callback.0 == from && callback.1 == until && callback.3 == from, "\(callback)")
+        #expect(callback.2 == nil && callback.4 && callback.5 == "America/New_York")
+        let listed = try await dialing.db.scalar("SELECT count(*)::int FROM dialer.callbacks WHERE contact_id = \(contact)", as: Int.self)
+        #expect(listed == 1)
     }
 
     /// A handshake without Twilio's signature for the stream URL never becomes a WebSocket

@@ -9,7 +9,9 @@ import Logging
 /// so an opt-out is honoured even when the model is down. The model can end the call too,
 /// by ending its reply with ``OpenAIChatConfiguration/endCallMarker`` (or
 /// ``OpenAIChatConfiguration/optOutMarker`` for an opt-out worded in a way the phrases
-/// missed); markers are stripped before the text is spoken. A failed completion (timeout,
+/// missed); markers are stripped before the text is spoken. A callee who picks a time to be
+/// called back gets ``OpenAIChatConfiguration/callbackMarker`` with their words for it: the
+/// dialer fits it into the calling hours and says the window. A failed completion (timeout,
 /// HTTP error) is logged and answered with ``OpenAIChatConfiguration/failureReply``, which
 /// hangs up: the call never waits on a broken model, and nothing is thrown into it.
 public struct OpenAIChatAgent: Agent {
@@ -135,6 +137,7 @@ actor OpenAIChatConversation: AgentConversation {
     /// The model's message as a reply: markers found and stripped, the rest spoken.
     private func answer(_ content: String) -> AgentReply {
         var text = content
+        let callback = Self.removeCallback(from: &text)
         let optedOut = Self.remove(OpenAIChatConfiguration.optOutMarker, from: &text)
         let endsCall = Self.remove(OpenAIChatConfiguration.endCallMarker, from: &text) || optedOut
         text = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -145,10 +148,34 @@ actor OpenAIChatConversation: AgentConversation {
             }
             text = optedOut ? configuration.optOut.confirmation : configuration.closing
         }
+        var window: CallbackWindow?
+        if let callback, !optedOut {
+            // The dialer says the time it scheduled, not the model: the hours may move it.
+            window = call.callbackHours?.window(for: callback, now: Date())
+            text = AgentScript.sentences(text, configuration.callback.line(for: window))
+        }
         messages.append(.assistant(text))
         lastSpoken = text
-        let reply = AgentReply(text: text, optOut: optedOut, hangUp: endsCall, intent: optedOut ? OptOutPolicy.intent : nil)
+        var reply = AgentReply(
+            text: text,
+            optOut: optedOut,
+            hangUp: endsCall,
+            intent: optedOut ? OptOutPolicy.intent : callback == nil ? nil : AgentReply.callbackIntent
+        )
+        reply.callback = window
         return endsCall ? end(reply) : reply
+    }
+
+    /// Removes every `[CALLBACK: …]`; the time the last one names, if any.
+    private static func removeCallback(from text: inout String) -> CallbackRequest? {
+        var request: CallbackRequest?
+        while let start = text.range(of: OpenAIChatConfiguration.callbackMarker, options: .caseInsensitive) {
+            let end = text[start.upperBound...].firstIndex(of: "]").map { text.index(after: $0) } ?? text.endIndex
+            let words = text[start.upperBound..<end].dropLast(text[..<end].hasSuffix("]") ? 1 : 0)
+            request = CallbackRequest(String(words)) ?? request
+            text.removeSubrange(start.lowerBound..<end)
+        }
+        return request
     }
 
     private func notUnderstood() -> AgentReply {

@@ -47,11 +47,18 @@ public struct OpenAIChatConfiguration: Sendable, Equatable {
     public var hintOptOutPhrases: Bool
     /// The opt-out phrases, confidence rule and lines, decided locally (see ``OptOutPolicy``).
     public var optOut: OptOutPolicy
+    /// What is said after a reply with ``callbackMarker``: the window scheduled, or that
+    /// none could be.
+    public var callback = CallbackAnswer()
 
     /// Ends a model reply that closes the call (a goodbye).
     public static let endCallMarker = "[END_CALL]"
     /// Ends a model reply to an opt-out the local phrases missed: honoured like any opt-out.
     public static let optOutMarker = "[OPT_OUT]"
+    /// `[CALLBACK: tomorrow afternoon]` ends a model reply to a callee who picked a time to be
+    /// called back: the dialer fits the words into the calling hours (``CallbackHours``),
+    /// schedules the call and says ``callback``'s line with the window.
+    public static let callbackMarker = "[CALLBACK:"
 
     public static let defaultSystemPrompt = """
         You are an automated assistant on an outbound phone call. Your voice is artificial and \
@@ -61,7 +68,10 @@ public struct OpenAIChatConfiguration: Sendable, Equatable {
         emoji or stage directions. If the callee asks not to be called again, or to be removed \
         from the list, confirm briefly and end your reply with \(optOutMarker). When the \
         conversation is over (the callee says goodbye, is not interested, or wants to hang up), \
-        say a short goodbye and end your reply with \(endCallMarker).
+        say a short goodbye and end your reply with \(endCallMarker). If the callee asks to be \
+        called back and names a day or a time, do not promise a time yourself: end your reply \
+        with \(callbackMarker) followed by their words for it and a closing bracket, e.g. \
+        \(callbackMarker) tomorrow afternoon], and the dialer will confirm the time it scheduled.
         """
 
     public static let defaultOpening = """

@@ -74,12 +74,13 @@ public struct PlaceCallHandler: JobWorker {
         guard let context = try await campaigns.dialContext(contactID: contactID) else {
             throw PermanentFailure("contact \(contactID) does not exist")
         }
-        if let stop = try await gate(context) { return stop }
+        if let stop = try await gate(context, isCallback: args.callbackFor != nil) { return stop }
         return try await dial(context, job: job)
     }
 
-    /// Steps 2 to 4: nil when the contact may be dialed now.
-    func gate(_ context: DialContext) async throws -> JobOutcome? {
+    /// Steps 2 to 4: nil when the contact may be dialed now. A callback the callee asked for
+    /// is placed even when the contact had its `max_attempts` calls.
+    func gate(_ context: DialContext, isCallback: Bool = false) async throws -> JobOutcome? {
         switch context.campaignStatus {
         case .active: break
         case .importing, .paused: return .snoozed(configuration.pausedRecheck)
@@ -88,7 +89,7 @@ public struct PlaceCallHandler: JobWorker {
         }
         if let skip = context.skipReason { return .cancelled(reason: "the contact is not callable: \(skip)") }
         if let outcome = context.outcome { return .cancelled(reason: "the contact has its outcome already: \(outcome)") }
-        if context.attempts >= context.maxAttempts { return .cancelled(reason: "the contact had its \(context.maxAttempts) calls") }
+        if context.attempts >= context.maxAttempts && !isCallback { return .cancelled(reason: "the contact had its \(context.maxAttempts) calls") }
         let zones = context.timeZones.compactMap(TimeZone.init(identifier:))
         guard context.phoneE164 != nil, !zones.isEmpty, zones.count == context.timeZones.count else {
             throw PermanentFailure("contact \(context.contactID) has no number or no known time zone")

@@ -37,6 +37,7 @@ enum CallTask {
             lines.append(message.interrupted ? "Voicemail: the message was cut off" : "Voicemail: message left")
         }
         if let number = sync.transferredTo { lines.append("Handed off to a person: \(number)") }
+        if let callback = sync.callback { lines.append("Callback asked for: \(Self.window(callback))") }
         if sync.transcript.isEmpty { lines.append("(no conversation)") }
         for entry in sync.transcript {
             let total = max(0, entry.startMs) / 1000
@@ -44,6 +45,20 @@ enum CallTask {
             lines.append("[\(stamp)] \(entry.speaker.uppercased()): \(entry.text)\(entry.interrupted ? " [interrupted]" : "")")
         }
         return truncated(lines.joined(separator: "\n"))
+    }
+
+    /// A callback's window in the callee's zone: `Tue 2026-12-08 12:00–17:00 America/Chicago`.
+    static func window(_ callback: ScheduledCallback) -> String {
+        let zone = TimeZone(identifier: callback.timeZone) ?? .gmt
+        let day = DateFormatter()
+        day.locale = Locale(identifier: "en_US_POSIX")
+        day.timeZone = zone
+        day.dateFormat = "EEE yyyy-MM-dd HH:mm"
+        let time = DateFormatter()
+        time.locale = day.locale
+        time.timeZone = zone
+        time.dateFormat = "HH:mm"
+        return "\(day.string(from: callback.from))–\(time.string(from: callback.until)) \(zone.identifier)"
     }
 
     /// The text cut to `limit` UTF-16 units, ending with a marker that says so; whole lines

@@ -4,7 +4,7 @@ import Salesforce
 import Store
 
 /// `record_conversation`: what a media service could not write itself (Postgres was away, or
-/// its process was stopping) and handed off: transcript entries and an opt-out. Retried with
+/// its process was stopping) and handed off: transcript entries, an opt-out and a callback. Retried with
 /// backoff like any job, so an opt-out heard on a call always reaches `dialer.dnc`; and since
 /// it may land after the call's Task was synced, it then sets the Contact's DoNotCall itself,
 /// as the finalizer would have.
@@ -28,6 +28,10 @@ public struct RecordConversationHandler: JobWorker {
         let refused = try await streams.appendEach(leftovers.entries, callSID: leftovers.callSID, attemptID: leftovers.attemptID)
         for entry in refused {
             logger.error("transcript entry refused by Postgres: left out", metadata: ["call_sid": "\(leftovers.callSID)", "seq": "\(entry.seq)"])
+        }
+        if let callback = leftovers.callback {
+            try await streams.recordCallback(callback, attemptID: leftovers.attemptID)
+            logger.info("callback scheduled", metadata: ["call_sid": "\(leftovers.callSID)", "from": "\(callback.from)"])
         }
         guard leftovers.optOut else { return .completed }
         _ = try await streams.recordOptOut(callSID: leftovers.callSID, attemptID: leftovers.attemptID)

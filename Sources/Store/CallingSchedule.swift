@@ -1,6 +1,5 @@
 import Backoff
 import Foundation
-import Store
 
 /// When a contact may be called: inside the campaign's window (never wider than 08:00–21:00)
 /// and every calling rule that applies, in *every* zone the contact may be in.
@@ -12,7 +11,7 @@ import Store
 /// `horizonDays` ahead. Rules are not paired with zones: a contact that may be in Texas or
 /// in New Mexico is held to both states' rules in both its zones, since which one holds is
 /// not known.
-public struct CallingSchedule: Sendable {
+public struct CallingSchedule: Sendable, Equatable {
     public let window: CallingWindow
     public let rules: [CallingRule]
     public let zones: [TimeZone]
@@ -43,14 +42,26 @@ public struct CallingSchedule: Sendable {
         // cover the day around `now` whole, so what they find is what the whole horizon finds
         // there), the rest of the horizon only when they find nothing.
         for days in [-1...1, -1...Self.horizonDays] {
-            var allowed =
-                zones.map { intervals(in: $0, from: now, ring: ring, days: days) }.reduce(nil as [Interval]?) { common, zone in
-                    common.map { Self.intersect($0, zone) } ?? zone
-                } ?? []
-            allowed.removeAll { $0.end < now }
-            if let first = allowed.first { return first.start <= now ? .now : .at(first.start) }
+            if let first = allowed(from: now, ring: ring, days: days).first { return first.start <= now ? .now : .at(first.start) }
         }
         return .none
+    }
+
+    /// Every instant a call of up to `ring` may start from `now` to `horizonDays` ahead, as
+    /// intervals in order: what a callback the callee asks for is fitted into.
+    public func openings(from now: Date, ring: Duration = .seconds(30)) -> [DateInterval] {
+        allowed(from: now, ring: ring, days: -1...Self.horizonDays).map { DateInterval(start: max($0.start, now), end: max($0.end, now)) }
+    }
+
+    /// The intervals every zone allows on `days`, those not over by `now`.
+    func allowed(from now: Date, ring: Duration, days: ClosedRange<Int>) -> [Interval] {
+        guard !zones.isEmpty else { return [] }
+        var allowed =
+            zones.map { intervals(in: $0, from: now, ring: ring, days: days) }.reduce(nil as [Interval]?) { common, zone in
+                common.map { Self.intersect($0, zone) } ?? zone
+            } ?? []
+        allowed.removeAll { $0.end < now }
+        return allowed
     }
 
     struct Interval: Equatable {
