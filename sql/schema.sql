@@ -180,6 +180,7 @@ CREATE TABLE dialer.calls (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     transferred_to text,
     transferred_at timestamp with time zone,
+    conversation_purged_at timestamp with time zone,
     CONSTRAINT calls_status_check CHECK ((status = ANY (ARRAY['queued'::text, 'initiated'::text, 'ringing'::text, 'in-progress'::text, 'completed'::text, 'busy'::text, 'no-answer'::text, 'failed'::text, 'canceled'::text])))
 );
 
@@ -210,12 +211,14 @@ CREATE TABLE dialer.campaigns (
     transfer_hours_start time without time zone DEFAULT '09:00:00'::time without time zone NOT NULL,
     transfer_hours_end time without time zone DEFAULT '17:00:00'::time without time zone NOT NULL,
     transfer_time_zone text DEFAULT 'UTC'::text NOT NULL,
+    retention_days integer,
     CONSTRAINT campaigns_check CHECK ((window_end > window_start)),
     CONSTRAINT campaigns_disclosure_check CHECK ((length(disclosure) <= 500)),
     CONSTRAINT campaigns_from_number_check CHECK ((from_number ~ '^\+[1-9][0-9]{7,14}$'::text)),
     CONSTRAINT campaigns_max_attempts_check CHECK ((max_attempts > 0)),
     CONSTRAINT campaigns_max_concurrent_calls_check CHECK ((max_concurrent_calls > 0)),
     CONSTRAINT campaigns_rate_per_second_check CHECK ((rate_per_second > (0)::double precision)),
+    CONSTRAINT campaigns_retention_days_check CHECK ((retention_days > 0)),
     CONSTRAINT campaigns_status_check CHECK ((status = ANY (ARRAY['importing'::text, 'active'::text, 'paused'::text, 'completed'::text, 'cancelled'::text, 'failed'::text]))),
     CONSTRAINT campaigns_transfer_hours_check CHECK ((transfer_hours_start < transfer_hours_end)),
     CONSTRAINT campaigns_transfer_number_check CHECK ((transfer_number ~ '^\+[1-9][0-9]{6,14}$'::text)),
@@ -570,10 +573,60 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION dialer.erase_phone(p_phone text, p_limit integer, OUT calls integer, OUT contacts integer, OUT requests integer, OUT transcript_entries integer, OUT call_events integer, OUT media_streams integer, OUT webhook_events integer) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    sids text[];
+    ids uuid[];
+BEGIN
+    INSERT INTO dialer.dnc (phone_e164, reason, source) VALUES (p_phone, 'erased', 'privacy erase')
+    ON CONFLICT (phone_e164) DO NOTHING;
+
+    SELECT coalesce(array_agg(a.id), '{}'), coalesce(array_agg(a.call_sid) FILTER (WHERE a.call_sid IS NOT NULL), '{}')
+    INTO ids, sids
+    FROM (SELECT id, call_sid FROM dialer.call_attempts WHERE to_e164 = p_phone LIMIT p_limit FOR UPDATE) AS a;
+    calls := cardinality(ids);
+    SELECT f.transcript_entries, f.call_events, f.media_streams, f.webhook_events
+    INTO transcript_entries, call_events, media_streams, webhook_events
+    FROM dialer.forget_conversations(sids) AS f;
+    UPDATE dialer.calls SET conversation_purged_at = coalesce(conversation_purged_at, now()) WHERE call_sid = ANY(sids);
+    UPDATE dialer.call_attempts SET to_e164 = dialer.masked_phone(p_phone) WHERE id = ANY(ids);
+
+    UPDATE dialer.contacts
+    SET phone_e164 = NULL, first_name = NULL, last_name = NULL, context = '{}',
+        skip_reason = CASE WHEN outcome IS NULL THEN coalesce(skip_reason, 'internal_dnc') ELSE skip_reason END,
+        skip_detail = CASE WHEN outcome IS NULL AND skip_reason IS NULL THEN 'the number was erased' ELSE skip_detail END
+    WHERE id IN (SELECT id FROM dialer.contacts WHERE phone_e164 = p_phone LIMIT p_limit FOR UPDATE);
+    GET DIAGNOSTICS contacts = ROW_COUNT;
+
+    UPDATE dialer.call_requests SET to_e164 = NULL, message = NULL, erased_at = now(), updated_at = now()
+    WHERE id IN (SELECT id FROM dialer.call_requests WHERE to_e164 = p_phone LIMIT p_limit FOR UPDATE);
+    GET DIAGNOSTICS requests = ROW_COUNT;
+END
+$$;
+
 CREATE FUNCTION dialer.finalize_key(call_sid text) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$
     SELECT 'finalize:' || call_sid
+$$;
+
+CREATE FUNCTION dialer.forget_conversations(p_call_sids text[], OUT transcript_entries integer, OUT call_events integer, OUT media_streams integer, OUT webhook_events integer) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    DELETE FROM dialer.transcript_entries WHERE call_sid = ANY(p_call_sids);
+    GET DIAGNOSTICS transcript_entries = ROW_COUNT;
+    UPDATE dialer.call_events SET params = '{}' WHERE call_sid = ANY(p_call_sids) AND params <> '{}';
+    GET DIAGNOSTICS call_events = ROW_COUNT;
+    DELETE FROM dialer.media_streams WHERE call_sid = ANY(p_call_sids);
+    GET DIAGNOSTICS media_streams = ROW_COUNT;
+    UPDATE dialer.webhook_events SET payload = jsonb_set(payload, '{transcript}', '[]')
+    WHERE subject = ANY(ARRAY(SELECT 'call.ended:' || s FROM unnest(p_call_sids) AS s))
+      AND payload -> 'transcript' <> '[]';
+    GET DIAGNOSTICS webhook_events = ROW_COUNT;
+END
 $$;
 
 CREATE FUNCTION dialer.import_key(campaign_id bigint) RETURNS text
@@ -758,6 +811,43 @@ BEGIN
         ARRAY(SELECT dialer.webhook_delivery_key(event_id, e) FROM unnest(endpoints) WITH ORDINALITY AS u(e, ord) ORDER BY ord),
         p_max_attempts => array_fill(8, ARRAY[cardinality(endpoints)]));
     RETURN event_id;
+END
+$$;
+
+CREATE FUNCTION dialer.purge_conversations(p_before timestamp with time zone, p_campaign_id bigint, p_limit integer, OUT calls integer, OUT transcript_entries integer, OUT call_events integer, OUT media_streams integer, OUT webhook_events integer) RETURNS record
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    sids text[];
+    strays integer;
+BEGIN
+    SELECT coalesce(array_agg(c.call_sid), '{}') INTO sids
+    FROM (SELECT c.call_sid FROM dialer.calls AS c
+          WHERE c.conversation_purged_at IS NULL AND c.ended_at IS NOT NULL AND c.ended_at < p_before
+            AND (p_campaign_id IS NULL
+                 OR EXISTS (SELECT 1 FROM dialer.call_attempts AS a WHERE a.id = c.attempt_id AND a.campaign_id = p_campaign_id))
+          ORDER BY c.ended_at
+          LIMIT p_limit
+          FOR UPDATE SKIP LOCKED) AS c;
+    calls := cardinality(sids);
+    SELECT f.transcript_entries, f.call_events, f.media_streams, f.webhook_events
+    INTO transcript_entries, call_events, media_streams, webhook_events
+    FROM dialer.forget_conversations(sids) AS f;
+    UPDATE dialer.calls SET conversation_purged_at = now() WHERE call_sid = ANY(sids);
+    IF p_campaign_id IS NULL THEN
+        DELETE FROM dialer.media_streams
+        WHERE stream_sid IN (SELECT stream_sid FROM dialer.media_streams
+                             WHERE attempt_id IS NULL AND started_at < p_before LIMIT p_limit);
+        GET DIAGNOSTICS strays = ROW_COUNT;
+        media_streams := media_streams + strays;
+        calls := calls + strays;
+        UPDATE dialer.call_events SET params = '{}'
+        WHERE id IN (SELECT id FROM dialer.call_events
+                     WHERE orphan AND received_at < p_before AND params <> '{}' LIMIT p_limit);
+        GET DIAGNOSTICS strays = ROW_COUNT;
+        call_events := call_events + strays;
+        calls := calls + strays;
+    END IF;
 END
 $$;
 
@@ -1209,7 +1299,8 @@ CREATE TABLE dialer.call_requests (
     error text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT call_requests_check CHECK (((salesforce_id IS NOT NULL) OR (to_e164 IS NOT NULL))),
+    erased_at timestamp with time zone,
+    CONSTRAINT call_requests_check CHECK (((salesforce_id IS NOT NULL) OR (to_e164 IS NOT NULL) OR (erased_at IS NOT NULL))),
     CONSTRAINT call_requests_check1 CHECK (((state = 'failed'::text) = (error IS NOT NULL))),
     CONSTRAINT call_requests_from_e164_check CHECK ((from_e164 ~ '^\+[1-9][0-9]{7,14}$'::text)),
     CONSTRAINT call_requests_message_check CHECK ((length(message) <= 1000)),
@@ -1406,6 +1497,34 @@ CREATE TABLE dialer.media_streams (
     malformed integer DEFAULT 0 NOT NULL
 );
 
+CREATE TABLE dialer.privacy_actions (
+    id bigint NOT NULL,
+    action text NOT NULL,
+    job_id bigint,
+    campaign_id bigint,
+    older_than timestamp with time zone,
+    phone text,
+    calls integer DEFAULT 0 NOT NULL,
+    contacts integer DEFAULT 0 NOT NULL,
+    transcript_entries integer DEFAULT 0 NOT NULL,
+    call_events integer DEFAULT 0 NOT NULL,
+    media_streams integer DEFAULT 0 NOT NULL,
+    webhook_events integer DEFAULT 0 NOT NULL,
+    started_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    finished_at timestamp with time zone,
+    CONSTRAINT privacy_actions_action_check CHECK ((action = ANY (ARRAY['purge'::text, 'erase'::text])))
+);
+
+ALTER TABLE dialer.privacy_actions ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME dialer.privacy_actions_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE dialer.rate_limits (
     key text NOT NULL,
     tat timestamp with time zone NOT NULL,
@@ -1584,6 +1703,12 @@ ALTER TABLE ONLY dialer.jobs
 ALTER TABLE ONLY dialer.media_streams
     ADD CONSTRAINT media_streams_pkey PRIMARY KEY (stream_sid);
 
+ALTER TABLE ONLY dialer.privacy_actions
+    ADD CONSTRAINT privacy_actions_job_id_key UNIQUE (job_id);
+
+ALTER TABLE ONLY dialer.privacy_actions
+    ADD CONSTRAINT privacy_actions_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY dialer.rate_limits
     ADD CONSTRAINT rate_limits_pkey PRIMARY KEY (key);
 
@@ -1623,9 +1748,15 @@ CREATE UNIQUE INDEX call_attempts_one_unsettled ON dialer.call_attempts USING bt
 
 CREATE INDEX call_attempts_open_calls ON dialer.call_attempts USING btree (updated_at) WHERE ((state = 'placed'::text) AND (ended_at IS NULL));
 
+CREATE INDEX call_attempts_to ON dialer.call_attempts USING btree (to_e164);
+
 CREATE INDEX call_attempts_unsettled ON dialer.call_attempts USING btree (created_at) WHERE (state = ANY (ARRAY['dialing'::text, 'unknown'::text]));
 
 CREATE INDEX call_events_orphans ON dialer.call_events USING btree (received_at) WHERE orphan;
+
+CREATE INDEX call_requests_to ON dialer.call_requests USING btree (to_e164) WHERE (to_e164 IS NOT NULL);
+
+CREATE INDEX calls_conversation_to_purge ON dialer.calls USING btree (ended_at) WHERE ((conversation_purged_at IS NULL) AND (ended_at IS NOT NULL));
 
 CREATE INDEX console_sessions_api_key ON dialer.console_sessions USING btree (api_key_id);
 
@@ -1634,6 +1765,8 @@ CREATE INDEX console_sessions_expires_at ON dialer.console_sessions USING btree 
 CREATE UNIQUE INDEX contacts_callable_phone ON dialer.contacts USING btree (campaign_id, phone_e164) WHERE ((skip_reason IS NULL) AND (request_id IS NULL));
 
 CREATE UNIQUE INDEX contacts_imported ON dialer.contacts USING btree (campaign_id, salesforce_id) WHERE (request_id IS NULL);
+
+CREATE INDEX contacts_phone ON dialer.contacts USING btree (phone_e164) WHERE (phone_e164 IS NOT NULL);
 
 CREATE UNIQUE INDEX contacts_request ON dialer.contacts USING btree (request_id) WHERE (request_id IS NOT NULL);
 
@@ -1713,6 +1846,9 @@ ALTER TABLE ONLY dialer.jobs
 ALTER TABLE ONLY dialer.media_streams
     ADD CONSTRAINT media_streams_attempt_id_fkey FOREIGN KEY (attempt_id) REFERENCES dialer.call_attempts(id);
 
+ALTER TABLE ONLY dialer.privacy_actions
+    ADD CONSTRAINT privacy_actions_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES dialer.campaigns(id);
+
 ALTER TABLE ONLY dialer.task_syncs
     ADD CONSTRAINT task_syncs_attempt_id_fkey FOREIGN KEY (attempt_id) REFERENCES dialer.call_attempts(id);
 
@@ -1735,6 +1871,8 @@ GRANT SELECT ON TABLE dialer.campaign_progress TO dialer_monitor;
 GRANT SELECT ON TABLE dialer.discarded_jobs TO dialer_monitor;
 
 GRANT SELECT ON TABLE dialer.job_counts TO dialer_monitor;
+
+GRANT SELECT ON TABLE dialer.privacy_actions TO dialer_monitor;
 
 GRANT SELECT ON TABLE dialer.stuck_jobs TO dialer_monitor;
 

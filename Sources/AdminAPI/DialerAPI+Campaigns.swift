@@ -14,6 +14,11 @@ extension DialerAPI {
         draft.window = body.window ?? draft.window
         draft.agentScript = body.agentScript
         draft.disclosure = body.disclosure
+        draft.voicemailPolicy = body.voicemailPolicy
+        draft.transferNumber = body.transferNumber
+        draft.transferHours = body.transferHours
+        draft.transferTimeZone = body.transferTimeZone
+        draft.retention = body.retention
         let campaign: NewCampaign
         do {
             campaign = try draft.validated()

@@ -27,6 +27,8 @@ public struct CampaignDraft: Sendable {
     public var transferHours: String?
     /// An IANA zone, such as America/New_York.
     public var transferTimeZone: String?
+    /// How long calls' conversations are kept: `90d` (days); nil: until purged.
+    public var retention: String?
 
     public init(name: String, condition: String? = nil, soql: String? = nil, from: String) {
         self.name = name
@@ -39,7 +41,7 @@ public struct CampaignDraft: Sendable {
     /// pointers.
     public enum Field: String, Sendable {
         case name, condition, soql, from, ratePerSecond, maxConcurrentCalls, maxAttempts, window, agentScript, disclosure
-        case voicemailPolicy, transferNumber, transferHours, transferTimeZone
+        case voicemailPolicy, transferNumber, transferHours, transferTimeZone, retention
         /// Both or neither of `condition` and `soql`.
         case query
     }
@@ -101,6 +103,10 @@ public struct CampaignDraft: Sendable {
             campaign.voicemailPolicy = voicemailPolicy
         }
         try validateTransfer(into: &campaign)
+        if let retention {
+            guard let days = Self.days(retention) else { throw Refusal(.retention, "must be a number of days, such as 90d (1d to 3650d)") }
+            campaign.retentionDays = days
+        }
         return campaign
     }
 
@@ -157,5 +163,13 @@ public struct CampaignDraft: Sendable {
         let parts = text.split(separator: ":")
         guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }), let hour = Int(parts[0]), let minute = Int(parts[1]) else { return false }
         return (0...23).contains(hour) && (0...59).contains(minute)
+    }
+
+    /// `90d` as 90: a whole number of days, 1 to 3650 (`dialer privacy purge --older-than`
+    /// reads ages the same way).
+    public static func days(_ text: String) -> Int? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard trimmed.hasSuffix("d"), let days = Int(trimmed.dropLast()), (1...3650).contains(days) else { return nil }
+        return days
     }
 }

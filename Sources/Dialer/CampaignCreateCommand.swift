@@ -29,7 +29,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
               dialer campaign create --name renewals --where "Renewal__c = NEXT_MONTH" \\
                 --from +14155550100 --voicemail leave-message \\
                 --transfer-to +14155550199 --transfer-hours 09:00-17:30 \\
-                --transfer-time-zone America/Los_Angeles
+                --transfer-time-zone America/Los_Angeles --retention 90d
             """
     )
 
@@ -51,6 +51,11 @@ struct CampaignCreateCommand: AsyncParsableCommand {
     var transferTo: String?
     @Option(help: "When someone is there to take a transfer, HH:MM-HH:MM in --transfer-time-zone.") var transferHours: String?
     @Option(help: "The zone of --transfer-hours, such as America/New_York.") var transferTimeZone: String?
+    @Option(
+        help:
+            "Keep each call's conversation (transcript, stream rows, callback parameters) this long after the call, such as 90d; outcomes and Tasks stay."
+    )
+    var retention: String?
     @Flag(help: "Wait for the import, showing progress, and print the result.") var wait = false
 
     /// Everything checked, nothing written yet.
@@ -65,6 +70,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         draft.transferNumber = transferTo
         draft.transferHours = transferHours
         draft.transferTimeZone = transferTimeZone
+        draft.retention = retention
         if let agentScript {
             guard let text = try? String(contentsOfFile: agentScript, encoding: .utf8) else {
                 throw ValidationError("--agent-script: cannot read \(agentScript)")
@@ -97,6 +103,7 @@ struct CampaignCreateCommand: AsyncParsableCommand {
         case .transferNumber: "--transfer-to"
         case .transferHours: "--transfer-hours"
         case .transferTimeZone: "--transfer-time-zone"
+        case .retention: "--retention"
         case .query: "--where/--soql"
         }
     }

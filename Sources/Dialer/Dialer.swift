@@ -17,7 +17,7 @@ struct Dialer: AsyncParsableCommand {
             """,
         subcommands: [
             MigrateCommand.self, CampaignCommand.self, RulesCommand.self, WorkerCommand.self, ServeCommand.self, StatusCommand.self, JobsCommand.self,
-            TasksCommand.self, CheckCommand.self, APIKeyCommand.self, WebhookCommand.self,
+            TasksCommand.self, CheckCommand.self, APIKeyCommand.self, WebhookCommand.self, PrivacyCommand.self,
         ]
     )
 }

@@ -123,13 +123,17 @@ struct DemoCommand: AsyncParsableCommand {
             (SELECT 'a callback asked for, scheduled ' || to_char(a.callback_from AT TIME ZONE a.callback_time_zone, 'Dy YYYY-MM-DD HH24:MI')
                     || '–' || to_char(a.callback_until AT TIME ZONE a.callback_time_zone, 'HH24:MI') || ' ' || a.callback_time_zone, a.call_sid
              FROM dialer.call_attempts a
-             WHERE a.campaign_id = \(campaign.id) AND a.callback_from IS NOT NULL AND a.call_sid IS NOT NULL ORDER BY a.call_sid LIMIT 1)
+             WHERE a.campaign_id = \(campaign.id) AND a.callback_from IS NOT NULL AND a.call_sid IS NOT NULL
+             ORDER BY a.callback_from DESC, a.call_sid LIMIT 1)
             UNION ALL
             (SELECT 'a hand-off to ' || c.transferred_to, c.call_sid FROM dialer.calls c JOIN dialer.call_attempts a ON a.call_sid = c.call_sid
              WHERE a.campaign_id = \(campaign.id) AND c.transferred_to IS NOT NULL ORDER BY c.call_sid LIMIT 1)
             """,
             logger: db.logger
-        ).decode((String, String).self) { samples.append((kind, sid)) }
+        ).decode((String, String).self) {
+            // One call may be two samples (the longest conversation asked for a callback).
+            if let index = samples.firstIndex(where: { $0.1 == sid }) { samples[index].0 += ", " + kind } else { samples.append((kind, sid)) }
+        }
         for (kind, sid) in samples {
             say("\nTranscript of \(sid), \(kind):")
             let lines = try await db.client.query(

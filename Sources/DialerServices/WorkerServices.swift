@@ -20,12 +20,15 @@ public enum WorkerServices {
         logger: Logger
     ) -> [any JobHandler] {
         // Need nothing but the database (and the receivers): every worker completes finished
-        // campaigns and sends events out.
+        // campaigns, sends events out, and purges and erases personal data.
         var handlers: [any JobHandler] = [
             CompleteCampaignsHandler(database: database, interval: configuration.campaignCheckInterval, logger: logger),
             PruneIdempotencyKeysHandler(database: database, logger: logger),
             PublishCallEndedHandler(database: database, streamWait: configuration.streamWait, logger: logger),
             DeliverWebhookHandler(database: database, logger: logger),
+            PurgeConversationsHandler(database: database, logger: logger),
+            ErasePhoneHandler(database: database, logger: logger),
+            RetentionHandler(database: database, logger: logger),
         ]
         switch configuration.salesforce {
         case .configured(let settings):
@@ -84,7 +87,8 @@ public enum WorkerServices {
     }
 
     /// The recurring jobs these handlers run, made once by whichever worker starts first:
-    /// calls whose callbacks never came are asked about; finished campaigns are completed.
+    /// calls whose callbacks never came are asked about; finished campaigns are completed;
+    /// conversations past their campaign's retention are purged.
     public static func scheduleRecurring(_ handlers: [any JobHandler], database: Database) async throws {
         if handlers.contains(where: { $0.kind == ReconcileCallsArgs.kind }) {
             try await ReconcileCallsHandler.schedule(JobQueue(database: database))
@@ -94,6 +98,9 @@ public enum WorkerServices {
         }
         if handlers.contains(where: { $0.kind == PruneIdempotencyKeysArgs.kind }) {
             try await PruneIdempotencyKeysHandler.schedule(JobQueue(database: database))
+        }
+        if handlers.contains(where: { $0.kind == ApplyRetentionArgs.kind }) {
+            try await RetentionHandler.schedule(JobQueue(database: database))
         }
     }
 

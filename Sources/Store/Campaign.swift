@@ -27,6 +27,8 @@ public struct NewCampaign: Sendable {
     public var transferHoursStart = "09:00"
     public var transferHoursEnd = "17:00"
     public var transferTimeZone = "UTC"
+    /// Days a call's conversation is kept after its end (`apply_retention`); nil: until purged.
+    public var retentionDays: Int?
 
     public init(name: String, soql: String, fromNumber: String) {
         self.name = name

@@ -33,12 +33,13 @@ public struct CampaignStore: Sendable {
             """
             INSERT INTO dialer.campaigns (name, soql, from_number, rate_per_second, max_concurrent_calls, max_attempts,
                                           window_start, window_end, agent_script, disclosure, voicemail_policy,
-                                          transfer_number, transfer_hours_start, transfer_hours_end, transfer_time_zone)
+                                          transfer_number, transfer_hours_start, transfer_hours_end, transfer_time_zone,
+                                          retention_days)
             VALUES (\(campaign.name), \(campaign.soql), \(campaign.fromNumber), \(campaign.ratePerSecond),
                     \(campaign.maxConcurrentCalls), \(campaign.maxAttempts), \(campaign.windowStart)::time,
                     \(campaign.windowEnd)::time, \(campaign.agentScript), \(campaign.disclosure), \(campaign.voicemailPolicy),
                     \(campaign.transferNumber), \(campaign.transferHoursStart)::time, \(campaign.transferHoursEnd)::time,
-                    \(campaign.transferTimeZone))
+                    \(campaign.transferTimeZone), \(campaign.retentionDays))
             ON CONFLICT (name) DO NOTHING
             RETURNING id
             """,

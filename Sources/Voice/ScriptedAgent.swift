@@ -178,7 +178,12 @@ actor ScriptedConversation: AgentConversation {
         var words = PhraseMatcher.words(hesitant.text)
         while let last = words.last, RecognitionHints.fillers.contains(last) { words.removeLast() }
         guard let last = words.last else { return .unfinished }
-        if let phrase, words.contains(phrase[0]) { return beginsLongerPhrase(phrase[0]) ? .unsure : .complete }
+        if let phrase, words.contains(phrase[0]) {
+            // A day alone ("monday …") is most often followed by the part of it: waiting the
+            // usual 700 ms cut "monday [700 ms] morning" in two (dialer-lab bench turns).
+            if namesADayAlone(phrase[0]) { return .unfinished }
+            return beginsLongerPhrase(phrase[0]) ? .unsure : .complete
+        }
         if Self.leadingOnWords.contains(last) { return .unfinished }
         let hesitated = words.contains { Self.leadingOnWords.contains($0) || RecognitionHints.fillers.contains($0) }
         return phrase == nil && hesitated ? .unfinished : .unsure
@@ -201,11 +206,15 @@ actor ScriptedConversation: AgentConversation {
         return best
     }
 
-    /// Whether a phrase of the current step has more words after `word` (a day, when the
-    /// step asks for a callback time: "tomorrow … afternoon").
+    /// Whether `word` is a day, on a step that asks for a callback time.
+    private func namesADayAlone(_ word: String) -> Bool {
+        guard case .asking = state else { return false }
+        return currentStep.callback != nil && CallbackRequest.dayWords.contains(word)
+    }
+
+    /// Whether a phrase of the current step has more words after `word`.
     private func beginsLongerPhrase(_ word: String) -> Bool {
         guard case .asking = state else { return false }
-        if currentStep.callback != nil, CallbackRequest.dayWords.contains(word) { return true }
         return currentStep.intents.flatMap(\.phrases).contains { phrase in
             let words = PhraseMatcher.words(phrase)
             return words.count > 1 && words[0] == word

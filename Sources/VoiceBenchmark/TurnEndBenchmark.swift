@@ -4,7 +4,8 @@ import Voice
 /// How well a conversation ends the callee's turns: how soon the agent answers once they have
 /// finished, and how often it takes a pause inside their sentence for the end.
 ///
-/// Each sample is one callee answer to the built-in script's first question, spoken by
+/// Each sample is one callee answer to the built-in script's first question (or to its
+/// callback question, ``callbackSamples``), spoken by
 /// espeak-ng in pieces with silences inserted between them (a hesitation, a phrase cut
 /// short, a word then more words), fed to a ``ConversationSession`` in real time, 20 ms a
 /// frame, on the embedded stack. A sample whose words became more than one callee turn was
@@ -36,6 +37,24 @@ public enum TurnEndBenchmark {
         Sample(("let me think", 1000), ("no", 0)), Sample(("and", 700), ("not now", 0)), Sample(("hmm", 650), ("yes", 0)),
         Sample(("yes", 300), ("please", 0)), Sample(("no", 400), ("thanks", 0)),
     ]
+
+    /// Answers to the built-in script's callback question ("When should the specialist call
+    /// you?"): a day, a part of it, both, with the pauses people leave between them.
+    public static let callbackSamples: [Sample] = [
+        Sample(("tomorrow afternoon", 0)), Sample(("monday morning", 0)), Sample(("any time", 0)), Sample(("tonight", 0)),
+        Sample(("morning", 0)), Sample(("friday", 0)), Sample(("next week", 0)), Sample(("tomorrow", 0)),
+        Sample(("tomorrow", 500), ("afternoon", 0)), Sample(("monday", 700), ("morning", 0)), Sample(("um", 600), ("tomorrow", 0)),
+        Sample(("well", 800), ("friday afternoon", 0)), Sample(("let me think", 900), ("monday", 0)),
+        Sample(("uh", 500), ("any time", 0)), Sample(("tomorrow", 400), ("evening", 0)), Sample(("hmm", 700), ("morning", 0)),
+        Sample(("friday", 300), ("morning", 0)), Sample(("so", 600), ("tonight", 0)),
+    ]
+
+    /// The built-in script from its callback question on, for ``callbackSamples``.
+    public static let callbackScript: AgentScript = {
+        var script = AgentScript.default
+        script.steps = script.steps.filter { $0.callback != nil }
+        return script
+    }()
 
     public struct Report: Sendable, CustomStringConvertible {
         public var label: String

@@ -25,6 +25,17 @@ import Testing
                 (#"{"name":"a","where":"A = 1","from":"+14155550100","window":"21:00-08:00"}"#, "/window"),
                 (#"{"name":"a b","where":"A = 1","from":"+14155550100"}"#, "/name"),
                 (#"{"name":"a","where":"A = 1","from":"+14155550100","agentScript":"not json"}"#, "/agentScript"),
+                (#"{"name":"a","where":"A = 1","from":"+14155550100","voicemailPolicy":"sing"}"#, "/voicemailPolicy"),
+                (#"{"name":"a","where":"A = 1","from":"+14155550100","transferNumber":"555 0199"}"#, "/transferNumber"),
+                (#"{"name":"a","where":"A = 1","from":"+14155550100","transferHours":"09:00-17:00"}"#, "/transferNumber"),
+                (
+                    #"{"name":"a","where":"A = 1","from":"+14155550100","transferNumber":"+14155550199","transferHours":"17:00-09:00"}"#,
+                    "/transferHours"
+                ),
+                (
+                    #"{"name":"a","where":"A = 1","from":"+14155550100","transferNumber":"+14155550199","transferTimeZone":"Mars/Olympus"}"#,
+                    "/transferTimeZone"
+                ),
             ]
             for (body, field) in refusals {
                 let answer = try await api.send(.post, "/v1/campaigns", key: api.admin, json: body)
@@ -34,6 +45,27 @@ import Testing
             #expect(taken.status == .conflict)
             #expect(try await api.count("dialer.campaigns") == 1)
             #expect(try await api.count("dialer.jobs") == 1)
+        }
+    }
+
+    /// What `dialer campaign create --voicemail --transfer-to --transfer-hours --transfer-time-zone`
+    /// sets, the API sets.
+    @Test func aCampaignLeavesMessagesAndPutsCalleesThroughAsTheCLIs() async throws {
+        try await APIHarness.run { api in
+            let body = """
+                {"name":"handed","where":"A = 1","from":"+14155550100","voicemailPolicy":"leave_message",
+                 "transferNumber":"+14155550199","transferHours":"08:30-18:00","transferTimeZone":"America/Chicago"}
+                """
+            let created = try await api.send(.post, "/v1/campaigns", key: api.admin, json: body)
+            #expect(created.status == .created, "\(created.text)")
+            let row = try await api.db.scalar(
+                """
+                SELECT concat_ws(' ', voicemail_policy, transfer_number, transfer_hours_start::text, transfer_hours_end::text, transfer_time_zone)
+                FROM dialer.campaigns WHERE name = 'handed'
+                """,
+                as: String.self
+            )
+            #expect(row == "leave_message +14155550199 08:30:00 18:00:00 America/Chicago")
         }
     }
 

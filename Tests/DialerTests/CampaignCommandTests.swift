@@ -47,6 +47,7 @@ import Testing
                     ["--where", "A = 1", "--transfer-to", "+14155550199", "--transfer-time-zone", "Mars/Olympus"],
                     "--transfer-time-zone must be an IANA"
                 ),
+                (["--where", "A = 1", "--retention", "90"], "--retention must be a number of days, such as 90d"),
             ]
             for (extra, message) in cases {
                 let (status, output) = try await Self.dialer(url, base + extra)
@@ -67,7 +68,7 @@ import Testing
                 [
                     "campaign", "create", "--name", "vip", "--from", "+14155550100", "--rate", "2.5", "--window", "09:30-20:00",
                     "--disclosure", "An automated call from Acme, with an AI voice.", "--voicemail", "leave-message", "--transfer-to",
-                    "+14155550199", "--transfer-hours", "08:30-17:30", "--transfer-time-zone", "America/Los_Angeles", "--soql",
+                    "+14155550199", "--transfer-hours", "08:30-17:30", "--transfer-time-zone", "America/Los_Angeles", "--retention", "90d", "--soql",
                     "select id, phone from contact where Tier__c = 'VIP' and (MailingState = 'CA' or MailingState = 'OR') limit 500",
                 ]
             )
@@ -90,6 +91,7 @@ import Testing
                     as: String.self
                 ) == "leave_message +14155550199 08:30:00 17:30:00 America/Los_Angeles"
             )
+            #expect(try await db.scalar("SELECT retention_days FROM dialer.campaigns", as: Int?.self) == 90)
             #expect(
                 try await db.scalar(
                     "SELECT count(*)::int FROM dialer.jobs WHERE kind = 'import_campaign' AND unique_key LIKE 'import:%'",

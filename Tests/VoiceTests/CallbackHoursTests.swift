@@ -111,6 +111,21 @@ import Voice
         #expect(reply.callback?.start == Self.at(9, 12) && reply.callback?.end == Self.at(9, 17))
     }
 
+    /// At a pause: a day and its part are a whole answer, a part alone too; a day alone is
+    /// most often followed by its part, so the turn waits longer.
+    @Test func aDayAloneIsNotAWholeAnswerAtAPause() async throws {
+        let conversation = try await ScriptedAgent().startConversation(AgentCallContext(callSID: "CA3"))
+        _ = try await conversation.reply(to: Transcription(text: "yes", confidence: 0.9))
+        func verdict(_ text: String) async -> TurnCompleteness {
+            let heard = Transcription(text: text, confidence: 0.9)
+            return await conversation.turnCompleteness(heard, hesitant: { heard })
+        }
+        #expect(await verdict("tomorrow afternoon") == .complete)
+        #expect(await verdict("morning") == .complete)
+        #expect(await verdict("monday") == .unfinished)
+        #expect(await verdict("tomorrow") == .unfinished)
+    }
+
     /// A step may go on after the time ("next"), and be made of the callback alone.
     @Test func aCallbackStepMayLeadToAnotherStep() async throws {
         let json = """

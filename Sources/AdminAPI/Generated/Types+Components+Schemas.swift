@@ -711,6 +711,26 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/CampaignRequest/disclosure`.
             internal var disclosure: Swift.String?
+            /// `hang_up` (default) or `leave_message`: the agent leaves the script's message after a machine's beep.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CampaignRequest/voicemailPolicy`.
+            internal var voicemailPolicy: Swift.String?
+            /// Where a callee who asks for a person is put through, in E.164. Without one, they are offered a callback.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CampaignRequest/transferNumber`.
+            internal var transferNumber: Swift.String?
+            /// `HH:MM-HH:MM` in `transferTimeZone` (default 09:00-17:00): when someone is there to take the call.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CampaignRequest/transferHours`.
+            internal var transferHours: Swift.String?
+            /// An IANA zone for `transferHours`, such as America/New_York (default UTC).
+            ///
+            /// - Remark: Generated from `#/components/schemas/CampaignRequest/transferTimeZone`.
+            internal var transferTimeZone: Swift.String?
+            /// How long each call's conversation is kept after the call, in days: `90d`. Absent: until purged.
+            ///
+            /// - Remark: Generated from `#/components/schemas/CampaignRequest/retention`.
+            internal var retention: Swift.String?
             /// Creates a new `CampaignRequest`.
             ///
             /// - Parameters:
@@ -724,6 +744,11 @@ extension Components {
             ///   - window: Calling hours in the callee's local time.
             ///   - agentScript: The agent's script (JSON), checked as `dialer serve` checks one.
             ///   - disclosure: Said when the call is answered
+            ///   - voicemailPolicy: `hang_up` (default) or `leave_message`: the agent leaves the script's message after a machine's beep.
+            ///   - transferNumber: Where a callee who asks for a person is put through, in E.164. Without one, they are offered a callback.
+            ///   - transferHours: `HH:MM-HH:MM` in `transferTimeZone` (default 09:00-17:00): when someone is there to take the call.
+            ///   - transferTimeZone: An IANA zone for `transferHours`, such as America/New_York (default UTC).
+            ///   - retention: How long each call's conversation is kept after the call, in days: `90d`. Absent: until purged.
             internal init(
                 name: Swift.String,
                 _where: Swift.String? = nil,
@@ -734,7 +759,12 @@ extension Components {
                 maxAttempts: Swift.Int? = nil,
                 window: Swift.String? = nil,
                 agentScript: Swift.String? = nil,
-                disclosure: Swift.String? = nil
+                disclosure: Swift.String? = nil,
+                voicemailPolicy: Swift.String? = nil,
+                transferNumber: Swift.String? = nil,
+                transferHours: Swift.String? = nil,
+                transferTimeZone: Swift.String? = nil,
+                retention: Swift.String? = nil
             ) {
                 self.name = name
                 self._where = _where
@@ -746,6 +776,11 @@ extension Components {
                 self.window = window
                 self.agentScript = agentScript
                 self.disclosure = disclosure
+                self.voicemailPolicy = voicemailPolicy
+                self.transferNumber = transferNumber
+                self.transferHours = transferHours
+                self.transferTimeZone = transferTimeZone
+                self.retention = retention
             }
             internal enum CodingKeys: String, CodingKey {
                 case name
@@ -758,6 +793,11 @@ extension Components {
                 case window
                 case agentScript
                 case disclosure
+                case voicemailPolicy
+                case transferNumber
+                case transferHours
+                case transferTimeZone
+                case retention
             }
             internal init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -801,6 +841,26 @@ extension Components {
                     Swift.String.self,
                     forKey: .disclosure
                 )
+                self.voicemailPolicy = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .voicemailPolicy
+                )
+                self.transferNumber = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .transferNumber
+                )
+                self.transferHours = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .transferHours
+                )
+                self.transferTimeZone = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .transferTimeZone
+                )
+                self.retention = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .retention
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "name",
                     "where",
@@ -811,7 +871,12 @@ extension Components {
                     "maxAttempts",
                     "window",
                     "agentScript",
-                    "disclosure"
+                    "disclosure",
+                    "voicemailPolicy",
+                    "transferNumber",
+                    "transferHours",
+                    "transferTimeZone",
+                    "retention"
                 ])
             }
         }

@@ -17,8 +17,12 @@ struct BenchTurnsCommand: AsyncParsableCommand {
             verdict at each 180 ms pause), it reports the answers ended too early (split into \
             more than one turn) and the turn latency of the rest, p50 and p95. No database.
 
-            Example:
+            --question callback does the same with answers to the built-in script's callback \
+            question ("tomorrow [500 ms] afternoon", "um [600 ms] tomorrow").
+
+            Examples:
               .build/release/dialer-lab bench turns --rounds 3
+              .build/release/dialer-lab bench turns --rounds 3 --question callback
             """
     )
 
@@ -28,16 +32,24 @@ struct BenchTurnsCommand: AsyncParsableCommand {
     @Option(help: "Answers fed at once.")
     var concurrency = 2
 
+    @Option(help: "The question answered: interest (the first) or callback (when to call back: 'tomorrow [500 ms] afternoon').")
+    var question = "interest"
+
     func run() async throws {
         guard rounds > 0, concurrency > 0 else { throw ValidationError("--rounds and --concurrency must be above 0") }
-        let voice = VoiceComponents(speechToText: PocketSphinxSpeechToText(), agent: try ScriptedAgent(), textToSpeech: EspeakTextToSpeech())
+        guard ["interest", "callback"].contains(question) else { throw ValidationError("--question is interest or callback") }
+        let callback = question == "callback"
+        let agent = try ScriptedAgent(script: callback ? TurnEndBenchmark.callbackScript : .default)
+        let samples = callback ? TurnEndBenchmark.callbackSamples : TurnEndBenchmark.samples
+        let voice = VoiceComponents(speechToText: PocketSphinxSpeechToText(), agent: agent, textToSpeech: EspeakTextToSpeech())
         let fixed = ConversationConfiguration(turnDetection: TurnDetectorConfiguration(pauseCheckMs: nil))
         for (label, configuration) in [("fixed 700 ms (baseline)", fixed), ("adaptive", ConversationConfiguration())] {
-            FileHandle.standardError.write(Data("\(label): \(TurnEndBenchmark.samples.count) answers x \(rounds)…\n".utf8))
+            FileHandle.standardError.write(Data("\(label): \(samples.count) answers x \(rounds)…\n".utf8))
             let report = try await TurnEndBenchmark.measure(
                 label: label,
                 configuration: configuration,
                 voice: voice,
+                samples: samples,
                 rounds: rounds,
                 concurrency: concurrency
             )
