@@ -208,6 +208,8 @@ let package = Package(
             dependencies: [
                 "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Twilio", "Voice", "AdminAPI", "Console",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // A worker's own /metrics.
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

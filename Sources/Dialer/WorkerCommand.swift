@@ -16,7 +16,9 @@ struct WorkerCommand: AsyncParsableCommand {
             A worker runs the job kinds whose services are configured: campaign imports and \
             Task writes (one Salesforce Task per ended call) with Salesforce settings, calls with \
             Twilio settings and --public-url. All workers share \
-            the account's --calls-per-second through Postgres.
+            the account's --calls-per-second through Postgres. GET /metrics on \
+            --metrics-host:--metrics-port (127.0.0.1:9465 by default; 0 turns it off) serves \
+            the worker's metrics for Prometheus (docs/MONITORING.md).
 
             Example:
               DATABASE_URL=postgres://dialer@db/dialer TWILIO_ACCOUNT_SID=AC… TWILIO_AUTH_TOKEN=… \
@@ -36,11 +38,24 @@ struct WorkerCommand: AsyncParsableCommand {
     @Flag(help: "Apply pending migrations at start instead of refusing to run.")
     var migrate = false
 
+    @Option(help: "The port of GET /metrics, for Prometheus; 0: none.")
+    var metricsPort = 9465
+
+    @Option(help: "The address /metrics listens on: keep it internal.")
+    var metricsHost = "127.0.0.1"
+
     func run() async throws {
         let logger = database.logger("dialer.worker")
         var environment = finalize.environment(dialing.environment(salesforce.environment(ProcessInfo.processInfo.environment)))
         if let phoneField { environment["DIALER_PHONE_FIELD"] = phoneField }
         let configuration = try WorkerConfiguration.parse(environment)
-        try await WorkerServices.run(configuration, url: try database.url(), runner: runner.configuration, migrate: migrate, logger: logger)
+        try await WorkerServices.run(
+            configuration,
+            url: try database.url(),
+            runner: runner.configuration,
+            migrate: migrate,
+            metricsAddress: metricsPort > 0 ? (metricsHost, metricsPort) : nil,
+            logger: logger
+        )
     }
 }

@@ -17,6 +17,7 @@ public enum WorkerServices {
         _ configuration: WorkerConfiguration,
         database: Database,
         observer: any DialingObserver = NoDialingObserver(),
+        metrics: WorkerMetrics? = nil,
         logger: Logger
     ) -> [any JobHandler] {
         // Need nothing but the database (and the receivers): every worker completes finished
@@ -31,7 +32,8 @@ public enum WorkerServices {
             RetentionHandler(database: database, logger: logger),
         ]
         switch configuration.salesforce {
-        case .configured(let settings):
+        case .configured(var settings):
+            if let metrics { settings.client.onResponse = { metrics.response(service: "salesforce", status: $0, duration: $1) } }
             let salesforce = SalesforceClient(configuration: settings.client, logger: logger)
             let classifier = ContactClassifier(preferMobile: configuration.phoneField == .mobilePhone)
             handlers.append(
@@ -58,14 +60,15 @@ public enum WorkerServices {
             )
         }
         switch configuration.twilio {
-        case .configured(let settings):
+        case .configured(var settings):
+            if let metrics { settings.client.onResponse = { metrics.response(service: "twilio", status: $0, duration: $1) } }
             let client = TwilioClient(configuration: settings.client, logger: logger)
             handlers.append(
                 PlaceCallHandler(
                     database: database,
                     twilio: client,
                     configuration: settings.dialing,
-                    observer: observer,
+                    observer: metrics.map { DialingObservers([observer, $0]) } ?? observer,
                     now: configuration.windowClock.make(),
                     logger: logger
                 )
@@ -104,31 +107,47 @@ public enum WorkerServices {
         }
     }
 
-    /// A whole worker process: the pool, the schema check, the runner, until SIGTERM or SIGINT
-    /// has drained it.
+    /// A whole worker process: the pool, the schema check, the runner, and (given an address)
+    /// its `GET /metrics`, until SIGTERM or SIGINT has drained it.
     public static func run(
         _ configuration: WorkerConfiguration,
         url: DatabaseURL,
         runner: JobRunnerConfiguration,
         migrate: Bool,
         observer: any DialingObserver = NoDialingObserver(),
+        metricsAddress: (host: String, port: Int)? = nil,
         logger: Logger
     ) async throws {
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
         let db = Database(client: client, logger: logger)
-        let handlers = handlers(configuration, database: db, observer: observer, logger: logger)
+        let metrics = metricsAddress.map { _ in WorkerMetrics(database: db) }
+        let handlers = handlers(configuration, database: db, observer: observer, metrics: metrics, logger: logger)
+        var runner = runner
+        runner.observer = metrics
         let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: runner, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: client),
+            .init(
+                service: SchemaCheckedService(database: db, migrate: migrate, service: job) {
+                    try await scheduleRecurring(handlers, database: db)
+                },
+                successTerminationBehavior: .gracefullyShutdownGroup
+            ),
+        ]
+        if let metrics, let address = metricsAddress {
+            // Several workers on one host share the default port: the second one runs on
+            // without its /metrics, and says so.
+            services.append(
+                .init(
+                    service: WorkerMetricsServer(metrics: metrics, host: address.host, port: address.port, logger: logger),
+                    successTerminationBehavior: .ignore,
+                    failureTerminationBehavior: .ignore
+                )
+            )
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: client),
-                    .init(
-                        service: SchemaCheckedService(database: db, migrate: migrate, service: job) {
-                            try await scheduleRecurring(handlers, database: db)
-                        },
-                        successTerminationBehavior: .gracefullyShutdownGroup
-                    ),
-                ],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

@@ -110,6 +110,9 @@ public final class JobRunner: Service, Sendable {
                 continue
             }
             ledger.claimed(claimed)
+            if let observer = configuration.observer {
+                for (kind, jobs) in Dictionary(grouping: claimed, by: \.kind) { observer.claimed(kind: kind, count: jobs.count) }
+            }
             for job in claimed {
                 jobs.addTask { await self.execute(job) }
             }
@@ -148,6 +151,7 @@ public final class JobRunner: Service, Sendable {
     }
 
     func execute(_ job: Job) async {
+        let started = ContinuousClock.now
         let result: RunnerLedger.Result
         if let handler = handlers[job.kind] {
             do {
@@ -182,6 +186,7 @@ public final class JobRunner: Service, Sendable {
                 )
             )
         }
+        configuration.observer?.finished(kind: job.kind, outcome: result.outcome, duration: ContinuousClock.now - started)
         let wasFull = ledger.finished(result) >= configuration.concurrency
         // A kind that had its whole share may take this slot again: claim now, not at the poll.
         let kindWasFull = handlers.count > 1 && ledger.running(job.kind) + 1 >= kindShare

@@ -28,6 +28,8 @@ public struct JobRunnerConfiguration: Sendable {
     public var discardedRetention: Duration = .seconds(7 * 24 * 3600)
     /// Names this runner in `lease_owner`: host, process and a random suffix.
     public var owner: String = JobRunnerConfiguration.defaultOwner()
+    /// Told of every claim and every run's outcome (a worker's metrics); nil: nobody.
+    public var observer: (any JobObserver)?
 
     public init() {}
 

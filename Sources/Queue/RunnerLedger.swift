@@ -12,6 +12,17 @@ final class RunnerLedger: Sendable {
         /// Cancelled by shutdown: back to the queue without spending an attempt.
         case released(JobLease)
 
+        /// Its name in metrics.
+        var outcome: String {
+            switch self {
+            case .completed: "completed"
+            case .failed: "failed"
+            case .snoozed: "snoozed"
+            case .cancelled: "cancelled"
+            case .released: "released"
+            }
+        }
+
         var lease: JobLease {
             switch self {
             case .completed(let lease), .snoozed(let lease, _), .cancelled(let lease, _), .released(let lease): lease

@@ -191,10 +191,14 @@ public final class SalesforceClient: Sendable {
         logger: Logger,
         backoff: RetryBackoff
     ) async throws -> (status: Int, body: ByteBuffer)? {
+        let sent = ContinuousClock.now
         do {
             let response = try await http.execute(request, timeout: configuration.requestTimeoutAmount)
-            return (Int(response.status.code), try await response.body.collect(upTo: 64 << 20))
+            let body = try await response.body.collect(upTo: 64 << 20)
+            configuration.onResponse?(Int(response.status.code), ContinuousClock.now - sent)
+            return (Int(response.status.code), body)
         } catch {
+            configuration.onResponse?(nil, ContinuousClock.now - sent)
             guard attempt <= configuration.maxRetries else { throw SalesforceError.unavailable("\(what): \(error)") }
             logger.warning("Salesforce request failed; retrying", metadata: ["request": "\(what)", "error": "\(error)", "attempt": "\(attempt)"])
             try await Task.sleep(for: .seconds(backoff.delay(afterAttempt: attempt)))

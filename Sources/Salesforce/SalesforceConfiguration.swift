@@ -27,6 +27,9 @@ public struct SalesforceConfiguration: Sendable {
     public var requestTimeout: Duration
     /// Retries of transient failures (5xx, `unknown_error`, timeouts, refused connections).
     public var maxRetries: Int
+    /// Told of every request's answer: its HTTP status (nil: none came) and how long it took,
+    /// for a worker's metrics.
+    public var onResponse: (@Sendable (_ status: Int?, _ duration: Duration) -> Void)?
 
     public init(
         clientID: String,

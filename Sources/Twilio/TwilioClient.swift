@@ -160,10 +160,13 @@ public final class TwilioClient: Sendable {
             }
             let response: HTTPClientResponse
             let body: ByteBuffer
+            let sent = ContinuousClock.now
             do {
                 response = try await http.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.seconds * 1e9)))
                 body = try await response.body.collect(upTo: 8 << 20)
+                configuration.onResponse?(Int(response.status.code), ContinuousClock.now - sent)
             } catch {
+                configuration.onResponse?(nil, ContinuousClock.now - sent)
                 let neverSent = Self.neverSent(error)
                 guard attempt <= maxRetries, idempotent || neverSent else {
                     throw neverSent ? TwilioError.unreachable("\(error)") : TwilioError.ambiguous("\(method) \(Self.redacted(path)): \(error)")

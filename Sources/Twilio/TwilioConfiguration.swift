@@ -16,6 +16,9 @@ public struct TwilioConfiguration: Sendable {
     public var requestTimeout: Duration
     /// Retries of reads and of writes Twilio refused before doing anything (429, refused connection).
     public var maxRetries: Int
+    /// Told of every request's answer: its HTTP status (nil: none came) and how long it took,
+    /// for a worker's metrics.
+    public var onResponse: (@Sendable (_ status: Int?, _ duration: Duration) -> Void)?
 
     public init(
         accountSID: String,

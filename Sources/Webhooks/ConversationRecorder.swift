@@ -132,7 +132,7 @@ public final class ConversationRecorder: Sendable {
             var backlog = backlog
             if backlog.optOut {
                 do {
-                    try await metrics.database("record_opt_out") { try await streams.recordOptOut(callSID: callSID, attemptID: attemptID) }
+                    _ = try await metrics.database("record_opt_out") { try await streams.recordOptOut(callSID: callSID, attemptID: attemptID) }
                     logger.notice("callee opted out: number added to the DNC list", metadata: ["call_sid": "\(callSID)"])
                     backlog.optOut = false
                 } catch {
@@ -141,7 +141,7 @@ public final class ConversationRecorder: Sendable {
             }
             if let callback = backlog.callback {
                 do {
-                    try await metrics.database("schedule_callback") { try await streams.recordCallback(callback, attemptID: attemptID) }
+                    _ = try await metrics.database("schedule_callback") { try await streams.recordCallback(callback, attemptID: attemptID) }
                     logger.info("callback scheduled", metadata: ["call_sid": "\(callSID)", "from": "\(callback.from)"])
                     backlog.callback = nil
                 } catch {

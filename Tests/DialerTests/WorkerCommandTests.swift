@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import Queue
 import Store
 import TestSupport
 import Testing
@@ -31,6 +34,36 @@ import Testing
             #expect(await worker.wait(timeout: .seconds(20)) == 0, "\(worker.text)")
             #expect(worker.text.contains("job runner stopped"))
             #expect(!worker.text.contains("hunter2"))
+        }
+    }
+
+    /// GET /metrics on the worker's own port: what it claimed and finished, by kind, and the
+    /// queue and the Task syncs as Postgres has them, in names the alert rules use.
+    @Test func servesItsMetricsOnItsOwnPort() async throws {
+        try await TestDatabase.withFresh { db, url in
+            let port = try LoopbackPort.unused()
+            try await db.execute("INSERT INTO dialer.jobs (kind, args, run_at) VALUES ('not_run_here', '{}', now() - interval '1 minute')")
+            _ = try await JobQueue(database: db).enqueue(PurgeConversationsArgs(olderThan: Date()))
+            let worker = ChildProcess(
+                Products.path("dialer"),
+                arguments: ["worker", "--metrics-port", "\(port)"],
+                environment: ["DATABASE_URL": url.connectionString]
+            )
+            try worker.start()
+            defer { worker.signal(SIGTERM) }
+            var text = ""
+            let scraped = await eventually(timeout: .seconds(20)) {
+                let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics")
+                guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(5)), response.status == .ok,
+                    let body = try? await response.body.collect(upTo: 1 << 20)
+                else { return false }
+                text = String(buffer: body)
+                return text.contains(#"dialer_jobs_finished_total{kind="purge_conversations",outcome="completed"} 1"#)
+            }
+            #expect(scraped, "\(text)\n\(worker.text)")
+            #expect(text.contains(#"dialer_jobs_claimed_total{kind="purge_conversations"} 1"#))
+            #expect(text.contains(#"dialer_queue_due_jobs{kind="not_run_here"} 1"#), "\(text)")
+            #expect(text.contains(#"dialer_task_syncs{state="pending"} 0"#), "\(text)")
         }
     }
 }

@@ -20,7 +20,7 @@ struct BenchCommand: AsyncParsableCommand {
             """,
         subcommands: [
             BenchQueueCommand.self, BenchImportCommand.self, BenchPacingCommand.self, BenchWebhooksCommand.self, BenchSoakCommand.self,
-            BenchMediaCommand.self, BenchAPICommand.self, BenchTurnsCommand.self,
+            BenchMediaCommand.self, BenchAPICommand.self, BenchTurnsCommand.self, BenchPrivacyCommand.self,
         ]
     )
 }

@@ -4,9 +4,11 @@ import Store
 /// dialing's own statements get the database in between, and no longer than `budget` per run
 /// of its job (then it is snoozed and claimed again: a lease never outlives a long purge).
 public struct PrivacyPacing: Sendable {
-    /// Calls (or attempts and contacts) per batch.
-    public var batchSize = 500
-    public var pause: Duration = .milliseconds(20)
+    /// Calls (or attempts and contacts) per batch. 500 calls 20 ms apart purged twice as
+    /// fast but raised status callbacks' p99 from 3 to 72 ms; 200 calls 50 ms apart kept it
+    /// at 21 ms, at 2,300 calls a second (dialer-lab bench privacy, docs/BENCHMARKS.md).
+    public var batchSize = 200
+    public var pause: Duration = .milliseconds(50)
     public var budget: Duration = .seconds(20)
 
     public init() {}
