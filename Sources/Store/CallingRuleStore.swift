@@ -26,6 +26,16 @@ public struct CallingRuleStore: Sendable {
         "r.state = '*' OR r.state = ANY(\(states)) OR (cardinality(\(states)) = 0 AND r.state = upper(btrim(\(mailingState))))"
     }
 
+    /// A contact row `k`'s calling schedule as SQL columns: every zone it may be in (`time_zone`
+    /// alone for rows imported without them), and the rules that bind it as one JSON array
+    /// (`CallingRule.decode(json:)`). PlaceCall's check and the media route's callback hours
+    /// read the same two.
+    static let contactSchedule = """
+        CASE WHEN cardinality(k.time_zones) > 0 THEN k.time_zones ELSE array_remove(ARRAY[k.time_zone], NULL) END,
+        (SELECT coalesce(json_agg(\(ruleJSON)), '[]')::text FROM dialer.calling_rules AS r
+         WHERE \(applicable(states: "k.calling_states", mailingState: "k.mailing_state")))
+        """
+
     /// Every rule, `*` first.
     public func list() async throws -> [CallingRule] {
         let rows = try await database.client.query(

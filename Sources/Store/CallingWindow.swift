@@ -32,6 +32,12 @@ public struct CallingWindow: Sendable, Equatable {
         self.init(startMinute: startMinute, endMinute: endMinute)
     }
 
+    /// A campaign's window from its `HH:MM` texts, never wider than the legal one; nil when
+    /// the texts are not clock times or no legal hour is left.
+    public static func campaign(start: String, end: String) -> CallingWindow? {
+        CallingWindow(start: start, end: end).flatMap(campaign)
+    }
+
     /// A campaign's window, never wider than the legal one.
     public static func campaign(_ window: CallingWindow) -> CallingWindow? {
         let start = max(window.start, legal.start)

@@ -47,10 +47,7 @@ extension CampaignStore {
                    (SELECT count(*)::int FROM dialer.call_attempts AS a
                     WHERE a.campaign_id = c.id AND a.ended_at IS NULL AND a.state <> 'failed'
                       AND a.created_at > now() - \(CallAttemptStore.longestCall)::interval),
-                   CASE WHEN cardinality(k.time_zones) > 0 THEN k.time_zones ELSE array_remove(ARRAY[k.time_zone], NULL) END,
-                   (SELECT coalesce(json_agg(\(unescaped: CallingRuleStore.ruleJSON)), '[]')::text
-                    FROM dialer.calling_rules AS r
-                    WHERE \(unescaped: CallingRuleStore.applicable(states: "k.calling_states", mailingState: "k.mailing_state"))),
+                   \(unescaped: CallingRuleStore.contactSchedule),
                    req.from_e164 IS NOT NULL, c.voicemail_policy = 'leave_message'
             FROM dialer.contacts AS k JOIN dialer.campaigns AS c ON c.id = k.campaign_id
             LEFT JOIN dialer.call_requests AS req ON req.id = k.request_id

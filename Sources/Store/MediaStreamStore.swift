@@ -52,11 +52,8 @@ public struct MediaStreamStore: Sendable {
             """
             WITH bound AS (
                 SELECT a.id, a.contact_id, a.campaign_id, k.first_name, k.last_name, k.context::text AS context,
-                       CASE WHEN cardinality(k.time_zones) > 0 THEN k.time_zones ELSE array_remove(ARRAY[k.time_zone], NULL) END AS zones,
                        cp.window_start::text AS window_start, cp.window_end::text AS window_end,
-                       (SELECT coalesce(json_agg(\(unescaped: CallingRuleStore.ruleJSON)), '[]')::text
-                        FROM dialer.calling_rules AS r
-                        WHERE \(unescaped: CallingRuleStore.applicable(states: "k.calling_states", mailingState: "k.mailing_state"))) AS rules,
+                       \(unescaped: CallingRuleStore.contactSchedule),
                        (SELECT r.message FROM dialer.call_requests AS r WHERE r.id = k.request_id) AS message,
                        dialer.transfer_target(a.campaign_id) AS transfer_target,
                        coalesce((SELECT dialer.leaves_voicemail(c.answered_by, p.voicemail_policy)
@@ -77,15 +74,14 @@ public struct MediaStreamStore: Sendable {
                 ON CONFLICT DO NOTHING
                 RETURNING attempt_id
             )
-            SELECT id, contact_id, campaign_id, first_name, leaves_voicemail, last_name, context, message, transfer_target,
-                   zones, window_start, window_end, rules
-            FROM bound
+            SELECT * FROM bound
             WHERE EXISTS (SELECT 1 FROM stream WHERE attempt_id IS NOT NULL)
             """,
             logger: logger
         )
-        for try await (attempt, contact, campaign, firstName, leavesVoicemail, lastName, context, message, transferTarget, zones, start, end, rules)
-            in rows.decode((UUID, Int64, Int64, String?, Bool, String?, String, String?, String?, [String], String, String, String).self)
+        // In the columns' order of `bound`.
+        for try await (attempt, contact, campaign, firstName, lastName, context, start, end, zones, rules, message, transferTarget, leavesVoicemail)
+            in rows.decode((UUID, Int64, Int64, String?, String?, String, String, String, [String], String, String?, String?, Bool).self)
         {
             var binding = Binding(
                 attemptID: attempt,
@@ -109,7 +105,7 @@ public struct MediaStreamStore: Sendable {
     static func schedule(zones names: [String], windowStart: String, windowEnd: String, rules: String) -> CallingSchedule? {
         let zones = names.compactMap(TimeZone.init(identifier:))
         guard !zones.isEmpty, zones.count == names.count,
-            let window = CallingWindow(start: windowStart, end: windowEnd).flatMap(CallingWindow.campaign),
+            let window = CallingWindow.campaign(start: windowStart, end: windowEnd),
             let rules = try? CallingRule.decode(json: rules)
         else { return nil }
         return CallingSchedule(window: window, rules: rules, zones: zones)

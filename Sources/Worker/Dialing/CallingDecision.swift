@@ -40,7 +40,7 @@ public enum CallingDecision: Sendable, Equatable {
         now: Date,
         ring: Duration
     ) {
-        guard let window = CallingWindow(start: windowStart, end: windowEnd).flatMap(CallingWindow.campaign) else {
+        guard let window = CallingWindow.campaign(start: windowStart, end: windowEnd) else {
             self = .never(reason: "campaign \(campaign) has no calling hours inside 08:00–21:00")
             return
         }
