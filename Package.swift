@@ -309,7 +309,7 @@ let package = Package(
         .testTarget(name: "DialerServicesTests", dependencies: ["DialerServices", "Voice", "TestSupport"]),
         // "Dialer" here builds the binary MigrationTests runs as a child process (three
         // concurrent `dialer migrate`s); no test imports its code.
-        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "Dialer"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Queue", "TestSupport", "Dialer"]),
         // The end-to-end test: a whole campaign through the real code paths, as `dialer demo` runs it.
         .testTarget(name: "DemoTests", dependencies: ["Demo", "Store", "Sandbox", "TestSupport"]),
         .testTarget(

@@ -107,6 +107,11 @@ public struct Job: Sendable {
     /// See `NewJob.groupID`.
     public let groupID: Int64?
     public let createdAt: Date
+    /// Runs of this job that failed before this one (rescues, releases and snoozes are not
+    /// failures). The retry backoff counts these, not `attempt`: every snooze spends an
+    /// attempt as the fence, and a place_call snoozed for rate slots twenty times must not
+    /// wait the backoff's cap after its first transient error.
+    public let failures: Int
 
     public var lease: JobLease { JobLease(id: id, attempt: attempt) }
 

@@ -10,11 +10,15 @@ public protocol JobHandler: Sendable {
     var kind: String { get }
     /// The delay before each retry.
     var backoff: RetryBackoff { get }
+    /// How long one run may take before the runner cancels it, gives up on it and fails the
+    /// attempt (retried after the backoff); nil: no limit. The watchdog looks every second.
+    var timeout: Duration? { get }
     func run(_ job: Job) async throws -> JobOutcome
 }
 
 extension JobHandler {
     public var backoff: RetryBackoff { RetryBackoff() }
+    public var timeout: Duration? { nil }
 }
 
 /// A typed handler: runs the jobs of `Args.kind`, given their arguments decoded once (River's
@@ -60,11 +64,18 @@ public struct PermanentFailure: PermanentJobError, CustomStringConvertible {
 public struct ClosureJobHandler: JobHandler {
     public let kind: String
     public let backoff: RetryBackoff
+    public let timeout: Duration?
     let body: @Sendable (Job) async throws -> JobOutcome
 
-    public init(kind: String, backoff: RetryBackoff = RetryBackoff(), _ body: @escaping @Sendable (Job) async throws -> JobOutcome) {
+    public init(
+        kind: String,
+        backoff: RetryBackoff = RetryBackoff(),
+        timeout: Duration? = nil,
+        _ body: @escaping @Sendable (Job) async throws -> JobOutcome
+    ) {
         self.kind = kind
         self.backoff = backoff
+        self.timeout = timeout
         self.body = body
     }
 

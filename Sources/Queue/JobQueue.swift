@@ -75,15 +75,16 @@ public struct JobQueue: Sendable {
         guard limit > 0, !kinds.isEmpty else { return [] }
         let rows = try await client.query(
             """
-            SELECT id, kind, args::text, attempt, max_attempts, priority::int, unique_key, campaign_id AS group_id, created_at
+            SELECT id, kind, args::text, attempt, max_attempts, priority::int, unique_key, campaign_id AS group_id, created_at,
+                   (SELECT count(*) FROM jsonb_array_elements(errors) e WHERE e->>'kind' NOT IN ('released', 'rescued', 'cancelled'))::int
             FROM dialer.claim_jobs(\(kinds)::text[], \(limit)::int, \(owner)::text, \(lease.seconds)::float8)
             """,
             logger: logger
         )
         var jobs: [Job] = []
         jobs.reserveCapacity(limit)
-        for try await (id, kind, args, attempt, maxAttempts, priority, uniqueKey, groupID, createdAt)
-            in rows.decode((Int64, String, String, Int, Int, Int, String?, Int64?, Date).self)
+        for try await (id, kind, args, attempt, maxAttempts, priority, uniqueKey, groupID, createdAt, failures)
+            in rows.decode((Int64, String, String, Int, Int, Int, String?, Int64?, Date, Int).self)
         {
             jobs.append(
                 Job(
@@ -95,7 +96,8 @@ public struct JobQueue: Sendable {
                     priority: priority,
                     uniqueKey: uniqueKey,
                     groupID: groupID,
-                    createdAt: createdAt
+                    createdAt: createdAt,
+                    failures: failures
                 )
             )
         }

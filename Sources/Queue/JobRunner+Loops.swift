@@ -81,12 +81,17 @@ extension JobRunner {
             let held = ledger.heldLeases
             guard !held.isEmpty else { continue }
             do {
+                let sent = ContinuousClock.now
                 let still = try await queue.heartbeat(held, lease: configuration.lease)
                 let lost = Set(held).subtracting(still).intersection(ledger.heldLeases)
+                let (extended, gone) = runs.withLock { runs in (still.compactMap { runs[$0] }, lost.compactMap { runs[$0] }) }
+                for run in extended { run.leaseExtended(sent: sent, by: configuration.lease) }
                 if !lost.isEmpty {
                     // Rescued while we ran them (we stalled past the lease): our results will be
-                    // fenced out; the job's new attempt belongs to another worker.
+                    // fenced out, the job's new attempt belongs to another worker, and the
+                    // handlers still running are cancelled.
                     logger.warning("lost the lease on running jobs", metadata: ["jobs": "\(lost.map(\.id).sorted())"])
+                    for run in gone { run.end(.leaseLost) }
                 }
             } catch {
                 logger.error("heartbeat failed", metadata: ["error": "\(String(reflecting: error))"])

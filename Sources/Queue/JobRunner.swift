@@ -27,6 +27,8 @@ public final class JobRunner: Service, Sendable {
     /// Set once no handler can produce a result any more; the completer then flushes and ends.
     /// (Not task cancellation: a cancelled task's queries fail at once, and results would be lost.)
     let handlersDone = Atomic<Bool>(false)
+    /// The runs under way, for the watchdog (`JobRunner+Execute`).
+    let runs = Mutex<[JobLease: HandlerRun]>([:])
 
     public init(queue: JobQueue, handlers: [any JobHandler], configuration: JobRunnerConfiguration = .init(), logger: Logger) {
         self.queue = queue
@@ -62,6 +64,7 @@ public final class JobRunner: Service, Sendable {
         await withTaskGroup(of: Void.self) { background in
             background.addTask { await self.listenForNotifications() }
             background.addTask { await self.heartbeatLoop() }
+            background.addTask { await self.watchdogLoop() }
             if configuration.runsMaintenance {
                 background.addTask { await self.maintenanceLoop() }
             }
@@ -100,6 +103,7 @@ public final class JobRunner: Service, Sendable {
                 continue
             }
             let claimed: [Job]
+            let claimStart = ContinuousClock.now
             do {
                 claimed = try await queue.claim(kinds: open, limit: limit, owner: configuration.owner, lease: configuration.lease)
                 failures = 0
@@ -114,7 +118,7 @@ public final class JobRunner: Service, Sendable {
                 for (kind, jobs) in Dictionary(grouping: claimed, by: \.kind) { observer.claimed(kind: kind, count: jobs.count) }
             }
             for job in claimed {
-                jobs.addTask { await self.execute(job) }
+                jobs.addTask { await self.execute(job, claimedAt: claimStart) }
             }
             if claimed.count < limit {
                 await claimWake.wait(upTo: configuration.pollInterval)
@@ -146,51 +150,14 @@ public final class JobRunner: Service, Sendable {
         if ledger.runningCount > 0 {
             logger.warning("shutdown deadline reached; cancelling running jobs", metadata: ["running": "\(ledger.runningCount)"])
             jobs.cancelAll()
-        }
-        // The group's scope waits for the cancelled handlers.
-    }
-
-    func execute(_ job: Job) async {
-        let started = ContinuousClock.now
-        let result: RunnerLedger.Result
-        if let handler = handlers[job.kind] {
-            do {
-                switch try await handler.run(job) {
-                case .completed: result = .completed(job.lease)
-                case .snoozed(let delay): result = .snoozed(job.lease, delay)
-                case .cancelled(let reason): result = .cancelled(job.lease, reason)
-                }
-            } catch {
-                if Task.isCancelled && isStopping {
-                    result = .released(job.lease)
-                } else {
-                    result = .failed(
-                        JobFailure(
-                            lease: job.lease,
-                            errorType: String(reflecting: type(of: error)),
-                            message: String(String(describing: error).prefix(2000)),
-                            permanent: error is PermanentJobError,
-                            retryDelay: handler.backoff.delay(afterAttempt: job.attempt)
-                        )
-                    )
-                }
+            // Handlers clean up when cancelled (an attempt withdrawn); one stuck past this
+            // grace is given up on rather than holding the process.
+            let grace = ContinuousClock.now + .seconds(5)
+            while ledger.runningCount > 0 && ContinuousClock.now < grace {
+                await claimWake.wait(upTo: .milliseconds(50))
             }
-        } else {
-            result = .failed(
-                JobFailure(
-                    lease: job.lease,
-                    errorType: "UnknownKind",
-                    message: "no handler for kind \(job.kind) in this worker",
-                    permanent: false,
-                    retryDelay: RetryBackoff().delay(afterAttempt: job.attempt)
-                )
-            )
+            abandonRuns()
         }
-        configuration.observer?.finished(kind: job.kind, outcome: result.outcome, duration: ContinuousClock.now - started)
-        let wasFull = ledger.finished(result) >= configuration.concurrency
-        // A kind that had its whole share may take this slot again: claim now, not at the poll.
-        let kindWasFull = handlers.count > 1 && ledger.running(job.kind) + 1 >= kindShare
-        completerWake.signal()
-        if wasFull || kindWasFull || isStopping { claimWake.signal() }
+        // The group's scope waits for the cancelled handlers, given up on or not.
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Queue
 import Redaction
 
 /// A row of `dialer.call_attempts`.
@@ -50,8 +51,9 @@ public struct CallAttemptStore: Sendable {
     /// with the id of the API call that made the contact (`contacts.request_id`) while no
     /// attempt holds it (so an API call's first dial has the call's id), else a new one;
     /// unless the campaign is not active, the number is on the DNC list, the contact has an
-    /// unsettled attempt, or the campaign has `maxInFlight` calls in flight. Begins of one
-    /// campaign are serialized, so the cap holds across workers.
+    /// unsettled attempt, the campaign has `maxInFlight` calls in flight, or (with `fence`) the
+    /// job's run no longer holds its lease. Begins of one campaign are serialized, so the cap
+    /// holds across workers.
     public func begin(
         contactID: Int64,
         campaignID: Int64,
@@ -59,10 +61,21 @@ public struct CallAttemptStore: Sendable {
         to: String,
         from: String,
         maxInFlight: Int,
-        slotAt: Double?
+        slotAt: Double?,
+        fence: JobLease? = nil
     ) async throws -> Start {
         try await database.client.withTransaction(logger: database.logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7001, \(Int32(truncatingIfNeeded: campaignID)))", logger: database.logger)
+            if let fence {
+                // The job must still be this run's: a worker whose lease was taken back (cut off
+                // from Postgres past it, or stalled) must not begin a call the job's new run may
+                // begin too. FOR SHARE holds off the rescuer until this transaction ends.
+                let held = try await connection.query(
+                    "SELECT 1 FROM dialer.jobs WHERE id = \(fence.id) AND attempt = \(fence.attempt) AND state = 'running' FOR SHARE",
+                    logger: database.logger
+                )
+                if try await held.decode(Int.self).reduce(0, { $0 + $1 }) == 0 { return .stopped(reason: "the job is no longer this run's") }
+            }
             let checks = try await connection.query(
                 """
                 SELECT status, EXISTS (SELECT 1 FROM dialer.dnc WHERE phone_e164 = \(to))

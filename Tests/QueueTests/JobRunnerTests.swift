@@ -59,6 +59,30 @@ import Testing
         }
     }
 
+    /// A place_call snoozes for rate slots many times; its first error must wait the backoff's
+    /// first step, not the step of its tenth attempt (0.5 s × 2⁹ here, over four minutes).
+    @Test func snoozesDoNotLengthenTheBackoffOfTheFirstFailure() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let id = try await JobQueue(database: db).enqueue(NewJob(kind: "paced")).id
+            let handler = ClosureJobHandler(kind: "paced", backoff: RetryBackoff(base: 0.5, factor: 2, cap: 3600, jitter: 0)) { job in
+                if job.attempt <= 9 { return .snoozed(.zero) }
+                if job.attempt == 10 { throw FlakyError() }
+                return .completed
+            }
+            try await withRunners([runner(db, [handler])]) {
+                let done = try await eventually(timeout: .seconds(20)) {
+                    try await db.scalar("SELECT state FROM dialer.jobs WHERE id = \(id)", as: String.self) == "completed"
+                }
+                #expect(done)
+            }
+            let waited = try await db.scalar(
+                "SELECT extract(epoch FROM attempted_at - (errors->0->>'at')::timestamptz)::float8 FROM dialer.jobs WHERE id = \(id)",
+                as: Double.self
+            )
+            #expect(waited >= 0.45 && waited < 5, "retried \(waited) s after its one failure")
+        }
+    }
+
     @Test func permanentErrorsDiscardAndOutcomesSnoozeOrCancel() async throws {
         try await TestDatabase.withFresh { db, _ in
             let queue = JobQueue(database: db)

@@ -1,5 +1,6 @@
 import Foundation
 import PostgresNIO
+import Queue
 import Store
 import TestSupport
 import Testing
@@ -138,6 +139,37 @@ import Testing
             try await db.execute("INSERT INTO dialer.dnc (phone_e164, reason, source) VALUES ('+14155550123', 'opt-out', 'call')")
             #expect(try await Self.begin(store, campaign, contacts[0]) == .stopped(reason: "the number is on the DNC list"))
             #expect(try await db.scalar("SELECT count(*)::int FROM dialer.call_attempts", as: Int.self) == 0)
+        }
+    }
+
+    /// A worker cut off from Postgres past its lease, or stalled: the job was rescued and
+    /// claimed again, and the old run must not begin a call the new run may begin too.
+    @Test func nothingBeginsForARunWhoseJobLeaseWasTakenBack() async throws {
+        try await TestDatabase.withFresh { db, _ in
+            let (campaign, contacts) = try await Self.campaign(db)
+            let store = CallAttemptStore(database: db)
+            let queue = JobQueue(database: db)
+            try await queue.enqueue(NewJob(kind: "place_call"))
+            let run = try #require(try await queue.claim(kinds: ["place_call"], limit: 1, owner: "w1", lease: .seconds(60)).first)
+            func begin(_ lease: JobLease) async throws -> CallAttemptStore.Start {
+                try await store.begin(
+                    contactID: contacts[0],
+                    campaignID: campaign,
+                    jobID: run.id,
+                    to: "+14155550123",
+                    from: "+14155550100",
+                    maxInFlight: 10,
+                    slotAt: nil,
+                    fence: lease
+                )
+            }
+            try await db.execute("UPDATE dialer.jobs SET attempt = attempt + 1, lease_owner = 'w2' WHERE id = \(run.id)")
+            #expect(try await begin(run.lease) == .stopped(reason: "the job is no longer this run's"))
+            #expect(try await db.scalar("SELECT count(*)::int FROM dialer.call_attempts", as: Int.self) == 0)
+            guard case .started = try await begin(JobLease(id: run.id, attempt: run.attempt + 1)) else {
+                Issue.record("the run that holds the lease could not begin")
+                return
+            }
         }
     }
 }

@@ -41,6 +41,10 @@ public struct DialingConfiguration: Sendable {
     public var pausedRecheck: Duration = .seconds(30)
     /// A campaign at its max calls in flight: look again after this long.
     public var capacityRecheck: Duration = .seconds(2)
+    /// One run of place_call takes its slot wait, a Twilio request or two (15 s timeout each,
+    /// with retries when Twilio was cold or a reconciliation lists calls) and a few queries;
+    /// the runner gives up on one that takes longer than this.
+    public var runTimeout: Duration = .seconds(120)
 
     /// How long before the end of a window a call may still start: it may wait
     /// `maxSlotWait` for its slot, then ring for `ringTimeout`.

@@ -29,6 +29,9 @@ import Twilio
 public struct PlaceCallHandler: JobWorker {
     public typealias Args = PlaceCallArgs
     public let backoff: RetryBackoff
+    /// A run waits for its slot, sends one create and makes a few queries; one that takes
+    /// longer is stuck, and the runner gives up on it (the next run reconciles its attempt).
+    public var timeout: Duration? { configuration.runTimeout }
     let campaigns: CampaignStore
     let attempts: CallAttemptStore
     let limiter: CallRateLimiter
@@ -146,7 +149,8 @@ public struct PlaceCallHandler: JobWorker {
             to: context.phoneE164!,
             from: context.fromNumber,
             maxInFlight: context.maxConcurrentCalls,
-            slotAt: slotAt
+            slotAt: slotAt,
+            fence: job.lease
         ) {
         case .started(let started): attempt = started
         case .campaignFull: return .snoozed(configuration.capacityRecheck)
