@@ -78,7 +78,7 @@ final class ConsoleEvents: Sendable {
     private func listen() async {
         while !Task.isCancelled {
             do {
-                try await database.client.withConnection { connection in
+                try await database.listener.withConnection { connection in
                     try await connection.listen(on: Self.channel) { notifications in
                         // Whatever changed while nobody listened is found by this look.
                         self.deliver(nil)

@@ -4,9 +4,16 @@ import Foundation
 /// name its URL before it starts (the webhooks check signatures against their public URL).
 public enum LoopbackPort {
     public static func unused() throws -> Int {
+        let held = try held()
+        held.close()
+        return held.port
+    }
+
+    /// A port kept bound, never listened on, until `close()`: connections to it are refused,
+    /// and no server started meanwhile can be given it (as it could a port found free and let go).
+    public static func held() throws -> HeldLoopbackPort {
         let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw LoopbackError("socket() failed") }
-        defer { close(socket) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -18,9 +25,20 @@ public enum LoopbackPort {
                 return getsockname(socket, sockaddrPointer, &length) == 0
             }
         }
-        guard bound else { throw LoopbackError("could not bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard bound else {
+            Foundation.close(socket)
+            throw LoopbackError("could not bind a loopback port")
+        }
+        return HeldLoopbackPort(socket: socket, port: Int(UInt16(bigEndian: address.sin_port)))
     }
+}
+
+/// A bound loopback port nothing listens on; see ``LoopbackPort/held()``.
+public struct HeldLoopbackPort: Sendable {
+    let socket: Int32
+    public let port: Int
+
+    public func close() { _ = Foundation.close(socket) }
 }
 
 /// A loopback server that could not start.

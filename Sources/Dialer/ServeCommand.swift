@@ -107,8 +107,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let publicURL { environment["DIALER_PUBLIC_URL"] = publicURL }
         let configuration = try ServeConfiguration.parse(environment)
         let logger = database.logger("dialer.serve")
-        let client = PostgresClient(configuration: try database.url().clientConfiguration(maxConnections: 20), backgroundLogger: logger)
-        let db = Database(client: client, logger: logger)
+        let (db, clients) = try database.pools(maxConnections: 20, logger: logger)
         let services = try await WebhookServices.make(
             configuration,
             database: db,
@@ -132,8 +131,7 @@ struct ServeCommand: AsyncParsableCommand {
         // admin listener, the public one, and the database pool last.
         let group = ServiceGroup(
             configuration: .init(
-                services: [
-                    .init(service: client),
+                services: clients.map { .init(service: $0) } + [
                     .init(
                         service: SchemaCheckedService(database: db, migrate: migrate, service: app),
                         successTerminationBehavior: .gracefullyShutdownGroup

@@ -52,6 +52,7 @@ struct WorkerCommand: AsyncParsableCommand {
         try await WorkerServices.run(
             configuration,
             url: try database.url(),
+            listenURL: try database.listenURL(),
             runner: runner.configuration,
             migrate: migrate,
             metricsAddress: metricsPort > 0 ? (metricsHost, metricsPort) : nil,

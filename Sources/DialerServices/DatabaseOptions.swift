@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresNIO
 import Store
 
 /// The database every command talks to.
@@ -16,6 +17,26 @@ public struct DatabaseOptions: ParsableArguments, Sendable {
     public func url() throws -> DatabaseURL {
         if let databaseURL { return try DatabaseURL(databaseURL) }
         return try DatabaseURL.fromEnvironment()
+    }
+
+    /// Where LISTENs go when statements go through PgBouncer in transaction mode:
+    /// `$DIALER_LISTEN_DATABASE_URL`, a direct connection to the same database; nil: the pool.
+    public func listenURL(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DatabaseURL? {
+        guard let value = environment["DIALER_LISTEN_DATABASE_URL"], !value.isEmpty else { return nil }
+        return try DatabaseURL(value)
+    }
+
+    /// The pools of a long-lived process: its statements' (`maxConnections`), and a small
+    /// one for LISTENs when ``listenURL(_:)`` names one. Run every client returned.
+    public func pools(maxConnections: Int, logger: Logger) throws -> (database: Database, clients: [PostgresClient]) {
+        let environment = ProcessInfo.processInfo.environment
+        let client = PostgresClient(configuration: try url().clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+        let listener = try listenURL(environment).map {
+            PostgresClient(configuration: try $0.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
+        }
+        var database = Database(client: client, listener: listener, logger: logger)
+        database.namedStatements = environment["DIALER_PREPARED_STATEMENTS"] != "off"
+        return (database, [client] + (listener.map { [$0] } ?? []))
     }
 
     /// Sets up logging to standard error once per process and returns a logger for `label`.

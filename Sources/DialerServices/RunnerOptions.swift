@@ -28,7 +28,7 @@ public struct RunnerOptions: ParsableArguments, Sendable {
         configuration.concurrency = concurrency
         configuration.claimBatch = claimBatch
         configuration.lease = .seconds(lease)
-        configuration.heartbeatInterval = .seconds(max(1, lease / 4))
+        configuration.heartbeatInterval = .milliseconds(lease * 250)
         configuration.shutdownDeadline = .seconds(shutdownDeadline)
         return configuration
     }

@@ -112,6 +112,7 @@ public enum WorkerServices {
     public static func run(
         _ configuration: WorkerConfiguration,
         url: DatabaseURL,
+        listenURL: DatabaseURL? = nil,
         runner: JobRunnerConfiguration,
         migrate: Bool,
         observer: any DialingObserver = NoDialingObserver(),
@@ -119,20 +120,24 @@ public enum WorkerServices {
         logger: Logger
     ) async throws {
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
-        let db = Database(client: client, logger: logger)
+        let listener = try listenURL.map { PostgresClient(configuration: try $0.clientConfiguration(maxConnections: 2), backgroundLogger: logger) }
+        let db = Database(client: client, listener: listener, logger: logger)
         let metrics = metricsAddress.map { _ in WorkerMetrics(database: db) }
         let handlers = handlers(configuration, database: db, observer: observer, metrics: metrics, logger: logger)
         var runner = runner
         runner.observer = metrics
         let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: runner, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: client),
+            .init(service: client)
+        ]
+        if let listener { services.append(.init(service: listener)) }
+        services += [
             .init(
                 service: SchemaCheckedService(database: db, migrate: migrate, service: job) {
                     try await scheduleRecurring(handlers, database: db)
                 },
                 successTerminationBehavior: .gracefullyShutdownGroup
-            ),
+            )
         ]
         if let metrics, let address = metricsAddress {
             // Several workers on one host share the default port: the second one runs on

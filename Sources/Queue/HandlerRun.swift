@@ -23,9 +23,9 @@ final class HandlerRun: Sendable {
     let deadline: ContinuousClock.Instant?
 
     private struct State {
-        var end: End?
-        var waiter: CheckedContinuation<End, Never>?
-        var work: Task<JobOutcome, any Error>?
+        var work: Abandonable<JobOutcome>?
+        /// Why the run was given up on, once it was.
+        var givenUp: End?
         /// Until when the lease surely holds, by this process's clock: the claim's start, or
         /// the latest heartbeat that extended it, plus the lease.
         var leaseHeldUntil: ContinuousClock.Instant
@@ -44,37 +44,25 @@ final class HandlerRun: Sendable {
     /// Runs `body` in its own task and returns when it ends or is given up on. Cancelling the
     /// caller cancels the handler and waits for it (shutdown lets handlers clean up).
     func run(_ body: @escaping @Sendable () async throws -> JobOutcome) async -> End {
-        let work = Task { try await body() }
-        state.withLock { $0.work = work }
-        Task {
-            let result = await work.result
-            self.end(.finished(result))
+        let work = Abandonable(body)
+        let givenUpAlready = state.withLock { state -> End? in
+            state.work = work
+            return state.givenUp
         }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { waiter in
-                let ended = state.withLock { state -> End? in
-                    if let end = state.end { return end }
-                    state.waiter = waiter
-                    return nil
-                }
-                if let ended { waiter.resume(returning: ended) }
-            }
-        } onCancel: {
-            work.cancel()
-        }
+        if givenUpAlready != nil { work.abandon() }
+        if let result = await work.wait() { return .finished(result) }
+        return state.withLock { $0.givenUp } ?? .leaseLost
     }
 
-    /// Ends the run once; a later end (the handler finishing after it was given up) is ignored.
-    /// Giving up cancels the handler.
-    func end(_ end: End) {
-        let (waiter, work) = state.withLock { state -> (CheckedContinuation<End, Never>?, Task<JobOutcome, any Error>?) in
-            guard state.end == nil else { return (nil, nil) }
-            state.end = end
-            defer { state.waiter = nil }
-            return (state.waiter, state.work)
+    /// Gives the run up (`.timedOut` or `.leaseLost`): the handler is cancelled and left
+    /// behind. Ignored once the handler ended or the run was given up on already.
+    func giveUp(_ reason: End) {
+        let work = state.withLock { state -> Abandonable<JobOutcome>? in
+            guard state.givenUp == nil else { return nil }
+            state.givenUp = reason
+            return state.work
         }
-        if case .finished = end {} else { work?.cancel() }
-        waiter?.resume(returning: end)
+        work?.abandon()
     }
 
     /// A heartbeat sent at `sent` extended the lease.

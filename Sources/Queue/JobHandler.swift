@@ -12,13 +12,14 @@ public protocol JobHandler: Sendable {
     var backoff: RetryBackoff { get }
     /// How long one run may take before the runner cancels it, gives up on it and fails the
     /// attempt (retried after the backoff); nil: no limit. The watchdog looks every second.
+    /// By default 30 minutes: no job of the dialer's runs that long unless it is stuck.
     var timeout: Duration? { get }
     func run(_ job: Job) async throws -> JobOutcome
 }
 
 extension JobHandler {
     public var backoff: RetryBackoff { RetryBackoff() }
-    public var timeout: Duration? { nil }
+    public var timeout: Duration? { .seconds(1800) }
 }
 
 /// A typed handler: runs the jobs of `Args.kind`, given their arguments decoded once (River's

@@ -12,12 +12,16 @@ public struct JobQueue: Sendable {
     /// The NOTIFY channel that enqueues and releases signal on, with the job's kind as payload.
     public static let notifyChannel = "dialer_jobs"
 
-    /// The pool the queue's statements run on; the runner LISTENs through it too.
+    /// The pool the queue's statements run on.
     public let client: PostgresClient
+    /// The pool the runner LISTENs through: `client`, unless statements go through a pooler
+    /// in transaction mode (PgBouncer), where a session's LISTEN is not kept.
+    public let listener: PostgresClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, listener: PostgresClient? = nil, logger: Logger) {
         self.client = client
+        self.listener = listener ?? client
         self.logger = logger
     }
 

@@ -63,16 +63,20 @@ extension JobRunner {
     }
 
     /// Gives up on runs past their kind's timeout, and on runs whose lease no heartbeat could
-    /// extend (Postgres unreachable): within a heartbeat of its end, the rescuer of another
+    /// extend (Postgres unreachable): within a quarter lease of its end, the rescuer of another
     /// worker may take the job, and this one must not act on it any more (a call placed then
     /// would be a second one).
     func watchdogLoop() async {
-        let tick = min(.seconds(1), configuration.heartbeatInterval)
+        // A quarter of the lease before its end (by this process's clock, from the heartbeat's
+        // send time), so the run is cancelled before any rescuer may take the job; the
+        // heartbeats, every quarter, keep that point ahead of it while Postgres answers.
+        let margin = configuration.lease / 4
+        let tick = min(.seconds(1), configuration.lease / 8)
         while !Task.isCancelled {
             guard (try? await Task.sleep(for: tick)) != nil else { return }
             let now = ContinuousClock.now
             for run in runs.withLock({ Array($0.values) }) {
-                if let end = run.overdue(at: now, margin: configuration.heartbeatInterval) { run.end(end) }
+                if let end = run.overdue(at: now, margin: margin) { run.giveUp(end) }
             }
         }
     }
@@ -80,6 +84,6 @@ extension JobRunner {
     /// Shutdown: runs still going this long after their cancellation are given up on (their
     /// leases run out and the rescuer hands the jobs to another worker).
     func abandonRuns() {
-        for run in runs.withLock({ Array($0.values) }) { run.end(.leaseLost) }
+        for run in runs.withLock({ Array($0.values) }) { run.giveUp(.leaseLost) }
     }
 }

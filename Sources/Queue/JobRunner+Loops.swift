@@ -3,7 +3,14 @@ import Logging
 import PostgresNIO
 
 /// The runner's background loops: completer, heartbeat, notifications, maintenance.
+///
+/// Their statements run under a deadline (`withDeadline`): a request lost in the pool across a
+/// Postgres restart never returns, and a loop waiting for it would stop the worker for good
+/// (the chaos run saw the result writer do so while the claim loop went on claiming).
 extension JobRunner {
+    /// How long one of the loops' statements may take before it is given up on and tried again.
+    static let databaseDeadline: Duration = .seconds(30)
+
     /// Writes handler results in batches until the handlers are done, then flushes what is left.
     func completerLoop() async {
         while !handlersDone.load(ordering: .relaxed) {
@@ -48,12 +55,19 @@ extension JobRunner {
             }
         }
         do {
-            // Each write is fenced, so writing a batch again after a partial failure is harmless.
-            try await queue.complete(completed)
-            let failedStates = try await queue.fail(failed)
-            for (delay, leases) in snoozed { try await queue.snooze(leases, for: delay) }
-            for (reason, leases) in cancelled { try await queue.cancel(leases, reason: reason) }
-            try await queue.release(released, reason: "worker shut down before the job finished")
+            // Each write is fenced, so writing a batch again after a partial failure (or after
+            // giving up on a write that never came back) is harmless.
+            let queue = self.queue
+            let (snoozedBatches, cancelledBatches) = (snoozed, cancelled)
+            let (completedNow, failedNow, releasedNow) = (completed, failed, released)
+            let failedStates = try await withDeadline(Self.databaseDeadline, "writing job results") {
+                try await queue.complete(completedNow)
+                let failedStates = try await queue.fail(failedNow)
+                for (delay, leases) in snoozedBatches { try await queue.snooze(leases, for: delay) }
+                for (reason, leases) in cancelledBatches { try await queue.cancel(leases, reason: reason) }
+                try await queue.release(releasedNow, reason: "worker shut down before the job finished")
+                return failedStates
+            }
             for failure in failed {
                 logger.warning(
                     "job failed",
@@ -82,7 +96,10 @@ extension JobRunner {
             guard !held.isEmpty else { continue }
             do {
                 let sent = ContinuousClock.now
-                let still = try await queue.heartbeat(held, lease: configuration.lease)
+                let (queue, lease) = (self.queue, configuration.lease)
+                let still = try await withDeadline(configuration.heartbeatInterval * 2, "extending leases") {
+                    try await queue.heartbeat(held, lease: lease)
+                }
                 let lost = Set(held).subtracting(still).intersection(ledger.heldLeases)
                 let (extended, gone) = runs.withLock { runs in (still.compactMap { runs[$0] }, lost.compactMap { runs[$0] }) }
                 for run in extended { run.leaseExtended(sent: sent, by: configuration.lease) }
@@ -91,7 +108,7 @@ extension JobRunner {
                     // fenced out, the job's new attempt belongs to another worker, and the
                     // handlers still running are cancelled.
                     logger.warning("lost the lease on running jobs", metadata: ["jobs": "\(lost.map(\.id).sorted())"])
-                    for run in gone { run.end(.leaseLost) }
+                    for run in gone { run.giveUp(.leaseLost) }
                 }
             } catch {
                 logger.error("heartbeat failed", metadata: ["error": "\(String(reflecting: error))"])
@@ -104,7 +121,7 @@ extension JobRunner {
         let kinds = Set(self.kinds)
         while !Task.isCancelled {
             do {
-                try await queue.client.withConnection { connection in
+                try await queue.listener.withConnection { connection in
                     try await connection.listen(on: JobQueue.notifyChannel) { notifications in
                         // Anything enqueued while we were not listening is found by this look.
                         self.claimWake.signal()
@@ -125,7 +142,8 @@ extension JobRunner {
     func maintenanceLoop() async {
         while !Task.isCancelled {
             do {
-                let rescued = try await queue.rescueExpired()
+                let queue = self.queue
+                let rescued = try await withDeadline(Self.databaseDeadline, "rescuing jobs") { try await queue.rescueExpired() }
                 if !rescued.isEmpty {
                     logger.warning(
                         "rescued jobs with expired leases",
@@ -135,7 +153,10 @@ extension JobRunner {
                         ]
                     )
                 }
-                let pruned = try await queue.prune(finished: configuration.finishedRetention, discarded: configuration.discardedRetention)
+                let (finished, discarded) = (configuration.finishedRetention, configuration.discardedRetention)
+                let pruned = try await withDeadline(Self.databaseDeadline, "pruning jobs") {
+                    try await queue.prune(finished: finished, discarded: discarded)
+                }
                 if pruned > 0 { logger.info("pruned finished jobs", metadata: ["count": "\(pruned)"]) }
             } catch {
                 logger.error("queue maintenance failed", metadata: ["error": "\(String(reflecting: error))"])

@@ -105,7 +105,10 @@ public final class JobRunner: Service, Sendable {
             let claimed: [Job]
             let claimStart = ContinuousClock.now
             do {
-                claimed = try await queue.claim(kinds: open, limit: limit, owner: configuration.owner, lease: configuration.lease)
+                let (queue, owner, lease) = (self.queue, configuration.owner, configuration.lease)
+                claimed = try await withDeadline(Self.databaseDeadline, "claiming jobs") {
+                    try await queue.claim(kinds: open, limit: limit, owner: owner, lease: lease)
+                }
                 failures = 0
             } catch {
                 failures += 1

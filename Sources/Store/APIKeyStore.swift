@@ -89,8 +89,8 @@ public struct APIKeyStore: Sendable {
         let hash = Self.hash(token)
         let resolution = Self.lastUsedResolution
         // One statement: the lookup, and the last-use stamp when the old one is stale.
-        let rows = try await database.client.execute(AuthenticateAPIKeyStatement(hash: hash, resolution: resolution), logger: database.logger)
-        for try await (id, name, prefix, scopes, created, used) in rows {
+        let rows = try await database.rows(AuthenticateAPIKeyStatement(hash: hash, resolution: resolution))
+        for (id, name, prefix, scopes, created, used) in rows {
             return APIKey(
                 id: id,
                 name: name,

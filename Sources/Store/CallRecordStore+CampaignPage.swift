@@ -6,9 +6,7 @@ extension CallRecordStore {
     /// /v1/calls?campaign=`), `limit + 1` rows from the cursor on.
     func campaignPage(_ filter: CallListFilter, limit: Int, revealPhones: Bool) async throws -> [(record: CallRecord, createdMicros: Int64)] {
         let statement = CampaignCallPageStatement(filter: filter, limit: limit + 1, revealPhones: revealPhones)
-        var rows: [(record: CallRecord, createdMicros: Int64)] = []
-        for try await row in try await database.client.execute(statement, logger: database.logger) { rows.append(row) }
-        return rows
+        return try await database.rows(statement)
     }
 }
 

@@ -106,9 +106,9 @@ extension CallRequestStore {
     /// Throws `CampaignTakesNoCalls` when the campaign closed since it was read.
     public func accept(_ call: CallAcceptance) async throws -> IdempotencyStore.Outcome {
         do {
-            let rows = try await database.client.execute(AcceptCallRequestStatement(call: call), logger: logger)
+            let rows = try await database.rows(AcceptCallRequestStatement(call: call))
             // The error of a refused statement may come with its rows: both are inside the catch.
-            for try await (outcome, status, body) in rows {
+            for (outcome, status, body) in rows {
                 let stored = IdempotencyStore.Answer(status: status, body: Data(body.utf8))
                 switch outcome {
                 case "performed": return .performed(stored)

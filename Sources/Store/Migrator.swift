@@ -5,8 +5,11 @@ import PostgresNIO
 /// Applies the embedded migrations in order, one transaction each, recording version and
 /// checksum in `dialer.schema_migrations`.
 ///
-/// A session-level advisory lock serialises concurrent starters: the first applies, the
-/// others wait and then find nothing pending.
+/// A transaction-level advisory lock serialises concurrent starters, one migration at a
+/// time: the first applies, the others wait and then find nothing pending. Roles belong to
+/// the whole cluster, which the lock (per database) does not cover: another database's
+/// migration may create the same role between our check and our CREATE; the loser rolls back
+/// and runs again, and finds the role there.
 public struct Migrator: Sendable {
     /// What the database holds compared with what the binary carries.
     public struct Status: Sendable, Equatable {
@@ -36,49 +39,45 @@ public struct Migrator: Sendable {
     /// Applies every pending migration; returns the ones this call applied.
     @discardableResult
     public func migrate() async throws -> [MigrationSource] {
-        let logger = database.logger
-        return try await database.client.withConnection { connection in
-            try await connection.query("SELECT pg_advisory_lock(\(Self.advisoryLockKey))", logger: logger)
-            do {
-                try await Self.createLedger(connection, logger: logger)
-                let pending = try verify(applied: try await Self.applied(connection, logger: logger))
-                for migration in pending {
-                    try await Self.apply(migration, on: connection, logger: logger)
-                    logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-                }
-                try await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
-                return pending
-            } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.advisoryLockKey))", logger: logger)
-                throw error
-            }
+        var appliedNow: [MigrationSource] = []
+        while let next = try await applyNext() {
+            database.logger.info("applied migration", metadata: ["version": "\(next.version)", "name": "\(next.name)"])
+            appliedNow.append(next)
         }
+        return appliedNow
     }
 
-    /// One migration in one transaction. Roles belong to the whole cluster, which the advisory
-    /// lock (per database) does not cover: another database's migration may create the same
-    /// role between our check and our CREATE. The loser rolls back and runs again, and finds
-    /// the role there.
-    static func apply(_ migration: MigrationSource, on connection: PostgresConnection, logger: Logger) async throws {
+    /// The first pending migration, applied in one transaction under the migrators' lock; nil
+    /// when none is pending. The lock is the transaction's, not the session's: through a pooler
+    /// in transaction mode (PgBouncer) a session lock would stay on whichever server
+    /// connection took it, and the statements after it could run on another.
+    func applyNext() async throws -> MigrationSource? {
+        let logger = database.logger
         for attempt in 1... {
             do {
-                try await connection.withTransaction(logger: logger) { transaction in
-                    for statement in SQLScript.statements(migration.sql) {
+                return try await database.client.withTransaction(logger: logger) { transaction in
+                    try await transaction.query("SELECT pg_advisory_xact_lock(\(Self.advisoryLockKey))", logger: logger)
+                    try await Self.createLedger(transaction, logger: logger)
+                    guard let next = try verify(applied: try await Self.applied(transaction, logger: logger)).first else { return nil }
+                    for statement in SQLScript.statements(next.sql) {
                         try await transaction.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                     }
                     try await transaction.query(
                         """
                         INSERT INTO dialer.schema_migrations (version, name, checksum)
-                        VALUES (\(migration.version), \(migration.name), \(migration.checksum))
+                        VALUES (\(next.version), \(next.name), \(next.checksum))
                         """,
                         logger: logger
                     )
+                    return next
                 }
-                return
-            } catch  where attempt < 3 && lostARaceForAClusterObject(error) {
-                logger.notice("migration lost a race with another database's, running it again", metadata: ["version": "\(migration.version)"])
+            } catch  where attempt < 3 && Self.lostARaceForAClusterObject(error) {
+                logger.notice("a migration lost a race with another database's, running it again")
+            } catch let error as PostgresTransactionError {
+                throw error.closureError ?? error
             }
         }
+        return nil
     }
 
     /// 23505 (the catalog's unique index) or 42710 (duplicate object): what a concurrent CREATE

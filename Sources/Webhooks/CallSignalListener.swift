@@ -60,7 +60,7 @@ final class CallSignalListener: Sendable {
         let logger = calls.database.logger
         while !Task.isCancelled {
             do {
-                try await calls.database.client.withConnection { connection in
+                try await calls.database.listener.withConnection { connection in
                     try await connection.listen(on: CallSignal.channel) { notifications in
                         await self.catchUp()
                         for try await notification in notifications {

@@ -121,7 +121,7 @@ import Testing
                 FROM generate_series(1, 200) AS n
                 """
             )
-            let received = try await db.client.withConnection { connection in
+            let received = try await db.listener.withConnection { connection in
                 try await connection.listen(on: "dialer_console") { notifications in
                     try await db.execute("UPDATE dialer.contacts SET attempts = attempts + 1 WHERE campaign_id = \(fixture.campaignID)")
                     try await db.execute(

@@ -91,7 +91,7 @@ import Testing
     @Test func anInsertNotifiesListenersWithTheKind() async throws {
         try await TestDatabase.withFresh { db, _ in
             let queue = JobQueue(database: db)
-            let received = try await db.client.withConnection { connection in
+            let received = try await db.listener.withConnection { connection in
                 try await connection.listen(on: JobQueue.notifyChannel) { notifications in
                     try await queue.enqueue(NewJob(kind: "place_call"))
                     var iterator = notifications.makeAsyncIterator()

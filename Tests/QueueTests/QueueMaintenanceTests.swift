@@ -89,7 +89,7 @@ import Testing
                 }
             )
             try await Task.sleep(for: .milliseconds(150))
-            let payloads = try await db.client.withConnection { connection in
+            let payloads = try await db.listener.withConnection { connection in
                 try await connection.listen(on: JobQueue.notifyChannel) { notifications in
                     _ = try await queue.rescueExpired()
                     _ = try await queue.retryDiscarded(kind: "finalize_call", id: nil)

@@ -36,9 +36,19 @@ public enum TestDatabase {
         let admin = try await AdminConnection.shared.client()
         let name = "dialer_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template)"))
-        let url = try adminURL().with(database: name)
+        let direct = try adminURL().with(database: name)
+        // The PgBouncer pass (ops/test): statements through the pooler in transaction mode,
+        // LISTENs direct, no named statements, as a deployment behind PgBouncer runs.
+        let pooled = try ProcessInfo.processInfo.environment["DIALER_TEST_PGBOUNCER_URL"].map { try DatabaseURL($0).with(database: name) }
+        let url = pooled ?? direct
         do {
-            let result = try await Database.run(url: url, maxConnections: maxConnections, logger: testLogger) { db in
+            let result = try await Database.run(
+                url: url,
+                listenURL: pooled == nil ? nil : direct,
+                namedStatements: pooled == nil,
+                maxConnections: maxConnections,
+                logger: testLogger
+            ) { db in
                 try await body(db, url)
             }
             // DIALER_TEST_KEEP_DATABASES=1 keeps what a passing test left, to look at with psql.

@@ -20,7 +20,7 @@ import Worker
         _ action: @escaping @Sendable () async throws -> Void
     ) async throws -> [String] {
         let received = Received()
-        try await db.client.withConnection { connection in
+        try await db.listener.withConnection { connection in
             try await connection.listen(on: channel) { notifications in
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {

@@ -106,8 +106,9 @@ import Worker
             }
             let message = try await dialing.db.scalar("SELECT error_message FROM dialer.call_attempts WHERE contact_id = \(contact)", as: String.self)
             #expect(message.contains("+1212*****00") && !message.contains(number.dropFirst()), "\(message)")
-            let visible = try await dialing.db.client.withConnection { connection in
-                try await connection.query("SET ROLE dialer_monitor", logger: TestDatabase.testLogger)
+            // SET LOCAL: a role set for the session would stay on a pooled server connection.
+            let visible = try await dialing.db.client.withTransaction(logger: TestDatabase.testLogger) { connection in
+                try await connection.query("SET LOCAL ROLE dialer_monitor", logger: TestDatabase.testLogger)
                 var text = ""
                 let views = try await connection.query(
                     """
@@ -126,7 +127,6 @@ import Worker
                     )
                     for try await row in rows.decode(String.self) { text += row + "\n" }
                 }
-                try await connection.query("RESET ROLE", logger: TestDatabase.testLogger)
                 return text
             }
             #expect(visible.contains("+1212*****00"), "the discarded job's error, masked")

@@ -205,8 +205,11 @@ import Worker
 
     @Test func aReceiverThatIsDownLeavesAFailedDeliveryThatTheRetrySendsAgain() async throws {
         try await TestDatabase.withFresh { db, _ in
-            // A port nothing listens on: every attempt is refused.
-            let closed = try LoopbackPort.unused()
+            // A port nothing listens on, held so no other test's server can be given it:
+            // every attempt is refused.
+            let held = try LoopbackPort.held()
+            defer { held.close() }
+            let closed = held.port
             let store = WebhookEndpointStore(database: db)
             _ = try await store.add(name: "crm", url: "http://127.0.0.1:\(closed)/hooks", events: ["call.ended"])
             _ = try await Self.endCall(db, streamOpen: false)

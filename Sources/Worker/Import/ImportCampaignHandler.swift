@@ -16,6 +16,9 @@ import Store
 /// (`dialer.import_page`).
 public struct ImportCampaignHandler: JobWorker {
     public typealias Args = ImportCampaignArgs
+    /// One run reads every page of the campaign's query: a big campaign takes a while, and a
+    /// run given up on starts again from the first page (pages are idempotent).
+    public var timeout: Duration? { .seconds(6 * 3600) }
     public let campaigns: CampaignStore
     public let salesforce: SalesforceClient
     public let classifier: ContactClassifier
