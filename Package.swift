@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -33,6 +33,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
         // The console's HTML templates, rendered from strings embedded in the binary.
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // Traces: the API every module spans with (already in the graph through Hummingbird),
+        // and the OTLP exporter the processes install when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+        // OTLP over HTTP only: the gRPC trait would build grpc-swift for nothing.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.3.0"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // Turns sql/NNNN_name.sql into Swift source, so the binary carries its migrations.
@@ -68,6 +73,8 @@ let package = Package(
         ),
         // Retry delays, shared by the job queue and the HTTP clients.
         .target(name: "Backoff"),
+        // One trace per call, keyed by the call's attempt id in every process.
+        .target(name: "CallTrace", dependencies: [.product(name: "Tracing", package: "swift-distributed-tracing")]),
         // How phone numbers are masked in logs and in every stored error message.
         .target(name: "Redaction"),
         // RS256 signing of a JWT bearer assertion from a PEM key, shared by the two OAuth
@@ -85,8 +92,9 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "Queue", "Store", "Backoff", "Salesforce", "Twilio", "Redaction",
+                "Queue", "Store", "Backoff", "Salesforce", "Twilio", "Redaction", "CallTrace",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 // Events out: webhook deliveries are POSTed and signed (HMAC-SHA256) here.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -97,7 +105,8 @@ let package = Package(
         .target(
             name: "Webhooks",
             dependencies: [
-                "Store", "Twilio", "Voice",
+                "Store", "Twilio", "Voice", "CallTrace",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -206,8 +215,10 @@ let package = Package(
         .target(
             name: "DialerServices",
             dependencies: [
-                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Twilio", "Voice", "AdminAPI", "Console",
+                "Queue", "Store", "Worker", "Webhooks", "Salesforce", "Twilio", "Voice", "AdminAPI", "Console", "CallTrace",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 // A worker's own /metrics.
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -306,7 +317,7 @@ let package = Package(
             ]
         ),
         // The typed configuration: what is refused, and why.
-        .testTarget(name: "DialerServicesTests", dependencies: ["DialerServices", "Voice", "TestSupport"]),
+        .testTarget(name: "DialerServicesTests", dependencies: ["DialerServices", "CallTrace", "Voice", "TestSupport"]),
         // "Dialer" here builds the binary MigrationTests runs as a child process (three
         // concurrent `dialer migrate`s); no test imports its code.
         .testTarget(name: "StoreTests", dependencies: ["Store", "Queue", "TestSupport", "Dialer"]),

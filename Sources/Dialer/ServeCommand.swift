@@ -128,23 +128,26 @@ struct ServeCommand: AsyncParsableCommand {
             logger: logger
         )
         // Shut down in reverse: the drain first (while both listeners still serve), then the
-        // admin listener, the public one, and the database pool last.
+        // admin listener, the public one, the database pool, and the trace exporter last (it
+        // flushes the spans of the calls the drain saw end).
+        let traces = try TraceExport.start(serviceName: "dialer-serve", logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: clients.map { .init(service: $0) } + [
-                    .init(
-                        service: SchemaCheckedService(database: db, migrate: migrate, service: app),
-                        successTerminationBehavior: .gracefullyShutdownGroup
-                    ),
-                    .init(service: admin),
-                    .init(
-                        service: ConversationDrainService(
-                            conversations: services.conversations,
-                            drainTimeout: Self.duration(drainTimeout),
-                            logger: logger
-                        )
-                    ),
-                ],
+                services: (traces.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + clients.map { .init(service: $0) }
+                    + [
+                        .init(
+                            service: SchemaCheckedService(database: db, migrate: migrate, service: app),
+                            successTerminationBehavior: .gracefullyShutdownGroup
+                        ),
+                        .init(service: admin),
+                        .init(
+                            service: ConversationDrainService(
+                                conversations: services.conversations,
+                                drainTimeout: Self.duration(drainTimeout),
+                                logger: logger
+                            )
+                        ),
+                    ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

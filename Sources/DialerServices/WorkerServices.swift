@@ -127,9 +127,10 @@ public enum WorkerServices {
         var runner = runner
         runner.observer = metrics
         let job = JobRunner(queue: JobQueue(database: db), handlers: handlers, configuration: runner, logger: logger)
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: client)
-        ]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // First, so it stops last: the spans of the jobs the drain finished are exported.
+        if let traces = try TraceExport.start(serviceName: "dialer-worker", logger: logger) { services.append(.init(service: traces)) }
+        services.append(.init(service: client))
         if let listener { services.append(.init(service: listener)) }
         services += [
             .init(

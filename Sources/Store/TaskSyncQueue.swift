@@ -157,6 +157,18 @@ public struct TaskSyncQueue: Sendable {
         )
     }
 
+    /// The attempt ids of ended calls, by CallSid: what names each call's trace.
+    public func attemptIDs(callSIDs: [String]) async throws -> [String: UUID] {
+        guard !callSIDs.isEmpty else { return [:] }
+        var ids: [String: UUID] = [:]
+        let rows = try await database.client.query(
+            "SELECT call_sid, attempt_id FROM dialer.calls WHERE call_sid = ANY(\(callSIDs)::text[]) AND attempt_id IS NOT NULL",
+            logger: database.logger
+        )
+        for try await (sid, attempt) in rows.decode((String, UUID).self) { ids[sid] = attempt }
+        return ids
+    }
+
     /// Why Salesforce refused one sync's write, in its own words.
     public struct Refusal: Sendable, Equatable {
         public let callSID: String

@@ -1,7 +1,9 @@
+import CallTrace
 import Foundation
 import Hummingbird
 import Logging
 import Store
+import Tracing
 import Twilio
 
 /// Changes a call in progress: what the AMD route asks of Twilio when a machine answers and
@@ -64,13 +66,17 @@ public struct MachineDetectionRoutes: Sendable {
             return Response(status: .badRequest)
         }
         let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }
-        let result = try await metrics.database("record_machine_detection") {
-            try await calls.recordMachineDetection(
-                callSID: callSID,
-                attemptID: attemptID,
-                answeredBy: answeredBy,
-                parameters: Dictionary(signed.parameters, uniquingKeysWith: { first, _ in first })
-            )
+        let result = try await CallTrace.withSpan("twilio.amd", attempt: attemptID, ofKind: .server) { span in
+            span.attributes["twilio.call_sid"] = callSID
+            span.attributes["twilio.answered_by"] = answeredBy
+            return try await metrics.database("record_machine_detection") {
+                try await calls.recordMachineDetection(
+                    callSID: callSID,
+                    attemptID: attemptID,
+                    answeredBy: answeredBy,
+                    parameters: Dictionary(signed.parameters, uniquingKeysWith: { first, _ in first })
+                )
+            }
         }
         logger.info("AMD result", metadata: ["call_sid": "\(callSID)", "answered_by": "\(answeredBy)", "result": "\(result)"])
         if case .recorded(_, _, leaveVoicemail: true) = result, conversations?.act(on: .leaveVoicemail(callSID: callSID)) != true {

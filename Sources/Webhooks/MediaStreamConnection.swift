@@ -1,7 +1,9 @@
+import CallTrace
 import Foundation
 import HummingbirdWebSocket
 import Logging
 import Store
+import Tracing
 import Twilio
 import Voice
 
@@ -42,7 +44,7 @@ struct MediaStreamConnection: Sendable {
         metrics.mediaStreamsOpen(1)
         defer { metrics.mediaStreamsOpen(-1) }
         var counters = Counters()
-        var call: (session: ConversationSession, sender: Task<Int, Never>, streamSID: String)?
+        var call: (session: ConversationSession, sender: Task<Int, Never>, streamSID: String, span: any Span)?
         var inboundError: (any Error)?
         let slot = conversations.opened()
         defer { conversations.closed(slot) }
@@ -77,7 +79,11 @@ struct MediaStreamConnection: Sendable {
                         try? await outbound.close(.policyViolation, reason: "unknown stream")
                         return nil
                     }
-                    call = (opened.session, opened.sender, start.streamSid)
+                    // The call's trace (``CallTrace``): one span while the stream is open.
+                    let span = CallTrace.startSpan("media_stream", attempt: opened.attemptID, ofKind: .server)
+                    span.attributes["twilio.call_sid"] = start.callSid
+                    span.attributes["twilio.stream_sid"] = start.streamSid
+                    call = (opened.session, opened.sender, start.streamSid, span)
                     conversations.bind(slot, to: opened.session, callSID: start.callSid)
                 case .stop:
                     break
@@ -104,6 +110,9 @@ struct MediaStreamConnection: Sendable {
         } catch {
             logger.error("media stream end not recorded", metadata: ["stream_sid": "\(call.streamSID)", "error": "\(String(reflecting: error))"])
         }
+        call.span.attributes["twilio.frames_received"] = counters.framesReceived
+        call.span.attributes["twilio.frames_sent"] = counters.framesSent
+        call.span.end()
         return inboundError
     }
 
@@ -111,7 +120,7 @@ struct MediaStreamConnection: Sendable {
     func open(
         _ start: MediaStreamMessage.Start,
         outbound: WebSocketOutboundWriter
-    ) async -> (session: ConversationSession, sender: Task<Int, Never>)? {
+    ) async -> (session: ConversationSession, sender: Task<Int, Never>, attemptID: UUID)? {
         // Ids no Twilio would send are not worth a query (a NUL would fail it).
         guard TwilioSID.isPlausible(start.streamSid), TwilioSID.isPlausible(start.callSid) else {
             logger.warning("media stream with ids no Twilio sends: closing it")
@@ -203,7 +212,7 @@ struct MediaStreamConnection: Sendable {
         session.start()
         // The machine's greeting ended before the stream was bound: the message is due now.
         if binding.leavesVoicemail { session.leaveVoicemail() }
-        return (session, sender)
+        return (session, sender, binding.attemptID)
     }
 
     /// When the callee may be called back, from now: the openings of the contact's calling

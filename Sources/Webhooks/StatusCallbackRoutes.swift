@@ -1,7 +1,9 @@
+import CallTrace
 import Foundation
 import Hummingbird
 import Logging
 import Store
+import Tracing
 import Twilio
 
 /// `POST /twilio/status`: Twilio's status callbacks, signed, recorded once, applied only
@@ -39,7 +41,14 @@ public struct StatusCallbackRoutes: Sendable {
         if let timestamp = event.timestamp {
             metrics.callbackLag(.seconds(Date().timeIntervalSince(timestamp)))
         }
-        let result = try await metrics.database("record_call_status") { try await calls.record(event) }
+        let result = try await CallTrace.withSpan("twilio.status", attempt: event.attemptID, ofKind: .server) { span in
+            span.attributes["twilio.call_sid"] = event.callSID
+            span.attributes["twilio.call_status"] = event.status
+            span.attributes["twilio.sequence_number"] = event.sequenceNumber
+            let result = try await metrics.database("record_call_status") { try await calls.record(event) }
+            span.attributes["dialer.result"] = "\(result)"
+            return result
+        }
         // One line per callback would be thousands a second; call_events is the record.
         logger.debug(
             "status callback",

@@ -1,7 +1,9 @@
+import CallTrace
 import Foundation
 import Hummingbird
 import Logging
 import Store
+import Tracing
 import Twilio
 
 /// `POST /twilio/voice`: the TwiML for an answered call.
@@ -33,24 +35,32 @@ public struct VoiceRoutes: Sendable {
         let signed = try await SignedTwilioRequest.read(request, configuration: configuration, logger: logger)
         guard let callSID = signed.callSID else { return Response(status: .badRequest) }
         let attemptID = request.uri.queryParameters["attempt"].flatMap { UUID(uuidString: String($0)) }
-        guard let attemptID,
-            let answered = try await metrics.database("answering_attempt", { try await attempts.answering(attemptID: attemptID, callSID: callSID) })
-        else {
-            logger.warning("voice webhook for no attempt we know: hanging up", metadata: ["call_sid": "\(callSID)"])
-            return Self.twiml(.hangup)
-        }
-        logger.info("call answered: connecting the media stream", metadata: ["call_sid": "\(callSID)", "attempt": "\(answered.attemptID)"])
-        return Self.twiml(
-            .connectStream(
-                url: configuration.mediaStreamURL,
-                parameters: [
-                    "attempt": answered.attemptID.uuidString.lowercased(), "campaign": String(answered.campaignID),
-                    "contact": String(answered.contactID),
-                    MediaStreamCredential.parameter: configuration.streamCredential.token(attemptID: answered.attemptID, callSID: callSID),
-                ],
-                disclosure: answered.disclosure
+        return try await CallTrace.withSpan("twilio.voice", attempt: attemptID, ofKind: .server) { span in
+            span.attributes["twilio.call_sid"] = callSID
+            guard let attemptID,
+                let answered = try await metrics.database(
+                    "answering_attempt",
+                    { try await attempts.answering(attemptID: attemptID, callSID: callSID) }
+                )
+            else {
+                logger.warning("voice webhook for no attempt we know: hanging up", metadata: ["call_sid": "\(callSID)"])
+                span.attributes["dialer.result"] = "hangup: no attempt"
+                return Self.twiml(.hangup)
+            }
+            logger.info("call answered: connecting the media stream", metadata: ["call_sid": "\(callSID)", "attempt": "\(answered.attemptID)"])
+            span.attributes["dialer.result"] = "media stream"
+            return Self.twiml(
+                .connectStream(
+                    url: configuration.mediaStreamURL,
+                    parameters: [
+                        "attempt": answered.attemptID.uuidString.lowercased(), "campaign": String(answered.campaignID),
+                        "contact": String(answered.contactID),
+                        MediaStreamCredential.parameter: configuration.streamCredential.token(attemptID: answered.attemptID, callSID: callSID),
+                    ],
+                    disclosure: answered.disclosure
+                )
             )
-        )
+        }
     }
 
     static func twiml(_ twiml: TwiML) -> Response {

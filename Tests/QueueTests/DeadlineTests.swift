@@ -1,26 +1,15 @@
 import Queue
 import Synchronization
+import TestSupport
 import Testing
 
 /// `withDeadline` and `Abandonable`: a call stuck where cancellation does not reach it (a
 /// Postgres request lost across a restart) is left behind, and its waiter goes on.
 @Suite struct DeadlineTests {
-    /// Ignores cancellation until released, as a lost request does.
-    final class Stuck: Sendable {
-        private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
-        func wait() async { await withCheckedContinuation { continuation in waiters.withLock { $0.append(continuation) } } }
-        func release() {
-            for waiter in waiters.withLock({ w in
-                defer { w.removeAll() }
-                return w
-            }) { waiter.resume() }
-        }
-    }
-
     struct Refused: Error {}
 
     @Test func aStuckOperationIsAbandonedAtItsDeadlineAndItsWaiterGoesOn() async throws {
-        let stuck = Stuck()
+        let stuck = StuckWait()
         let finishedLate = Atomic<Bool>(false)
         let clock = ContinuousClock.now
         await #expect(throws: DeadlineExceeded.self) {
@@ -34,7 +23,7 @@ import Testing
         #expect(waited >= .milliseconds(300) && waited < .seconds(3), "\(waited)")
         stuck.release()
         // The work ran on, detached, and its result went nowhere.
-        #expect(await eventuallyTrue { finishedLate.load(ordering: .relaxed) })
+        #expect(await eventually(timeout: .seconds(2)) { finishedLate.load(ordering: .relaxed) })
     }
 
     @Test func aResultOrAnErrorBeforeTheDeadlineIsReturnedAsItCame() async throws {
@@ -47,13 +36,5 @@ import Testing
         let result = await work.wait()
         #expect(try result?.get() == 7)
         #expect(work.abandon() == false)
-    }
-
-    func eventuallyTrue(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<200 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(10))
-        }
-        return condition()
     }
 }

@@ -9,23 +9,10 @@ import Testing
 /// The runner gives up on runs that are stuck, whose lease was taken back, or whose lease it
 /// cannot extend: each is cancelled, its slot freed, and nothing it does later counts.
 @Suite struct RunWatchdogTests {
-    /// A wait that ignores cancellation, as a call stuck below the handler would; the test
-    /// lets it go at the end.
-    final class Stuck: Sendable {
-        private let waiters = Mutex<[CheckedContinuation<Void, Never>]>([])
-        func wait() async { await withCheckedContinuation { continuation in waiters.withLock { $0.append(continuation) } } }
-        func release() {
-            for waiter in waiters.withLock({ w in
-                defer { w.removeAll() }
-                return w
-            }) { waiter.resume() }
-        }
-    }
-
     @Test func aRunPastItsTimeoutFailsAndIsRetriedWhileTheStuckHandlerIsLeftBehind() async throws {
         try await TestDatabase.withFresh { db, _ in
             let id = try await JobQueue(database: db).enqueue(NewJob(kind: "stuck")).id
-            let stuck = Stuck()
+            let stuck = StuckWait()
             let handler = ClosureJobHandler(kind: "stuck", backoff: RetryBackoff(base: 0.2, jitter: 0), timeout: .seconds(1)) { job in
                 if job.attempt == 1 { await stuck.wait() }
                 return .completed

@@ -16,6 +16,8 @@ struct SandboxedDialer: Sendable {
         var seed: UInt64 = 11
         /// Extra environment for the children.
         var environment: [String: String] = [:]
+        /// How the Sandbox's callees answer; nil: mostly not, a few conversations.
+        var outcomeMix: [WeightedOutcome]?
     }
 
     let salesforce: SandboxSalesforce
@@ -60,10 +62,11 @@ struct SandboxedDialer: Sendable {
         configuration.apiKeys = [apiKey.sid: apiKey.secret]
         // Few conversations (each runs the embedded recognizer in dialer serve): what these
         // runs load and break is the plumbing.
-        configuration.outcomeMix = [
-            .init(.human, weight: 8), .init(.machine, weight: 20), .init(.busy, weight: 25), .init(.noAnswer, weight: 25),
-            .init(.failed, weight: 17), .init(.refused(status: 400, code: 21217), weight: 5),
-        ]
+        configuration.outcomeMix =
+            settings.outcomeMix ?? [
+                .init(.human, weight: 8), .init(.machine, weight: 20), .init(.busy, weight: 25), .init(.noAnswer, weight: 25),
+                .init(.failed, weight: 17), .init(.refused(status: 400, code: 21217), weight: 5),
+            ]
         configuration.defaultCalleeScript = .says("no")
         configuration.timing.ring = .milliseconds(800)
         configuration.timing.talk = .seconds(2)

@@ -1,9 +1,11 @@
 import Backoff
+import CallTrace
 import Foundation
 import Logging
 import Queue
 import Store
 import Synchronization
+import Tracing
 import Twilio
 
 /// `place_call`: dials one contact, in this order, each step able to stop it:
@@ -198,8 +200,19 @@ public struct PlaceCallHandler: JobWorker {
         return .snoozed(.milliseconds(Int64(max(0, backlog.seconds - configuration.maxSlotWait.seconds + spread) * 1000)))
     }
 
-    /// The POST and what it says about the attempt.
+    /// The POST and what it says about the attempt, in the call's trace (``CallTrace``): the
+    /// first span of the call, the worker's.
     func place(_ attempt: CallAttempt, _ context: DialContext, slot: Date) async throws -> JobOutcome {
+        try await CallTrace.withSpan("place_call", attempt: attempt.id, ofKind: .client) { span in
+            span.attributes["dialer.campaign_id"] = Int(context.campaignID)
+            span.attributes["dialer.contact_id"] = Int(context.contactID)
+            span.attributes["dialer.attempt_number"] = attempt.attemptNumber
+            let outcome = try await post(attempt, context, slot: slot, span: span)
+            return outcome
+        }
+    }
+
+    func post(_ attempt: CallAttempt, _ context: DialContext, slot: Date, span: any Span) async throws -> JobOutcome {
         let base = configuration.publicURL
         let id = attempt.id.uuidString.lowercased()
         var request = CallRequest(
@@ -216,7 +229,9 @@ public struct PlaceCallHandler: JobWorker {
         }
         let metadata: Logger.Metadata = ["attempt": "\(id)", "contact": "\(context.contactID)", "to": "\(Self.masked(attempt.to))"]
 
-        observer.callPosted(late: .microseconds(Int64(-slot.timeIntervalSinceNow * 1e6)))
+        let late = Duration.microseconds(Int64(-slot.timeIntervalSinceNow * 1e6))
+        observer.callPosted(late: late)
+        span.attributes["dialer.slot_late_ms"] = late.seconds * 1000
         let call: TwilioCall
         do {
             call = try await twilio.createCall(request, retrying: false)
@@ -258,6 +273,7 @@ public struct PlaceCallHandler: JobWorker {
             _ = try await Task.detached { try await attempts.markUnknown(attempt.id, message: "\(error)") }.value
             throw error
         }
+        span.attributes["twilio.call_sid"] = call.sid
         try await attempts.markPlaced(attempt.id, callSID: call.sid)
         logger.info("call placed", metadata: metadata.merging(["call_sid": "\(call.sid)"]) { $1 })
         return .completed

@@ -1,9 +1,11 @@
 import Backoff
+import CallTrace
 import Foundation
 import Logging
 import Queue
 import Salesforce
 import Store
+import Tracing
 
 /// `finalize_call`: one Salesforce Task per ended call, however often things fail on the way.
 ///
@@ -92,6 +94,7 @@ public struct FinalizeCallHandler: JobWorker {
             let marked = try await queue.markSent(pending.map(\.callSID), owner: owner, inFlight: writeTime)
             pending.removeAll { !marked.contains($0.callSID) }  // another run has taken them
             let tasks = pending.map { CallTask.make($0, configuration: configuration) }
+            let writing = DefaultTracerClock.now
             let results = try await writeTasks(tasks)
             try await afterWrite?(pending.map(\.callSID))
             var retryAlone: [(TaskSyncRecord, SalesforceTask)] = []
@@ -108,12 +111,29 @@ public struct FinalizeCallHandler: JobWorker {
             }
             try await queue.recordFailed(refused, owner: owner)
             try await queue.recordSynced(synced, owner: owner)
+            try await trace(written: pending.map(\.callSID), synced: synced, refused: refused, since: writing)
             if !synced.isEmpty { try await pause.clearStrikes() }
             for (sync, task) in retryAlone { try await writeAlone(sync, task, owner: owner) }
         } catch let error as SalesforceError {
             // What was recorded before the failure is fenced out of this: only syncs still
             // pending under this lease are released or failed.
             try await handle(error, batch: batch, owner: owner)
+        }
+    }
+
+    /// Each call's Task write as a span of the call's trace (``CallTrace``), from the batch's
+    /// start: one composite request wrote them all, so each call's span is the whole request.
+    func trace(written: [String], synced: [String: String], refused: [TaskSyncQueue.Refusal], since start: DefaultTracerClock.Instant) async throws {
+        guard CallTrace.isEnabled, !written.isEmpty else { return }
+        let attempts = try await queue.attemptIDs(callSIDs: written)
+        let refusals = Dictionary(refused.map { ($0.callSID, $0.code) }, uniquingKeysWith: { first, _ in first })
+        for sid in written {
+            let span = CallTrace.startSpan("salesforce.task", attempt: attempts[sid], ofKind: .client, at: start)
+            span.attributes["twilio.call_sid"] = sid
+            span.attributes["dialer.batch_size"] = written.count
+            if let id = synced[sid] { span.attributes["salesforce.task_id"] = id }
+            if let code = refusals[sid] { span.setStatus(.init(code: .error, message: code)) }
+            span.end()
         }
     }
 
