@@ -5,20 +5,35 @@ import Foundation
 /// tests). initdb refuses to run as root, so as root the cluster runs as the `postgres` user.
 public struct EphemeralPostgres: Sendable {
     public let directory: String
+    /// The private address it also listens on, in the network namespace it runs in
+    /// (`dialer-lab hosts`); nil: the unix socket only.
+    public var host: (namespace: String, address: String)?
 
     /// The URL to reach it, for this process and for `psql`.
-    public var url: String { "postgres://postgres@localhost/postgres?host=\(directory)" }
+    public var url: String {
+        if let host { return "postgres://postgres@\(host.address):5432/postgres?sslmode=disable" }
+        return "postgres://postgres@localhost/postgres?host=\(directory)"
+    }
     public var psqlCommand: String { "psql -h \(directory) -U postgres -d postgres" }
 
-    /// initdb and start; fsync stays on unless `fast`.
-    public static func start(fast: Bool = false) throws -> EphemeralPostgres {
+    /// initdb and start; fsync stays on unless `fast`. With `host`, the server runs in that
+    /// network namespace and listens on its address too, trusting the address's /24.
+    public static func start(fast: Bool = false, host: (namespace: String, address: String)? = nil) throws -> EphemeralPostgres {
         let bin = try binDirectory()
         let directory = "/tmp/dialer-demo-pg.\(UUID().uuidString.prefix(8).lowercased())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let cluster = EphemeralPostgres(directory: directory)
+        let cluster = EphemeralPostgres(directory: directory, host: host)
         if getuid() == 0 { try run("/bin/chown", ["postgres:", directory]) }
         try cluster.asOwner("\(bin)/initdb", ["-D", "\(directory)/data", "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C"])
-        var options = "-c listen_addresses='' -c unix_socket_directories='\(directory)' -c max_connections=300 -c shared_buffers=256MB"
+        if let host {
+            let network = host.address.split(separator: ".").prefix(3).joined(separator: ".") + ".0/24"
+            let rules = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(directory)/data/pg_hba.conf"))
+            try rules.seekToEnd()
+            try rules.write(contentsOf: Data("host all all \(network) trust\n".utf8))
+            try rules.close()
+        }
+        var options =
+            "-c listen_addresses='\(host?.address ?? "")' -c unix_socket_directories='\(directory)' -c max_connections=300 -c shared_buffers=256MB"
         if fast { options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off" }
         try cluster.asOwner(
             "\(bin)/pg_ctl",
@@ -29,8 +44,12 @@ public struct EphemeralPostgres: Sendable {
 
     /// A cluster for the length of `body`, stopped and removed afterwards, and also if the
     /// process is interrupted meanwhile (`InterruptCleanup`).
-    public static func with<Result: Sendable>(fast: Bool = false, _ body: (EphemeralPostgres) async throws -> Result) async throws -> Result {
-        let cluster = try start(fast: fast)
+    public static func with<Result: Sendable>(
+        fast: Bool = false,
+        host: (namespace: String, address: String)? = nil,
+        _ body: (EphemeralPostgres) async throws -> Result
+    ) async throws -> Result {
+        let cluster = try start(fast: fast, host: host)
         let cleanup = InterruptCleanup.shared.add { cluster.stop() }
         defer {
             InterruptCleanup.shared.remove(cleanup)
@@ -70,12 +89,11 @@ public struct EphemeralPostgres: Sendable {
         return "\(root)/\(version)/bin"
     }
 
+    /// As the `postgres` user when this process is root, and in the cluster's namespace.
     func asOwner(_ executable: String, _ arguments: [String]) throws {
-        if getuid() == 0 {
-            try Self.run("/usr/sbin/runuser", ["-u", "postgres", "--", executable] + arguments)
-        } else {
-            try Self.run(executable, arguments)
-        }
+        var command = getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--", executable] + arguments : [executable] + arguments
+        if let host { command = ["/usr/sbin/ip", "netns", "exec", host.namespace] + command }
+        try Self.run(command[0], Array(command.dropFirst()))
     }
 
     /// Runs a command to its end, its output in a file shown only when it fails. Spawned

@@ -4,13 +4,15 @@ import Logging
 import Webhooks
 
 /// Runs a router (a Sandbox's, or the webhook service) on a loopback port (`port`, or one the
-/// system picks) for the length of `body`, which gets the port. The demo and the benchmarks
+/// system picks; on `host`, a private address of this machine's, for `dialer-lab hosts`) for
+/// the length of `body`, which gets the port. The demo and the benchmarks
 /// use it; the server's own start and stop are not news, so it logs only failures. With
 /// `webSocketRouter`, WebSocket upgrades go to it (the media route).
 public func withLoopbackServer<Result: Sendable>(
     _ router: Router<BasicRequestContext>,
     webSocketRouter: Router<BasicWebSocketRequestContext>? = nil,
     port: Int = 0,
+    host: String = "127.0.0.1",
     logger: Logger,
     _ body: @Sendable (Int) async throws -> Result
 ) async throws -> Result {
@@ -20,7 +22,7 @@ public func withLoopbackServer<Result: Sendable>(
     let app = Application(
         router: router,
         server: webSocketRouter.map { WebhookRouter.server(media: $0) } ?? .http1(),
-        configuration: .init(address: .hostname("127.0.0.1", port: port)),
+        configuration: .init(address: .hostname(host, port: port)),
         onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
         logger: quiet
     )

@@ -18,6 +18,6 @@ struct DialerLab: AsyncParsableCommand {
               dialer-lab chaos
               dialer-lab bench queue --jobs 100000 --workers 5
             """,
-        subcommands: [DemoCommand.self, ChaosCommand.self, BenchCommand.self, PacingWorkerCommand.self]
+        subcommands: [DemoCommand.self, ChaosCommand.self, HostsCommand.self, BenchCommand.self, PacingWorkerCommand.self]
     )
 }

@@ -48,16 +48,26 @@ struct ChaosCommand: AsyncParsableCommand {
         settings.settleSeconds = 300 + Double(settings.contacts) * 2 / rate
         settings.rate = rate
         let started = ContinuousClock.now
-        let lastStep = LastStep()
-        Self.watchdog(after: giveUpAfter ?? (settings.chaosSeconds + settings.settleSeconds + 300), lastStep: lastStep)
-        defer { lastStep.finished.withLock { $0 = true } }
-        let report = try await ChaosRun(settings: settings, logger: Logger(label: "dialer.chaos")).run { line in
-            lastStep.line.withLock { $0 = line }
-            say(line)
+        let report = try await Self.watched(giveUpAfter: giveUpAfter ?? (settings.chaosSeconds + settings.settleSeconds + 300)) { progress in
+            try await ChaosRun(settings: settings, logger: Logger(label: "dialer.chaos")).run(progress: progress)
         }
         say(report.text)
         say(String(format: "chaos run took %.0f s", (ContinuousClock.now - started).seconds))
         if !report.violations.isEmpty || !report.settled { throw ExitCode.failure }
+    }
+
+    /// Runs `body`, its progress said line by line, under the watchdog.
+    static func watched<Report: Sendable>(
+        giveUpAfter seconds: Double,
+        _ body: (@escaping @Sendable (String) -> Void) async throws -> Report
+    ) async throws -> Report {
+        let lastStep = LastStep()
+        watchdog(after: seconds, lastStep: lastStep)
+        defer { lastStep.finished.withLock { $0 = true } }
+        return try await body { line in
+            lastStep.line.withLock { $0 = line }
+            say(line)
+        }
     }
 
     /// A run that outlives every bound it sets itself is stuck somewhere: it says where, kills

@@ -60,18 +60,17 @@ struct ChaosRun: Sendable {
             try await inflict(&report, processes: processes, cluster: cluster, salesforce: stack.salesforce, twilio: stack.twilio, progress: progress)
             stack.salesforce.faults = .init()
             stack.twilio.faults = .init()
-            progress("faults over; waiting for the campaign to settle (at most \(Int(settings.settleSeconds)) s)")
-            report.settled = try await settle(url: url, campaignID: campaignID, processes: processes, progress: progress)
-            progress("stopping the workers and the webhook server")
-            await processes.stopAll()
+            try await stack.finish(
+                campaignID: campaignID,
+                url: url,
+                within: .seconds(settings.settleSeconds),
+                processes: processes,
+                rate: settings.rate,
+                into: &report,
+                logger: logger,
+                progress: progress
+            )
             report.starts = processes.startCounts
-            // Each step after the campaign is bounded, so a run always ends with its report.
-            progress("waiting for the Sandbox Twilio's last callbacks")
-            let unfinished = await stack.twilio.settle(within: .seconds(60))
-            progress("checking the invariants")
-            report.violations = try await ChaosInvariants(url: url, campaignID: campaignID, rate: settings.rate, logger: logger)
-                .check(salesforce: stack.salesforce, twilio: stack.twilio, into: &report)
-            report.violations += unfinished.map { "the Sandbox Twilio's call \($0.sid) (\($0.status)) was still making its callbacks after 60 s" }
             progress("stopping the Sandboxes and the cluster")
             return report
         }
@@ -135,41 +134,5 @@ struct ChaosRun: Sendable {
             }
         }
         report.crashes += try processes.restartDead().count
-    }
-
-    /// Until every contact is settled and every ended call's Task written, restarting any
-    /// process that died; false when the time ran out.
-    func settle(
-        url: DatabaseURL,
-        campaignID: Int64,
-        processes: DialerProcesses,
-        progress: @Sendable (String) -> Void
-    ) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(settings.settleSeconds)
-        return try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
-            var lastLine = ""
-            while ContinuousClock.now < deadline {
-                let rows = try await db.client.query(
-                    """
-                    SELECT (SELECT count(*) FROM dialer.contacts WHERE campaign_id = \(campaignID) AND skip_reason IS NULL AND outcome IS NULL)::int,
-                           (SELECT count(*) FROM dialer.task_syncs WHERE state = 'pending')::int,
-                           (SELECT count(*) FROM dialer.contacts WHERE campaign_id = \(campaignID))::int,
-                           (SELECT status FROM dialer.campaigns WHERE id = \(campaignID))
-                    """,
-                    logger: logger
-                )
-                for try await (open, pending, contacts, status) in rows.decode((Int, Int, Int, String).self) {
-                    let line = "contacts \(contacts), without an outcome \(open), Task syncs pending \(pending)"
-                    if line != lastLine {
-                        progress("  " + line)
-                        lastLine = line
-                    }
-                    if status == "active", contacts > 0, open == 0, pending == 0 { return true }
-                }
-                _ = try? processes.restartDead()
-                try await Task.sleep(for: .seconds(1))
-            }
-            return false
-        }
     }
 }

@@ -107,6 +107,17 @@ final class DialerProcesses: Sendable {
         return dead
     }
 
+    /// SIGTERM to one process, and its exit awaited, SIGKILL after `grace`: a drain, as a
+    /// deploy stops it. False when it was not running.
+    func stop(_ name: String, grace: Duration) async -> Bool {
+        guard let process = running[name], process.isRunning else { return false }
+        process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        return true
+    }
+
     /// SIGTERM to every process, then SIGKILL to any still running after `grace`.
     func stopAll(grace: Duration = .seconds(10)) async {
         let processes = Array(running.values)

@@ -18,6 +18,11 @@ struct SandboxedDialer: Sendable {
         var environment: [String: String] = [:]
         /// How the Sandbox's callees answer; nil: mostly not, a few conversations.
         var outcomeMix: [WeightedOutcome]?
+        /// Where the Sandboxes listen: loopback, or this machine's address on a private bridge
+        /// the children's own hosts reach (`dialer-lab hosts`).
+        var host = "127.0.0.1"
+        /// The private hosts (a load balancer's) the Sandbox Twilio may call back, besides loopback.
+        var reachableHosts: Set<String> = []
     }
 
     let salesforce: SandboxSalesforce
@@ -68,6 +73,7 @@ struct SandboxedDialer: Sendable {
                 .init(.failed, weight: 17), .init(.refused(status: 400, code: 21217), weight: 5),
             ]
         configuration.defaultCalleeScript = .says("no")
+        configuration.reachableHosts.formUnion(settings.reachableHosts)
         configuration.timing.ring = .milliseconds(800)
         configuration.timing.talk = .seconds(2)
         let twilio = SandboxTwilio(configuration: configuration)
@@ -76,9 +82,10 @@ struct SandboxedDialer: Sendable {
         let directory = NSTemporaryDirectory() + "dialer-sandboxed-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 
-        return try await withLoopbackServer(salesforce.router(), logger: logger) { salesforcePort in
-            salesforce.baseURL = "http://127.0.0.1:\(salesforcePort)"
-            return try await withLoopbackServer(twilio.router(), logger: logger) { twilioPort in
+        let host = settings.host
+        return try await withLoopbackServer(salesforce.router(), host: host, logger: logger) { salesforcePort in
+            salesforce.baseURL = "http://\(host):\(salesforcePort)"
+            return try await withLoopbackServer(twilio.router(), host: host, logger: logger) { twilioPort in
                 let port = try LoopbackPort.unused()
                 let adminPort = try LoopbackPort.unused()
                 let environment = [
@@ -88,7 +95,7 @@ struct SandboxedDialer: Sendable {
                     "SALESFORCE_PRIVATE_KEY": keys.privateKeyPEM,
                     "TWILIO_ACCOUNT_SID": accountSID, "TWILIO_AUTH_TOKEN": authToken,
                     "TWILIO_API_KEY": apiKey.sid, "TWILIO_API_SECRET": apiKey.secret,
-                    "TWILIO_BASE_URL": "http://127.0.0.1:\(twilioPort)", "DIALER_PUBLIC_URL": "http://127.0.0.1:\(port)",
+                    "TWILIO_BASE_URL": "http://\(host):\(twilioPort)", "DIALER_PUBLIC_URL": "http://127.0.0.1:\(port)",
                     "TWILIO_CALLS_PER_SECOND": "\(settings.rate)",
                     // 15:00 in New York is 09:00 in Honolulu: every zone's window is open for hours,
                     // whatever the hour the run starts.
@@ -153,6 +160,76 @@ struct SandboxedDialer: Sendable {
             campaign.windowStart = "00:00"
             campaign.windowEnd = "23:59"
             return try await CampaignStore(database: db).create(campaign)
+        }
+    }
+
+    /// The end of a run, each step bounded so a run always ends with its report: the campaign
+    /// settled (or its time up), every child stopped (SIGTERM: they drain), the Sandbox
+    /// Twilio's last callbacks awaited, the chaos invariants checked into `report`.
+    func finish(
+        campaignID: Int64,
+        url: DatabaseURL,
+        within limit: Duration,
+        processes: DialerProcesses,
+        rate: Double,
+        into report: inout ChaosReport,
+        logger: Logger,
+        progress: @Sendable (String) -> Void
+    ) async throws {
+        progress("faults over; waiting for the campaign to settle (at most \(Int(limit.seconds)) s)")
+        report.settled = try await Self.settle(
+            url: url,
+            campaignID: campaignID,
+            within: limit,
+            processes: processes,
+            logger: logger,
+            progress: progress
+        )
+        progress("stopping the dialer's processes")
+        await processes.stopAll(grace: .seconds(30))
+        progress("waiting for the Sandbox Twilio's last callbacks")
+        let unfinished = await twilio.settle(within: .seconds(60))
+        progress("checking the invariants")
+        report.violations = try await ChaosInvariants(url: url, campaignID: campaignID, rate: rate, logger: logger)
+            .check(salesforce: salesforce, twilio: twilio, into: &report)
+        report.violations += unfinished.map { "the Sandbox Twilio's call \($0.sid) (\($0.status)) was still making its callbacks after 60 s" }
+    }
+
+    /// Until every contact is settled and every ended call's Task written, restarting any
+    /// process that died; false when the time ran out.
+    static func settle(
+        url: DatabaseURL,
+        campaignID: Int64,
+        within limit: Duration,
+        processes: DialerProcesses,
+        logger: Logger,
+        progress: @Sendable (String) -> Void
+    ) async throws -> Bool {
+        let deadline = ContinuousClock.now + limit
+        return try await Database.run(url: url, maxConnections: 2, logger: logger) { db in
+            var lastLine = ""
+            while ContinuousClock.now < deadline {
+                let rows = try await db.client.query(
+                    """
+                    SELECT (SELECT count(*) FROM dialer.contacts WHERE campaign_id = \(campaignID) AND skip_reason IS NULL AND outcome IS NULL)::int,
+                           (SELECT count(*) FROM dialer.task_syncs WHERE state = 'pending')::int,
+                           (SELECT count(*) FROM dialer.contacts WHERE campaign_id = \(campaignID))::int,
+                           (SELECT status FROM dialer.campaigns WHERE id = \(campaignID))
+                    """,
+                    logger: logger
+                )
+                for try await (open, pending, contacts, status) in rows.decode((Int, Int, Int, String).self) {
+                    let line = "contacts \(contacts), without an outcome \(open), Task syncs pending \(pending)"
+                    if line != lastLine {
+                        progress("  " + line)
+                        lastLine = line
+                    }
+                    if status == "active", contacts > 0, open == 0, pending == 0 { return true }
+                }
+                _ = try? processes.restartDead()
+                try await Task.sleep(for: .seconds(1))
+            }
+            return false
         }
     }
 }

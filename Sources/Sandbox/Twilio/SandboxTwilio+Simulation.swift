@@ -130,6 +130,7 @@ extension SandboxTwilio {
                 state.withLock { $0.calls[sid].map { $0.hangUpRequested || $0.redirectedTwiML != nil } ?? true } || Task.isCancelled
             },
             onGreetingEnd: onGreetingEnd,
+            reachableHosts: configuration.reachableHosts,
             logger: Logger(label: "dialer.sandbox.twilio.media")
         ).run()
     }
@@ -229,13 +230,14 @@ extension SandboxTwilio {
         return answer.body
     }
 
-    /// A signed form POST to the dialer, logged; nil when nothing answered. Only loopback
-    /// addresses are ever contacted: a callback URL elsewhere is logged as undelivered.
+    /// A signed form POST to the dialer, logged; nil when nothing answered. Only loopback (or
+    /// the run's own private hosts, `reachableHosts`) is ever contacted: a callback URL
+    /// elsewhere is logged as undelivered.
     @discardableResult
     func send(_ kind: Delivery.Kind, to url: String, _ parameters: [(String, String)]) async -> (status: Int, body: String)? {
         let signature = TwilioSignature(authToken: configuration.authToken).signature(url: url, parameters: parameters)
         var answer: (status: Int, body: String)?
-        if let host = URL(string: url)?.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) {
+        if let host = URL(string: url)?.host, configuration.reachableHosts.contains(host) {
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: TwilioSignature.header, value: signature)

@@ -39,6 +39,10 @@ public final class SandboxTwilio: Sendable {
         /// What a person says on the media stream when their number has no script of its
         /// own (`speak(_:_:)`).
         public var defaultCalleeScript = CalleeScript.agreeable
+        /// The hosts callbacks and media streams may go to: loopback, plus the private
+        /// addresses of hosts a run made on this machine (`dialer-lab hosts`); a URL elsewhere
+        /// is logged as undelivered, so nothing ever leaves the machine.
+        public var reachableHosts = SandboxMediaStream.loopbackHosts
 
         public init(accountSID: String, authToken: String, ownedNumbers: Set<String>) {
             self.accountSID = accountSID

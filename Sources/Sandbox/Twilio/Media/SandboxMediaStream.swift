@@ -9,7 +9,7 @@ import Twilio
 /// TwiML's URL with a signed handshake, `connected`, `start` with the `<Parameter>`s, then
 /// one inbound media frame every 20 ms in real time (the callee's script, spoken), while the
 /// dialer's audio is played, its marks echoed and its `clear`s honoured; `stop` when the
-/// callee hangs up. Only loopback URLs are ever opened.
+/// callee hangs up. Only loopback URLs (or the run's own private hosts) are ever opened.
 ///
 /// `SandboxTwilio` runs one per answered call; `dialer-lab bench media` runs hundreds at once.
 public struct SandboxMediaStream: Sendable {
@@ -27,7 +27,12 @@ public struct SandboxMediaStream: Sendable {
     /// Called once an answering machine's greeting has ended (its beep played), as Twilio's
     /// AMD with DetectMessageEnd reports it.
     let onGreetingEnd: (@Sendable () async -> Void)?
+    /// The hosts a stream may be opened on (see `SandboxTwilio.Configuration.reachableHosts`).
+    let reachableHosts: Set<String>
     let logger: Logger
+
+    /// This machine's own names for itself.
+    public static let loopbackHosts: Set<String> = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
     public init(
         stream: ConnectStream,
@@ -39,8 +44,10 @@ public struct SandboxMediaStream: Sendable {
         hungUp: @escaping @Sendable () -> Bool = { Task.isCancelled },
         signedURL: String? = nil,
         onGreetingEnd: (@Sendable () async -> Void)? = nil,
+        reachableHosts: Set<String> = SandboxMediaStream.loopbackHosts,
         logger: Logger
     ) {
+        self.reachableHosts = reachableHosts
         self.signedURL = signedURL
         self.onGreetingEnd = onGreetingEnd
         self.stream = stream
@@ -57,8 +64,8 @@ public struct SandboxMediaStream: Sendable {
     public func run() async -> MediaSessionLog {
         let streamSID = "MZ" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         var log = MediaSessionLog(callSID: callSID, streamSID: streamSID, url: stream.url, customParameters: stream.parameters)
-        guard let host = URL(string: stream.url)?.host, ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host) else {
-            log.error = "not a loopback URL"
+        guard let host = URL(string: stream.url)?.host, reachableHosts.contains(host) else {
+            log.error = "not a loopback URL (nor one of the run's own hosts)"
             return log
         }
         let lineAudio: [[UInt8]]
