@@ -38,7 +38,7 @@ public final class WorkerMetrics: JobObserver, DialingObserver, Sendable {
             descriptor: Self.descriptor(
                 "jobs_finished",
                 unit: "total",
-                "Job runs ended, by kind and outcome (completed, snoozed, cancelled, failed, released)."
+                "Job runs ended, by kind and outcome (completed, snoozed, cancelled, failed, released, lost)."
             ),
             labels: [("kind", kind), ("outcome", outcome)]
         ).increment()

@@ -167,9 +167,12 @@ import Testing
                 try await Task.sleep(for: .milliseconds(500))  // idle and LISTENing
                 let enqueued = ContinuousClock.now
                 try await JobQueue(database: db).enqueue(NewJob(kind: "wake"))
-                #expect(await eventually(timeout: .seconds(5)) { started.withLock { $0 != nil } })
+                #expect(await eventually(timeout: .seconds(20)) { started.withLock { $0 != nil } })
+                // The poll is 60 s away; under the shared pass's load the LISTEN itself may take
+                // a second or two to be up (a CI rehearsal saw 2.2 s), and its first look finds
+                // the job. Anything well under the poll is NOTIFY's doing.
                 let latency = started.withLock { $0! } - enqueued
-                #expect(latency < .seconds(2), "picked up after \(latency), so by poll, not by NOTIFY")
+                #expect(latency < .seconds(10), "picked up after \(latency), so by poll, not by NOTIFY")
             }
         }
     }
