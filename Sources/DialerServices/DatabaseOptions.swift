@@ -31,9 +31,7 @@ public struct DatabaseOptions: ParsableArguments, Sendable {
     public func pools(maxConnections: Int, logger: Logger) throws -> (database: Database, clients: [PostgresClient]) {
         let environment = ProcessInfo.processInfo.environment
         let client = PostgresClient(configuration: try url().clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
-        let listener = try listenURL(environment).map {
-            PostgresClient(configuration: try $0.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
-        }
+        let listener = try listenURL(environment).map { try Database.listenerClient($0, logger: logger) }
         var database = Database(client: client, listener: listener, logger: logger)
         database.namedStatements = environment["DIALER_PREPARED_STATEMENTS"] != "off"
         return (database, [client] + (listener.map { [$0] } ?? []))

@@ -120,7 +120,7 @@ public enum WorkerServices {
         logger: Logger
     ) async throws {
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: 10), backgroundLogger: logger)
-        let listener = try listenURL.map { PostgresClient(configuration: try $0.clientConfiguration(maxConnections: 2), backgroundLogger: logger) }
+        let listener = try listenURL.map { try Database.listenerClient($0, logger: logger) }
         let db = Database(client: client, listener: listener, logger: logger)
         let metrics = metricsAddress.map { _ in WorkerMetrics(database: db) }
         let handlers = handlers(configuration, database: db, observer: observer, metrics: metrics, logger: logger)

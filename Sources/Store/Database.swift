@@ -36,6 +36,12 @@ public struct Database: Sendable {
         return rows
     }
 
+    /// The pool LISTENs take their connections from when they go to their own URL (a direct
+    /// connection behind PgBouncer): a process holds one or two, each for as long as it runs.
+    public static func listenerClient(_ url: DatabaseURL, logger: Logger) throws -> PostgresClient {
+        PostgresClient(configuration: try url.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
+    }
+
     /// Opens a pool to `url`, runs `body` with it, and closes the pool afterwards.
     /// With `listenURL`, LISTENs go there (a direct connection when `url` is PgBouncer's).
     public static func run<Result: Sendable>(
@@ -47,7 +53,7 @@ public struct Database: Sendable {
         _ body: @Sendable (Database) async throws -> Result
     ) async throws -> Result {
         let client = PostgresClient(configuration: try url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
-        let listener = try listenURL.map { PostgresClient(configuration: try $0.clientConfiguration(maxConnections: 4), backgroundLogger: logger) }
+        let listener = try listenURL.map { try listenerClient($0, logger: logger) }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             if let listener { group.addTask { await listener.run() } }
