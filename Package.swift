@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "Webhooks",
             dependencies: [
-                "Store", "Twilio", "Voice", "CallTrace",
+                "Store", "Queue", "Twilio", "Voice", "CallTrace",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

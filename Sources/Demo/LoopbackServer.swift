@@ -8,14 +8,14 @@ import Webhooks
 /// the length of `body`, which gets the port. The demo and the benchmarks
 /// use it; the server's own start and stop are not news, so it logs only failures. With
 /// `webSocketRouter`, WebSocket upgrades go to it (the media route).
-public func withLoopbackServer<Result: Sendable>(
-    _ router: Router<BasicRequestContext>,
+public func withLoopbackServer<Routes: HTTPResponderBuilder, Result: Sendable>(
+    _ router: Routes,
     webSocketRouter: Router<BasicWebSocketRequestContext>? = nil,
     port: Int = 0,
     host: String = "127.0.0.1",
     logger: Logger,
     _ body: @Sendable (Int) async throws -> Result
-) async throws -> Result {
+) async throws -> Result where Routes.Responder.Context == BasicRequestContext {
     var quiet = logger
     quiet.logLevel = .critical
     let (ports, continuation) = AsyncStream<Int>.makeStream()

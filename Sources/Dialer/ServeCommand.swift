@@ -30,7 +30,8 @@ struct ServeCommand: AsyncParsableCommand {
             takes longer than --header-timeout to send a request head, --body-timeout to send \
             its body, or --idle-timeout to start its next request is disconnected; a media \
             socket that sends no start within --start-timeout, or too much before it, is closed \
-            (1008).
+            (1008). A request the service cannot answer within --answer-timeout (Postgres \
+            unreachable) gets 503 with Retry-After rather than hanging until Twilio gives up.
 
             Admin routes (--admin-hostname, --admin-port; keep them off the internet): GET \
             /metrics (Prometheus: requests by route and status, signature failures, callback \
@@ -90,6 +91,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a kept-alive connection may wait between requests (the next head included).")
     var idleTimeout = 75.0
 
+    @Option(help: "Seconds a request may take to be answered before it gets 503 (Twilio gives up at 15).")
+    var answerTimeout = 10.0
+
     @Option(help: "Seconds a media socket has, after its upgrade, to send Twilio's start.")
     var startTimeout = 5.0
 
@@ -99,13 +103,15 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         for (name, seconds) in [
             ("--header-timeout", headerTimeout), ("--body-timeout", bodyTimeout), ("--idle-timeout", idleTimeout),
-            ("--start-timeout", startTimeout), ("--drain-timeout", drainTimeout),
+            ("--answer-timeout", answerTimeout), ("--start-timeout", startTimeout), ("--drain-timeout", drainTimeout),
         ] where !(seconds >= 0 && seconds <= 86_400) {
             throw CommandFailure("\(name) must be a number of seconds from 0 to 86400")
         }
+        guard answerTimeout > 0 else { throw CommandFailure("--answer-timeout must be more than 0 seconds") }
         var environment = ProcessInfo.processInfo.environment
         if let publicURL { environment["DIALER_PUBLIC_URL"] = publicURL }
-        let configuration = try ServeConfiguration.parse(environment)
+        var configuration = try ServeConfiguration.parse(environment)
+        configuration.webhooks.answerTimeout = Self.duration(answerTimeout)
         let logger = database.logger("dialer.serve")
         let (db, clients) = try database.pools(maxConnections: 20, logger: logger)
         let services = try await WebhookServices.make(

@@ -10,8 +10,8 @@ import Webhooks
 /// The composition root of the webhook service: the routes `dialer serve` answers Twilio on,
 /// built from a ``ServeConfiguration``. `dialer serve` and the demo build them here.
 public struct WebhookServices {
-    /// POST /twilio/voice, /status, /amd, GET /healthz, /readyz.
-    public let router: Router<BasicRequestContext>
+    /// POST /twilio/voice, /status, /amd, GET /healthz, /readyz, each answered in time.
+    public let router: AnswerDeadline<Router<BasicRequestContext>>
     /// WS /twilio/media.
     public let media: Router<BasicWebSocketRequestContext>
     /// GET /metrics, the health checks, the API and the console, for the admin listener (``AdminRouter``).

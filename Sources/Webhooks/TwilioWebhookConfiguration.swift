@@ -16,6 +16,9 @@ public struct TwilioWebhookConfiguration: Sendable {
     public var accountSID: String?
     /// Twilio's callbacks are a few hundred bytes; anything far larger is refused unread.
     public var bodyLimit: Int = 64 * 1024
+    /// A request not answered in this long gets 503 (``AnswerDeadline``): under Twilio's own
+    /// 15 s, so that Twilio hears an answer rather than a timeout.
+    public var answerTimeout: Duration = .seconds(10)
 
     /// `wss://host/…/twilio/media` for an `https` public URL (`ws://` for `http`): what the
     /// voice webhook's TwiML points the stream at, and what Twilio signs its handshake with.

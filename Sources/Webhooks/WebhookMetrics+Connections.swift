@@ -17,3 +17,20 @@ extension WebhookMetrics {
         )
     }
 }
+
+/// Requests the service gave up on (``AnswerDeadline``).
+extension WebhookMetrics {
+    /// A request answered 503 because its route had not answered within the limit.
+    public func answerAbandoned() {
+        registry.makeCounter(descriptor: Self.answersAbandoned, labels: []).increment()
+    }
+
+    static var answersAbandoned: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "dialer",
+            metricName: "http_answers_abandoned",
+            unitName: "total",
+            helpText: "Requests answered 503 because the route had not answered in time (usually: Postgres did not answer)."
+        )
+    }
+}

@@ -10,8 +10,9 @@ import Voice
 /// webhooks` all build the service here, so what is tested and measured is what runs.
 public enum WebhookRouter {
     /// The public router: Twilio's voice, status, AMD and whisper webhooks and the health
-    /// checks. `conversations`, when given, is the media route's registry: while it drains,
-    /// `/readyz` answers 503.
+    /// checks, each answered within `configuration.answerTimeout` (``AnswerDeadline``).
+    /// `conversations`, when given, is the media route's registry: while it drains, `/readyz`
+    /// answers 503.
     public static func make(
         database: Database,
         configuration: TwilioWebhookConfiguration,
@@ -19,7 +20,7 @@ public enum WebhookRouter {
         metrics: WebhookMetrics = WebhookMetrics(),
         statusWriters: Int = CallStore.defaultStatusWriters,
         conversations: LiveConversations? = nil
-    ) -> Router<BasicRequestContext> {
+    ) -> AnswerDeadline<Router<BasicRequestContext>> {
         let router = Router()
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         HealthRoutes(database: database, conversations: conversations).add(to: router)
@@ -29,7 +30,7 @@ public enum WebhookRouter {
         MachineDetectionRoutes(configuration: configuration, calls: calls, control: control, metrics: metrics, conversations: conversations)
             .add(to: router)
         WhisperRoutes(configuration: configuration, calls: calls, metrics: metrics).add(to: router)
-        return router
+        return AnswerDeadline(router, limit: configuration.answerTimeout, bodyLimit: configuration.bodyLimit, metrics: metrics)
     }
 
     /// The admin router, for a listener only operators and Prometheus reach (`dialer serve

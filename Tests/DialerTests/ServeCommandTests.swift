@@ -74,6 +74,13 @@ import Twilio
                 environment: ["TWILIO_AUTH_TOKEN": ""]
             )
             #expect(noToken != 0 && tokenOutput.contains("TWILIO_AUTH_TOKEN"), "\(tokenOutput)")
+            // A request answered 503 the moment it arrives is no service.
+            let (noTime, timeOutput) = try await CampaignCommandTests.dialer(
+                url,
+                ["serve", "--port", "9", "--public-url", "https://dialer.example.com", "--answer-timeout", "0"],
+                environment: ["TWILIO_AUTH_TOKEN": "t"]
+            )
+            #expect(noTime != 0 && timeOutput.contains("--answer-timeout must be more than 0 seconds"), "\(timeOutput)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Store
@@ -20,10 +21,16 @@ import Webhooks
                     #expect(response.status == .ok)
                     #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
                 }
-                try await client.execute(uri: "/readyz", method: .get) { response in
-                    #expect(response.status == .ok)
-                    #expect(String(buffer: response.body) == #"{"schema_version":"\#(MigrationSource.embedded.last!.version)","status":"ready"}"#)
+                // Asked as a load balancer asks, every second: a database that takes over the
+                // check's 2 s once (CI's shared pass loads two cores with 640 tests) is a miss,
+                // not the answer.
+                var answer = (status: HTTPResponse.Status.serviceUnavailable, body: "")
+                for _ in 0..<5 where answer.status != .ok {
+                    if !answer.body.isEmpty { try await Task.sleep(for: .seconds(1)) }
+                    answer = try await client.execute(uri: "/readyz", method: .get) { ($0.status, String(buffer: $0.body)) }
                 }
+                #expect(answer.status == .ok)
+                #expect(answer.body == #"{"schema_version":"\#(MigrationSource.embedded.last!.version)","status":"ready"}"#)
             }
         }
     }

@@ -207,10 +207,14 @@ struct BenchWebhooksCommand: AsyncParsableCommand {
     @Option(help: "Seconds to measure, after a 2 s warm-up.")
     var seconds = 30.0
 
+    @Flag(help: "Serve without the answer deadline dialer serve has, to measure what it costs.")
+    var withoutAnswerDeadline = false
+
     func run() async throws {
         guard connections > 0, seconds > 0 else { throw ValidationError("--connections and --seconds must be above 0") }
         let logger = database.logger("dialer.bench")
-        let settings = WebhookBenchmark.Settings(connections: connections, seconds: seconds, statusWriters: statusWriters)
+        var settings = WebhookBenchmark.Settings(connections: connections, seconds: seconds, statusWriters: statusWriters)
+        settings.answerDeadline = !withoutAnswerDeadline
         let report = try await WebhookBenchmark(url: try database.url(), settings: settings, logger: logger).run { line in
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }

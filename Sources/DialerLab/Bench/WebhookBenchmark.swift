@@ -26,6 +26,8 @@ struct WebhookBenchmark: Sendable {
         var statusWriters = CallStore.defaultStatusWriters
         var warmup: Double = 2
         var baselineSeconds: Double = 5
+        /// Off only to measure what ``AnswerDeadline`` costs (`--without-answer-deadline`).
+        var answerDeadline = true
     }
 
     static let publicURL = "https://bench.dialer.invalid"
@@ -46,10 +48,14 @@ struct WebhookBenchmark: Sendable {
             let attempts = placed.map(\.attemptID)
             return try await db.removingBenchmarkCampaign(campaign) {
                 let configuration = TwilioWebhookConfiguration(publicURL: Self.publicURL, authToken: token)
-                let router = WebhookRouter.make(database: db, configuration: configuration, control: nil, statusWriters: settings.statusWriters)
-                (report.baseline, report.callbacks) = try await withLoopbackServer(router, logger: logger) { port in
+                let service = WebhookRouter.make(database: db, configuration: configuration, control: nil, statusWriters: settings.statusWriters)
+                let measured: @Sendable (Int) async throws -> (WebhookBenchmarkReport.Load, WebhookBenchmarkReport.Load) = { port in
                     try await measure(port: port, token: token, attempts: attempts, campaign: campaign, progress: progress)
                 }
+                (report.baseline, report.callbacks) =
+                    settings.answerDeadline
+                    ? try await withLoopbackServer(service, logger: logger, measured)
+                    : try await withLoopbackServer(service.routes, logger: logger, measured)
                 report.durable = try await durable(db, campaign: campaign)
                 return report
             }

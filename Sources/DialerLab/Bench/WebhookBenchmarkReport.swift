@@ -49,7 +49,7 @@ struct WebhookBenchmarkReport: Sendable {
     var text: String {
         """
         postgres: \(postgres.map { "\($0.0)=\($0.1)" }.joined(separator: " "))
-        configured: \(settings.connections) keep-alive connections, \(settings.seconds) s measured after \(settings.warmup) s of warm-up; service pool 20 connections, \(settings.statusWriters) status writers
+        configured: \(settings.connections) keep-alive connections, \(settings.seconds) s measured after \(settings.warmup) s of warm-up; service pool 20 connections, \(settings.statusWriters) status writers\(settings.answerDeadline ? "" : ", without the answer deadline (experiment)")
         signed status callbacks: \(callbacks.text)
         baseline, same service and connections: GET /healthz \(baseline.text)
         durable: \(durable.events) call_events, \(durable.completedCalls) calls completed, \(durable.finalizeJobs) finalize jobs, \(durable.taskSyncs) Task syncs (warm-up included)
