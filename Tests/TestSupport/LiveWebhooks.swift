@@ -86,7 +86,7 @@ public enum LiveWebhooks {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
             group.addTask { try await admin.runService() }
-            let up = try await eventually(timeout: .seconds(10)) {
+            let up = try await eventually(timeout: .seconds(30)) {
                 let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: service.publicURL + "/healthz"), timeout: .seconds(1))
                 let metrics = try? await HTTPClient.shared.execute(HTTPClientRequest(url: service.adminURL + "/metrics"), timeout: .seconds(1))
                 return response?.status == .ok && metrics?.status == .ok
