@@ -30,7 +30,10 @@ import Testing
                 "SELECT errors->0->>'kind' || ': ' || (errors->0->>'message') FROM dialer.jobs WHERE id = \(id)",
                 as: String.self
             )
-            #expect(error.hasPrefix("JobTimeout: ran 1 s, past its kind's timeout of 1 s"), "\(error)")
+            // The watchdog looks once a tick (up to 1 s), and a loaded machine runs it late: the
+            // run is given up on at or after its timeout, never before, and well before the wait.
+            let ran = error.firstMatch(of: /^JobTimeout: ran (\d+) s, past its kind's timeout of 1 s$/).flatMap { Int($0.1) }
+            #expect(ran.map { (1..<10).contains($0) } == true, "\(error)")
             stuck.release()
         }
     }

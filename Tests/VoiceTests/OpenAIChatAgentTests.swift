@@ -148,13 +148,14 @@ import Voice
         let logs = CapturedLogs()
         try await withFakeCloudServer({ _ in
             var answer = Self.completion("too late")
-            answer.delay = .seconds(2)
+            answer.delay = .seconds(4)
             return answer
         }) { base, _ in
             let call = try await Self.agent(base, timeout: .milliseconds(300), logs: logs).startConversation(AgentCallContext(callSID: "CA1"))
             let started = ContinuousClock.now
             let reply = try await call.reply(to: Self.heard("hello"))
-            #expect(ContinuousClock.now - started < .seconds(1.5))
+            // Well short of the cloud's 4 s, with room for a loaded machine past the 300 ms.
+            #expect(ContinuousClock.now - started < .seconds(3))
             #expect(
                 reply
                     == AgentReply(
