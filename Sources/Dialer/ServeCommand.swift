@@ -137,9 +137,12 @@ struct ServeCommand: AsyncParsableCommand {
         // admin listener, the public one, the database pool, and the trace exporter last (it
         // flushes the spans of the calls the drain saw end).
         let traces = try TraceExport.start(serviceName: "dialer-serve", logger: logger)
+        var watchdog = try DatabasePoolWatchdog.fromEnvironment(database: db, url: try database.url(), logger: logger)
+        watchdog?.shutdownLimit = Self.duration(drainTimeout) + .seconds(60)
         let group = ServiceGroup(
             configuration: .init(
                 services: (traces.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0)] } ?? []) + clients.map { .init(service: $0) }
+                    + (watchdog.map { [.init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup)] } ?? [])
                     + [
                         .init(
                             service: SchemaCheckedService(database: db, migrate: migrate, service: app),
@@ -158,7 +161,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: logger
             )
         )
-        try await group.run()
+        try await DatabasePoolStopped.exitingWithItsCode { try await group.run() }
     }
 
     static func duration(_ seconds: Double) -> Duration {

@@ -132,6 +132,9 @@ public enum WorkerServices {
         if let traces = try TraceExport.start(serviceName: "dialer-worker", logger: logger) { services.append(.init(service: traces)) }
         services.append(.init(service: client))
         if let listener { services.append(.init(service: listener)) }
+        if let watchdog = try DatabasePoolWatchdog.fromEnvironment(database: db, url: url, logger: logger) {
+            services.append(.init(service: watchdog, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         services += [
             .init(
                 service: SchemaCheckedService(database: db, migrate: migrate, service: job) {
@@ -158,6 +161,6 @@ public enum WorkerServices {
                 logger: logger
             )
         )
-        try await group.run()
+        try await DatabasePoolStopped.exitingWithItsCode { try await group.run() }
     }
 }

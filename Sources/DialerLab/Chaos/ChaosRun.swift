@@ -34,20 +34,7 @@ struct ChaosRun: Sendable {
             contacts: settings.contacts,
             rate: settings.rate,
             seed: settings.seed,
-            environment: [
-                // A Task create holds its syncs for as long as it may be in flight, 45 s with a
-                // 5 s timeout and 2 retries (SalesforceClient.longestCreate): a worker killed
-                // mid-write holds them that long, not the 250 s of the defaults.
-                "DIALER_RECONCILE_CALLS_AFTER": "8", "DIALER_FINALIZE_STREAM_WAIT": "5", "DIALER_TASK_SYNC_LEASE": "15",
-                "SALESFORCE_REQUEST_TIMEOUT": "5", "SALESFORCE_MAX_RETRIES": "2",
-                "DIALER_RECONCILE_AFTER": "60",
-                // Calls are judged by when the Sandbox, in this busy process, logged them. Three
-                // dialer processes, Postgres, both Sandboxes and the callees share two cores
-                // here, and a create the Sandbox handles 50 ms late puts 21 in a second at 5 %
-                // headroom (seen once in four runs), and 20 at 10 % (once in CI). 15 % leaves
-                // the receiver's own jitter two calls, and still fails a pacing burst.
-                "DIALER_RATE_HEADROOM": "0.15",
-            ]
+            environment: SandboxedDialer.faultRunTimings.merging(["DIALER_RECONCILE_AFTER": "60"]) { _, new in new }
         )
         return try await SandboxedDialer.with(sandboxed, url: url, logger: logger) { stack in
             let processes = stack.processes([SandboxedDialer.worker("worker-1"), SandboxedDialer.worker("worker-2"), stack.serve()])

@@ -64,13 +64,12 @@ struct HostsRun: Sendable {
                 .init(.human, weight: 15), .init(.machine, weight: 15), .init(.busy, weight: 25), .init(.noAnswer, weight: 30),
                 .init(.failed, weight: 15),
             ]
-            sandboxed.environment = [
-                "DIALER_PUBLIC_URL": Self.publicURL, "DIALER_RATE_HEADROOM": "0.15",
-                // An attempt a cut-off worker began may or may not have become a call: it is
-                // reconciled from Twilio's list after this (120 s by default; longer than the
-                // client's 15 s timeout), and calls whose callbacks stopped after 8 s.
-                "DIALER_RECONCILE_AFTER": "30", "DIALER_RECONCILE_CALLS_AFTER": "8",
-            ]
+            // An attempt a cut-off worker began may or may not have become a call: it is
+            // reconciled from Twilio's list after 30 s (120 s by default; longer than the
+            // client's 15 s timeout).
+            sandboxed.environment = SandboxedDialer.faultRunTimings.merging([
+                "DIALER_PUBLIC_URL": Self.publicURL, "DIALER_RECONCILE_AFTER": "30",
+            ]) { _, new in new }
             return try await SandboxedDialer.with(sandboxed, url: url, logger: logger) { stack in
                 try await campaign(stack, url: url, progress: progress)
             }

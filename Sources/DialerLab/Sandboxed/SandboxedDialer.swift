@@ -39,6 +39,23 @@ struct SandboxedDialer: Sendable {
 
     static let from = "+14155550100"
 
+    /// What a run that breaks things waits on, shortened so one fault costs seconds and not
+    /// minutes of its settle: a Task create holds its syncs for as long as it may be in flight,
+    /// 45 s with a 5 s timeout and 2 retries (`SalesforceClient.longestCreate`), not the 250 s
+    /// of the defaults, so a worker killed or cut off mid-write holds them that long; a call
+    /// whose media stream's server died waits 5 s for the stream, not 60; calls whose
+    /// callbacks stopped are reconciled from Twilio after 8 s.
+    static let faultRunTimings = [
+        "DIALER_RECONCILE_CALLS_AFTER": "8", "DIALER_FINALIZE_STREAM_WAIT": "5", "DIALER_TASK_SYNC_LEASE": "15",
+        "SALESFORCE_REQUEST_TIMEOUT": "5", "SALESFORCE_MAX_RETRIES": "2",
+        // Calls are judged by when the Sandbox, in this busy process, logged them. Several
+        // dialer processes, Postgres, both Sandboxes and the callees share two cores here, and
+        // a create the Sandbox handles 50 ms late puts 21 in a second at 5 % headroom (seen
+        // once in four runs), and 20 at 10 % (once in CI). 15 % leaves the receiver's own
+        // jitter two calls, and still fails a pacing burst.
+        "DIALER_RATE_HEADROOM": "0.15",
+    ]
+
     static func with<Result: Sendable>(
         _ settings: Settings,
         url: DatabaseURL,
@@ -229,7 +246,32 @@ struct SandboxedDialer: Sendable {
                 _ = try? processes.restartDead()
                 try await Task.sleep(for: .seconds(1))
             }
+            try await reportPendingSyncs(db, logger: logger, progress: progress)
             return false
+        }
+    }
+
+    /// When the time ran out: what each Task sync still pending waits on, for the report.
+    static func reportPendingSyncs(_ db: Database, logger: Logger, progress: @Sendable (String) -> Void) async throws {
+        let rows = try await db.client.query(
+            """
+            SELECT s.call_sid, s.attempts, s.sent_at IS NOT NULL, coalesce(s.lease_owner, '-'),
+                   coalesce(extract(epoch FROM s.lease_expires_at - now())::int, 0),
+                   extract(epoch FROM s.ready_at - now())::int, coalesce(s.last_error_code, '-'),
+                   (SELECT count(*) FROM dialer.media_streams m WHERE m.call_sid = s.call_sid AND m.ended_at IS NULL)::int,
+                   coalesce((SELECT j.state || ' attempt ' || j.attempt FROM dialer.jobs j
+                             WHERE j.unique_key = dialer.finalize_key(s.call_sid) ORDER BY j.id DESC LIMIT 1), 'no job')
+            FROM dialer.task_syncs s WHERE s.state = 'pending' ORDER BY s.ready_at LIMIT 20
+            """,
+            logger: logger
+        )
+        for try await (sid, attempts, sent, owner, leaseLeft, readyIn, code, openStreams, job) in rows.decode(
+            (String, Int, Bool, String, Int, Int, String, Int, String).self
+        ) {
+            progress(
+                "  pending \(sid): \(attempts) writes, sent before \(sent), lease \(owner) for \(leaseLeft) s more, "
+                    + "ready in \(readyIn) s, last error \(code), open streams \(openStreams), finalize_call \(job)"
+            )
         }
     }
 }
