@@ -156,7 +156,12 @@ struct MediaStreamConnection: Sendable {
             return nil
         }
         guard let binding else {
-            logger.warning("media stream for no attempt we know: closing it", metadata: ["call_sid": "\(start.callSid)"])
+            // Most often a call the dialer has just hung up (a machine, AMD's machine_start
+            // sent before the stream's start), which Twilio connects all the same.
+            logger.notice(
+                "media stream for no live attempt (unknown, already streamed or ended): closing it",
+                metadata: ["call_sid": "\(start.callSid)"]
+            )
             return nil
         }
         logger.info("media stream started", metadata: ["call_sid": "\(start.callSid)", "attempt": "\(binding.attemptID)"])
