@@ -18,6 +18,20 @@ import Testing
         }
     }
 
+    /// Both long-lived commands carry the pool watchdog (`DatabasePoolWatchdog`): a patience
+    /// they cannot read stops them at start, naming the setting.
+    @Test(arguments: [["worker"], ["serve", "--port", "9", "--public-url", "https://dialer.example.com"]])
+    func refusesAPoolPatienceItCannotRead(arguments: [String]) async throws {
+        try await TestDatabase.withFresh { _, url in
+            let (status, output) = try await CampaignCommandTests.dialer(
+                url,
+                arguments,
+                environment: ["DIALER_POOL_PATIENCE": "soon", "TWILIO_AUTH_TOKEN": "t"]
+            )
+            #expect(status != 0 && output.contains("DIALER_POOL_PATIENCE must be a number of seconds"), "\(output)")
+        }
+    }
+
     @Test func runsUntilSigtermThenExitsCleanly() async throws {
         try await TestDatabase.withFresh { _, url in
             // The cluster trusts local connections, so any password works: it must never be logged.
