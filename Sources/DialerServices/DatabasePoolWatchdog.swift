@@ -45,11 +45,8 @@ public struct DatabasePoolWatchdog: Service {
         var watchdog = DatabasePoolWatchdog(database: database, url: url, logger: logger)
         watchdog.shutdownLimit = .seconds(360)
         guard let text = environment["DIALER_POOL_PATIENCE"], !text.isEmpty else { return watchdog }
-        guard let seconds = Double(text), seconds >= 0, seconds <= 86_400 else {
-            throw CommandFailure("DIALER_POOL_PATIENCE must be a number of seconds from 0 to 86400 (0: no watchdog), not \(text)")
-        }
-        guard seconds > 0 else { return nil }
-        watchdog.patience = .milliseconds(Int64(seconds * 1000))
+        if Double(text) == 0 { return nil }
+        watchdog.patience = try WorkerConfiguration.seconds(text, name: "DIALER_POOL_PATIENCE")
         return watchdog
     }
 
